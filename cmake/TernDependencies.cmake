@@ -1,0 +1,23 @@
+# All dependencies come from Debian 12's packages (scripts/install-deps.sh installs them).
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(RocksDB REQUIRED CONFIG)
+find_package(spdlog REQUIRED CONFIG)
+find_package(yaml-cpp REQUIRED CONFIG)
+find_package(pugixml REQUIRED CONFIG)
+find_package(nlohmann_json REQUIRED CONFIG)
+find_package(GTest REQUIRED)
+find_package(benchmark QUIET CONFIG)
+
+# gRPC and cpp-httplib ship pkg-config files only on Debian 12.
+pkg_check_modules(GRPCPP REQUIRED IMPORTED_TARGET grpc++)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
+
+# Asio is header-only (standalone, not Boost).
+find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
+add_library(tern_asio INTERFACE)
+target_include_directories(tern_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
+target_compile_definitions(tern_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+target_link_libraries(tern_asio INTERFACE Threads::Threads)
