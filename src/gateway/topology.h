@@ -1,0 +1,63 @@
+#pragma once
+
+// The cluster as a gateway reports it to clients: brokers, the partitions each one hosts with their
+// role and health, and the cluster-wide sizes. Plain values; the gateway never sees engine state.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tern::gateway {
+
+enum class PartitionRole { kLeader, kFollower, kInactive };
+enum class PartitionHealth { kHealthy, kUnhealthy, kDead };
+
+struct PartitionInfo {
+  std::int32_t partition_id = 0;
+  PartitionRole role = PartitionRole::kInactive;
+  PartitionHealth health = PartitionHealth::kDead;
+
+  bool operator==(const PartitionInfo&) const = default;
+};
+
+struct BrokerInfo {
+  std::int32_t node_id = 0;
+  std::string host;
+  std::int32_t port = 0;
+  std::string version;
+  std::string region;
+  std::vector<PartitionInfo> partitions;
+
+  bool operator==(const BrokerInfo&) const = default;
+};
+
+struct ClusterTopology {
+  std::vector<BrokerInfo> brokers;
+  std::int32_t cluster_size = 0;
+  std::int32_t partitions_count = 0;
+  std::int32_t replication_factor = 0;
+  std::string gateway_version;
+
+  bool operator==(const ClusterTopology&) const = default;
+};
+
+// Where a gateway learns the cluster: the embedded gateway asks its broker directly, a standalone
+// gateway polls brokers' command API. Implementations must be thread-safe: the gRPC and REST
+// servers call current() from their own worker threads, concurrently.
+class TopologySource {
+ public:
+  virtual ~TopologySource() = default;
+  virtual ClusterTopology current() const = 0;
+};
+
+// Lower-case names, as the command API and the REST API spell them ("leader", "healthy").
+std::string_view to_string(PartitionRole role);
+std::string_view to_string(PartitionHealth health);
+
+// The inverse of to_string; nullopt for anything else (the caller reports the bad value).
+std::optional<PartitionRole> parse_partition_role(std::string_view text);
+std::optional<PartitionHealth> parse_partition_health(std::string_view text);
+
+}  // namespace tern::gateway
