@@ -18,9 +18,9 @@ namespace tern::detail {
 
 }  // namespace tern::detail
 
-#define TERN_CHECK(condition, message)                                            \
-  do {                                                                            \
-    if (!(condition)) [[unlikely]] {                                              \
-      ::tern::detail::check_failed(#condition, (message), __FILE__, __LINE__);    \
-    }                                                                             \
+#define TERN_CHECK(condition, message)                                         \
+  do {                                                                         \
+    if (!(condition)) [[unlikely]] {                                           \
+      ::tern::detail::check_failed(#condition, (message), __FILE__, __LINE__); \
+    }                                                                          \
   } while (false)

@@ -7,7 +7,9 @@
 
 namespace tern::test {
 
-std::filesystem::path source_dir() { return TERN_SOURCE_DIR; }
+std::filesystem::path source_dir() {
+  return TERN_SOURCE_DIR;
+}
 
 std::filesystem::path shared_dir() {
   if (const char* env = std::getenv("TERN_SHARED_DIR"); env != nullptr && *env != '\0') return env;
