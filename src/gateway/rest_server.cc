@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +36,12 @@ RestServer::RestServer(std::unique_ptr<httplib::Server> server, std::uint16_t po
 tern::Result<std::unique_ptr<RestServer>, std::string> RestServer::start(
     const std::string& host, std::uint16_t port, std::shared_ptr<const TopologySource> topology) {
   auto server = std::make_unique<httplib::Server>();
+  // httplib's default sets SO_REUSEPORT, which lets a second server bind a taken port without an
+  // error; SO_REUSEADDR alone still allows a quick restart while refusing a real clash.
+  server->set_socket_options([](int socket) {
+    int yes = 1;
+    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
 
   server->Get("/v2/topology", [topology](const httplib::Request&, httplib::Response& response) {

@@ -1,0 +1,156 @@
+// ContactPointTopology against in-process CommandApi servers (a fake broker side that answers
+// GetTopology with what the test sets).
+
+#include "gateway/contact_point_topology.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <thread>
+
+#include "command_api.grpc.pb.h"
+#include "gateway/static_topology.h"
+#include "gateway/topology_codec.h"
+
+namespace tern::gateway {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A fake broker command port: answers GetTopology with a settable TopologyInfo.
+class FakeCommandApi final : public tern::command::CommandApi::Service {
+ public:
+  FakeCommandApi() {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(this);
+    server_ = builder.BuildAndStart();
+  }
+  ~FakeCommandApi() override { server_->Shutdown(std::chrono::system_clock::now()); }
+
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+
+  void set(tern::command::TopologyInfo info) {
+    std::lock_guard lock(mutex_);
+    info_ = std::move(info);
+  }
+
+  grpc::Status GetTopology(grpc::ServerContext*, const tern::command::GetTopologyRequest*,
+                           tern::command::TopologyInfo* response) override {
+    std::lock_guard lock(mutex_);
+    *response = info_;
+    return grpc::Status::OK;
+  }
+
+ private:
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+  std::mutex mutex_;
+  tern::command::TopologyInfo info_;
+};
+
+// Polls `condition` until it holds or `timeout` passes: the poller runs on its own thread, so the
+// test observes its effect rather than its timing.
+template <typename Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return condition();
+}
+
+BrokerInfo broker(std::int32_t id, int port, PartitionRole role) {
+  return BrokerInfo{.node_id = id,
+                    .host = "127.0.0.1",
+                    .port = port,
+                    .version = "0.1.0",
+                    .region = "",
+                    .partitions = {{1, role, PartitionHealth::kHealthy}}};
+}
+
+TEST(ContactPointTopology, ReportsWhatTheBrokerAnswers) {
+  FakeCommandApi fake;
+  ClusterTopology expected;
+  expected.brokers.push_back(broker(0, fake.port(), PartitionRole::kLeader));
+  expected.cluster_size = 1;
+  expected.partitions_count = 1;
+  expected.replication_factor = 1;
+  fake.set(to_topology_info(expected));
+
+  auto source = ContactPointTopology::start({fake.address()}, 20ms);
+  ASSERT_TRUE(source.ok()) << source.error();
+  ASSERT_TRUE(eventually([&] { return (*source)->current() == expected; }))
+      << "topology never arrived; have " << (*source)->current().brokers.size() << " brokers";
+
+  // Later changes show up on a later poll.
+  expected.brokers[0].partitions[0].role = PartitionRole::kFollower;
+  fake.set(to_topology_info(expected));
+  EXPECT_TRUE(eventually([&] { return (*source)->current() == expected; }));
+  (*source)->shutdown();
+  (*source)->shutdown();
+}
+
+TEST(ContactPointTopology, MergesBrokersPreferringEachBrokersOwnAnswer) {
+  FakeCommandApi a;
+  FakeCommandApi b;
+  // Broker 0 (at a) has a stale view of broker 1; broker 1 (at b) knows itself best.
+  ClusterTopology from_a;
+  from_a.brokers = {broker(0, a.port(), PartitionRole::kLeader),
+                    broker(1, b.port(), PartitionRole::kLeader)};
+  from_a.cluster_size = 2;
+  from_a.partitions_count = 1;
+  from_a.replication_factor = 2;
+  ClusterTopology from_b = from_a;
+  from_b.brokers = {broker(0, a.port(), PartitionRole::kFollower),
+                    broker(1, b.port(), PartitionRole::kFollower)};
+  from_b.brokers[0].partitions[0].role = PartitionRole::kLeader;
+  a.set(to_topology_info(from_a));
+  b.set(to_topology_info(from_b));
+
+  ClusterTopology expected = from_a;
+  expected.brokers[1].partitions[0].role = PartitionRole::kFollower;
+
+  auto source = ContactPointTopology::start({a.address(), b.address()}, 20ms);
+  ASSERT_TRUE(source.ok()) << source.error();
+  EXPECT_TRUE(eventually([&] { return (*source)->current() == expected; }));
+}
+
+TEST(ContactPointTopology, KeepsServingWhenOneContactPointIsDown) {
+  FakeCommandApi alive;
+  ClusterTopology expected;
+  expected.brokers.push_back(broker(0, alive.port(), PartitionRole::kLeader));
+  expected.cluster_size = 1;
+  expected.partitions_count = 1;
+  expected.replication_factor = 1;
+  alive.set(to_topology_info(expected));
+
+  // Port 1 on loopback: nothing listens there, connections are refused at once.
+  auto source = ContactPointTopology::start({"127.0.0.1:1", alive.address()}, 20ms);
+  ASSERT_TRUE(source.ok()) << source.error();
+  EXPECT_TRUE(eventually([&] { return (*source)->current() == expected; }));
+}
+
+TEST(ContactPointTopology, RejectsBadConfiguration) {
+  auto none = ContactPointTopology::start({}, 100ms);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().find("at least one contact point"), std::string::npos);
+
+  auto no_port = ContactPointTopology::start({"localhost"}, 100ms);
+  ASSERT_FALSE(no_port.ok());
+  EXPECT_NE(no_port.error().find("'localhost'"), std::string::npos) << no_port.error();
+
+  auto bad_port = ContactPointTopology::start({"localhost:99999"}, 100ms);
+  ASSERT_FALSE(bad_port.ok());
+  EXPECT_NE(bad_port.error().find("'99999'"), std::string::npos) << bad_port.error();
+
+  auto bad_interval = ContactPointTopology::start({"localhost:26501"}, 0ms);
+  ASSERT_FALSE(bad_interval.ok());
+  EXPECT_NE(bad_interval.error().find("poll interval"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tern::gateway
