@@ -1,0 +1,110 @@
+#include "broker/command_api_server.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <mutex>
+
+#include "command_api.grpc.pb.h"
+
+namespace tern::broker {
+namespace {
+
+constexpr auto kShutdownGrace = std::chrono::seconds(2);
+
+class CommandApiService final : public tern::command::CommandApi::Service {
+ public:
+  explicit CommandApiService(std::shared_ptr<const BrokerTopology> topology)
+      : topology_(std::move(topology)) {}
+
+  grpc::Status GetTopology(grpc::ServerContext*, const tern::command::GetTopologyRequest*,
+                           tern::command::TopologyInfo* reply) override {
+    BrokerSelfReport self = topology_->report();
+    auto* broker = reply->add_brokers();
+    broker->set_node_id(self.node_id);
+    broker->set_host(self.host);
+    broker->set_port(self.command_port);
+    broker->set_version(self.version);
+    broker->set_region(self.region);
+    for (const auto& partition : self.partitions) {
+      auto* info = broker->add_partitions();
+      info->set_partition_id(partition.id.value());
+      info->set_role(std::string(to_string(partition.role)));
+      info->set_health(std::string(to_string(partition.health)));
+    }
+    reply->set_cluster_size(self.cluster_size);
+    reply->set_partitions_count(self.partitions_count);
+    reply->set_replication_factor(self.replication_factor);
+    return grpc::Status::OK;
+  }
+
+ private:
+  std::shared_ptr<const BrokerTopology> topology_;
+};
+
+}  // namespace
+
+class CommandApiServerImpl {
+ public:
+  CommandApiServerImpl(std::shared_ptr<const BrokerTopology> topology)
+      : service_(std::move(topology)) {}
+
+  Result<void, std::string> start(const std::string& host, std::uint16_t port) {
+    bool v6 = host.find(':') != std::string::npos;
+    std::string address = (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+    int selected = 0;
+    grpc::ServerBuilder builder;
+    // Without this, gRPC would share a port with another process that also sets SO_REUSEPORT;
+    // two brokers on one command port must be an error.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &selected);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    if (!server_ || selected == 0) {
+      server_.reset();
+      return tern::unexpected("cannot listen on " + address);
+    }
+    port_ = static_cast<std::uint16_t>(selected);
+    return {};
+  }
+
+  void shutdown() {
+    std::call_once(stopped_, [this] {
+      if (!server_) return;
+      server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+      server_->Wait();
+    });
+  }
+
+  std::uint16_t port() const { return port_; }
+
+ private:
+  CommandApiService service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::once_flag stopped_;
+  std::uint16_t port_ = 0;
+};
+
+Result<std::unique_ptr<CommandApiServer>, std::string> CommandApiServer::start(
+    const std::string& host, std::uint16_t port, std::shared_ptr<const BrokerTopology> topology) {
+  auto impl = std::make_unique<CommandApiServerImpl>(std::move(topology));
+  if (auto started = impl->start(host, port); !started) return tern::unexpected(started.error());
+  return std::unique_ptr<CommandApiServer>(new CommandApiServer(std::move(impl)));
+}
+
+CommandApiServer::CommandApiServer(std::unique_ptr<CommandApiServerImpl> impl)
+    : impl_(std::move(impl)) {}
+
+CommandApiServer::~CommandApiServer() {
+  shutdown();
+}
+
+void CommandApiServer::shutdown() {
+  impl_->shutdown();
+}
+
+std::uint16_t CommandApiServer::port() const {
+  return impl_->port();
+}
+
+}  // namespace tern::broker

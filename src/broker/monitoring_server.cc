@@ -1,0 +1,148 @@
+#include "broker/monitoring_server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+namespace tern::broker {
+namespace {
+
+// Two workers are plenty for probes and operators, and keep the daemon lean.
+constexpr std::size_t kWorkerThreads = 2;
+
+HttpResponse json_response(const HealthReport& report) {
+  return HttpResponse{report.up ? 200 : 503, "application/json", report.body.dump()};
+}
+
+}  // namespace
+
+void RouteTable::add(HttpMethod method, std::string path, HttpHandler handler) {
+  std::unique_lock lock(mutex_);
+  routes_[{std::move(path), method}] = std::move(handler);
+}
+
+HttpHandler RouteTable::find(HttpMethod method, const std::string& path, bool& path_known) const {
+  std::shared_lock lock(mutex_);
+  path_known = false;
+  for (auto candidate : {HttpMethod::kGet, HttpMethod::kPost, HttpMethod::kPut, HttpMethod::kPatch,
+                         HttpMethod::kDelete}) {
+    if (routes_.count({path, candidate}) != 0) path_known = true;
+  }
+  auto it = routes_.find({path, method});
+  return it == routes_.end() ? HttpHandler() : it->second;
+}
+
+void add_health_routes(RouteTable& routes, std::shared_ptr<const HealthRegistry> health) {
+  routes.add(HttpMethod::kGet, "/actuator/health",
+             [health](const HttpRequest&) { return json_response(health->health()); });
+  routes.add(HttpMethod::kGet, "/actuator/health/liveness",
+             [health](const HttpRequest&) { return json_response(health->liveness()); });
+  routes.add(HttpMethod::kGet, "/actuator/health/readiness",
+             [health](const HttpRequest&) { return json_response(health->readiness()); });
+  routes.add(HttpMethod::kGet, "/actuator/health/startup",
+             [health](const HttpRequest&) { return json_response(health->startup()); });
+}
+
+class MonitoringServerImpl {
+ public:
+  explicit MonitoringServerImpl(std::shared_ptr<const RouteTable> routes)
+      : routes_(std::move(routes)) {
+    server_.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+    auto dispatch_as = [this](HttpMethod method) {
+      return [this, method](const httplib::Request& request, httplib::Response& response) {
+        dispatch(method, request, response);
+      };
+    };
+    server_.Get(".*", dispatch_as(HttpMethod::kGet));
+    server_.Post(".*", dispatch_as(HttpMethod::kPost));
+    server_.Put(".*", dispatch_as(HttpMethod::kPut));
+    server_.Patch(".*", dispatch_as(HttpMethod::kPatch));
+    server_.Delete(".*", dispatch_as(HttpMethod::kDelete));
+  }
+
+  Result<void, std::string> bind_and_listen(const std::string& host, std::uint16_t port) {
+    int bound =
+        port == 0 ? server_.bind_to_any_port(host) : (server_.bind_to_port(host, port) ? port : -1);
+    if (bound <= 0) {
+      return tern::unexpected("cannot listen on " + host + ":" + std::to_string(port));
+    }
+    port_ = static_cast<std::uint16_t>(bound);
+    thread_ = std::thread([this] {
+      server_.listen_after_bind();
+      listen_returned_ = true;
+    });
+    // The socket already accepts connections; what remains is for the accept loop to be marked
+    // running, without which stop() would be ignored. The library offers no callback for it.
+    while (!server_.is_running() && !listen_returned_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return {};
+  }
+
+  void shutdown() {
+    std::call_once(stopped_, [this] {
+      server_.stop();
+      if (thread_.joinable()) thread_.join();
+    });
+  }
+
+  std::uint16_t port() const { return port_; }
+
+ private:
+  void dispatch(HttpMethod method, const httplib::Request& request, httplib::Response& response) {
+    bool path_known = false;
+    auto handler = routes_->find(method, request.path, path_known);
+    if (!handler) {
+      int status = path_known ? 405 : 404;
+      nlohmann::json body = {{"status", status},
+                             {"error", path_known ? "Method Not Allowed" : "Not Found"},
+                             {"path", request.path}};
+      response.status = status;
+      response.set_content(body.dump(), "application/json");
+      return;
+    }
+    HttpRequest plain{method, request.path, {}, request.body};
+    for (const auto& [key, value] : request.params)
+      plain.query.emplace(key, value);
+    HttpResponse answer = handler(plain);
+    response.status = answer.status;
+    response.set_content(answer.body, answer.content_type.c_str());
+  }
+
+  std::shared_ptr<const RouteTable> routes_;
+  httplib::Server server_;
+  std::thread thread_;
+  std::once_flag stopped_;
+  std::atomic<bool> listen_returned_{false};
+  std::uint16_t port_ = 0;
+};
+
+Result<std::unique_ptr<MonitoringServer>, std::string> MonitoringServer::start(
+    const std::string& host, std::uint16_t port, std::shared_ptr<const RouteTable> routes) {
+  auto impl = std::make_unique<MonitoringServerImpl>(std::move(routes));
+  if (auto listening = impl->bind_and_listen(host, port); !listening) {
+    return tern::unexpected(listening.error());
+  }
+  return std::unique_ptr<MonitoringServer>(new MonitoringServer(std::move(impl)));
+}
+
+MonitoringServer::MonitoringServer(std::unique_ptr<MonitoringServerImpl> impl)
+    : impl_(std::move(impl)) {}
+
+MonitoringServer::~MonitoringServer() {
+  shutdown();
+}
+
+void MonitoringServer::shutdown() {
+  impl_->shutdown();
+}
+
+std::uint16_t MonitoringServer::port() const {
+  return impl_->port();
+}
+
+}  // namespace tern::broker

@@ -1,0 +1,60 @@
+#include "broker/partition.h"
+
+namespace tern::broker {
+
+std::string_view to_string(PartitionRole role) {
+  switch (role) {
+    case PartitionRole::kLeader:
+      return "leader";
+    case PartitionRole::kFollower:
+      return "follower";
+    case PartitionRole::kInactive:
+      return "inactive";
+  }
+  return "inactive";
+}
+
+std::string_view to_string(PartitionHealth health) {
+  switch (health) {
+    case PartitionHealth::kHealthy:
+      return "healthy";
+    case PartitionHealth::kUnhealthy:
+      return "unhealthy";
+    case PartitionHealth::kDead:
+      return "dead";
+  }
+  return "dead";
+}
+
+Partition::Partition(PartitionId id, std::vector<NodeId> replicas, std::filesystem::path directory)
+    : id_(id), replicas_(std::move(replicas)), directory_(std::move(directory)) {
+  status_.id = id_;
+  if (replicas_.size() == 1) {
+    status_.role = PartitionRole::kLeader;
+    status_.health = PartitionHealth::kHealthy;
+  } else {
+    status_.role = PartitionRole::kInactive;
+    status_.health = PartitionHealth::kUnhealthy;
+    status_.reason = "replication across " + std::to_string(replicas_.size())
+                     + " brokers is not available yet; no leader can be elected";
+  }
+}
+
+PartitionStatus Partition::status() const {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
+Result<std::vector<std::unique_ptr<Partition>>, ConfigError> create_partitions(
+    NodeId node, const ClusterShape& shape, const DataDirectory& data) {
+  std::vector<std::unique_ptr<Partition>> partitions;
+  for (PartitionId id : partitions_of(node, shape)) {
+    auto directory = data.partition_directory(id);
+    if (!directory) return tern::unexpected(directory.error());
+    partitions.push_back(
+        std::make_unique<Partition>(id, replicas_of(id, shape), std::move(*directory)));
+  }
+  return partitions;
+}
+
+}  // namespace tern::broker
