@@ -1,0 +1,69 @@
+// Every model in ../shared/bpmn-corpus either deploys or is rejected with a specific message.
+// The expected classification is pinned here, so a change of category fails the test.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "engine/bpmn/parser.h"
+#include "support/paths.h"
+
+namespace tern::engine::bpmn {
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// file -> a substring the rejection message must contain.
+const std::map<std::string, std::string>& expected_rejections() {
+  static const std::map<std::string, std::string> kExpected = {
+  };
+  return kExpected;
+}
+
+TEST(BpmnCorpus, EveryFileDeploysOrIsRejectedAsExpected) {
+  std::filesystem::path corpus = test::shared_dir() / "bpmn-corpus";
+  ASSERT_TRUE(std::filesystem::is_directory(corpus)) << corpus;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
+    if (entry.path().extension() == ".bpmn") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_GE(files.size(), 60u);
+  int deployed = 0;
+  int rejected = 0;
+  for (const auto& path : files) {
+    std::string name = path.filename().string();
+    std::string xml = read_file(path);
+    auto result = parse_bpmn(xml, ParseOptions{name});
+    auto expected = expected_rejections().find(name);
+    if (result.ok()) {
+      ++deployed;
+      std::cout << name << ": deployed (" << result->processes.size() << " process(es))\n";
+      EXPECT_EQ(expected, expected_rejections().end()) << name << " should have been rejected";
+      continue;
+    }
+    ++rejected;
+    std::cout << name << ": rejected: " << result.error().message << "\n";
+    EXPECT_NE(result.error().code, BpmnErrorCode::kMalformedXml) << name;
+    if (expected == expected_rejections().end()) {
+      ADD_FAILURE() << name << " was rejected unexpectedly: " << result.error().message;
+    } else {
+      EXPECT_NE(result.error().message.find(expected->second), std::string::npos)
+          << name << ": " << result.error().message;
+    }
+  }
+  std::cout << "corpus: " << deployed << " deployed, " << rejected << " rejected\n";
+}
+
+}  // namespace
+}  // namespace tern::engine::bpmn
