@@ -1,0 +1,158 @@
+// `ternd broker`: configuration -> ports and data directory checked -> partitions created ->
+// monitoring, command API and (optionally) the embedded gateway started -> wait for SIGTERM or
+// SIGINT -> orderly shutdown in reverse order, one log line per step.
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "broker/broker_metrics.h"
+#include "broker/broker_topology.h"
+#include "broker/command_api_server.h"
+#include "broker/config_validation.h"
+#include "broker/daemon/daemon.h"
+#include "broker/daemon/embedded_topology.h"
+#include "broker/data_directory.h"
+#include "broker/health.h"
+#include "broker/logging.h"
+#include "broker/monitoring_server.h"
+#include "broker/partition.h"
+#include "broker/port_check.h"
+#include "broker/signals.h"
+#include "common/version.h"
+#include "gateway/gateway_server.h"
+
+namespace tern::broker {
+namespace {
+
+ComponentStatus component_status(PartitionHealth health) {
+  switch (health) {
+    case PartitionHealth::kHealthy:
+      return ComponentStatus::kUp;
+    case PartitionHealth::kUnhealthy:
+      return ComponentStatus::kDown;
+    case PartitionHealth::kDead:
+      break;
+  }
+  return ComponentStatus::kDead;
+}
+
+void register_partition_health(HealthRegistry& health,
+                               const std::vector<std::shared_ptr<const Partition>>& partitions) {
+  for (const auto& partition : partitions) {
+    health.set_check("partition-" + std::to_string(partition->id().value()), [partition] {
+      PartitionStatus status = partition->status();
+      nlohmann::json details = {{"role", to_string(status.role)},
+                                {"health", to_string(status.health)}};
+      if (!status.reason.empty()) details["reason"] = status.reason;
+      return ComponentHealth{component_status(status.health), std::move(details)};
+    });
+  }
+}
+
+void add_broker_routes(RouteTable& routes, const TernConfig& config,
+                       std::shared_ptr<const BrokerTopology> topology) {
+  nlohmann::json info = {{"version", kVersion},
+                         {"process", "broker"},
+                         {"nodeId", config.cluster.node_id},
+                         {"region", config.cluster.region},
+                         {"clusterSize", config.cluster.size},
+                         {"partitionsCount", config.cluster.partitions},
+                         {"replicationFactor", config.cluster.replication_factor}};
+  routes.add(HttpMethod::kGet, "/actuator/info", [info](const HttpRequest&) {
+    return HttpResponse{200, "application/json", info.dump()};
+  });
+  auto started = std::chrono::steady_clock::now();
+  routes.add(HttpMethod::kGet, "/metrics", [topology, started](const HttpRequest&) {
+    auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now()
+                                                                   - started);
+    return HttpResponse{200, kPrometheusContentType,
+                        broker_metrics_text(topology->report(), uptime)};
+  });
+}
+
+}  // namespace
+
+int run_broker(const CommandLine& command_line) {
+  auto loaded = load_config(command_line.config_file, process_environment());
+  if (!loaded) return report_config_error(loaded.error());
+  const TernConfig& config = loaded->config;
+  setup_logging(config.logging, "broker");
+  for (const auto& warning : loaded->warnings)
+    spdlog::warn("configuration: {}", warning);
+
+  if (auto free = check_ports_available(listen_ports(config, ProcessKind::kBroker)); !free) {
+    return report_config_error(free.error());
+  }
+  auto data = DataDirectory::open(config.data.directory);
+  if (!data) return report_config_error(data.error());
+  spdlog::info("data directory {} locked", (*data)->path().string());
+
+  ClusterShape shape{config.cluster.size, config.cluster.partitions,
+                     config.cluster.replication_factor};
+  auto created = create_partitions(NodeId(config.cluster.node_id), shape, **data);
+  if (!created) return report_config_error(created.error());
+  std::vector<std::shared_ptr<const Partition>> partitions(
+      std::make_move_iterator(created->begin()), std::make_move_iterator(created->end()));
+  for (const auto& partition : partitions) {
+    auto status = partition->status();
+    spdlog::info("partition {} at {}: {} ({})", partition->id().value(),
+                 partition->directory().string(), to_string(status.role),
+                 status.reason.empty() ? std::string(to_string(status.health)) : status.reason);
+  }
+  auto topology = std::make_shared<const BrokerTopology>(config, partitions);
+
+  auto health = std::make_shared<HealthRegistry>();
+  register_partition_health(*health, partitions);
+  auto routes = std::make_shared<RouteTable>();
+  add_health_routes(*routes, health);
+  add_broker_routes(*routes, config, topology);
+
+  auto monitoring =
+      MonitoringServer::start(config.network.host, config.network.monitoring_port, routes);
+  if (!monitoring) return report_start_failure("network.monitoring-port", monitoring.error());
+  spdlog::info("monitoring listening on {}:{}", config.network.host, (*monitoring)->port());
+
+  auto command_api =
+      CommandApiServer::start(config.network.host, config.network.command_port, topology);
+  if (!command_api) return report_start_failure("network.command-port", command_api.error());
+  health->set_component("command-api", ComponentStatus::kUp);
+  spdlog::info("command API listening on {}:{}", config.network.host, (*command_api)->port());
+
+  std::unique_ptr<gateway::GatewayServer> gateway;
+  if (config.gateway.enabled) {
+    gateway::GatewayOptions options{config.network.host, config.gateway.port,
+                                    config.gateway.rest_port};
+    auto started =
+        gateway::GatewayServer::start(options, std::make_shared<EmbeddedTopologySource>(topology));
+    if (!started) return report_start_failure("gateway.port", started.error());
+    gateway = std::move(*started);
+    health->set_component("gateway", ComponentStatus::kUp);
+    spdlog::info("embedded gateway listening on {}:{} (gRPC) and {}:{} (REST)", config.network.host,
+                 gateway->grpc_port(), config.network.host, gateway->rest_port());
+  }
+
+  health->mark_started();
+  spdlog::info("broker {} ready (tern {}, {} partition(s) hosted)", config.cluster.node_id,
+               kVersion, partitions.size());
+
+  int signal_number = wait_for_shutdown_signal();
+  spdlog::info("received {}; shutting down", signal_name(signal_number));
+  health->mark_shutting_down();
+  if (gateway) {
+    gateway->shutdown();
+    spdlog::info("embedded gateway stopped");
+  }
+  (*command_api)->shutdown();
+  spdlog::info("command API stopped");
+  (*monitoring)->shutdown();
+  spdlog::info("monitoring stopped");
+  (*data)->release();
+  spdlog::info("data directory lock released");
+  spdlog::info("broker {} stopped", config.cluster.node_id);
+  return 0;
+}
+
+}  // namespace tern::broker
