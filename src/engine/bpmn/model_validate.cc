@@ -68,7 +68,7 @@ void ModelBuilder::validate_scope(const FlowElement& scope) {
     return;
   }
   if (starts.size() != 1) {
-    problem(scope.index, "a " + kind_name(scope) + " must have exactly one start event (found "
+    problem(scope.index, kind_name(scope) + " must have exactly one start event (found "
                              + std::to_string(starts.size()) + ")");
     return;
   }
@@ -283,7 +283,8 @@ void ModelBuilder::validate_gateway(const FlowElement& element) {
   if (element.outgoing.size() < 2) return;
   for (ElementIndex flow : element.outgoing) {
     if (flow != element.default_flow && !at(flow).condition) {
-      problem(flow, "the sequence flow leaving " + kind_name(element) + " '"
+      problem(flow, "the sequence flow leaving "
+                        + kind_name(element).substr(kind_name(element).find(' ') + 1) + " '"
                         + std::string(element.id)
                         + "' must have a condition expression unless it is the default flow");
     }
