@@ -9,8 +9,20 @@
 namespace tern::engine::bpmn {
 namespace {
 
+// How messages name a kind: "an embedded sub-process", "an exclusive gateway".
 std::string kind_name(const FlowElement& element) {
-  return std::string(to_string(element.kind));
+  switch (element.kind) {
+    case ElementKind::SUB_PROCESS:
+      return "an embedded sub-process";
+    case ElementKind::EVENT_SUB_PROCESS:
+      return "an event sub-process";
+    case ElementKind::EXCLUSIVE_GATEWAY:
+      return "an exclusive gateway";
+    case ElementKind::INCLUSIVE_GATEWAY:
+      return "an inclusive gateway";
+    default:
+      return "a " + std::string(to_string(element.kind));
+  }
 }
 
 bool is_catch(const FlowElement& element) {
@@ -53,8 +65,8 @@ void ModelBuilder::validate_scope(const FlowElement& scope) {
         } else {
           at(0).none_start_event = start;
         }
-      } else if (!one_of(event.event_type,
-                         {EventType::MESSAGE, EventType::TIMER, EventType::SIGNAL})) {
+      } else if (!one_of(event.event_type, {EventType::MESSAGE, EventType::TIMER, EventType::SIGNAL,
+                                            EventType::CONDITIONAL})) {
         problem(start, "a start event of type " + std::string(to_string(event.event_type))
                            + " is only allowed in an event sub-process");
       }
