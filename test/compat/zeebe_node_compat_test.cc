@@ -4,6 +4,7 @@
 // to npm's own cache in ~/.npm).
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <nlohmann/json.hpp>
 
@@ -129,41 +130,68 @@ TEST_F(ZeebeNodeCompat, TopologyFromAnInProcessGateway) {
   EXPECT_EQ(broker.at("partitions").at(1).at("health"), "HEALTHY");
 }
 
-// The real daemon, as `scripts/dev broker` runs it, on free ports with a temporary data folder.
-TEST_F(ZeebeNodeCompat, TopologyFromARealSingleNodeBroker) {
-  const auto ternd = test::binary_dir() / "ternd";
-  ASSERT_TRUE(std::filesystem::exists(ternd)) << "ternd not built at " << ternd;
+// A `ternd` process on free ports with a temporary data folder, stopped by the destructor.
+struct Daemon {
+  std::uint16_t gateway_port = test::free_port();
+  std::uint16_t rest_port = test::free_port();
+  std::uint16_t command_port = test::free_port();
+  std::uint16_t cluster_port = test::free_port();
+  std::uint16_t monitoring_port = test::free_port();
   test::TempDir data;
-  const std::uint16_t gateway_port = test::free_port();
-  const std::uint16_t command_port = test::free_port();
-  auto daemon = test::Process::spawn(
-      {.executable = ternd.string(),
-       .args = {"broker"},
-       .env = {{"TERN_GATEWAY_PORT", std::to_string(gateway_port)},
-               {"TERN_GATEWAY_REST_PORT", std::to_string(test::free_port())},
-               {"TERN_NETWORK_COMMAND_PORT", std::to_string(command_port)},
-               {"TERN_NETWORK_CLUSTER_PORT", std::to_string(test::free_port())},
-               {"TERN_NETWORK_MONITORING_PORT", std::to_string(test::free_port())},
-               {"TERN_DATA_DIRECTORY", (data.path() / "data").string()}}});
-  ASSERT_TRUE(daemon.ok()) << daemon.error();
-  ASSERT_TRUE((*daemon)->wait_for_port(gateway_port, 60s))
-      << "ternd did not open its gateway port " << gateway_port << "; stderr:\n"
-      << (*daemon)->stderr_text() << "\nstdout:\n"
-      << (*daemon)->stdout_text();
+  std::unique_ptr<test::Process> process;
 
-  // The partition elects its leader right after start; ask until it reports one (bounded).
+  // Starts `ternd <mode>` and waits for its gRPC gateway port; a failure names what went wrong.
+  tern::Result<void, std::string> start(const std::string& mode,
+                                        std::map<std::string, std::string> extra_env = {}) {
+    const auto ternd = test::binary_dir() / "ternd";
+    if (!std::filesystem::exists(ternd))
+      return tern::unexpected("ternd not built at " + ternd.string());
+    std::map<std::string, std::string> env = {
+        {"TERN_GATEWAY_PORT", std::to_string(gateway_port)},
+        {"TERN_GATEWAY_REST_PORT", std::to_string(rest_port)},
+        {"TERN_NETWORK_COMMAND_PORT", std::to_string(command_port)},
+        {"TERN_NETWORK_CLUSTER_PORT", std::to_string(cluster_port)},
+        {"TERN_NETWORK_MONITORING_PORT", std::to_string(monitoring_port)},
+        {"TERN_DATA_DIRECTORY", (data.path() / "data").string()}};
+    for (auto& [name, value] : extra_env)
+      env[name] = value;
+    auto spawned = test::Process::spawn({.executable = ternd.string(), .args = {mode}, .env = env});
+    if (!spawned) return tern::unexpected(spawned.error());
+    process = std::move(spawned.value());
+    if (!process->wait_for_port(gateway_port, std::chrono::seconds(60))) {
+      return tern::unexpected("ternd " + mode + " did not open its gateway port "
+                              + std::to_string(gateway_port) + "; stderr:\n"
+                              + process->stderr_text() + "\nstdout:\n" + process->stdout_text());
+    }
+    return {};
+  }
+
+  std::string logs() const {
+    return process ? process->stderr_text() + process->stdout_text() : "";
+  }
+};
+
+// Asks through zeebe-node until a single broker reports partition 1 as leader, or 60 s pass (the
+// partition elects its leader right after start; a standalone gateway learns it on its next
+// poll). Returns the last answer either way: the caller's assertions say what was wrong.
+nlohmann::json topology_with_leader(const ZeebeNodeClient& client, std::uint16_t port,
+                                    const Daemon& daemon) {
   nlohmann::json t;
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   for (;;) {
-    auto topology = client_->topology("127.0.0.1:" + std::to_string(gateway_port));
-    ASSERT_TRUE(topology.ok()) << topology.error() << "\nternd stderr:\n"
-                               << (*daemon)->stderr_text();
+    auto topology = client.topology("127.0.0.1:" + std::to_string(port));
+    EXPECT_TRUE(topology.ok()) << topology.error() << "\nternd output:\n" << daemon.logs();
+    if (!topology.ok()) return t;
     t = *topology;
     const auto& brokers = t.at("brokers");
     const bool has_leader = brokers.size() == 1 && !brokers[0].at("partitions").empty()
                             && brokers[0].at("partitions")[0].at("role") == "LEADER";
-    if (has_leader || std::chrono::steady_clock::now() > deadline) break;
+    if (has_leader || std::chrono::steady_clock::now() > deadline) return t;
   }
+}
+
+// What a fresh single-node broker with the default configuration must report.
+void expect_single_node_cluster(const nlohmann::json& t, std::uint16_t command_port) {
   EXPECT_EQ(t.at("clusterSize"), 1) << t.dump();
   EXPECT_EQ(t.at("partitionsCount"), 1) << t.dump();
   EXPECT_EQ(t.at("replicationFactor"), 1) << t.dump();
@@ -171,15 +199,73 @@ TEST_F(ZeebeNodeCompat, TopologyFromARealSingleNodeBroker) {
   ASSERT_EQ(t.at("brokers").size(), 1u) << t.dump();
   const auto& broker = t.at("brokers")[0];
   EXPECT_EQ(broker.at("nodeId"), 0);
+  EXPECT_EQ(broker.at("host"), "127.0.0.1");
   EXPECT_EQ(broker.at("port"), command_port) << t.dump();
   EXPECT_EQ(broker.at("version"), TERN_TEST_PROJECT_VERSION);
   ASSERT_EQ(broker.at("partitions").size(), 1u) << t.dump();
   EXPECT_EQ(broker.at("partitions")[0].at("partitionId"), 1);
   EXPECT_EQ(broker.at("partitions")[0].at("role"), "LEADER");
   EXPECT_EQ(broker.at("partitions")[0].at("health"), "HEALTHY");
+}
+
+// The real daemon, as `scripts/dev broker` runs it: zeebe-node, `tern status` and the REST port
+// all see the same single-node cluster.
+TEST_F(ZeebeNodeCompat, TopologyFromARealSingleNodeBroker) {
+  Daemon broker;
+  auto started = broker.start("broker");
+  ASSERT_TRUE(started.ok()) << started.error();
+
+  const nlohmann::json t = topology_with_leader(*client_, broker.gateway_port, broker);
+  expect_single_node_cluster(t, broker.command_port);
+
+  auto status = test::run_process(
+      {.executable = (test::binary_dir() / "tern").string(),
+       .args = {"--address", "127.0.0.1:" + std::to_string(broker.gateway_port), "status"}},
+      60s);
+  ASSERT_TRUE(status.ok()) << status.error();
+  EXPECT_EQ(status->exit_code, 0) << status->err;
+  const std::string version = TERN_TEST_PROJECT_VERSION;
+  EXPECT_EQ(status->out, "Cluster size: 1\n"
+                         "Partitions count: 1\n"
+                         "Replication factor: 1\n"
+                         "Gateway version: " + version + "\n"
+                         "Brokers:\n"
+                         "  Broker 0 - 127.0.0.1:" + std::to_string(broker.command_port) + "\n"
+                         "    Version: " + version + "\n"
+                         "    Partition 1 : Leader, Healthy\n");
+
+  httplib::Client rest("127.0.0.1", broker.rest_port);
+  rest.set_read_timeout(30, 0);
+  auto response = rest.Get("/v2/topology");
+  ASSERT_TRUE(response) << httplib::to_string(response.error());
+  ASSERT_EQ(response->status, 200) << response->body;
+  const auto json = nlohmann::json::parse(response->body);
+  EXPECT_EQ(json.at("clusterSize"), 1);
+  EXPECT_EQ(json.at("brokers").at(0).at("partitions").at(0),
+            (nlohmann::json{{"partitionId", 1}, {"role", "leader"}, {"health", "healthy"}}))
+      << json.dump();
 
   // A clean stop on SIGTERM.
-  EXPECT_EQ((*daemon)->stop(30s), 0) << (*daemon)->stderr_text();
+  EXPECT_EQ(broker.process->stop(30s), 0) << broker.logs();
+}
+
+// A standalone `ternd gateway` learns the cluster from the broker's command port (contact point)
+// and reports it to an unmodified client.
+TEST_F(ZeebeNodeCompat, TopologyThroughAStandaloneGateway) {
+  Daemon broker;
+  auto broker_started = broker.start("broker");
+  ASSERT_TRUE(broker_started.ok()) << broker_started.error();
+  Daemon gateway;
+  auto gateway_started = gateway.start(
+      "gateway",
+      {{"TERN_CLUSTER_CONTACT_POINTS", "127.0.0.1:" + std::to_string(broker.command_port)}});
+  ASSERT_TRUE(gateway_started.ok()) << gateway_started.error();
+
+  const nlohmann::json t = topology_with_leader(*client_, gateway.gateway_port, gateway);
+  expect_single_node_cluster(t, broker.command_port);
+
+  EXPECT_EQ(gateway.process->stop(30s), 0) << gateway.logs();
+  EXPECT_EQ(broker.process->stop(30s), 0) << broker.logs();
 }
 
 }  // namespace
