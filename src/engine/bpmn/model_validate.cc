@@ -130,8 +130,9 @@ void ModelBuilder::validate_element(const FlowElement& element) {
     case ElementKind::INTERMEDIATE_CATCH_EVENT:
       if (element.event_type == EventType::NONE) {
         problem(element.index, "an intermediate catch event must have an event definition");
-      } else if (!one_of(element.event_type, {EventType::MESSAGE, EventType::TIMER,
-                                              EventType::SIGNAL, EventType::LINK})) {
+      } else if (!one_of(element.event_type,
+                         {EventType::MESSAGE, EventType::TIMER, EventType::SIGNAL, EventType::LINK,
+                          EventType::CONDITIONAL})) {
         problem(element.index, "an intermediate catch event of type "
                                    + std::string(to_string(element.event_type))
                                    + " is not allowed");
