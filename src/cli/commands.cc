@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/status_command.h"
+#include "common/version.h"
 
 namespace tern::cli {
 
@@ -53,7 +54,7 @@ int run_cli(const std::vector<std::string>& args, const EnvLookup& env, std::ost
     return kExitUsage;
   }
   if (invocation->version) {
-    out << "tern " << TERN_CLI_VERSION << "\n";
+    out << "tern " << tern::kVersion << "\n";
     return kExitOk;
   }
   if (invocation->command.empty()) {

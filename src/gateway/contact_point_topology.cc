@@ -162,8 +162,6 @@ tern::Result<std::unique_ptr<ContactPointTopology>, std::string> ContactPointTop
     return tern::unexpected("the topology poll interval must be positive, got "
                             + std::to_string(poll_interval.count()) + "ms");
   }
-  spdlog::info("polling the topology of {} contact point(s) every {}ms", contact_points.size(),
-               poll_interval.count());
   return std::unique_ptr<ContactPointTopology>(new ContactPointTopology(
       std::make_unique<ContactPointPoller>(std::move(contact_points), poll_interval)));
 }

@@ -5,6 +5,7 @@
 
 #include <mutex>
 
+#include "common/version.h"
 #include "gateway/gateway_service.h"
 #include "gateway/rest_server.h"
 
@@ -19,7 +20,7 @@ class VersionedTopology final : public TopologySource {
 
   ClusterTopology current() const override {
     ClusterTopology topology = inner_->current();
-    if (topology.gateway_version.empty()) topology.gateway_version = TERN_GATEWAY_VERSION;
+    if (topology.gateway_version.empty()) topology.gateway_version = std::string(tern::kVersion);
     return topology;
   }
 

@@ -47,6 +47,19 @@ tern::Result<std::unique_ptr<RestServer>, std::string> RestServer::start(
   server->Get("/v2/topology", [topology](const httplib::Request&, httplib::Response& response) {
     response.set_content(to_rest_json(topology->current()).dump(), kJson);
   });
+  // The topology is read-only: other methods get 405 naming the one that works.
+  const auto read_only = [](const httplib::Request& request, httplib::Response& response) {
+    response.status = 405;
+    response.set_header("Allow", "GET");
+    response.set_content(
+        problem(405, "Method Not Allowed",
+                request.method + " " + request.path + " is not supported; use GET", request.path),
+        kProblemJson);
+  };
+  server->Post("/v2/topology", read_only);
+  server->Put("/v2/topology", read_only);
+  server->Patch("/v2/topology", read_only);
+  server->Delete("/v2/topology", read_only);
   // Any other request (unknown path, or a method the path does not take) ends here with the
   // status httplib chose; give it a JSON problem body naming what was asked.
   server->set_error_handler([](const httplib::Request& request, httplib::Response& response) {

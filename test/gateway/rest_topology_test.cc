@@ -70,7 +70,8 @@ TEST_F(RestTopologyTest, UnknownPathIsA404ProblemNamingThePath) {
 TEST_F(RestTopologyTest, WrongMethodOnTopologyIsAJsonProblem) {
   auto response = client_->Post("/v2/topology", "{}", "application/json");
   ASSERT_TRUE(response) << httplib::to_string(response.error());
-  EXPECT_GE(response->status, 400);
+  EXPECT_EQ(response->status, 405);
+  EXPECT_EQ(response->get_header_value("Allow"), "GET");
   const auto body = nlohmann::json::parse(response->body);
   EXPECT_EQ(body.at("status"), response->status);
   EXPECT_NE(body.at("detail").get<std::string>().find("POST /v2/topology"), std::string::npos)
