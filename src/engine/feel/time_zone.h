@@ -1,0 +1,28 @@
+#pragma once
+
+// Zone ids (`Europe/Berlin`) resolved through the system's tz database: a small reader of the
+// TZif files under /usr/share/zoneinfo (or $TZDIR). Each zone is read once and kept for the life
+// of the process behind a mutex; lookups after that only take the lock to find the zone.
+//
+// Limitation: only the transitions listed in the file are used; for instants after the last one
+// (2037 in Debian's files) its offset carries on, the POSIX rule in the footer is not applied.
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace tern::feel {
+
+// Whether `id` names a zone we can resolve ("UTC" and "Z" always can).
+bool is_known_zone(std::string_view id);
+
+// The UTC offset of the zone at an instant (seconds since the epoch).
+std::optional<std::int32_t> offset_at_instant(std::string_view id, std::int64_t epoch_seconds);
+
+// The UTC offset to use for a local wall-clock time in the zone (seconds since the epoch as if
+// the local time were UTC). In an overlap (clocks turned back) the earlier offset wins; in a gap
+// (clocks turned forward) the offset before the gap is used, which moves the instant forward by
+// the length of the gap, as java.time does.
+std::optional<std::int32_t> offset_for_local_time(std::string_view id, std::int64_t local_seconds);
+
+}  // namespace tern::feel
