@@ -98,6 +98,7 @@ class ModelBuilder {
   void validate_scope(const FlowElement& scope);
   void validate_element(const FlowElement& element);
   void validate_start_event(const FlowElement& element);
+  void validate_boundary_triggers(const FlowElement& activity);
   void validate_event_definition(const FlowElement& element);
   void validate_gateway(const FlowElement& element);
   void validate_task(const FlowElement& element);

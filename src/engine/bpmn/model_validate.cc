@@ -179,9 +179,39 @@ void ModelBuilder::validate_element(const FlowElement& element) {
     default:
       break;
   }
-  if (element.is_activity()) validate_task(element);
+  if (element.is_activity()) {
+    validate_task(element);
+    validate_boundary_triggers(element);
+  }
   if (element.event_type != EventType::UNSPECIFIED || element.kind == ElementKind::RECEIVE_TASK) {
     validate_event_definition(element);
+  }
+}
+
+// Two boundary events of one activity must not wait for the same trigger: which one fires would
+// be ambiguous (Zeebe rejects the same).
+void ModelBuilder::validate_boundary_triggers(const FlowElement& activity) {
+  std::set<std::pair<EventType, std::string_view>> seen;
+  for (ElementIndex index : activity.boundary_events) {
+    const FlowElement& boundary = at(index);
+    std::string_view key;
+    if (boundary.event_type == EventType::ERROR && boundary.error) {
+      key = boundary.error->error_code.text;
+    } else if (boundary.event_type == EventType::ESCALATION && boundary.escalation) {
+      key = boundary.escalation->escalation_code.text;
+    } else if (boundary.event_type == EventType::MESSAGE && boundary.message) {
+      key = boundary.message->name.text;
+    } else if (boundary.event_type == EventType::SIGNAL && boundary.signal) {
+      key = boundary.signal->name.text;
+    } else {
+      continue;
+    }
+    if (!seen.emplace(boundary.event_type, key).second) {
+      std::string what = key.empty() ? std::string("catch-all") : "'" + std::string(key) + "'";
+      problem(index, "another " + std::string(to_string(boundary.event_type))
+                         + " boundary event of '" + std::string(activity.id) + "' already catches "
+                         + what);
+    }
   }
 }
 

@@ -193,6 +193,24 @@ TEST(BpmnValidation, BoundaryEventRules) {
   EXPECT_TRUE(has_problem(error, "cycling", "must not have a timeCycle"));
 }
 
+TEST(BpmnValidation, BoundaryEventsOfOneActivityNeedDistinctTriggers) {
+  auto error = parse_error(process_xml(R"(<bpmn:startEvent id="start"/>
+    <bpmn:manualTask id="work"/>
+    <bpmn:boundaryEvent id="e1" attachedToRef="work"><bpmn:errorEventDefinition errorRef="err"/></bpmn:boundaryEvent>
+    <bpmn:boundaryEvent id="e2" attachedToRef="work"><bpmn:errorEventDefinition errorRef="err"/></bpmn:boundaryEvent>
+    <bpmn:boundaryEvent id="any1" attachedToRef="work"><bpmn:errorEventDefinition/></bpmn:boundaryEvent>
+    <bpmn:boundaryEvent id="any2" attachedToRef="work"><bpmn:errorEventDefinition/></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="e1" targetRef="end"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="e2" targetRef="end"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="any1" targetRef="end"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="any2" targetRef="end"/>
+    <bpmn:endEvent id="end"/>)",
+                                       R"(<bpmn:error id="err" errorCode="E1"/>)"));
+  EXPECT_TRUE(has_problem(error, "e2", "already catches 'E1'"));
+  EXPECT_TRUE(has_problem(error, "any2", "already catches catch-all"));
+  EXPECT_EQ(error.problems.size(), 2u) << error.message;
+}
+
 TEST(BpmnValidation, MessageRules) {
   auto error = parse_error(process_xml(R"(<bpmn:startEvent id="start"/>
     <bpmn:intermediateCatchEvent id="noRef"><bpmn:messageEventDefinition/></bpmn:intermediateCatchEvent>
