@@ -12,6 +12,8 @@
 namespace tern::gateway {
 namespace {
 
+constexpr int kMinClientKeepAliveIntervalMs = 30'000;
+
 // Fills in the gateway's own version, which no topology source can know.
 class VersionedTopology final : public TopologySource {
  public:
@@ -92,6 +94,12 @@ tern::Result<std::unique_ptr<GatewayServer>, std::string> GatewayServer::start(
   grpc::ServerBuilder builder;
   // Without this, Linux lets a second server share a taken port and the clash goes unnoticed.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Zeebe clients keep idle connections alive with pings (the Java client every 45 s). gRPC's
+  // default server policy answers pings more frequent than every 5 minutes with GOAWAY, which
+  // would drop every idle client; accept them down to the interval Zeebe's gateway permits.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             kMinClientKeepAliveIntervalMs);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &selected_port);
   builder.RegisterService(impl->service.get());
   impl->grpc_server = builder.BuildAndStart();
