@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -52,6 +53,12 @@ class MonitoringServerImpl {
   explicit MonitoringServerImpl(std::shared_ptr<const RouteTable> routes)
       : routes_(std::move(routes)) {
     server_.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+    // The library's default sets SO_REUSEPORT, which would let a second process bind the same
+    // port and silently share its traffic; SO_REUSEADDR alone still allows a quick restart.
+    server_.set_socket_options([](int sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
     auto dispatch_as = [this](HttpMethod method) {
       return [this, method](const httplib::Request& request, httplib::Response& response) {
         dispatch(method, request, response);

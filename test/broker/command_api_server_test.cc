@@ -1,0 +1,117 @@
+// The command API: GetTopology over gRPC reports this broker, its partitions and the cluster shape.
+
+#include "broker/command_api_server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "broker/broker_metrics.h"
+#include "broker/broker_topology.h"
+#include "command_api.grpc.pb.h"
+#include "common/version.h"
+
+namespace tern::broker {
+namespace {
+
+TernConfig three_broker_config() {
+  TernConfig config;
+  config.cluster.node_id = 1;
+  config.cluster.size = 3;
+  config.cluster.partitions = 3;
+  config.cluster.replication_factor = 1;
+  config.cluster.region = "eu";
+  config.network.advertised_host = "broker-1.tern";
+  config.network.command_port = 4242;
+  return config;
+}
+
+std::shared_ptr<const BrokerTopology> topology_for(const TernConfig& config) {
+  std::vector<std::shared_ptr<const Partition>> partitions;
+  // r = 1: node 1 hosts partition 2 alone. A second, replicated one shows the other state.
+  partitions.push_back(std::make_shared<Partition>(PartitionId(2), std::vector{NodeId(1)}, "/x"));
+  partitions.push_back(
+      std::make_shared<Partition>(PartitionId(3), std::vector{NodeId(1), NodeId(2)}, "/y"));
+  return std::make_shared<const BrokerTopology>(config, std::move(partitions));
+}
+
+TEST(BrokerTopology, ReportsItselfWithTheAdvertisedHost) {
+  auto config = three_broker_config();
+  auto report = topology_for(config)->report();
+  EXPECT_EQ(report.node_id, 1);
+  EXPECT_EQ(report.host, "broker-1.tern");
+  EXPECT_EQ(report.command_port, 4242);
+  EXPECT_EQ(report.version, std::string(kVersion));
+  EXPECT_EQ(report.region, "eu");
+  EXPECT_EQ(report.cluster_size, 3);
+  EXPECT_EQ(report.partitions_count, 3);
+  EXPECT_EQ(report.replication_factor, 1);
+  ASSERT_EQ(report.partitions.size(), 2u);
+
+  config.network.advertised_host.clear();
+  config.network.host = "10.1.2.3";
+  EXPECT_EQ(topology_for(config)->report().host, "10.1.2.3");
+}
+
+TEST(CommandApiServer, GetTopologyOverGrpc) {
+  auto config = three_broker_config();
+  auto server = CommandApiServer::start("127.0.0.1", 0, topology_for(config));
+  ASSERT_TRUE(server.ok()) << server.error();
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = tern::command::CommandApi::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  tern::command::TopologyInfo reply;
+  auto status = stub->GetTopology(&context, tern::command::GetTopologyRequest(), &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(reply.brokers_size(), 1);
+  const auto& broker = reply.brokers(0);
+  EXPECT_EQ(broker.node_id(), 1);
+  EXPECT_EQ(broker.host(), "broker-1.tern");
+  EXPECT_EQ(broker.port(), 4242);
+  EXPECT_EQ(broker.version(), std::string(kVersion));
+  EXPECT_EQ(broker.region(), "eu");
+  ASSERT_EQ(broker.partitions_size(), 2);
+  EXPECT_EQ(broker.partitions(0).partition_id(), 2);
+  EXPECT_EQ(broker.partitions(0).role(), "leader");
+  EXPECT_EQ(broker.partitions(0).health(), "healthy");
+  EXPECT_EQ(broker.partitions(1).partition_id(), 3);
+  EXPECT_EQ(broker.partitions(1).role(), "inactive");
+  EXPECT_EQ(broker.partitions(1).health(), "unhealthy");
+  EXPECT_EQ(reply.cluster_size(), 3);
+  EXPECT_EQ(reply.partitions_count(), 3);
+  EXPECT_EQ(reply.replication_factor(), 1);
+  (*server)->shutdown();
+  (*server)->shutdown();  // idempotent
+}
+
+TEST(CommandApiServer, ATakenPortIsAnError) {
+  auto config = three_broker_config();
+  auto first = CommandApiServer::start("127.0.0.1", 0, topology_for(config));
+  ASSERT_TRUE(first.ok());
+  auto second = CommandApiServer::start("127.0.0.1", (*first)->port(), topology_for(config));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error(), "cannot listen on 127.0.0.1:" + std::to_string((*first)->port()));
+}
+
+TEST(BrokerMetrics, PrometheusTextCarriesRealValues) {
+  auto report = topology_for(three_broker_config())->report();
+  auto text = broker_metrics_text(report, std::chrono::seconds(42));
+  std::string build_info = "tern_build_info{version=\"" + std::string(kVersion)
+                           + "\",node_id=\"1\",region=\"eu\"} 1\n";
+  EXPECT_NE(text.find(build_info), std::string::npos) << text;
+  for (const char* line : {
+           "# TYPE tern_uptime_seconds gauge\n",
+           "tern_uptime_seconds 42\n",
+           "tern_partitions_hosted 2\n",
+           "tern_partition_role{partition=\"2\",role=\"leader\"} 1\n",
+           "tern_partition_role{partition=\"3\",role=\"inactive\"} 1\n",
+           "tern_partition_healthy{partition=\"2\"} 1\n",
+           "tern_partition_healthy{partition=\"3\"} 0\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << "missing: " << line << "in:\n" << text;
+  }
+}
+
+}  // namespace
+}  // namespace tern::broker

@@ -1,0 +1,296 @@
+// Configuration parsing: defaults, every key from YAML, the TERN_* environment overrides, and one
+// test per validation rule asserting the message names the key and the problem.
+
+#include "broker/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "broker/config_schema.h"
+#include "support/temp_dir.h"
+
+namespace tern::broker {
+namespace {
+
+using ::testing::HasSubstr;
+
+LoadedConfig parse_ok(std::string_view yaml, const Environment& env = {}) {
+  auto parsed = parse_config(yaml, env);
+  EXPECT_TRUE(parsed.ok()) << (parsed.ok() ? "" : parsed.error().to_string());
+  return parsed.ok() ? *parsed : LoadedConfig{};
+}
+
+ConfigError parse_error(std::string_view yaml, const Environment& env = {}) {
+  auto parsed = parse_config(yaml, env);
+  EXPECT_FALSE(parsed.ok()) << "expected an error for:\n" << yaml;
+  return parsed.ok() ? ConfigError{} : parsed.error();
+}
+
+TEST(Config, EmptyTextGivesTheDocumentedDefaults) {
+  TernConfig config = parse_ok("").config;
+  EXPECT_EQ(config.cluster.node_id, 0);
+  EXPECT_EQ(config.cluster.size, 1);
+  EXPECT_EQ(config.cluster.partitions, 1);
+  EXPECT_EQ(config.cluster.replication_factor, 1);
+  EXPECT_TRUE(config.cluster.contact_points.empty());
+  EXPECT_EQ(config.cluster.region, "");
+  EXPECT_EQ(config.network.host, "127.0.0.1");
+  EXPECT_EQ(config.network.advertised_host, "");
+  EXPECT_EQ(config.network.effective_advertised_host(), "127.0.0.1");
+  EXPECT_EQ(config.network.command_port, 26501);
+  EXPECT_EQ(config.network.cluster_port, 26502);
+  EXPECT_EQ(config.network.monitoring_port, 9600);
+  EXPECT_TRUE(config.gateway.enabled);
+  EXPECT_EQ(config.gateway.port, 26500);
+  EXPECT_EQ(config.gateway.rest_port, 8080);
+  EXPECT_EQ(config.data.directory, "./data");
+  EXPECT_TRUE(config.exporters.empty());
+  EXPECT_EQ(config.logging.level, LogLevel::kInfo);
+  EXPECT_EQ(config.logging.format, LogFormat::kText);
+}
+
+TEST(Config, ReadsEveryKeyFromYaml) {
+  TernConfig config = parse_ok(R"(
+cluster:
+  node-id: 2
+  size: 3
+  partitions: 6
+  replication-factor: 3
+  contact-points: ["10.0.0.1:26502", "10.0.0.2:26502"]
+  region: eu-west
+network:
+  host: 0.0.0.0
+  advertised-host: broker-2.tern
+  command-port: 1001
+  cluster-port: 1002
+  monitoring-port: 1003
+gateway:
+  enabled: false
+  port: 1004
+  rest-port: 1005
+data:
+  directory: /var/lib/tern
+exporters:
+  audit:
+    type: jsonl
+    args: {path: /var/log/tern.jsonl, "max-size": 10, flush: true, name: "007"}
+logging:
+  level: debug
+  format: json
+)")
+                          .config;
+  EXPECT_EQ(config.cluster.node_id, 2);
+  EXPECT_EQ(config.cluster.size, 3);
+  EXPECT_EQ(config.cluster.partitions, 6);
+  EXPECT_EQ(config.cluster.replication_factor, 3);
+  EXPECT_EQ(config.cluster.contact_points,
+            (std::vector<std::string>{"10.0.0.1:26502", "10.0.0.2:26502"}));
+  EXPECT_EQ(config.cluster.region, "eu-west");
+  EXPECT_EQ(config.network.host, "0.0.0.0");
+  EXPECT_EQ(config.network.effective_advertised_host(), "broker-2.tern");
+  EXPECT_EQ(config.network.command_port, 1001);
+  EXPECT_EQ(config.network.cluster_port, 1002);
+  EXPECT_EQ(config.network.monitoring_port, 1003);
+  EXPECT_FALSE(config.gateway.enabled);
+  EXPECT_EQ(config.gateway.port, 1004);
+  EXPECT_EQ(config.gateway.rest_port, 1005);
+  EXPECT_EQ(config.data.directory, "/var/lib/tern");
+  ASSERT_EQ(config.exporters.count("audit"), 1u);
+  const auto& audit = config.exporters.at("audit");
+  EXPECT_EQ(audit.type, "jsonl");
+  EXPECT_EQ(audit.args["path"], "/var/log/tern.jsonl");
+  EXPECT_EQ(audit.args["max-size"], 10);
+  EXPECT_EQ(audit.args["flush"], true);
+  EXPECT_EQ(audit.args["name"], "007");  // quoted: stays a string
+  EXPECT_EQ(config.logging.level, LogLevel::kDebug);
+  EXPECT_EQ(config.logging.format, LogFormat::kJson);
+}
+
+TEST(Config, TheShippedExampleFilesParse) {
+  for (const char* name : {"broker.yaml", "gateway.yaml"}) {
+    auto loaded = load_config(std::filesystem::path(TERN_TEST_SOURCE_DIR) / "config" / name, {});
+    EXPECT_TRUE(loaded.ok()) << name << ": " << (loaded.ok() ? "" : loaded.error().to_string());
+  }
+  auto gateway =
+      load_config(std::filesystem::path(TERN_TEST_SOURCE_DIR) / "config/gateway.yaml", {});
+  ASSERT_TRUE(gateway.ok());
+  EXPECT_TRUE(validate_for_gateway(gateway->config).ok());
+}
+
+TEST(Config, LoadsAFileAndNamesAMissingOne) {
+  test::TempDir dir;
+  auto path = dir.path() / "tern.yaml";
+  std::ofstream(path) << "cluster:\n  partitions: 4\n";
+  auto loaded = load_config(path, {});
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->config.cluster.partitions, 4);
+
+  auto missing = load_config(dir.path() / "nope.yaml", {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ConfigErrc::kUnreadableFile);
+  EXPECT_THAT(missing.error().to_string(), HasSubstr("nope.yaml"));
+  EXPECT_THAT(missing.error().to_string(), HasSubstr("cannot read"));
+}
+
+TEST(Config, WithoutAFileDefaultsAndEnvironmentApply) {
+  auto loaded = load_config(std::nullopt, {{"TERN_CLUSTER_PARTITIONS", "5"}});
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->config.cluster.partitions, 5);
+}
+
+TEST(Config, SyntaxErrorNamesTheLine) {
+  auto error = parse_error("cluster:\n  size: [1, 2\n");
+  EXPECT_EQ(error.code, ConfigErrc::kSyntax);
+  EXPECT_THAT(error.message, HasSubstr("not valid YAML"));
+  EXPECT_THAT(error.message, HasSubstr("line "));
+}
+
+TEST(Config, SyntaxErrorInAFileNamesTheFile) {
+  test::TempDir dir;
+  auto path = dir.path() / "broken.yaml";
+  std::ofstream(path) << "cluster: {size: \n";
+  auto loaded = load_config(path, {});
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().code, ConfigErrc::kSyntax);
+  EXPECT_THAT(loaded.error().to_string(), HasSubstr("broken.yaml: not valid YAML"));
+}
+
+TEST(Config, RootMustBeAMap) {
+  auto error = parse_error("- just\n- a list\n");
+  EXPECT_EQ(error.code, ConfigErrc::kWrongType);
+  EXPECT_THAT(error.message, HasSubstr("map of sections"));
+}
+
+TEST(Config, UnknownSectionIsRejected) {
+  auto error = parse_error("clusterr:\n  size: 1\n");
+  EXPECT_EQ(error.code, ConfigErrc::kUnknownKey);
+  EXPECT_EQ(error.to_string(),
+            "clusterr: unknown key (sections are cluster, network, gateway, data, exporters, "
+            "logging)");
+}
+
+TEST(Config, UnknownKeyIsRejectedAndTheValidOnesListed) {
+  auto error = parse_error("cluster:\n  nodeId: 1\n");
+  EXPECT_EQ(error.code, ConfigErrc::kUnknownKey);
+  EXPECT_EQ(error.key, "cluster.nodeId");
+  EXPECT_THAT(error.message, HasSubstr("unknown key"));
+  EXPECT_THAT(error.message, HasSubstr("node-id"));
+}
+
+TEST(Config, UnknownExporterKeyIsRejected) {
+  auto error = parse_error("exporters:\n  audit:\n    type: jsonl\n    class: x\n");
+  EXPECT_EQ(error.code, ConfigErrc::kUnknownKey);
+  EXPECT_EQ(error.key, "exporters.audit.class");
+}
+
+TEST(Config, ExporterNeedsAType) {
+  auto error = parse_error("exporters:\n  audit:\n    args: {a: 1}\n");
+  EXPECT_EQ(error.to_string(), "exporters.audit.type: is required");
+}
+
+TEST(Config, SectionMustBeAMap) {
+  auto error = parse_error("network: 8080\n");
+  EXPECT_EQ(error.code, ConfigErrc::kWrongType);
+  EXPECT_EQ(error.to_string(), "network: expected a map");
+}
+
+TEST(Config, WrongTypesNameKeyExpectedAndFound) {
+  struct Case {
+    const char* yaml;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{"cluster: {size: three}", "cluster.size: expected an integer, got 'three'"},
+           Case{"cluster: {node-id: 1.5}", "cluster.node-id: expected an integer, got '1.5'"},
+           Case{"cluster: {partitions: [1]}",
+                "cluster.partitions: expected an integer, got a list"},
+           Case{"gateway: {enabled: maybe}",
+                "gateway.enabled: expected a boolean (true or false), got 'maybe'"},
+           Case{"network: {command-port: http}",
+                "network.command-port: expected a port number, got 'http'"},
+           Case{"cluster: {contact-points: a:1}",
+                "cluster.contact-points: expected a list of strings, got 'a:1'"},
+           Case{"cluster: {contact-points: [{a: 1}]}",
+                "cluster.contact-points[0]: expected a string, got a map"},
+           Case{"network: {host: {a: b}}", "network.host: expected a string, got a map"},
+       }) {
+    auto error = parse_error(c.yaml);
+    EXPECT_EQ(error.code, ConfigErrc::kWrongType) << c.yaml;
+    EXPECT_EQ(error.to_string(), c.message);
+  }
+}
+
+TEST(Config, PortsMustBeInRange) {
+  for (const char* port : {"0", "65536", "-1"}) {
+    auto error = parse_error(std::string("network: {monitoring-port: ") + port + "}");
+    EXPECT_EQ(error.code, ConfigErrc::kInvalidValue);
+    EXPECT_EQ(error.to_string(),
+              std::string("network.monitoring-port: port ") + port + " is not between 1 and 65535");
+  }
+}
+
+TEST(Config, IntegersMustFitIn32Bits) {
+  auto error = parse_error("cluster: {partitions: 99999999999}");
+  EXPECT_EQ(error.to_string(),
+            "cluster.partitions: 99999999999 is out of range for a 32-bit integer");
+}
+
+TEST(Config, ReplicationFactorGreaterThanSizeIsRejected) {
+  auto error = parse_error("cluster: {size: 2, replication-factor: 3}");
+  EXPECT_EQ(error.code, ConfigErrc::kInvalidValue);
+  EXPECT_EQ(error.to_string(), "cluster.replication-factor: 3 is greater than cluster.size (2)");
+}
+
+TEST(Config, NodeIdMustBeBelowSize) {
+  auto error = parse_error("cluster: {size: 3, node-id: 3}");
+  EXPECT_EQ(error.code, ConfigErrc::kInvalidValue);
+  EXPECT_EQ(error.key, "cluster.node-id");
+  EXPECT_THAT(error.message, HasSubstr("3 is outside 0..2"));
+
+  auto negative = parse_error("cluster: {node-id: -1}");
+  EXPECT_EQ(negative.key, "cluster.node-id");
+}
+
+TEST(Config, SizesMustBePositive) {
+  EXPECT_EQ(parse_error("cluster: {size: 0}").to_string(),
+            "cluster.size: must be at least 1, got 0");
+  EXPECT_EQ(parse_error("cluster: {partitions: 0}").to_string(),
+            "cluster.partitions: must be at least 1, got 0");
+  EXPECT_EQ(parse_error("cluster: {replication-factor: 0}").to_string(),
+            "cluster.replication-factor: must be at least 1, got 0");
+}
+
+TEST(Config, ContactPointsMustBeHostColonPort) {
+  auto error = parse_error("cluster: {contact-points: [\"a:1\", \"b\"]}");
+  EXPECT_EQ(error.to_string(), "cluster.contact-points[1]: 'b' is not of the form host:port");
+  auto bad_port = parse_error("cluster: {contact-points: [\"a:http\"]}");
+  EXPECT_THAT(bad_port.to_string(), HasSubstr("cluster.contact-points[0]: 'a:http' has no valid"));
+  auto ipv6 = parse_ok("cluster: {contact-points: [\"[::1]:26501\"]}");
+  EXPECT_EQ(ipv6.config.cluster.contact_points.size(), 1u);
+}
+
+TEST(Config, LoggingValuesAreChecked) {
+  EXPECT_EQ(parse_error("logging: {level: loud}").to_string(),
+            "logging.level: 'loud' is not one of trace, debug, info, warn, error, off");
+  EXPECT_EQ(parse_error("logging: {format: xml}").to_string(),
+            "logging.format: 'xml' is not one of text, json");
+}
+
+TEST(Config, EmptyHostAndDataDirectoryAreRejected) {
+  EXPECT_EQ(parse_error("network: {host: \"\"}").to_string(), "network.host: must not be empty");
+  EXPECT_EQ(parse_error("data: {directory: \"\"}").to_string(),
+            "data.directory: must not be empty");
+}
+
+TEST(Config, StandaloneGatewayNeedsContactPoints) {
+  auto config = parse_ok("").config;
+  auto result = validate_for_gateway(config);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().key, "cluster.contact-points");
+  EXPECT_THAT(result.error().message, HasSubstr("at least one contact point"));
+}
+
+}  // namespace
+}  // namespace tern::broker
