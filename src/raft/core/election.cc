@@ -26,6 +26,23 @@ void RaftNode::reset_randomized_timeout() {
                         + rank * (election / 2);
 }
 
+VoteResult RaftNode::tally() const {
+  if (!forced_) return tally_votes(configuration(), votes_);
+  // A forced configuration does not intersect the old quorums, so its first election must be
+  // unanimous: every survivor then voted for this node in this term, hence no leader of the old
+  // configuration can share the term (the lost replicas alone are not an old quorum).
+  bool pending = false;
+  for (NodeId voter : forced_->voters) {
+    auto it = votes_.find(voter);
+    if (it == votes_.end()) {
+      pending = true;
+    } else if (!it->second) {
+      return VoteResult::kLost;
+    }
+  }
+  return pending ? VoteResult::kPending : VoteResult::kWon;
+}
+
 void RaftNode::campaign(CampaignKind kind) {
   bool pre = kind == CampaignKind::kPreElection;
   if (pre) {
@@ -35,7 +52,7 @@ void RaftNode::campaign(CampaignKind kind) {
   }
   const Configuration& config = configuration();
   votes_[options_.id] = true;
-  if (tally_votes(config, votes_) == VoteResult::kWon) {
+  if (tally() == VoteResult::kWon) {
     if (pre) {
       campaign(CampaignKind::kElection);
     } else {
@@ -81,7 +98,7 @@ void RaftNode::handle_vote_request(const Message& message) {
 
 void RaftNode::handle_vote_response(const Message& message) {
   votes_.emplace(message.from, !message.reject);
-  switch (tally_votes(configuration(), votes_)) {
+  switch (tally()) {
     case VoteResult::kWon:
       if (role_ == Role::kPreCandidate) {
         campaign(CampaignKind::kElection);
@@ -90,6 +107,10 @@ void RaftNode::handle_vote_response(const Message& message) {
       }
       break;
     case VoteResult::kLost:
+      // A refused forced election abandons the forced configuration (a survivor holds a better
+      // log or a newer configuration); the operator may retry. Keeping it would let this node
+      // disrupt every later election with its lease-bypassing campaigns.
+      forced_.reset();
       become_follower(term_, std::nullopt);
       break;
     case VoteResult::kPending:

@@ -42,6 +42,7 @@ void RaftNode::track_appended_configurations(LogIndex from, const std::vector<En
   for (const Entry& entry : entries) {
     if (entry.type != EntryType::kConfiguration) continue;
     configurations_[entry.index] = decode_or_die(entry);
+    if (forced_ && configurations_[entry.index].epoch >= forced_->epoch) forced_.reset();
     changed = true;
   }
   if (changed || configurations_.size() != before) on_configuration_changed();
@@ -155,12 +156,9 @@ Result<void, ProposeError> RaftNode::force_configuration(std::vector<NodeId> vot
   }
   std::sort(next.fenced.begin(), next.fenced.end());
   next.fenced.erase(std::unique(next.fenced.begin(), next.fenced.end()), next.fenced.end());
-  // The configuration entry carries the term we are about to campaign in, so it outranks every
-  // log the survivors hold, and it takes effect here at once.
-  Entry entry{term_.next(), log_.last_index().next(), EntryType::kConfiguration,
-              encode_configuration(next)};
-  log_.append({entry});
-  track_appended_configurations(entry.index, {entry});
+  // Not appended here: a node may only create entries as the leader of a term, or the forced
+  // entry could collide with a leader's entry of the same term. It rules this node at once.
+  forced_ = next;
   campaign(CampaignKind::kTransfer);
   return {};
 }

@@ -49,6 +49,7 @@ RaftNode::RaftNode(RaftOptions options, const LogStorage& storage)
 }
 
 const Configuration& RaftNode::configuration() const {
+  if (forced_) return *forced_;
   return configurations_.empty() ? base_configuration_ : configurations_.rbegin()->second;
 }
 
@@ -105,6 +106,14 @@ void RaftNode::become_leader() {
     Progress& pr = progress_[peer];
     pr.next = log_.last_index().next();
   }
+  if (forced_) {
+    // The forced configuration enters the log only now, as an entry of a term this node won, so
+    // election safety and log matching hold for it like for any other entry.
+    Configuration forced = *forced_;
+    append_entries(
+        {Entry{term_, LogIndex(0), EntryType::kConfiguration, encode_configuration(forced)}});
+    forced_.reset();
+  }
   // §5.4.2 / §8: an entry of the new term lets the leader commit everything before it.
   append_entries({Entry{term_, LogIndex(0), EntryType::kNoop, {}}});
   broadcast_append();
@@ -150,7 +159,11 @@ void RaftNode::tick() {
   ++election_elapsed_;
   if (promotable() && election_elapsed_ >= randomized_timeout_) {
     election_elapsed_ = 0;
-    campaign(options_.pre_vote ? CampaignKind::kPreElection : CampaignKind::kElection);
+    if (forced_) {
+      campaign(CampaignKind::kTransfer);  // the operator's order overrides leases
+    } else {
+      campaign(options_.pre_vote ? CampaignKind::kPreElection : CampaignKind::kElection);
+    }
   }
 }
 

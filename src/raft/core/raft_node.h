@@ -139,6 +139,7 @@ class RaftNode {
   void campaign(CampaignKind kind);
   void handle_vote_request(const Message& message);
   void handle_vote_response(const Message& message);
+  VoteResult tally() const;
   void reset_randomized_timeout();
   std::uint64_t next_random();
 
@@ -182,6 +183,9 @@ class RaftNode {
 
   Configuration base_configuration_;                  // from the snapshot
   std::map<LogIndex, Configuration> configurations_;  // configuration entries above it
+  // A forced configuration not yet in the log: it rules this node until the node wins an
+  // election under it (and appends it as the first entry of its term) or the log carries it.
+  std::optional<Configuration> forced_;
 
   std::map<NodeId, Progress> progress_;  // leader only; every member but this node
   std::map<NodeId, bool> votes_;         // (pre-)candidate only
