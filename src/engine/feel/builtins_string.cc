@@ -50,20 +50,77 @@ Out substring(Args a, CallContext&) {
   return Value::string(s->substr(b, e - b));
 }
 
-Value map_ascii(const std::string* s, bool upper) {
+// Simple (one-to-one) case mapping for the scripts process data mostly uses: ASCII, Latin-1,
+// Latin Extended-A, Greek and Cyrillic. Other code points are left as they are.
+std::uint32_t to_upper(std::uint32_t c) {
+  if (c >= 'a' && c <= 'z') return c - 32;
+  if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 32;
+  if (c == 0xFF) return 0x178;
+  if ((c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177)) {
+    return c & ~1U;
+  }
+  if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return (c % 2 == 0) ? c - 1 : c;
+  if (c == 0x3C2) return 0x3A3;
+  if (c >= 0x3B1 && c <= 0x3C9) return c - 32;
+  if (c >= 0x430 && c <= 0x44F) return c - 32;
+  if (c >= 0x450 && c <= 0x45F) return c - 80;
+  return c;
+}
+
+std::uint32_t to_lower(std::uint32_t c) {
+  if (c >= 'A' && c <= 'Z') return c + 32;
+  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 32;
+  if (c == 0x178) return 0xFF;
+  if ((c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177)) {
+    return c | 1U;
+  }
+  if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return (c % 2 == 1) ? c + 1 : c;
+  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
+  if (c >= 0x410 && c <= 0x42F) return c + 32;
+  if (c >= 0x400 && c <= 0x40F) return c + 80;
+  return c;
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+Value map_case(const std::string* s, bool upper) {
   if (!s) return {};
-  std::string out = *s;
-  for (char& c : out) {
-    if (upper && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    if (!upper && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  std::string out;
+  out.reserve(s->size());
+  for (std::size_t i = 0; i < s->size();) {
+    auto b0 = static_cast<unsigned char>((*s)[i]);
+    // Only 2-byte sequences hold letters we map; everything else is copied as is.
+    if (b0 >= 0xC0 && b0 < 0xE0 && i + 1 < s->size()) {
+      std::uint32_t cp = ((b0 & 0x1FU) << 6) | (static_cast<unsigned char>((*s)[i + 1]) & 0x3FU);
+      append_utf8(out, upper ? to_upper(cp) : to_lower(cp));
+      i += 2;
+    } else if (b0 < 0x80) {
+      out += static_cast<char>(upper ? to_upper(b0) : to_lower(b0));
+      ++i;
+    } else {
+      out += (*s)[i];
+      ++i;
+    }
   }
   return Value::string(std::move(out));
 }
+
 Out upper_case(Args a, CallContext&) {
-  return map_ascii(str(a, 0), true);
+  return map_case(str(a, 0), true);
 }
 Out lower_case(Args a, CallContext&) {
-  return map_ascii(str(a, 0), false);
+  return map_case(str(a, 0), false);
 }
 
 Out contains(Args a, CallContext&) {

@@ -213,7 +213,8 @@ class Parser {
   }
 
   NodePtr quantified() {
-    auto node = make(word("some") ? Op::kSome : Op::kEvery, advance().pos);
+    Op op = word("some") ? Op::kSome : Op::kEvery;
+    auto node = make(op, advance().pos);
     std::size_t bound_before = bound_.size();
     if (!iteration_contexts(*node, false)) return nullptr;
     if (!expect_word("satisfies", "in quantified expression")) return nullptr;
@@ -470,7 +471,7 @@ class Parser {
                                                                                 : name_words();
         path->kids.push_back(std::move(node));
         node = std::move(path);
-      } else if (symbol("[")) {
+      } else if (symbol("[") && !(in_range_end_ && closes_range(1))) {
         std::size_t pos = advance().pos;
         bound_.push_back("item");
         NodePtr filter = expression();
@@ -623,9 +624,25 @@ class Parser {
     return fail(pos, "unexpected " + describe(t));
   }
 
+  // In `]1..5[` the final '[' closes the range; it is not a filter on 5. It closes when what
+  // follows it cannot start an expression.
+  bool closes_range(std::size_t ahead) const {
+    const Token& t = peek(ahead);
+    if (t.kind == TokenKind::kEnd) return true;
+    if (t.kind == TokenKind::kSymbol) {
+      return t.text == ")" || t.text == "," || t.text == "]" || t.text == "}";
+    }
+    return t.kind == TokenKind::kWord && is_keyword(t.text) && t.text != "true" && t.text != "false"
+           && t.text != "null" && t.text != "if" && t.text != "for" && t.text != "some"
+           && t.text != "every";
+  }
+
   NodePtr range_rest(const std::string& open, std::size_t pos, NodePtr start) {
     advance();  // ..
+    bool outer = in_range_end_;
+    in_range_end_ = true;
     NodePtr end = expression();
+    in_range_end_ = outer;
     if (!end) return nullptr;
     auto node = make(Op::kRange, pos);
     node->start_inclusive = open == "[";
@@ -695,6 +712,7 @@ class Parser {
   std::size_t max_depth_;
   std::size_t depth_ = 0;
   std::vector<std::string> bound_;
+  bool in_range_end_ = false;
   SyntaxError error_;
 };
 
