@@ -5,10 +5,7 @@
 #include <string>
 
 #include "engine/bpmn/model_builder.h"
-
-#ifdef TERN_BPMN_HAVE_FEEL
 #include "engine/feel/feel.h"
-#endif
 
 namespace tern::engine::bpmn {
 namespace {
@@ -313,17 +310,17 @@ ValueOrExpression ModelBuilder::value(std::string_view raw, ElementIndex element
     problem(element, "the expression of '" + std::string(attribute_name) + "' is empty");
     return result;
   }
-#ifdef TERN_BPMN_HAVE_FEEL
   if (options_.compile_expressions) {
     auto compiled = feel::Expression::compile(source);
     if (!compiled.ok()) {
-      problem(element, "the expression of '" + std::string(attribute_name)
-                           + "' is invalid: " + compiled.error().to_string());
+      const feel::Error& cause = compiled.error();
+      problem(element, "the expression of '" + std::string(attribute_name) + "' is invalid: '"
+                           + std::string(source) + "': " + cause.message + " at position "
+                           + std::to_string(cause.position));
     } else {
       result.compiled = std::make_shared<const feel::Expression>(std::move(compiled).value());
     }
   }
-#endif
   return result;
 }
 
