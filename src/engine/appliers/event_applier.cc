@@ -1,0 +1,267 @@
+#include "engine/appliers/event_applier.h"
+
+#include "common/check.h"
+
+namespace tern::engine {
+
+namespace {
+
+Key json_key(const Json& value, const char* field) {
+  return Key(value.value(field, std::int64_t{-1}));
+}
+
+const bpmn::FlowElement* find_element(ModelCache& models, const EngineState& state,
+                                      const Json& value) {
+  auto model = models.get(state, json_key(value, "processDefinitionKey"));
+  TERN_CHECK(model != nullptr, "an element event refers to a deployed process");
+  return model->find(value["elementId"].get<std::string>());
+}
+
+bool is_parallel_join(const bpmn::FlowElement& element) {
+  return element.kind == bpmn::ElementKind::PARALLEL_GATEWAY && element.incoming.size() > 1;
+}
+
+}  // namespace
+
+void EventApplier::apply(const Record& record, EngineState& state) {
+  state.observe_key(record.key);
+  if (!record.is_event()) return;
+  switch (record.value_type) {
+    case ValueType::kProcess: {
+      ProcessDefinition process;
+      process.key = record.key;
+      process.bpmn_process_id = record.value["bpmnProcessId"].get<std::string>();
+      process.version = record.value["version"].get<std::int32_t>();
+      process.resource_name = record.value["resourceName"].get<std::string>();
+      process.checksum = record.value["checksum"].get<std::string>();
+      process.resource = record.value["resource"].get<std::string>();
+      state.put_process(process);
+      break;
+    }
+    case ValueType::kProcessInstanceCreation:
+      // A creation that awaits the result carries the request on its CREATED event, so that the
+      // completion (maybe processed by another leader) can answer it.
+      if (record.intent == Intent::kCreated && record.request.present()
+          && record.value.value("awaitingResult", false)) {
+        AwaitedResult awaited;
+        awaited.request = record.request;
+        awaited.fetch_variables = record.value.value("fetchVariables", std::vector<std::string>());
+        awaited.creation = record.value;
+        state.put_awaited_result(json_key(record.value, "processInstanceKey"), awaited);
+      }
+      break;
+    case ValueType::kProcessInstance:
+      apply_process_instance(record, state);
+      break;
+    case ValueType::kJob:
+      apply_job(record, state);
+      break;
+    case ValueType::kJobBatch:
+      apply_job_batch(record, state);
+      break;
+    case ValueType::kVariable:
+      state.put_variable(json_key(record.value, "scopeKey"),
+                         record.value["name"].get<std::string>(),
+                         VariableEntry{record.key, record.value["value"].get<std::string>()});
+      break;
+    case ValueType::kIncident:
+      apply_incident(record, state);
+      break;
+    default:
+      break;  // DEPLOYMENT, VARIABLE_DOCUMENT, ...: the record itself is the history
+  }
+}
+
+void EventApplier::apply_process_instance(const Record& record, EngineState& state) {
+  switch (record.intent) {
+    case Intent::kElementActivating:
+      on_element_activating(record, state);
+      break;
+    case Intent::kElementActivated:
+    case Intent::kElementCompleting:
+    case Intent::kElementTerminating: {
+      auto instance = state.element_instance(record.key);
+      TERN_CHECK(instance.has_value(), "a lifecycle event refers to a live element instance");
+      instance->state = record.intent;
+      instance->value = record.value;
+      state.put_element_instance(*instance);
+      break;
+    }
+    case Intent::kElementCompleted:
+    case Intent::kElementTerminated:
+      on_element_finished(record, state);
+      break;
+    case Intent::kSequenceFlowTaken:
+      on_sequence_flow_taken(record, state);
+      break;
+    default:
+      break;
+  }
+}
+
+void EventApplier::on_element_activating(const Record& record, EngineState& state) {
+  ElementInstance instance;
+  instance.key = record.key;
+  instance.state = Intent::kElementActivating;
+  instance.value = record.value;
+  state.put_element_instance(instance);
+  auto scope_key = instance.flow_scope_key();
+  if (scope_key.value() <= 0) return;
+  auto scope = state.element_instance(scope_key);
+  TERN_CHECK(scope.has_value(), "an element is activated inside a live flow scope");
+  scope->child_count += 1;
+  const auto* element = find_element(models_, state, record.value);
+  TERN_CHECK(element != nullptr, "an activated element exists in its process");
+  // The tokens that led here are consumed: one per incoming flow for a joining parallel gateway,
+  // else the one flow taken (elements without incoming flows are started directly).
+  if (is_parallel_join(*element)) {
+    auto model = models_.get(state, json_key(record.value, "processDefinitionKey"));
+    for (auto flow_index : element->incoming) {
+      const auto& flow = model->element(flow_index);
+      auto count = state.join_count(scope_key, element->id, flow.id);
+      state.set_join_count(scope_key, element->id, flow.id, count - 1);
+      scope->active_flows -= 1;
+    }
+  } else if (!element->incoming.empty()) {
+    scope->active_flows -= 1;
+  }
+  state.put_element_instance(*scope);
+}
+
+void EventApplier::on_element_finished(const Record& record, EngineState& state) {
+  auto instance = state.element_instance(record.key);
+  TERN_CHECK(instance.has_value(), "a finished element was live");
+  state.remove_variables(record.key);
+  state.clear_join_counts(record.key);
+  state.remove_element_instance(record.key);
+  if (instance->flow_scope_key().value() <= 0) {
+    state.remove_awaited_result(record.key);
+    return;
+  }
+  auto scope = state.element_instance(instance->flow_scope_key());
+  if (!scope) return;  // the scope went first (never in a well-formed log)
+  scope->child_count -= 1;
+  if (record.value.value("bpmnEventType", std::string()) == "TERMINATE"
+      && record.intent == Intent::kElementCompleted) {
+    scope->interrupted = true;
+  }
+  state.put_element_instance(*scope);
+}
+
+void EventApplier::on_sequence_flow_taken(const Record& record, EngineState& state) {
+  auto scope_key = json_key(record.value, "flowScopeKey");
+  auto scope = state.element_instance(scope_key);
+  TERN_CHECK(scope.has_value(), "a sequence flow is taken inside a live flow scope");
+  scope->active_flows += 1;
+  state.put_element_instance(*scope);
+  auto model = models_.get(state, json_key(record.value, "processDefinitionKey"));
+  const auto* flow = model->find(record.value["elementId"].get<std::string>());
+  TERN_CHECK(flow != nullptr, "a taken flow exists in its process");
+  const auto& target = model->element(flow->target);
+  if (is_parallel_join(target)) {
+    state.set_join_count(scope_key, target.id, flow->id,
+                         state.join_count(scope_key, target.id, flow->id) + 1);
+  }
+}
+
+void EventApplier::make_activatable(JobEntry& job, EngineState& state) {
+  job.state = JobState::kActivatable;
+  job.value["deadline"] = -1;
+  job.value["worker"] = "";
+  state.put_job(job);
+  activatable_types_.insert(job.value.value("type", std::string()));
+}
+
+void EventApplier::apply_job(const Record& record, EngineState& state) {
+  if (record.intent == Intent::kCreated) {
+    JobEntry job{record.key, JobState::kActivatable, record.value};
+    make_activatable(job, state);
+    auto instance = state.element_instance(json_key(record.value, "elementInstanceKey"));
+    if (instance) {
+      instance->job_key = record.key;
+      state.put_element_instance(*instance);
+    }
+    return;
+  }
+  auto job = state.job(record.key);
+  TERN_CHECK(job.has_value(), "a job event refers to a live job");
+  switch (record.intent) {
+    case Intent::kCompleted:
+    case Intent::kCanceled: {
+      state.remove_job(record.key);
+      auto instance = state.element_instance(json_key(record.value, "elementInstanceKey"));
+      if (instance) {
+        instance->job_key = kNoKey;
+        state.put_element_instance(*instance);
+      }
+      break;
+    }
+    case Intent::kFailed: {
+      job->value["retries"] = record.value["retries"];
+      job->value["errorMessage"] = record.value.value("errorMessage", std::string());
+      job->value["retryBackoff"] = record.value.value("retryBackoff", std::int64_t{0});
+      auto retries = record.value["retries"].get<std::int32_t>();
+      auto backoff = record.value.value("retryBackoff", std::int64_t{0});
+      if (retries > 0 && backoff <= 0) {
+        make_activatable(*job, state);
+      } else {
+        job->state = JobState::kFailed;
+        job->value["deadline"] = -1;
+        job->value["recurringTime"] = retries > 0 ? record.timestamp_ms + backoff : -1;
+        state.put_job(*job);
+      }
+      break;
+    }
+    case Intent::kTimedOut:
+    case Intent::kRecurredAfterBackoff:
+      job->value["recurringTime"] = -1;
+      make_activatable(*job, state);
+      break;
+    case Intent::kRetriesUpdated:
+      job->value["retries"] = record.value["retries"];
+      state.put_job(*job);
+      break;
+    case Intent::kTimeoutUpdated:
+      job->value["deadline"] = record.value["deadline"];
+      state.put_job(*job);
+      break;
+    case Intent::kErrorThrown:
+      job->state = JobState::kErrorThrown;
+      job->value["errorCode"] = record.value.value("errorCode", std::string());
+      job->value["errorMessage"] = record.value.value("errorMessage", std::string());
+      state.put_job(*job);
+      break;
+    default:
+      break;
+  }
+}
+
+void EventApplier::apply_job_batch(const Record& record, EngineState& state) {
+  const auto& keys = record.value["jobKeys"];
+  const auto& jobs = record.value["jobs"];
+  TERN_CHECK(keys.size() == jobs.size(), "a job batch holds one job per key");
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    Key key(keys[i].get<std::int64_t>());
+    auto job = state.job(key);
+    TERN_CHECK(job.has_value(), "an activated job exists");
+    job->state = JobState::kActivated;
+    job->value["deadline"] = jobs[i]["deadline"];
+    job->value["worker"] = jobs[i]["worker"];
+    state.put_job(*job);
+  }
+}
+
+void EventApplier::apply_incident(const Record& record, EngineState& state) {
+  if (record.intent == Intent::kCreated) {
+    state.put_incident(record.key, record.value);
+    return;
+  }
+  if (record.intent != Intent::kResolved) return;
+  state.remove_incident(record.key);
+  auto job_key = json_key(record.value, "jobKey");
+  if (job_key.value() <= 0) return;
+  auto job = state.job(job_key);
+  if (job && job->value.value("retries", 0) > 0) make_activatable(*job, state);
+}
+
+}  // namespace tern::engine

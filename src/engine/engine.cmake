@@ -1,0 +1,31 @@
+# tern_engine: records, the log-stream seam, RocksDB state, the stream processor, command
+# processors and event appliers. Uses the BPMN model (tern_bpmn) and FEEL (tern_feel).
+if(TARGET tern_bpmn)
+  add_library(tern_engine STATIC
+    ${CMAKE_CURRENT_LIST_DIR}/records/record.cc
+    ${CMAKE_CURRENT_LIST_DIR}/records/record_codec.cc
+    ${CMAKE_CURRENT_LIST_DIR}/log/in_memory_log_stream.cc
+    ${CMAKE_CURRENT_LIST_DIR}/state/state_db.cc
+    ${CMAKE_CURRENT_LIST_DIR}/state/engine_state.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processing/model_cache.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processing/result_builder.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processing/stream_processor.cc
+    ${CMAKE_CURRENT_LIST_DIR}/appliers/event_applier.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/variable_behavior.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/bpmn_behavior.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/deployment_processor.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/process_instance_processors.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/job_processors.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/misc_processors.cc
+    ${CMAKE_CURRENT_LIST_DIR}/partition_engine.cc
+  )
+  target_include_directories(tern_engine PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(tern_engine
+    PUBLIC tern_common tern_bpmn RocksDB::rocksdb nlohmann_json::nlohmann_json
+    PRIVATE spdlog::spdlog tern_warnings)
+  # FEEL evaluates conditions, mappings, scripts and job attributes; the engine cannot link
+  # without it, so dependants check for TARGET tern_feel too.
+  if(TARGET tern_feel)
+    target_link_libraries(tern_engine PUBLIC tern_feel)
+  endif()
+endif()

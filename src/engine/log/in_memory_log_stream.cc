@@ -1,0 +1,55 @@
+#include "engine/log/in_memory_log_stream.h"
+
+#include <algorithm>
+
+#include "common/check.h"
+#include "engine/records/record_codec.h"
+
+namespace tern::engine {
+
+Result<Position, LogError> InMemoryLogStream::append(std::vector<Record>& batch) {
+  if (batch.empty()) {
+    return unexpected(LogError{LogErrorCode::kTooLarge, "an empty batch cannot be appended"});
+  }
+  Position first = last_position().next();
+  for (auto& record : batch) {
+    record.position = last_position().next();
+    entries_.push_back(encode_record(record));
+  }
+  if (mode_ == CommitMode::kOnAppend) committed_ = last_position();
+  return first;
+}
+
+std::vector<Record> InMemoryLogStream::read_committed(Position from,
+                                                      std::size_t max_records) const {
+  std::vector<Record> out;
+  std::int64_t start = std::max<std::int64_t>(from.value(), 1);
+  for (std::int64_t p = start; p <= committed_.value() && out.size() < max_records; ++p) {
+    auto record = decode_record(entries_[static_cast<std::size_t>(p - 1)]);
+    TERN_CHECK(record.ok(), "in-memory log holds a record it cannot decode");
+    out.push_back(std::move(record.value()));
+  }
+  return out;
+}
+
+void InMemoryLogStream::commit(Position position) {
+  TERN_CHECK(position <= last_position(), "cannot commit past the end of the log");
+  committed_ = std::max(committed_, position);
+}
+
+void InMemoryLogStream::truncate_after(Position position) {
+  TERN_CHECK(position >= committed_, "committed records are never truncated");
+  entries_.resize(static_cast<std::size_t>(position.value()));
+}
+
+std::vector<Record> InMemoryLogStream::all() const {
+  std::vector<Record> out;
+  for (const auto& bytes : entries_) {
+    auto record = decode_record(bytes);
+    TERN_CHECK(record.ok(), "in-memory log holds a record it cannot decode");
+    out.push_back(std::move(record.value()));
+  }
+  return out;
+}
+
+}  // namespace tern::engine

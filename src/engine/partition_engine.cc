@@ -1,0 +1,49 @@
+#include "engine/partition_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+namespace tern::engine {
+
+Result<std::unique_ptr<PartitionEngine>, EngineError> PartitionEngine::open(
+    const std::filesystem::path& db_dir, PartitionId partition, LogStream& log,
+    const EngineClock& clock, const EngineOptions& options) {
+  auto db = StateDb::open(db_dir, options.db);
+  if (!db) return unexpected(EngineError{EngineErrorCode::kState, db.error().message});
+  spdlog::info("partition {}: engine state opened in {}", partition.value(), db_dir.string());
+  return std::unique_ptr<PartitionEngine>(
+      new PartitionEngine(std::move(db.value()), partition, log, clock, options));
+}
+
+PartitionEngine::PartitionEngine(std::unique_ptr<StateDb> db, PartitionId partition, LogStream& log,
+                                 const EngineClock& clock, const EngineOptions& options)
+    : db_(std::move(db)),
+      processor_(
+          std::make_unique<StreamProcessor>(partition, log, *db_, clock, options.processing)) {}
+
+Result<SnapshotMetadata, EngineError> PartitionEngine::snapshot(
+    const std::filesystem::path& dir) const {
+  SnapshotMetadata metadata{processor_->last_processed_position(),
+                            processor_->last_applied_position()};
+  nlohmann::json json{{"lastProcessedPosition", metadata.last_processed_position.value()},
+                      {"lastAppliedPosition", metadata.last_applied_position.value()}};
+  auto result = db_->snapshot(dir, json.dump());
+  if (!result) return unexpected(EngineError{EngineErrorCode::kSnapshot, result.error().message});
+  spdlog::info("engine snapshot taken in {} at position {}", dir.string(),
+               metadata.last_applied_position.value());
+  return metadata;
+}
+
+Result<SnapshotMetadata, EngineError> PartitionEngine::restore(
+    const std::filesystem::path& snapshot_dir, const std::filesystem::path& db_dir) {
+  auto metadata = StateDb::restore(snapshot_dir, db_dir);
+  if (!metadata) {
+    return unexpected(EngineError{EngineErrorCode::kSnapshot, metadata.error().message});
+  }
+  auto json = nlohmann::json::parse(metadata.value());
+  return SnapshotMetadata{Position(json.value("lastProcessedPosition", std::int64_t{0})),
+                          Position(json.value("lastAppliedPosition", std::int64_t{0}))};
+}
+
+}  // namespace tern::engine

@@ -1,0 +1,87 @@
+#pragma once
+
+// The engine of one partition, as the broker uses it: the state database, the stream processor
+// and the log they read, behind one small surface.
+//
+//   auto engine = PartitionEngine::open(dir, PartitionId(1), log, clock, options);
+//   engine->become_leader();          // or become_follower()
+//   engine->on_committed();           // after the log's commit position moved
+//   engine->check_due_dates();        // leader: now and then (job time-outs, back-offs)
+//   engine->snapshot(dir);            // a RocksDB checkpoint + MANIFEST.json
+//
+// Recovery: a replica opens the state restored from its latest snapshot (restore()) and then
+// replays the committed log after it; a leader that loses leadership with uncommitted effects
+// (has_uncommitted_effects()) must do the same, because its state ran ahead of the log.
+//
+// Thread: the partition's strand; nothing here is thread-safe.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "engine/log/log_stream.h"
+#include "engine/processing/clock.h"
+#include "engine/processing/sinks.h"
+#include "engine/processing/stream_processor.h"
+#include "engine/state/state_db.h"
+
+namespace tern::engine {
+
+enum class EngineErrorCode { kState, kSnapshot };
+
+struct EngineError {
+  EngineErrorCode code;
+  std::string message;
+};
+
+struct EngineOptions {
+  StateDbOptions db;
+  StreamProcessorOptions processing;
+};
+
+struct SnapshotMetadata {
+  Position last_processed_position{0};
+  Position last_applied_position{0};
+};
+
+class PartitionEngine {
+ public:
+  static Result<std::unique_ptr<PartitionEngine>, EngineError> open(
+      const std::filesystem::path& db_dir, PartitionId partition, LogStream& log,
+      const EngineClock& clock, const EngineOptions& options = {});
+
+  // Copies a snapshot (verified against its manifest) into `db_dir`, which should be empty.
+  static Result<SnapshotMetadata, EngineError> restore(const std::filesystem::path& snapshot_dir,
+                                                       const std::filesystem::path& db_dir);
+
+  void set_response_sink(ResponseSink* sink) { processor_->set_response_sink(sink); }
+  void set_job_listener(JobAvailabilityListener* listener) {
+    processor_->set_job_listener(listener);
+  }
+
+  void become_leader() { processor_->become_leader(); }
+  void become_follower() { processor_->become_follower(); }
+  Role role() const { return processor_->role(); }
+
+  // Replays and processes everything committed, then releases responses and wake-ups.
+  void on_committed() { processor_->run_until_idle(); }
+  std::size_t check_due_dates() { return processor_->check_due_dates(); }
+  bool has_uncommitted_effects() const { return processor_->has_uncommitted_effects(); }
+
+  Result<SnapshotMetadata, EngineError> snapshot(const std::filesystem::path& dir) const;
+
+  std::string state_digest() const { return db_->digest(); }
+  std::uint64_t state_size_bytes() const { return db_->approximate_size_bytes(); }
+  StreamProcessor& processor() { return *processor_; }
+  StateDb& db() { return *db_; }
+
+ private:
+  PartitionEngine(std::unique_ptr<StateDb> db, PartitionId partition, LogStream& log,
+                  const EngineClock& clock, const EngineOptions& options);
+
+  std::unique_ptr<StateDb> db_;
+  std::unique_ptr<StreamProcessor> processor_;
+};
+
+}  // namespace tern::engine

@@ -1,0 +1,61 @@
+#include "engine/processing/result_builder.h"
+
+#include "common/check.h"
+#include "engine/records/keys.h"
+
+namespace tern::engine {
+
+Key ResultBuilder::next_key() {
+  Key key = encode_key(state_.partition(), state_.key_counter() + 1);
+  state_.observe_key(key);
+  return key;
+}
+
+Record ResultBuilder::make(Key key, RecordType type, ValueType value_type, Intent intent,
+                           Json value) const {
+  Record record;
+  record.source_position = command_.position;
+  record.key = key;
+  record.timestamp_ms = now_ms_;
+  record.record_type = type;
+  record.value_type = value_type;
+  record.intent = intent;
+  record.partition_id = state_.partition();
+  record.value = std::move(value);
+  return record;
+}
+
+const Record& ResultBuilder::event(Key key, ValueType value_type, Intent intent, Json value,
+                                   RequestRef request) {
+  records_.push_back(make(key, RecordType::kEvent, value_type, intent, std::move(value)));
+  records_.back().request = request;
+  applier_.apply(records_.back(), state_);
+  return records_.back();
+}
+
+void ResultBuilder::command(Key key, ValueType value_type, Intent intent, Json value) {
+  records_.push_back(make(key, RecordType::kCommand, value_type, intent, std::move(value)));
+}
+
+void ResultBuilder::reject(RejectionType type, std::string reason) {
+  Record record = make(command_.key, RecordType::kCommandRejection, command_.value_type,
+                       command_.intent, command_.value);
+  record.rejection_type = type;
+  record.rejection_reason = std::move(reason);
+  records_.push_back(record);
+  rejected_ = true;
+  if (command_.request.present()) responses_.push_back(Response{command_.request, record});
+}
+
+void ResultBuilder::respond(const Record& record) {
+  if (command_.request.present()) responses_.push_back(Response{command_.request, record});
+}
+
+void ResultBuilder::respond_to(RequestRef request, Record record) {
+  record.source_position = command_.position;
+  record.timestamp_ms = now_ms_;
+  record.partition_id = state_.partition();
+  if (request.present()) responses_.push_back(Response{request, std::move(record)});
+}
+
+}  // namespace tern::engine

@@ -1,0 +1,62 @@
+#pragma once
+
+// What processing one command produces: follow-up events (applied to state at once, so that the
+// rest of the processing reads its own effects), follow-up commands, a rejection, and responses.
+// The stream processor appends the records as one batch and commits the state transaction.
+//
+// Thread: the partition's strand; lives for one command.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/appliers/event_applier.h"
+#include "engine/processing/sinks.h"
+#include "engine/records/record.h"
+#include "engine/state/engine_state.h"
+
+namespace tern::engine {
+
+class ResultBuilder {
+ public:
+  ResultBuilder(const Record& command, EngineState& state, EventApplier& applier,
+                std::int64_t now_ms)
+      : command_(command), state_(state), applier_(applier), now_ms_(now_ms) {}
+
+  const Record& command() const { return command_; }
+  std::int64_t now_ms() const { return now_ms_; }
+
+  // A fresh key of this partition. Every key taken must appear on a written record, so that
+  // replay (which raises the key counter from records) reaches the same counter.
+  Key next_key();
+
+  // Appends an event and applies it to state.
+  // `request` is set only on events that carry a request for a later answer (create with result).
+  const Record& event(Key key, ValueType value_type, Intent intent, Json value,
+                      RequestRef request = {});
+  // Appends a follow-up command, processed once committed.
+  void command(Key key, ValueType value_type, Intent intent, Json value);
+  // Rejects the command being processed and answers its request with the rejection.
+  void reject(RejectionType type, std::string reason);
+  // Answers the command being processed with `record` (an event written above).
+  void respond(const Record& record);
+  // Answers another request (create-with-result) with a record not written to the log.
+  void respond_to(RequestRef request, Record record);
+
+  bool rejected() const { return rejected_; }
+  std::vector<Record>& records() { return records_; }
+  std::vector<Response>& responses() { return responses_; }
+
+ private:
+  Record make(Key key, RecordType type, ValueType value_type, Intent intent, Json value) const;
+
+  const Record& command_;
+  EngineState& state_;
+  EventApplier& applier_;
+  std::int64_t now_ms_;
+  std::vector<Record> records_;
+  std::vector<Response> responses_;
+  bool rejected_ = false;
+};
+
+}  // namespace tern::engine

@@ -1,0 +1,227 @@
+#include "engine/processing/stream_processor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "common/check.h"
+#include "engine/processors/processors.h"
+
+namespace tern::engine {
+
+StreamProcessor::StreamProcessor(PartitionId partition, LogStream& log, StateDb& db,
+                                 const EngineClock& clock, StreamProcessorOptions options)
+    : partition_(partition),
+      log_(log),
+      db_(db),
+      clock_(clock),
+      options_(options),
+      applier_(models_),
+      processors_(make_processors()) {
+  EngineState state(db_.transaction(), partition_);
+  // Resume after what state already covers: the older of the two positions, so that both
+  // unapplied events and unprocessed commands after it are seen.
+  next_read_ = std::min(state.last_processed_position(), state.last_applied_position()).next();
+  last_written_ = state.last_applied_position();
+}
+
+StreamProcessor::~StreamProcessor() = default;
+
+void StreamProcessor::become_leader() {
+  role_ = Role::kLeader;
+  pending_due_jobs_.clear();
+  spdlog::info("partition {}: stream processor is leader, last processed {}, last applied {}",
+               partition_.value(), last_processed_position().value(),
+               last_applied_position().value());
+}
+
+void StreamProcessor::become_follower() {
+  role_ = Role::kFollower;
+  pending_responses_.clear();
+  pending_wakeups_.clear();
+  pending_due_jobs_.clear();
+  applier_.take_activatable_types();
+  spdlog::info("partition {}: stream processor is follower", partition_.value());
+}
+
+Position StreamProcessor::last_processed_position() const {
+  return EngineState(const_cast<StateDb&>(db_).transaction(), partition_).last_processed_position();
+}
+
+Position StreamProcessor::last_applied_position() const {
+  return EngineState(const_cast<StateDb&>(db_).transaction(), partition_).last_applied_position();
+}
+
+bool StreamProcessor::has_uncommitted_effects() const {
+  return last_written_ > log_.committed_position();
+}
+
+std::size_t StreamProcessor::poll() {
+  auto records = log_.read_committed(next_read_, options_.max_records_per_poll);
+  for (const auto& record : records) {
+    handle(record);
+    next_read_ = record.position.next();
+  }
+  commit_state();
+  if (role_ == Role::kLeader) on_committed();
+  return records.size();
+}
+
+std::size_t StreamProcessor::run_until_idle() {
+  std::size_t total = 0;
+  while (std::size_t handled = poll())
+    total += handled;
+  return total;
+}
+
+void StreamProcessor::handle(const Record& record) {
+  EngineState state(db_.transaction(), partition_);
+  if (record.is_command()) {
+    state.observe_key(record.key);
+    if (record.position <= state.last_processed_position()) return;
+    if (role_ == Role::kLeader) {
+      commit_state();
+      process_command(record);
+    }
+    return;
+  }
+  if (record.position <= state.last_applied_position()) return;
+  applier_.apply(record, state);
+  state.set_last_applied_position(record.position);
+  if (record.source_position > state.last_processed_position()) {
+    state.set_last_processed_position(record.source_position);
+  }
+  if (role_ == Role::kFollower) applier_.take_activatable_types();
+}
+
+void StreamProcessor::process_command(const Record& command) {
+  EngineState state(db_.transaction(), partition_);
+  std::int64_t now_ms = clock_.now_ms();
+  std::vector<Record> records;
+  std::vector<Response> responses;
+  {
+    ResultBuilder out(command, state, applier_, now_ms);
+    ProcessingContext context{command, state, out, models_};
+    try {
+      dispatch(context);
+      records = std::move(out.records());
+      responses = std::move(out.responses());
+    } catch (const std::exception& error) {
+      // A processor met input it did not expect (e.g. a value of the wrong JSON type). Its
+      // partial effects are dropped and the command is rejected with the cause.
+      spdlog::warn("partition {}: processing {} at {} failed: {}", partition_.value(),
+                   describe(command), command.position.value(), error.what());
+      db_.rollback();
+      applier_.take_activatable_types();
+      ResultBuilder retry(command, state, applier_, now_ms);
+      retry.reject(RejectionType::kProcessingError,
+                   std::string("Expected to process the command, but it failed: ") + error.what());
+      records = std::move(retry.records());
+      responses = std::move(retry.responses());
+    }
+  }
+  TERN_CHECK(!records.empty(), "every processed command writes at least one record");
+  auto first = log_.append(records);
+  if (!first) {
+    // Not leader any more, or back-pressure: the command stays unprocessed for whoever leads.
+    spdlog::warn("partition {}: cannot append follow-ups of {}: {}", partition_.value(),
+                 describe(command), first.error().message);
+    db_.rollback();
+    applier_.take_activatable_types();
+    next_read_ = command.position;
+    return;
+  }
+  Position last = records.back().position;
+  state.set_last_processed_position(command.position);
+  state.set_last_applied_position(last);
+  last_written_ = last;
+  commit_state();
+  for (auto& response : responses)
+    pending_responses_.emplace_back(last, std::move(response));
+  auto types = applier_.take_activatable_types();
+  if (!types.empty()) pending_wakeups_.emplace_back(last, std::move(types));
+  for (const auto& record : records) {
+    if (record.value_type == ValueType::kJob
+        && (record.intent == Intent::kTimedOut || record.intent == Intent::kRecurredAfterBackoff)) {
+      pending_due_jobs_.erase(record.key);
+    }
+  }
+  if (command.value_type == ValueType::kJob
+      && (command.intent == Intent::kTimeOut || command.intent == Intent::kRecurAfterBackoff)) {
+    pending_due_jobs_.erase(command.key);
+  }
+}
+
+void StreamProcessor::dispatch(ProcessingContext& context) {
+  auto it = processors_.find({context.command.value_type, context.command.intent});
+  if (it == processors_.end()) {
+    context.out.reject(
+        RejectionType::kInvalidArgument,
+        "Expected a command the engine processes, but got " + describe(context.command));
+    return;
+  }
+  it->second->process(context);
+}
+
+void StreamProcessor::commit_state() {
+  auto result = db_.commit();
+  if (!result) {
+    spdlog::critical("partition {}: {}", partition_.value(), result.error().message);
+    TERN_CHECK(false, "state commit failed; the replica cannot continue");
+  }
+}
+
+void StreamProcessor::on_committed() {
+  Position committed = log_.committed_position();
+  while (!pending_responses_.empty() && pending_responses_.front().first <= committed) {
+    if (responses_sink_) responses_sink_->on_response(pending_responses_.front().second);
+    pending_responses_.pop_front();
+  }
+  while (!pending_wakeups_.empty() && pending_wakeups_.front().first <= committed) {
+    if (job_listener_) {
+      for (const auto& type : pending_wakeups_.front().second)
+        job_listener_->on_jobs_available(type);
+    }
+    pending_wakeups_.pop_front();
+  }
+}
+
+std::size_t StreamProcessor::check_due_dates() {
+  if (role_ != Role::kLeader) return 0;
+  EngineState state(db_.transaction(), partition_);
+  std::int64_t now_ms = clock_.now_ms();
+  std::vector<Record> commands;
+  auto add = [&](Key key, Intent intent) {
+    if (!pending_due_jobs_.insert(key).second) return;
+    auto job = state.job(key);
+    if (!job) return;
+    Record command;
+    command.key = key;
+    command.timestamp_ms = now_ms;
+    command.record_type = RecordType::kCommand;
+    command.value_type = ValueType::kJob;
+    command.intent = intent;
+    command.partition_id = partition_;
+    command.value = job->value;
+    commands.push_back(std::move(command));
+  };
+  for (Key key : state.jobs_past_deadline(now_ms, options_.max_due_jobs_per_check)) {
+    add(key, Intent::kTimeOut);
+  }
+  for (Key key : state.jobs_past_backoff(now_ms, options_.max_due_jobs_per_check)) {
+    add(key, Intent::kRecurAfterBackoff);
+  }
+  if (commands.empty()) return 0;
+  auto appended = log_.append(commands);
+  if (!appended) {
+    for (const auto& command : commands)
+      pending_due_jobs_.erase(command.key);
+    spdlog::warn("partition {}: cannot append due-date commands: {}", partition_.value(),
+                 appended.error().message);
+    return 0;
+  }
+  return commands.size();
+}
+
+}  // namespace tern::engine

@@ -1,0 +1,101 @@
+#pragma once
+
+// The partition's stream processor. On every replica it reads committed records in order; events
+// not yet applied are replayed through the appliers. On the leader it also processes each
+// committed command not yet processed: it runs the command's processor, appends the follow-ups as
+// one batch, and commits the state changes in one RocksDB transaction. Responses and job wake-ups
+// are held until the batch that caused them is committed.
+//
+// Exactly once: the state records the last processed command position and the last applied
+// event position, in the same transaction as the changes they cover. Every processed command
+// writes at least one record (an event or a rejection), so a replica learns from the source
+// positions of replayed events which commands were processed.
+//
+// Thread: the partition's strand. Lifecycle: constructed as a follower; become_leader() /
+// become_follower() switch roles between calls to poll().
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "engine/appliers/event_applier.h"
+#include "engine/log/log_stream.h"
+#include "engine/processing/clock.h"
+#include "engine/processing/command_processor.h"
+#include "engine/processing/model_cache.h"
+#include "engine/processing/sinks.h"
+#include "engine/state/state_db.h"
+
+namespace tern::engine {
+
+enum class Role { kFollower, kLeader };
+
+struct StreamProcessorOptions {
+  std::size_t max_records_per_poll = 1024;   // bounds one poll() call
+  std::size_t max_due_jobs_per_check = 256;  // bounds one check_due_dates() call
+};
+
+class StreamProcessor {
+ public:
+  StreamProcessor(PartitionId partition, LogStream& log, StateDb& db, const EngineClock& clock,
+                  StreamProcessorOptions options = {});
+  ~StreamProcessor();
+
+  void set_response_sink(ResponseSink* sink) { responses_sink_ = sink; }
+  void set_job_listener(JobAvailabilityListener* listener) { job_listener_ = listener; }
+
+  void become_leader();
+  void become_follower();
+  Role role() const { return role_; }
+
+  // Handles committed records not yet seen, up to the poll bound; returns how many it handled.
+  std::size_t poll();
+  // Polls until no committed record is left (tests, catch-up).
+  std::size_t run_until_idle();
+  // Releases responses and wake-ups whose batches are now committed. Call after the log commits.
+  void on_committed();
+
+  // Leader only: writes JOB TIME_OUT / RECUR_AFTER_BACKOFF commands for jobs whose deadline or
+  // back-off has passed on the clock. Returns the number of commands written.
+  std::size_t check_due_dates();
+
+  // True when this leader applied effects of batches not yet committed (a new leader may
+  // truncate them; the host must then rebuild state from a snapshot and the log).
+  bool has_uncommitted_effects() const;
+
+  Position last_processed_position() const;
+  Position last_applied_position() const;
+  ModelCache& models() { return models_; }
+
+ private:
+  void handle(const Record& record);
+  void process_command(const Record& command);
+  void dispatch(ProcessingContext& context);
+  void commit_state();
+
+  PartitionId partition_;
+  LogStream& log_;
+  StateDb& db_;
+  const EngineClock& clock_;
+  StreamProcessorOptions options_;
+  ModelCache models_;
+  EventApplier applier_;
+  std::map<std::pair<ValueType, Intent>, std::unique_ptr<CommandProcessor>> processors_;
+
+  Role role_ = Role::kFollower;
+  Position next_read_{1};
+  Position last_written_{0};
+  // Responses and wake-ups waiting for their batch (by its last position) to commit.
+  std::deque<std::pair<Position, Response>> pending_responses_;
+  std::deque<std::pair<Position, std::set<std::string>>> pending_wakeups_;
+  // Jobs with a TIME_OUT / RECUR command written but not processed yet, so that the checker does
+  // not write them twice.
+  std::set<Key> pending_due_jobs_;
+  ResponseSink* responses_sink_ = nullptr;
+  JobAvailabilityListener* job_listener_ = nullptr;
+};
+
+}  // namespace tern::engine

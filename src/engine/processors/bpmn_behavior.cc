@@ -1,0 +1,425 @@
+#include "engine/processors/bpmn_behavior.h"
+
+#include <cmath>
+
+#include "common/check.h"
+
+namespace tern::engine {
+
+namespace {
+
+using bpmn::ElementKind;
+
+constexpr std::string_view kUserTaskJobType = "io.camunda.zeebe:userTask";
+
+bool is_parallel_join(const bpmn::FlowElement& element) {
+  return element.kind == ElementKind::PARALLEL_GATEWAY && element.incoming.size() > 1;
+}
+
+bool is_job_worker_element(const bpmn::FlowElement& element) {
+  switch (element.kind) {
+    case ElementKind::SERVICE_TASK:
+    case ElementKind::SEND_TASK:
+    case ElementKind::BUSINESS_RULE_TASK:
+    case ElementKind::SCRIPT_TASK:
+    case ElementKind::INTERMEDIATE_THROW_EVENT:
+    case ElementKind::END_EVENT:
+      return element.job != nullptr;
+    case ElementKind::USER_TASK:
+      return element.user_task == nullptr || !element.user_task->native;
+    default:
+      return false;
+  }
+}
+
+std::string json_type_name(const Json& value) {
+  if (value.is_string()) return "STRING";
+  if (value.is_number()) return "NUMBER";
+  if (value.is_boolean()) return "BOOLEAN";
+  if (value.is_null()) return "NULL";
+  if (value.is_array()) return "ARRAY";
+  return "OBJECT";
+}
+
+}  // namespace
+
+Json BpmnBehavior::child_value(const Json& scope_value, Key scope_key,
+                               const bpmn::FlowElement& element) {
+  Json value = Json::object();
+  for (const char* field :
+       {"bpmnProcessId", "version", "processDefinitionKey", "processInstanceKey",
+        "parentProcessInstanceKey", "parentElementInstanceKey", "tenantId"}) {
+    value[field] = scope_value[field];
+  }
+  value["elementId"] = element.id;
+  value["bpmnElementType"] = bpmn::to_string(element.kind);
+  value["bpmnEventType"] = bpmn::to_string(element.event_type);
+  value["flowScopeKey"] = scope_key.value();
+  return value;
+}
+
+std::shared_ptr<const bpmn::ProcessModel> BpmnBehavior::model_of(const Json& value) const {
+  auto model =
+      ctx_.models.get(ctx_.state, Key(value.value("processDefinitionKey", std::int64_t{-1})));
+  TERN_CHECK(model != nullptr, "an element instance belongs to a deployed process");
+  return model;
+}
+
+void BpmnBehavior::transition(ElementInstance& instance, Intent intent) {
+  ctx_.out.event(instance.key, ValueType::kProcessInstance, intent, instance.value);
+  instance.state = intent;
+}
+
+void BpmnBehavior::create_incident(const ElementInstance& instance, std::string_view error_type,
+                                   std::string message, Key job_key) {
+  Json value{{"errorType", error_type},
+             {"errorMessage", std::move(message)},
+             {"bpmnProcessId", instance.value["bpmnProcessId"]},
+             {"processDefinitionKey", instance.value["processDefinitionKey"]},
+             {"processInstanceKey", instance.value["processInstanceKey"]},
+             {"elementId", instance.value["elementId"]},
+             {"elementInstanceKey", instance.key.value()},
+             {"jobKey", job_key.value()},
+             {"variableScopeKey", instance.key.value()},
+             {"tenantId", "<default>"}};
+  ctx_.out.event(ctx_.out.next_key(), ValueType::kIncident, Intent::kCreated, std::move(value));
+}
+
+void BpmnBehavior::activate(Key key, const Json& value) {
+  ElementInstance instance;
+  instance.key = key;
+  instance.value = value;
+  transition(instance, Intent::kElementActivating);
+  continue_activation(std::move(instance));
+}
+
+void BpmnBehavior::continue_activation(ElementInstance instance) {
+  auto model = model_of(instance.value);
+  const auto* element = model->find(instance.element_id());
+  TERN_CHECK(element != nullptr, "an element instance's element exists in its process");
+  if (element->io_mapping && !element->io_mapping->inputs.empty()) {
+    auto local = variables_.map(element->io_mapping->inputs, instance.flow_scope_key());
+    if (!local) {
+      create_incident(instance, kIoMappingError, local.error());
+      return;
+    }
+    variables_.set_local_document(instance.key, local.value(), instance.value);
+  }
+  if (is_job_worker_element(*element)) {
+    if (create_job(instance, *element)) transition(instance, Intent::kElementActivated);
+    return;
+  }
+  switch (element->kind) {
+    case ElementKind::PROCESS:
+    case ElementKind::SUB_PROCESS: {
+      transition(instance, Intent::kElementActivated);
+      if (element->none_start_event == bpmn::kNoElement) {
+        complete_now(instance);
+        return;
+      }
+      const auto& start = model->element(element->none_start_event);
+      ctx_.out.command(ctx_.out.next_key(), ValueType::kProcessInstance, Intent::kActivateElement,
+                       child_value(instance.value, instance.key, start));
+      return;
+    }
+    case ElementKind::SCRIPT_TASK:
+      if (element->script) {
+        if (!run_script(instance, *element)) return;
+        return;
+      }
+      break;
+    case ElementKind::EXCLUSIVE_GATEWAY: {
+      auto chosen = choose_flow(instance, *model, *element);
+      if (!chosen) return;
+      transition(instance, Intent::kElementActivated);
+      complete_now(instance, *chosen);
+      return;
+    }
+    case ElementKind::PARALLEL_GATEWAY:
+    case ElementKind::START_EVENT:
+    case ElementKind::MANUAL_TASK:
+    case ElementKind::TASK:
+      transition(instance, Intent::kElementActivated);
+      complete_now(instance);
+      return;
+    case ElementKind::END_EVENT:
+    case ElementKind::INTERMEDIATE_THROW_EVENT:
+      if (element->event_type == bpmn::EventType::NONE
+          || element->event_type == bpmn::EventType::TERMINATE) {
+        transition(instance, Intent::kElementActivated);
+        complete_now(instance);
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  create_incident(instance, kUnknownError,
+                  "Expected to execute element '" + std::string(element->id) + "' of type '"
+                      + std::string(bpmn::to_string(element->kind)) + "' with event type '"
+                      + std::string(bpmn::to_string(element->event_type))
+                      + "', but this engine does not execute it yet");
+}
+
+bool BpmnBehavior::create_job(ElementInstance& instance, const bpmn::FlowElement& element) {
+  std::string type(kUserTaskJobType);
+  std::int64_t retries = 1;
+  Json headers = Json::object();
+  for (const auto& header : element.task_headers)
+    headers[std::string(header.key)] = header.value;
+  if (element.job) {
+    auto type_value = variables_.evaluate(element.job->type, instance.key);
+    if (!type_value || !type_value->is_string() || type_value->get<std::string>().empty()) {
+      create_incident(
+          instance, kExtractValueError,
+          type_value
+              ? "Expected result of the expression '" + std::string(element.job->type.text)
+                    + "' to be a non-empty 'STRING', but was '" + json_type_name(*type_value) + "'"
+              : type_value.error());
+      return false;
+    }
+    type = type_value->get<std::string>();
+    auto retries_value = element.job->retries.empty()
+                             ? Result<Json, std::string>(Json(3))
+                             : variables_.evaluate(element.job->retries, instance.key);
+    if (retries_value && retries_value->is_string()) {
+      try {
+        retries_value = Json(std::stoll(retries_value->get<std::string>()));
+      } catch (const std::exception&) {
+        // falls through to the type error below
+      }
+    }
+    if (!retries_value || !retries_value->is_number()) {
+      create_incident(
+          instance, kExtractValueError,
+          retries_value
+              ? "Expected result of the expression '" + std::string(element.job->retries.text)
+                    + "' to be 'NUMBER', but was '" + json_type_name(*retries_value) + "'"
+              : retries_value.error());
+      return false;
+    }
+    retries = static_cast<std::int64_t>(std::llround(retries_value->get<double>()));
+  } else if (element.user_task) {
+    const auto& task = *element.user_task;
+    if (!task.assignee.empty() && !task.assignee.is_expression) {
+      headers["io.camunda.zeebe:assignee"] = task.assignee.text;
+    }
+    if (!task.candidate_groups.empty() && !task.candidate_groups.is_expression) {
+      headers["io.camunda.zeebe:candidateGroups"] = task.candidate_groups.text;
+    }
+    if (!task.form_key.empty()) headers["io.camunda.zeebe:formKey"] = task.form_key;
+  }
+  Json job{{"type", type},
+           {"retries", retries},
+           {"customHeaders", headers},
+           {"worker", ""},
+           {"deadline", -1},
+           {"errorMessage", ""},
+           {"errorCode", ""},
+           {"variables", Json::object()},
+           {"elementId", instance.value["elementId"]},
+           {"elementInstanceKey", instance.key.value()},
+           {"bpmnProcessId", instance.value["bpmnProcessId"]},
+           {"processDefinitionVersion", instance.value["version"]},
+           {"processDefinitionKey", instance.value["processDefinitionKey"]},
+           {"processInstanceKey", instance.value["processInstanceKey"]},
+           {"retryBackoff", 0},
+           {"recurringTime", -1},
+           {"tenantId", "<default>"}};
+  Key job_key = ctx_.out.next_key();
+  ctx_.out.event(job_key, ValueType::kJob, Intent::kCreated, std::move(job));
+  instance.job_key = job_key;
+  return true;
+}
+
+bool BpmnBehavior::run_script(ElementInstance& instance, const bpmn::FlowElement& element) {
+  auto result = variables_.evaluate(element.script->expression, instance.key);
+  if (!result) {
+    create_incident(instance, kExtractValueError, result.error());
+    return false;
+  }
+  transition(instance, Intent::kElementActivated);
+  Json document{{std::string(element.script->result_variable), std::move(result.value())}};
+  if (element.io_mapping && !element.io_mapping->outputs.empty()) {
+    variables_.set_local_document(instance.key, document, instance.value);
+  } else {
+    variables_.propagate_document(instance.key, document, instance.value);
+  }
+  complete_now(instance);
+  return true;
+}
+
+std::optional<bpmn::ElementIndex> BpmnBehavior::choose_flow(ElementInstance& instance,
+                                                            const bpmn::ProcessModel& model,
+                                                            const bpmn::FlowElement& gateway) {
+  if (gateway.outgoing.empty()) return bpmn::kNoElement;
+  if (gateway.outgoing.size() == 1 && !model.element(gateway.outgoing[0]).condition) {
+    return gateway.outgoing[0];
+  }
+  for (auto flow_index : gateway.outgoing) {
+    if (flow_index == gateway.default_flow) continue;
+    const auto& flow = model.element(flow_index);
+    if (!flow.condition) continue;
+    auto result = variables_.evaluate(*flow.condition, instance.key);
+    if (!result) {
+      create_incident(instance, kConditionError, result.error());
+      return std::nullopt;
+    }
+    if (!result->is_boolean()) {
+      create_incident(instance, kConditionError,
+                      "Expected result of the expression '" + std::string(flow.condition->text)
+                          + "' to be 'BOOLEAN', but was '" + json_type_name(*result) + "'");
+      return std::nullopt;
+    }
+    if (result->get<bool>()) return flow_index;
+  }
+  if (gateway.default_flow != bpmn::kNoElement) return gateway.default_flow;
+  create_incident(instance, kConditionError,
+                  "Expected at least one condition to evaluate to true, or to have a default flow");
+  return std::nullopt;
+}
+
+void BpmnBehavior::complete(ElementInstance instance) {
+  transition(instance, Intent::kElementCompleting);
+  continue_completion(std::move(instance));
+}
+
+void BpmnBehavior::complete_now(ElementInstance& instance,
+                                std::optional<bpmn::ElementIndex> only_flow) {
+  transition(instance, Intent::kElementCompleting);
+  continue_completion(instance, only_flow);
+}
+
+void BpmnBehavior::continue_completion(ElementInstance instance,
+                                       std::optional<bpmn::ElementIndex> only_flow) {
+  auto model = model_of(instance.value);
+  const auto* element = model->find(instance.element_id());
+  TERN_CHECK(element != nullptr, "an element instance's element exists in its process");
+  if (element->io_mapping && !element->io_mapping->outputs.empty()) {
+    auto document = variables_.map(element->io_mapping->outputs, instance.key);
+    if (!document) {
+      create_incident(instance, kIoMappingError, document.error());
+      return;
+    }
+    Key start = instance.flow_scope_key().value() > 0 ? instance.flow_scope_key() : instance.key;
+    variables_.propagate_document(start, document.value(), instance.value);
+  }
+  if (element->event_type == bpmn::EventType::TERMINATE) {
+    // A terminate end event ends its scope: every other child is terminated; the scope
+    // completes when the last one is gone.
+    for (Key child : ctx_.state.children(instance.flow_scope_key())) {
+      if (child == instance.key) continue;
+      auto sibling = ctx_.state.element_instance(child);
+      if (!sibling || sibling->state == Intent::kElementTerminating) continue;
+      ctx_.out.command(child, ValueType::kProcessInstance, Intent::kTerminateElement,
+                       sibling->value);
+    }
+  }
+  if (element->kind == ElementKind::PROCESS) answer_awaited_result(instance);
+  transition(instance, Intent::kElementCompleted);
+  if (element->kind == ElementKind::PROCESS) return;
+  take_flows(instance, *model, *element, only_flow);
+}
+
+void BpmnBehavior::take_flows(const ElementInstance& instance, const bpmn::ProcessModel& model,
+                              const bpmn::FlowElement& element,
+                              std::optional<bpmn::ElementIndex> only_flow) {
+  Key scope_key = instance.flow_scope_key();
+  auto scope = ctx_.state.element_instance(scope_key);
+  TERN_CHECK(scope.has_value(), "a completed element's flow scope is live");
+  bool took_any = false;
+  if (!scope->interrupted) {
+    for (auto flow_index : element.outgoing) {
+      if (only_flow && *only_flow != flow_index) continue;
+      const auto& flow = model.element(flow_index);
+      ctx_.out.event(ctx_.out.next_key(), ValueType::kProcessInstance, Intent::kSequenceFlowTaken,
+                     child_value(scope->value, scope_key, flow));
+      took_any = true;
+      const auto& target = model.element(flow.target);
+      if (is_parallel_join(target)) {
+        bool all_arrived = true;
+        for (auto incoming : target.incoming) {
+          if (ctx_.state.join_count(scope_key, target.id, model.element(incoming).id) < 1) {
+            all_arrived = false;
+          }
+        }
+        if (!all_arrived) continue;
+      }
+      ctx_.out.command(ctx_.out.next_key(), ValueType::kProcessInstance, Intent::kActivateElement,
+                       child_value(scope->value, scope_key, target));
+    }
+  }
+  if (!took_any) on_path_completed(scope_key);
+}
+
+void BpmnBehavior::on_path_completed(Key scope_key) {
+  auto scope = ctx_.state.element_instance(scope_key);
+  if (!scope || scope->state != Intent::kElementActivated) return;
+  if (scope->child_count == 0 && (scope->active_flows == 0 || scope->interrupted)) {
+    ctx_.out.command(scope_key, ValueType::kProcessInstance, Intent::kCompleteElement,
+                     scope->value);
+  }
+}
+
+void BpmnBehavior::answer_awaited_result(const ElementInstance& process_instance) {
+  auto awaited = ctx_.state.awaited_result(process_instance.key);
+  if (!awaited) return;
+  Record result;
+  result.key = process_instance.key;
+  result.record_type = RecordType::kEvent;
+  result.value_type = ValueType::kProcessInstanceResult;
+  result.intent = Intent::kCompleted;
+  result.value =
+      Json{{"bpmnProcessId", process_instance.value["bpmnProcessId"]},
+           {"processDefinitionKey", process_instance.value["processDefinitionKey"]},
+           {"processInstanceKey", process_instance.key.value()},
+           {"version", process_instance.value["version"]},
+           {"variables", variables_.collect(process_instance.key, awaited->fetch_variables)},
+           {"tenantId", "<default>"}};
+  ctx_.out.respond_to(awaited->request, std::move(result));
+}
+
+void BpmnBehavior::terminate(ElementInstance instance) {
+  transition(instance, Intent::kElementTerminating);
+  if (instance.job_key.value() > 0) {
+    if (auto job = ctx_.state.job(instance.job_key)) {
+      if (auto incident = ctx_.state.job_incident(job->key)) {
+        ctx_.out.event(*incident, ValueType::kIncident, Intent::kResolved,
+                       *ctx_.state.incident(*incident));
+      }
+      ctx_.out.event(job->key, ValueType::kJob, Intent::kCanceled, job->value);
+    }
+  }
+  if (auto incident = ctx_.state.element_incident(instance.key)) {
+    ctx_.out.event(*incident, ValueType::kIncident, Intent::kResolved,
+                   *ctx_.state.incident(*incident));
+  }
+  bool waiting = false;
+  for (Key child : ctx_.state.children(instance.key)) {
+    auto child_instance = ctx_.state.element_instance(child);
+    if (!child_instance) continue;
+    waiting = true;
+    if (child_instance->state == Intent::kElementTerminating) continue;
+    ctx_.out.command(child, ValueType::kProcessInstance, Intent::kTerminateElement,
+                     child_instance->value);
+  }
+  if (waiting) return;
+  Key scope_key = instance.flow_scope_key();
+  transition(instance, Intent::kElementTerminated);
+  if (scope_key.value() > 0) on_child_terminated(scope_key);
+}
+
+void BpmnBehavior::on_child_terminated(Key scope_key) {
+  auto scope = ctx_.state.element_instance(scope_key);
+  if (!scope || scope->child_count > 0) return;
+  if (scope->state == Intent::kElementTerminating) {
+    Key parent = scope->flow_scope_key();
+    transition(*scope, Intent::kElementTerminated);
+    if (parent.value() > 0) on_child_terminated(parent);
+  } else if (scope->state == Intent::kElementActivated && scope->interrupted) {
+    ctx_.out.command(scope_key, ValueType::kProcessInstance, Intent::kCompleteElement,
+                     scope->value);
+  }
+}
+
+}  // namespace tern::engine

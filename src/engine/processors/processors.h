@@ -1,0 +1,48 @@
+#pragma once
+
+// The command processors the stream processor dispatches to, by (value type, intent):
+//   DEPLOYMENT CREATE                                 DeploymentCreateProcessor
+//   PROCESS_INSTANCE_CREATION CREATE(_WITH_AWAITING_RESULT)  ProcessInstanceCreationProcessor
+//   PROCESS_INSTANCE ACTIVATE/COMPLETE/TERMINATE_ELEMENT   ElementCommandProcessor
+//   PROCESS_INSTANCE CANCEL                           CancelProcessInstanceProcessor
+//   JOB COMPLETE/FAIL/THROW_ERROR/UPDATE_RETRIES/UPDATE_TIMEOUT/TIME_OUT/RECUR_AFTER_BACKOFF
+//                                                     Job*Processor (job_processors.cc)
+//   JOB_BATCH ACTIVATE                                JobBatchActivateProcessor
+//   VARIABLE_DOCUMENT UPDATE                          VariableDocumentUpdateProcessor
+//   INCIDENT RESOLVE                                  IncidentResolveProcessor
+
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "engine/processing/command_processor.h"
+
+namespace tern::engine {
+
+using ProcessorMap = std::map<std::pair<ValueType, Intent>, std::unique_ptr<CommandProcessor>>;
+
+ProcessorMap make_processors();
+
+// Registration helpers, one per source file.
+void add_deployment_processors(ProcessorMap& map);
+void add_process_instance_processors(ProcessorMap& map);
+void add_job_processors(ProcessorMap& map);
+void add_misc_processors(ProcessorMap& map);
+
+// Wraps a lambda as a CommandProcessor.
+template <typename Fn>
+class FunctionProcessor final : public CommandProcessor {
+ public:
+  explicit FunctionProcessor(Fn fn) : fn_(std::move(fn)) {}
+  void process(ProcessingContext& context) override { fn_(context); }
+
+ private:
+  Fn fn_;
+};
+
+template <typename Fn>
+void add_processor(ProcessorMap& map, ValueType type, Intent intent, Fn fn) {
+  map[{type, intent}] = std::make_unique<FunctionProcessor<Fn>>(std::move(fn));
+}
+
+}  // namespace tern::engine

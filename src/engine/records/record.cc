@@ -1,0 +1,153 @@
+#include "engine/records/record.h"
+
+#include <array>
+
+#include "common/check.h"
+
+namespace tern::engine {
+
+std::string_view to_string(RecordType type) {
+  switch (type) {
+    case RecordType::kCommand:
+      return "COMMAND";
+    case RecordType::kEvent:
+      return "EVENT";
+    case RecordType::kCommandRejection:
+      return "COMMAND_REJECTION";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view to_string(ValueType type) {
+  switch (type) {
+    case ValueType::kDeployment:
+      return "DEPLOYMENT";
+    case ValueType::kProcess:
+      return "PROCESS";
+    case ValueType::kProcessInstance:
+      return "PROCESS_INSTANCE";
+    case ValueType::kProcessInstanceCreation:
+      return "PROCESS_INSTANCE_CREATION";
+    case ValueType::kProcessInstanceResult:
+      return "PROCESS_INSTANCE_RESULT";
+    case ValueType::kJob:
+      return "JOB";
+    case ValueType::kJobBatch:
+      return "JOB_BATCH";
+    case ValueType::kVariable:
+      return "VARIABLE";
+    case ValueType::kVariableDocument:
+      return "VARIABLE_DOCUMENT";
+    case ValueType::kIncident:
+      return "INCIDENT";
+    case ValueType::kError:
+      return "ERROR";
+  }
+  return "UNKNOWN";
+}
+
+namespace {
+
+// Indexed by Intent; kept in declaration order (a static_assert below guards the length).
+constexpr std::array kIntentNames = {
+    "CREATE",
+    "CREATE_WITH_AWAITING_RESULT",
+    "ACTIVATE_ELEMENT",
+    "COMPLETE_ELEMENT",
+    "TERMINATE_ELEMENT",
+    "CANCEL",
+    "ACTIVATE",
+    "COMPLETE",
+    "FAIL",
+    "THROW_ERROR",
+    "UPDATE_RETRIES",
+    "UPDATE_TIMEOUT",
+    "TIME_OUT",
+    "RECUR_AFTER_BACKOFF",
+    "RESOLVE",
+    "UPDATE",
+    "CREATED",
+    "ELEMENT_ACTIVATING",
+    "ELEMENT_ACTIVATED",
+    "ELEMENT_COMPLETING",
+    "ELEMENT_COMPLETED",
+    "ELEMENT_TERMINATING",
+    "ELEMENT_TERMINATED",
+    "SEQUENCE_FLOW_TAKEN",
+    "ACTIVATED",
+    "COMPLETED",
+    "FAILED",
+    "ERROR_THROWN",
+    "RETRIES_UPDATED",
+    "TIMEOUT_UPDATED",
+    "TIMED_OUT",
+    "RECURRED_AFTER_BACKOFF",
+    "CANCELED",
+    "RESOLVED",
+    "UPDATED",
+};
+static_assert(kIntentNames.size() == static_cast<std::size_t>(Intent::kCount_));
+
+}  // namespace
+
+std::string_view to_string(Intent intent) {
+  auto index = static_cast<std::size_t>(intent);
+  TERN_CHECK(index < kIntentNames.size(), "intent out of range");
+  return kIntentNames[index];
+}
+
+std::string_view to_string(RejectionType type) {
+  switch (type) {
+    case RejectionType::kNullVal:
+      return "NULL_VAL";
+    case RejectionType::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case RejectionType::kNotFound:
+      return "NOT_FOUND";
+    case RejectionType::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case RejectionType::kInvalidState:
+      return "INVALID_STATE";
+    case RejectionType::kProcessingError:
+      return "PROCESSING_ERROR";
+    case RejectionType::kExceededBatchRecordSize:
+      return "EXCEEDED_BATCH_RECORD_SIZE";
+  }
+  return "UNKNOWN";
+}
+
+Json to_json(const Record& record) {
+  Json out = Json::object();
+  out["partitionId"] = record.partition_id.value();
+  out["position"] = record.position.value();
+  out["sourceRecordPosition"] = record.source_position.value();
+  out["key"] = record.key.value();
+  out["timestamp"] = record.timestamp_ms;
+  out["recordType"] = to_string(record.record_type);
+  out["valueType"] = to_string(record.value_type);
+  out["intent"] = to_string(record.intent);
+  out["rejectionType"] = to_string(record.rejection_type);
+  out["rejectionReason"] = record.rejection_reason;
+  out["brokerVersion"] = kBrokerVersion;
+  out["value"] = record.value;
+  return out;
+}
+
+std::string describe(const Record& record) {
+  std::string out;
+  out.append(to_string(record.record_type));
+  out.push_back(' ');
+  out.append(to_string(record.value_type));
+  out.push_back(' ');
+  out.append(to_string(record.intent));
+  if (record.value_type == ValueType::kProcessInstance && record.value.contains("elementId")) {
+    out.append(" ").append(record.value["elementId"].get<std::string>());
+  }
+  if (record.record_type == RecordType::kCommandRejection) {
+    out.append(" ").append(to_string(record.rejection_type)).append(": ");
+    out.append(record.rejection_reason);
+  }
+  return out;
+}
+
+}  // namespace tern::engine

@@ -1,0 +1,176 @@
+#include "engine/records/record_codec.h"
+
+#include <string_view>
+
+namespace tern::engine {
+
+namespace {
+
+constexpr std::uint8_t kFormatVersion = 1;
+
+void put_varint(std::string& out, std::uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+void put_signed(std::string& out, std::int64_t value) {
+  // Zig-zag so that the frequent -1 ("none") costs one byte.
+  put_varint(out,
+             (static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63));
+}
+
+void put_bytes(std::string& out, std::string_view bytes) {
+  put_varint(out, bytes.size());
+  out.append(bytes);
+}
+
+class Reader {
+ public:
+  Reader(std::string_view bytes, std::size_t& offset) : bytes_(bytes), offset_(offset) {}
+
+  bool varint(std::uint64_t& value) {
+    value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (offset_ >= bytes_.size()) return false;
+      auto byte = static_cast<std::uint8_t>(bytes_[offset_++]);
+      value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return true;
+    }
+    return false;
+  }
+  bool signed_varint(std::int64_t& value) {
+    std::uint64_t raw = 0;
+    if (!varint(raw)) return false;
+    value = static_cast<std::int64_t>(raw >> 1) ^ -static_cast<std::int64_t>(raw & 1);
+    return true;
+  }
+  bool byte(std::uint8_t& value) {
+    if (offset_ >= bytes_.size()) return false;
+    value = static_cast<std::uint8_t>(bytes_[offset_++]);
+    return true;
+  }
+  bool bytes(std::string_view& value) {
+    std::uint64_t size = 0;
+    if (!varint(size) || size > bytes_.size() - offset_) return false;
+    value = bytes_.substr(offset_, size);
+    offset_ += size;
+    return true;
+  }
+
+ private:
+  std::string_view bytes_;
+  std::size_t& offset_;
+};
+
+Unexpected<CodecError> truncated(std::string_view what) {
+  return unexpected(CodecError{CodecErrorCode::kTruncated,
+                               "record truncated while reading its " + std::string(what)});
+}
+
+}  // namespace
+
+void encode_record(const Record& record, std::string& out) {
+  out.push_back(static_cast<char>(kFormatVersion));
+  put_signed(out, record.position.value());
+  put_signed(out, record.source_position.value());
+  put_signed(out, record.key.value());
+  put_signed(out, record.timestamp_ms);
+  out.push_back(static_cast<char>(record.record_type));
+  out.push_back(static_cast<char>(record.value_type));
+  out.push_back(static_cast<char>(record.intent));
+  out.push_back(static_cast<char>(record.rejection_type));
+  put_signed(out, record.partition_id.value());
+  put_signed(out, record.request.stream_id);
+  put_signed(out, record.request.request_id);
+  put_bytes(out, record.rejection_reason);
+  std::vector<std::uint8_t> packed = Json::to_msgpack(record.value);
+  put_bytes(out, std::string_view(reinterpret_cast<const char*>(packed.data()), packed.size()));
+}
+
+std::string encode_record(const Record& record) {
+  std::string out;
+  encode_record(record, out);
+  return out;
+}
+
+Result<Record, CodecError> decode_record(std::string_view bytes, std::size_t& offset) {
+  Reader in(bytes, offset);
+  Record record;
+  std::uint8_t version = 0;
+  if (!in.byte(version)) return truncated("format version");
+  if (version != kFormatVersion) {
+    return unexpected(CodecError{CodecErrorCode::kBadVersion,
+                                 "unknown record format version " + std::to_string(version)});
+  }
+  std::int64_t position = 0, source = 0, key = 0, partition = 0, stream = 0, request = 0;
+  if (!in.signed_varint(position) || !in.signed_varint(source) || !in.signed_varint(key)
+      || !in.signed_varint(record.timestamp_ms)) {
+    return truncated("metadata");
+  }
+  std::uint8_t record_type = 0, value_type = 0, intent = 0, rejection = 0;
+  if (!in.byte(record_type) || !in.byte(value_type) || !in.byte(intent) || !in.byte(rejection)) {
+    return truncated("type bytes");
+  }
+  if (record_type > static_cast<std::uint8_t>(RecordType::kCommandRejection)
+      || value_type > static_cast<std::uint8_t>(ValueType::kError)
+      || intent >= static_cast<std::uint8_t>(Intent::kCount_)
+      || rejection > static_cast<std::uint8_t>(RejectionType::kExceededBatchRecordSize)) {
+    return unexpected(CodecError{CodecErrorCode::kBadEnum,
+                                 "record has an unknown record type, value type, intent or "
+                                 "rejection type"});
+  }
+  if (!in.signed_varint(partition) || !in.signed_varint(stream) || !in.signed_varint(request)) {
+    return truncated("partition and request");
+  }
+  std::string_view reason, value;
+  if (!in.bytes(reason)) return truncated("rejection reason");
+  if (!in.bytes(value)) return truncated("value");
+  record.position = Position(position);
+  record.source_position = Position(source);
+  record.key = Key(key);
+  record.record_type = static_cast<RecordType>(record_type);
+  record.value_type = static_cast<ValueType>(value_type);
+  record.intent = static_cast<Intent>(intent);
+  record.rejection_type = static_cast<RejectionType>(rejection);
+  record.partition_id = PartitionId(static_cast<std::int32_t>(partition));
+  record.request = RequestRef{static_cast<std::int32_t>(stream), request};
+  record.rejection_reason.assign(reason);
+  record.value = Json::from_msgpack(value.begin(), value.end(), true, false);
+  if (record.value.is_discarded()) {
+    return unexpected(
+        CodecError{CodecErrorCode::kBadValue, "record value is not valid MessagePack"});
+  }
+  return record;
+}
+
+Result<Record, CodecError> decode_record(std::string_view bytes) {
+  std::size_t offset = 0;
+  return decode_record(bytes, offset);
+}
+
+std::string encode_batch(const std::vector<Record>& records) {
+  std::string out;
+  put_varint(out, records.size());
+  for (const auto& record : records)
+    encode_record(record, out);
+  return out;
+}
+
+Result<std::vector<Record>, CodecError> decode_batch(std::string_view bytes) {
+  std::size_t offset = 0;
+  Reader in(bytes, offset);
+  std::uint64_t count = 0;
+  if (!in.varint(count)) return truncated("batch count");
+  std::vector<Record> records;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    auto record = decode_record(bytes, offset);
+    if (!record) return unexpected(std::move(record.error()));
+    records.push_back(std::move(record.value()));
+  }
+  return records;
+}
+
+}  // namespace tern::engine

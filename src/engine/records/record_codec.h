@@ -1,0 +1,36 @@
+#pragma once
+
+// The log's binary encoding of records: a version byte, the metadata as zig-zag varints and
+// single bytes, then the value as MessagePack. Compact (a typical event is well under 200 bytes)
+// and self-describing enough that a corrupt or truncated entry is reported, never misread.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "engine/records/record.h"
+
+namespace tern::engine {
+
+enum class CodecErrorCode { kTruncated, kBadVersion, kBadEnum, kBadValue };
+
+struct CodecError {
+  CodecErrorCode code;
+  std::string message;
+};
+
+// Appends the encoding of `record` to `out`.
+void encode_record(const Record& record, std::string& out);
+std::string encode_record(const Record& record);
+
+// Decodes one record starting at `offset`, advancing it past the record.
+Result<Record, CodecError> decode_record(std::string_view bytes, std::size_t& offset);
+Result<Record, CodecError> decode_record(std::string_view bytes);
+
+// A batch: a record count followed by the records, for one log entry.
+std::string encode_batch(const std::vector<Record>& records);
+Result<std::vector<Record>, CodecError> decode_batch(std::string_view bytes);
+
+}  // namespace tern::engine

@@ -1,0 +1,66 @@
+#pragma once
+
+// Keys of the partition's RocksDB: one leading byte names the kind of state (a key prefix per
+// kind, so that a kind can be scanned in order), followed by order-preserving parts: integers
+// big-endian with the sign bit flipped, strings terminated by a zero byte.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tern::engine {
+
+enum class StateKind : std::uint8_t {
+  kMeta = 1,              // positions and the key generator (not part of the digest)
+  kKeyGenerator = 2,      // the next key counter
+  kProcess = 10,          // process definition key -> process definition
+  kProcessLatest = 11,    // bpmnProcessId -> latest process definition key
+  kProcessVersion = 12,   // bpmnProcessId, version -> process definition key
+  kElementInstance = 20,  // element instance key -> element instance
+  kElementChild = 21,     // flow scope key, child key -> ""
+  kJoinFlows = 22,        // flow scope key, gateway id, flow id -> count of tokens arrived
+  kVariable = 30,         // scope key, name -> variable (key + JSON text)
+  kJob = 40,              // job key -> job
+  kActivatableJob = 41,   // type, job key -> ""
+  kJobDeadline = 42,      // deadline, job key -> ""
+  kJobBackoff = 43,       // recur time, job key -> ""
+  kIncident = 50,         // incident key -> incident record value
+  kElementIncident = 51,  // element instance key -> incident key
+  kJobIncident = 52,      // job key -> incident key
+  kAwaitResult = 60,      // process instance key -> the request waiting for the result
+};
+
+class DbKey {
+ public:
+  explicit DbKey(StateKind kind) { bytes_.push_back(static_cast<char>(kind)); }
+
+  DbKey& i64(std::int64_t value) {
+    auto raw = static_cast<std::uint64_t>(value) ^ (std::uint64_t{1} << 63);
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      bytes_.push_back(static_cast<char>((raw >> shift) & 0xff));
+    }
+    return *this;
+  }
+  DbKey& str(std::string_view value) {
+    bytes_.append(value);
+    bytes_.push_back('\0');
+    return *this;
+  }
+
+  const std::string& bytes() const { return bytes_; }
+  operator std::string_view() const { return bytes_; }  // NOLINT: keys are passed as views
+
+ private:
+  std::string bytes_;
+};
+
+// Reads the big-endian integer DbKey::i64 wrote at `offset` of `key`.
+inline std::int64_t read_key_i64(std::string_view key, std::size_t offset) {
+  std::uint64_t raw = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    raw = (raw << 8) | static_cast<std::uint8_t>(key[offset + i]);
+  }
+  return static_cast<std::int64_t>(raw ^ (std::uint64_t{1} << 63));
+}
+
+}  // namespace tern::engine

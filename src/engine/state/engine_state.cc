@@ -1,0 +1,406 @@
+#include "engine/state/engine_state.h"
+
+#include "engine/records/keys.h"
+
+namespace tern::engine {
+
+namespace {
+
+constexpr std::string_view kLastProcessed = "last_processed";
+constexpr std::string_view kLastApplied = "last_applied";
+
+std::string encode_i64(std::int64_t value) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<char>((value >> (8 * i)) & 0xff);
+  return out;
+}
+
+std::int64_t decode_i64(std::string_view bytes) {
+  std::uint64_t value = 0;
+  for (int i = 7; i >= 0; --i) {
+    value = (value << 8) | static_cast<std::uint8_t>(bytes[static_cast<std::size_t>(i)]);
+  }
+  return static_cast<std::int64_t>(value);
+}
+
+Json job_index_fields(const JobEntry& job) {
+  return job.value;
+}
+
+}  // namespace
+
+std::string_view to_string(JobState state) {
+  switch (state) {
+    case JobState::kActivatable:
+      return "ACTIVATABLE";
+    case JobState::kActivated:
+      return "ACTIVATED";
+    case JobState::kFailed:
+      return "FAILED";
+    case JobState::kErrorThrown:
+      return "ERROR_THROWN";
+  }
+  return "UNKNOWN";
+}
+
+std::optional<Json> EngineState::get_doc(std::string_view key) const {
+  auto bytes = txn_.get(key);
+  if (!bytes) return std::nullopt;
+  return Json::from_msgpack(*bytes);
+}
+
+void EngineState::put_doc(std::string_view key, const Json& doc) {
+  auto packed = Json::to_msgpack(doc);
+  txn_.put(key, std::string_view(reinterpret_cast<const char*>(packed.data()), packed.size()));
+}
+
+std::int64_t EngineState::meta(std::string_view name) const {
+  auto bytes = txn_.get(DbKey(StateKind::kMeta).str(name));
+  return bytes ? decode_i64(*bytes) : 0;
+}
+
+void EngineState::set_meta(std::string_view name, std::int64_t value) {
+  txn_.put(DbKey(StateKind::kMeta).str(name), encode_i64(value));
+}
+
+Position EngineState::last_processed_position() const {
+  return Position(meta(kLastProcessed));
+}
+void EngineState::set_last_processed_position(Position position) {
+  set_meta(kLastProcessed, position.value());
+}
+Position EngineState::last_applied_position() const {
+  return Position(meta(kLastApplied));
+}
+void EngineState::set_last_applied_position(Position position) {
+  set_meta(kLastApplied, position.value());
+}
+
+std::int64_t EngineState::key_counter() const {
+  auto bytes = txn_.get(DbKey(StateKind::kKeyGenerator));
+  return bytes ? decode_i64(*bytes) : 0;
+}
+
+void EngineState::observe_key(Key key) {
+  if (key.value() <= 0 || partition_of(key) != partition_) return;
+  auto counter = counter_of(key);
+  if (counter > key_counter()) txn_.put(DbKey(StateKind::kKeyGenerator), encode_i64(counter));
+}
+
+// --- processes
+
+std::optional<ProcessDefinition> EngineState::process(Key key) const {
+  auto doc = get_doc(DbKey(StateKind::kProcess).i64(key.value()));
+  if (!doc) return std::nullopt;
+  ProcessDefinition out;
+  out.key = key;
+  out.bpmn_process_id = (*doc)["bpmnProcessId"].get<std::string>();
+  out.version = (*doc)["version"].get<std::int32_t>();
+  out.resource_name = (*doc)["resourceName"].get<std::string>();
+  out.checksum = (*doc)["checksum"].get<std::string>();
+  out.resource = (*doc)["resource"].get<std::string>();
+  return out;
+}
+
+std::optional<Key> EngineState::latest_process(std::string_view bpmn_process_id) const {
+  auto bytes = txn_.get(DbKey(StateKind::kProcessLatest).str(bpmn_process_id));
+  if (!bytes) return std::nullopt;
+  return Key(decode_i64(*bytes));
+}
+
+std::optional<Key> EngineState::process_by_version(std::string_view bpmn_process_id,
+                                                   std::int32_t version) const {
+  auto bytes = txn_.get(DbKey(StateKind::kProcessVersion).str(bpmn_process_id).i64(version));
+  if (!bytes) return std::nullopt;
+  return Key(decode_i64(*bytes));
+}
+
+void EngineState::put_process(const ProcessDefinition& process) {
+  put_doc(DbKey(StateKind::kProcess).i64(process.key.value()),
+          Json{{"bpmnProcessId", process.bpmn_process_id},
+               {"version", process.version},
+               {"resourceName", process.resource_name},
+               {"checksum", process.checksum},
+               {"resource", process.resource}});
+  txn_.put(DbKey(StateKind::kProcessVersion).str(process.bpmn_process_id).i64(process.version),
+           encode_i64(process.key.value()));
+  auto latest = latest_process(process.bpmn_process_id);
+  std::int32_t latest_version = 0;
+  if (latest) {
+    if (auto current = this->process(*latest)) latest_version = current->version;
+  }
+  if (process.version >= latest_version) {
+    txn_.put(DbKey(StateKind::kProcessLatest).str(process.bpmn_process_id),
+             encode_i64(process.key.value()));
+  }
+}
+
+// --- element instances
+
+std::optional<ElementInstance> EngineState::element_instance(Key key) const {
+  auto doc = get_doc(DbKey(StateKind::kElementInstance).i64(key.value()));
+  if (!doc) return std::nullopt;
+  ElementInstance out;
+  out.key = key;
+  out.state = static_cast<Intent>((*doc)["s"].get<int>());
+  out.value = std::move((*doc)["v"]);
+  out.child_count = (*doc)["c"].get<std::int32_t>();
+  out.active_flows = (*doc)["f"].get<std::int32_t>();
+  out.job_key = Key((*doc)["j"].get<std::int64_t>());
+  out.interrupted = (*doc)["i"].get<bool>();
+  return out;
+}
+
+void EngineState::put_element_instance(const ElementInstance& instance) {
+  put_doc(DbKey(StateKind::kElementInstance).i64(instance.key.value()),
+          Json{{"s", static_cast<int>(instance.state)},
+               {"v", instance.value},
+               {"c", instance.child_count},
+               {"f", instance.active_flows},
+               {"j", instance.job_key.value()},
+               {"i", instance.interrupted}});
+  auto scope = instance.flow_scope_key();
+  if (scope.value() > 0) {
+    txn_.put(DbKey(StateKind::kElementChild).i64(scope.value()).i64(instance.key.value()), "");
+  }
+}
+
+void EngineState::remove_element_instance(Key key) {
+  auto instance = element_instance(key);
+  if (!instance) return;
+  auto scope = instance->flow_scope_key();
+  if (scope.value() > 0) {
+    txn_.erase(DbKey(StateKind::kElementChild).i64(scope.value()).i64(key.value()));
+  }
+  txn_.erase(DbKey(StateKind::kElementInstance).i64(key.value()));
+}
+
+std::vector<Key> EngineState::children(Key scope_key) const {
+  std::vector<Key> out;
+  DbKey prefix = DbKey(StateKind::kElementChild).i64(scope_key.value());
+  txn_.scan(prefix, [&](std::string_view key, std::string_view) {
+    out.emplace_back(read_key_i64(key, 9));
+    return true;
+  });
+  return out;
+}
+
+std::int32_t EngineState::join_count(Key scope_key, std::string_view gateway_id,
+                                     std::string_view flow_id) const {
+  auto bytes =
+      txn_.get(DbKey(StateKind::kJoinFlows).i64(scope_key.value()).str(gateway_id).str(flow_id));
+  return bytes ? static_cast<std::int32_t>(decode_i64(*bytes)) : 0;
+}
+
+void EngineState::set_join_count(Key scope_key, std::string_view gateway_id,
+                                 std::string_view flow_id, std::int32_t count) {
+  DbKey key = DbKey(StateKind::kJoinFlows).i64(scope_key.value()).str(gateway_id).str(flow_id);
+  if (count <= 0) {
+    txn_.erase(key);
+  } else {
+    txn_.put(key, encode_i64(count));
+  }
+}
+
+void EngineState::clear_join_counts(Key scope_key) {
+  std::vector<std::string> keys;
+  txn_.scan(DbKey(StateKind::kJoinFlows).i64(scope_key.value()),
+            [&](std::string_view key, std::string_view) {
+              keys.emplace_back(key);
+              return true;
+            });
+  for (const auto& key : keys)
+    txn_.erase(key);
+}
+
+// --- variables
+
+std::optional<VariableEntry> EngineState::variable(Key scope_key, std::string_view name) const {
+  auto bytes = txn_.get(DbKey(StateKind::kVariable).i64(scope_key.value()).str(name));
+  if (!bytes) return std::nullopt;
+  return VariableEntry{Key(decode_i64(bytes->substr(0, 8))), bytes->substr(8)};
+}
+
+std::vector<std::pair<std::string, VariableEntry>> EngineState::variables(Key scope_key) const {
+  std::vector<std::pair<std::string, VariableEntry>> out;
+  DbKey prefix = DbKey(StateKind::kVariable).i64(scope_key.value());
+  txn_.scan(prefix, [&](std::string_view key, std::string_view value) {
+    std::string name(key.substr(9, key.size() - 10));
+    out.emplace_back(std::move(name), VariableEntry{Key(decode_i64(value.substr(0, 8))),
+                                                    std::string(value.substr(8))});
+    return true;
+  });
+  return out;
+}
+
+void EngineState::put_variable(Key scope_key, std::string_view name, const VariableEntry& entry) {
+  txn_.put(DbKey(StateKind::kVariable).i64(scope_key.value()).str(name),
+           encode_i64(entry.key.value()) + entry.json_text);
+}
+
+void EngineState::remove_variables(Key scope_key) {
+  std::vector<std::string> keys;
+  txn_.scan(DbKey(StateKind::kVariable).i64(scope_key.value()),
+            [&](std::string_view key, std::string_view) {
+              keys.emplace_back(key);
+              return true;
+            });
+  for (const auto& key : keys)
+    txn_.erase(key);
+}
+
+// --- jobs
+
+std::optional<JobEntry> EngineState::job(Key key) const {
+  auto doc = get_doc(DbKey(StateKind::kJob).i64(key.value()));
+  if (!doc) return std::nullopt;
+  return JobEntry{key, static_cast<JobState>((*doc)["s"].get<int>()), std::move((*doc)["v"])};
+}
+
+void EngineState::index_job(const JobEntry& job, bool add) {
+  auto touch = [&](const DbKey& key) {
+    if (add) {
+      txn_.put(key, "");
+    } else {
+      txn_.erase(key);
+    }
+  };
+  const Json& value = job_index_fields(job);
+  switch (job.state) {
+    case JobState::kActivatable:
+      touch(DbKey(StateKind::kActivatableJob)
+                .str(value.value("type", std::string()))
+                .i64(job.key.value()));
+      break;
+    case JobState::kActivated:
+      touch(DbKey(StateKind::kJobDeadline)
+                .i64(value.value("deadline", std::int64_t{0}))
+                .i64(job.key.value()));
+      break;
+    case JobState::kFailed:
+      if (value.value("retries", 0) > 0 && value.value("recurringTime", std::int64_t{-1}) >= 0) {
+        touch(DbKey(StateKind::kJobBackoff)
+                  .i64(value.value("recurringTime", std::int64_t{0}))
+                  .i64(job.key.value()));
+      }
+      break;
+    case JobState::kErrorThrown:
+      break;
+  }
+}
+
+void EngineState::put_job(const JobEntry& job) {
+  if (auto old = this->job(job.key)) index_job(*old, false);
+  put_doc(DbKey(StateKind::kJob).i64(job.key.value()),
+          Json{{"s", static_cast<int>(job.state)}, {"v", job.value}});
+  index_job(job, true);
+}
+
+void EngineState::remove_job(Key key) {
+  if (auto old = job(key)) index_job(*old, false);
+  txn_.erase(DbKey(StateKind::kJob).i64(key.value()));
+}
+
+std::vector<Key> EngineState::activatable_jobs(std::string_view type, std::size_t max) const {
+  std::vector<Key> out;
+  if (max == 0) return out;
+  DbKey prefix = DbKey(StateKind::kActivatableJob).str(type);
+  txn_.scan(prefix, [&](std::string_view key, std::string_view) {
+    out.emplace_back(read_key_i64(key, prefix.bytes().size()));
+    return out.size() < max;
+  });
+  return out;
+}
+
+namespace {
+
+std::vector<Key> due(const Transaction& txn, StateKind kind, std::int64_t now_ms, std::size_t max) {
+  std::vector<Key> out;
+  txn.scan(DbKey(kind), [&](std::string_view key, std::string_view) {
+    if (read_key_i64(key, 1) > now_ms || out.size() >= max) return false;
+    out.emplace_back(read_key_i64(key, 9));
+    return true;
+  });
+  return out;
+}
+
+}  // namespace
+
+std::vector<Key> EngineState::jobs_past_deadline(std::int64_t now_ms, std::size_t max) const {
+  return due(txn_, StateKind::kJobDeadline, now_ms, max);
+}
+
+std::vector<Key> EngineState::jobs_past_backoff(std::int64_t now_ms, std::size_t max) const {
+  return due(txn_, StateKind::kJobBackoff, now_ms, max);
+}
+
+// --- incidents
+
+std::optional<Json> EngineState::incident(Key key) const {
+  return get_doc(DbKey(StateKind::kIncident).i64(key.value()));
+}
+
+void EngineState::put_incident(Key key, const Json& value) {
+  put_doc(DbKey(StateKind::kIncident).i64(key.value()), value);
+  auto job_key = value.value("jobKey", std::int64_t{-1});
+  if (job_key > 0) {
+    txn_.put(DbKey(StateKind::kJobIncident).i64(job_key), encode_i64(key.value()));
+  } else {
+    txn_.put(
+        DbKey(StateKind::kElementIncident).i64(value.value("elementInstanceKey", std::int64_t{-1})),
+        encode_i64(key.value()));
+  }
+}
+
+void EngineState::remove_incident(Key key) {
+  auto value = incident(key);
+  if (!value) return;
+  auto job_key = value->value("jobKey", std::int64_t{-1});
+  if (job_key > 0) {
+    txn_.erase(DbKey(StateKind::kJobIncident).i64(job_key));
+  } else {
+    txn_.erase(DbKey(StateKind::kElementIncident)
+                   .i64(value->value("elementInstanceKey", std::int64_t{-1})));
+  }
+  txn_.erase(DbKey(StateKind::kIncident).i64(key.value()));
+}
+
+std::optional<Key> EngineState::element_incident(Key element_instance_key) const {
+  auto bytes = txn_.get(DbKey(StateKind::kElementIncident).i64(element_instance_key.value()));
+  if (!bytes) return std::nullopt;
+  return Key(decode_i64(*bytes));
+}
+
+std::optional<Key> EngineState::job_incident(Key job_key) const {
+  auto bytes = txn_.get(DbKey(StateKind::kJobIncident).i64(job_key.value()));
+  if (!bytes) return std::nullopt;
+  return Key(decode_i64(*bytes));
+}
+
+// --- create-with-result
+
+std::optional<AwaitedResult> EngineState::awaited_result(Key process_instance_key) const {
+  auto doc = get_doc(DbKey(StateKind::kAwaitResult).i64(process_instance_key.value()));
+  if (!doc) return std::nullopt;
+  AwaitedResult out;
+  out.request.stream_id = (*doc)["stream"].get<std::int32_t>();
+  out.request.request_id = (*doc)["request"].get<std::int64_t>();
+  out.fetch_variables = (*doc)["fetch"].get<std::vector<std::string>>();
+  out.creation = (*doc)["creation"];
+  return out;
+}
+
+void EngineState::put_awaited_result(Key process_instance_key, const AwaitedResult& awaited) {
+  put_doc(DbKey(StateKind::kAwaitResult).i64(process_instance_key.value()),
+          Json{{"stream", awaited.request.stream_id},
+               {"request", awaited.request.request_id},
+               {"fetch", awaited.fetch_variables},
+               {"creation", awaited.creation}});
+}
+
+void EngineState::remove_awaited_result(Key process_instance_key) {
+  txn_.erase(DbKey(StateKind::kAwaitResult).i64(process_instance_key.value()));
+}
+
+}  // namespace tern::engine

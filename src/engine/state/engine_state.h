@@ -1,0 +1,145 @@
+#pragma once
+
+// Typed access to the partition's state, on top of one Transaction. Processors hold it as
+// `const EngineState&` (reads only); appliers hold it mutably and are the only code that writes.
+// Entities are stored as MessagePack of small JSON documents so that the exported record values
+// can be kept alongside the runtime fields without a second schema.
+//
+// Thread: the partition's strand.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/records/record.h"
+#include "engine/state/db_key.h"
+#include "engine/state/state_db.h"
+
+namespace tern::engine {
+
+// A deployed process definition (from PROCESS CREATED).
+struct ProcessDefinition {
+  Key key = kNoKey;
+  std::string bpmn_process_id;
+  std::int32_t version = 0;
+  std::string resource_name;
+  std::string checksum;
+  std::string resource;  // the BPMN XML
+};
+
+// A running element instance: the PROCESS_INSTANCE value of its records plus runtime counters.
+struct ElementInstance {
+  Key key = kNoKey;
+  Intent state = Intent::kElementActivating;
+  Json value;                     // the PROCESS_INSTANCE record value
+  std::int32_t child_count = 0;   // existing child element instances
+  std::int32_t active_flows = 0;  // taken sequence flows whose target is not yet activated
+  Key job_key = kNoKey;
+  bool interrupted = false;  // a terminate end event ended this scope; no new children
+
+  Key flow_scope_key() const { return Key(value.value("flowScopeKey", std::int64_t{-1})); }
+  Key process_instance_key() const {
+    return Key(value.value("processInstanceKey", std::int64_t{-1}));
+  }
+  std::string element_id() const { return value.value("elementId", std::string()); }
+};
+
+enum class JobState : std::uint8_t { kActivatable, kActivated, kFailed, kErrorThrown };
+
+struct JobEntry {
+  Key key = kNoKey;
+  JobState state = JobState::kActivatable;
+  Json value;  // the JOB record value
+};
+
+struct VariableEntry {
+  Key key = kNoKey;
+  std::string json_text;  // the variable's value, serialized JSON
+};
+
+// The request of a create-with-result, waiting for its instance to complete.
+struct AwaitedResult {
+  RequestRef request;
+  std::vector<std::string> fetch_variables;
+  Json creation;  // the PROCESS_INSTANCE_CREATION value to answer with
+};
+
+class EngineState {
+ public:
+  EngineState(Transaction& transaction, PartitionId partition)
+      : txn_(transaction), partition_(partition) {}
+
+  PartitionId partition() const { return partition_; }
+
+  // --- positions and keys (StateKind::kMeta / kKeyGenerator)
+  Position last_processed_position() const;
+  void set_last_processed_position(Position position);
+  Position last_applied_position() const;
+  void set_last_applied_position(Position position);
+  std::int64_t key_counter() const;
+  // Raises the key counter to `key`'s counter when `key` is this partition's and higher.
+  void observe_key(Key key);
+
+  // --- processes
+  std::optional<ProcessDefinition> process(Key key) const;
+  std::optional<Key> latest_process(std::string_view bpmn_process_id) const;
+  std::optional<Key> process_by_version(std::string_view bpmn_process_id,
+                                        std::int32_t version) const;
+  void put_process(const ProcessDefinition& process);
+
+  // --- element instances
+  std::optional<ElementInstance> element_instance(Key key) const;
+  void put_element_instance(const ElementInstance& instance);
+  void remove_element_instance(Key key);
+  std::vector<Key> children(Key scope_key) const;
+  std::int32_t join_count(Key scope_key, std::string_view gateway_id,
+                          std::string_view flow_id) const;
+  void set_join_count(Key scope_key, std::string_view gateway_id, std::string_view flow_id,
+                      std::int32_t count);
+  void clear_join_counts(Key scope_key);
+
+  // --- variables
+  std::optional<VariableEntry> variable(Key scope_key, std::string_view name) const;
+  // Every variable of one scope, by name.
+  std::vector<std::pair<std::string, VariableEntry>> variables(Key scope_key) const;
+  void put_variable(Key scope_key, std::string_view name, const VariableEntry& entry);
+  void remove_variables(Key scope_key);
+
+  // --- jobs
+  std::optional<JobEntry> job(Key key) const;
+  void put_job(const JobEntry& job);
+  void remove_job(Key key);
+  std::vector<Key> activatable_jobs(std::string_view type, std::size_t max) const;
+  // Jobs whose deadline (or back-off) is at or before `now_ms`, up to `max`.
+  std::vector<Key> jobs_past_deadline(std::int64_t now_ms, std::size_t max) const;
+  std::vector<Key> jobs_past_backoff(std::int64_t now_ms, std::size_t max) const;
+
+  // --- incidents
+  std::optional<Json> incident(Key key) const;
+  void put_incident(Key key, const Json& value);
+  void remove_incident(Key key);
+  std::optional<Key> element_incident(Key element_instance_key) const;
+  std::optional<Key> job_incident(Key job_key) const;
+
+  // --- create-with-result requests
+  std::optional<AwaitedResult> awaited_result(Key process_instance_key) const;
+  void put_awaited_result(Key process_instance_key, const AwaitedResult& awaited);
+  void remove_awaited_result(Key process_instance_key);
+
+ private:
+  std::optional<Json> get_doc(std::string_view key) const;
+  void put_doc(std::string_view key, const Json& doc);
+  void index_job(const JobEntry& job, bool add);
+  std::int64_t meta(std::string_view name) const;
+  void set_meta(std::string_view name, std::int64_t value);
+
+  Transaction& txn_;
+  PartitionId partition_;
+};
+
+std::string_view to_string(JobState state);
+
+}  // namespace tern::engine

@@ -1,0 +1,99 @@
+#pragma once
+
+// The partition's RocksDB database and its transactions. One database per partition; kinds of
+// state are key prefixes (db_key.h). Memory is bounded by configuration: small memtables per
+// partition and one block cache shared by every partition of a broker.
+//
+// Thread: owned by the partition's strand. A Transaction collects the writes of one processed
+// command (or one replayed batch) and is committed atomically; reads inside it see its own writes.
+
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace tern::engine {
+
+enum class StateErrorCode { kIo, kCorrupt, kInvalidArgument };
+
+struct StateError {
+  StateErrorCode code;
+  std::string message;
+};
+
+struct StateDbOptions {
+  std::size_t write_buffer_size_bytes = 4 << 20;
+  int max_write_buffer_number = 2;
+  // Shared between partitions; when null a private 8 MiB cache is made.
+  std::shared_ptr<rocksdb::Cache> block_cache;
+  // Skip the write-ahead log: state is rebuilt from the replicated log after a crash.
+  bool disable_wal = true;
+};
+
+std::shared_ptr<rocksdb::Cache> make_shared_block_cache(std::size_t capacity_bytes);
+
+class Transaction {
+ public:
+  explicit Transaction(rocksdb::DB* db);
+
+  std::optional<std::string> get(std::string_view key) const;
+  void put(std::string_view key, std::string_view value);
+  void erase(std::string_view key);
+  // Calls `visit` for every key starting with `prefix`, in key order, until it returns false.
+  void scan(std::string_view prefix,
+            const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+
+  bool empty() const { return batch_.GetWriteBatch()->Count() == 0; }
+  rocksdb::WriteBatch* batch() { return batch_.GetWriteBatch(); }
+  void clear() { batch_.Clear(); }
+
+ private:
+  rocksdb::DB* db_;
+  mutable rocksdb::WriteBatchWithIndex batch_;
+};
+
+class StateDb {
+ public:
+  static Result<std::unique_ptr<StateDb>, StateError> open(const std::filesystem::path& dir,
+                                                           const StateDbOptions& options);
+  ~StateDb();
+  StateDb(const StateDb&) = delete;
+  StateDb& operator=(const StateDb&) = delete;
+
+  Transaction& transaction() { return transaction_; }
+  const Transaction& transaction() const { return transaction_; }
+  // Writes the pending transaction atomically and starts a new one.
+  Result<void, StateError> commit();
+  void rollback() { transaction_.clear(); }
+
+  // A RocksDB checkpoint in `dir` (which must not exist) plus MANIFEST.json naming each file
+  // with its size and checksum, and `metadata` (positions) for the restorer.
+  Result<void, StateError> snapshot(const std::filesystem::path& dir,
+                                    const std::string& metadata_json) const;
+  // Verifies a snapshot's manifest, copies it to `target_dir` and returns its metadata.
+  static Result<std::string, StateError> restore(const std::filesystem::path& snapshot_dir,
+                                                 const std::filesystem::path& target_dir);
+
+  // A hash of every committed key and value except positions (StateKind::kMeta): equal digests
+  // mean equal state.
+  std::string digest() const;
+  // Approximate bytes of live state (memtables + SST files).
+  std::uint64_t approximate_size_bytes() const;
+
+ private:
+  StateDb(std::unique_ptr<rocksdb::DB> db, StateDbOptions options);
+
+  std::unique_ptr<rocksdb::DB> db_;
+  StateDbOptions options_;
+  Transaction transaction_;
+};
+
+}  // namespace tern::engine
