@@ -108,7 +108,7 @@ void RaftNode::after_commit_advanced() {
   if (role_ != Role::kLeader || configurations_.empty()) return;
   LogIndex latest = configurations_.rbegin()->first;
   if (latest > log_.committed()) return;
-  const Configuration& config = configuration();
+  const Configuration config = configuration();
   if (config.joint()) {
     // §4.3: once C_old,new is committed, the leader moves on to C_new.
     auto next = apply_config_change(config, ConfigChange{ConfigChangeType::kLeaveJoint, {}, {}});
@@ -117,6 +117,9 @@ void RaftNode::after_commit_advanced() {
         {Entry{Term(0), LogIndex(0), EntryType::kConfiguration, encode_configuration(*next)}});
     return;
   }
+  for (NodeId learner : config.learners)
+    maybe_promote_learner(learner);
+  if (configurations_.rbegin()->first > log_.committed()) return;  // a promotion was appended
   if (!config.is_voter(options_.id)) {
     // §4.2.2: a leader removed from the configuration steps down once the removal commits.
     become_follower(term_, std::nullopt);

@@ -32,6 +32,8 @@ Term RaftLog::last_term() const {
 }
 
 std::optional<Term> RaftLog::term(LogIndex index) const {
+  // Index 0 is the empty log's sentinel; once a snapshot exists it is compacted like the rest.
+  if (index < first_index().prev()) return std::nullopt;
   if (index == LogIndex(0)) return Term(0);
   if (index >= unstable_offset_) {
     std::uint64_t at = index.value() - unstable_offset_.value();
