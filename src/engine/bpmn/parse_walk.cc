@@ -221,6 +221,7 @@ ElementIndex ModelBuilder::add_flow_node(pugi::xml_node node, std::string_view l
   } else {
     carrier = add_element(kind, node, scope, true);
     inner = carrier;
+    if (loop) problem(carrier, "this element cannot be multi-instance");
   }
   read_common(node, inner);
   if (pugi::xml_attribute def = attribute(node, "default")) {

@@ -99,6 +99,12 @@ Result<Definitions, BpmnError> parse_bpmn(std::string_view xml, const ParseOptio
     if (local != "process") continue;
     ++process_count;
     if (std::string_view(attribute(child, "isExecutable").value()) == "false") continue;
+    std::string_view process_id = attribute(child, "id").value();
+    if (definitions.find_process(process_id) != nullptr) {
+      problems.push_back({ProblemKind::kInvalid, std::string(process_id),
+                          "another process in this resource has the same id"});
+      continue;
+    }
     ModelBuilder builder(index, options, problems);
     definitions.processes.push_back(builder.build(child));
   }

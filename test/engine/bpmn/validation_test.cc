@@ -78,6 +78,23 @@ TEST(BpmnValidation, DuplicateIdsAndMissingIds) {
   EXPECT_TRUE(has_problem(error, "proc", "has no id attribute"));
 }
 
+TEST(BpmnValidation, ProcessIdsAreUniqueInAResource) {
+  auto error = parse_error(R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
+  <process id="p" isExecutable="true"><startEvent id="s1"/></process>
+  <process id="p" isExecutable="true"><startEvent id="s2"/></process></definitions>)");
+  EXPECT_TRUE(has_problem(error, "p", "same id"));
+}
+
+TEST(BpmnValidation, OnlyActivitiesCanBeMultiInstance) {
+  auto error = parse_error(process_xml(R"(<bpmn:startEvent id="start"/>
+    <bpmn:subProcess id="events" triggeredByEvent="true">
+      <bpmn:multiInstanceLoopCharacteristics/>
+      <bpmn:startEvent id="s"><bpmn:timerEventDefinition>
+        <bpmn:timeDuration>PT1S</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent>
+    </bpmn:subProcess>)"));
+  EXPECT_TRUE(has_problem(error, "events", "cannot be multi-instance"));
+}
+
 TEST(BpmnValidation, StartEventRules) {
   auto none = parse_error(process_xml(R"(<bpmn:manualTask id="lonely"/>)"));
   EXPECT_TRUE(has_problem(none, "proc", "at least one start event"));
