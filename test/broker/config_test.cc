@@ -5,8 +5,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "broker/config_schema.h"
 #include "support/temp_dir.h"
@@ -290,6 +292,35 @@ TEST(Config, StandaloneGatewayNeedsContactPoints) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().key, "cluster.contact-points");
   EXPECT_THAT(result.error().message, HasSubstr("at least one contact point"));
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(Config, TheReferenceDocumentsEveryKeyAndVariable) {
+  auto docs = read_file(std::filesystem::path(TERN_TEST_SOURCE_DIR) / "docs/configuration.md");
+  ASSERT_FALSE(docs.empty());
+  for (const auto& spec : config_keys()) {
+    EXPECT_NE(docs.find("| `" + std::string(spec.path) + "` |"), std::string::npos)
+        << spec.path << " is missing from docs/configuration.md";
+    EXPECT_NE(docs.find("`" + env_name_for(spec.path) + "`"), std::string::npos)
+        << env_name_for(spec.path) << " is missing from docs/configuration.md";
+  }
+}
+
+TEST(Config, TheExampleFileShowsEveryKey) {
+  auto example = YAML::LoadFile(std::string(TERN_TEST_SOURCE_DIR) + "/config/broker.yaml");
+  for (const auto& spec : config_keys()) {
+    auto dot = spec.path.find('.');
+    auto section = std::string(spec.path.substr(0, dot));
+    auto key = std::string(spec.path.substr(dot + 1));
+    EXPECT_TRUE(example[section][key].IsDefined()) << spec.path << " is missing from broker.yaml";
+  }
+  EXPECT_TRUE(example["exporters"].IsDefined());
 }
 
 }  // namespace
