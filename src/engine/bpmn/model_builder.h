@@ -115,6 +115,9 @@ class ModelBuilder {
   void unsupported(std::string_view element_id, std::string message);
   std::optional<ElementIndex> lookup(std::string_view id) const;
 
+  // Sub-process nesting is bounded so that a hostile resource cannot exhaust the stack.
+  static constexpr int kMaxScopeDepth = 64;
+
   const DefinitionsIndex& definitions_;
   const ParseOptions& options_;
   std::vector<Problem>& problems_;
@@ -126,6 +129,7 @@ class ModelBuilder {
   std::vector<PendingRef> activity_refs_;  // compensation activityRef
   std::vector<PendingRef> associations_;   // compensation boundary -> handler (by target id)
   std::vector<std::pair<std::string_view, std::string_view>> raw_associations_;
+  int depth_ = 0;
 };
 
 }  // namespace tern::engine::bpmn

@@ -233,7 +233,13 @@ ElementIndex ModelBuilder::add_flow_node(pugi::xml_node node, std::string_view l
   }
   if (kind == ElementKind::SUB_PROCESS || kind == ElementKind::EVENT_SUB_PROCESS) {
     if (kind == ElementKind::EVENT_SUB_PROCESS) at(scope).event_sub_processes.push_back(inner);
-    walk_scope(node, inner);
+    if (++depth_ > kMaxScopeDepth) {
+      problem(inner, "sub-processes are nested more than " + std::to_string(kMaxScopeDepth)
+                         + " levels deep");
+    } else {
+      walk_scope(node, inner);
+    }
+    --depth_;
   }
   return carrier;
 }
