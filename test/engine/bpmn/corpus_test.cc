@@ -70,7 +70,16 @@ TEST(BpmnCorpus, EveryFileDeploysOrIsRejectedAsExpected) {
       continue;
     }
     ++rejected;
-    std::cout << name << ": rejected: " << result.error().message << "\n";
+    const BpmnError& error = result.error();
+    std::cout << name << ": rejected: ";
+    if (error.problems.empty()) {
+      std::cout << error.message << "\n";
+    } else {
+      std::cout << "Element '" << error.problems[0].element_id
+                << "': " << error.problems[0].message;
+      if (error.problems.size() > 1) std::cout << " (+" << error.problems.size() - 1 << " more)";
+      std::cout << "\n";
+    }
     EXPECT_NE(result.error().code, BpmnErrorCode::kMalformedXml) << name;
     if (expected == expected_rejections().end()) {
       ADD_FAILURE() << name << " was rejected unexpectedly: " << result.error().message;
