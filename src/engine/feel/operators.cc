@@ -32,10 +32,15 @@ Value scale_duration(const DaysTimeDuration& d, const Decimal& factor, bool divi
   auto scaled = divide ? nanos->divide(factor) : nanos->multiply(factor);
   if (!scaled) return {};
   auto rounded = scaled->round(0, Decimal::Rounding::kHalfEven);
-  if (!rounded || rounded->exponent() > 3) return {};
+  // No duration reaches 10^24 ns (the largest is 999,999,999 days, ~8.6e22 ns): stop there so
+  // the Int128 cannot overflow.
+  if (!rounded || rounded->exponent() > 24) return {};
   Int128 n = rounded->coefficient();
-  for (std::int32_t i = 0; i < rounded->exponent(); ++i)
+  constexpr Int128 kBound = static_cast<Int128>(1'000'000'000'000) * 1'000'000'000'000;
+  for (std::int32_t i = 0; i < rounded->exponent(); ++i) {
     n *= 10;
+    if (n > kBound || n < -kBound) return {};
+  }
   return duration_or_null(make_duration(n));
 }
 

@@ -126,6 +126,7 @@ class Parser {
     if (name == "years") joins({"and", "months", "duration"});
     if (name == "day" && !joins({"of", "week"})) joins({"of", "year"});
     if (name == "index") joins({"of"});
+    if (name == "get") joins({"or", "else"});
     if (name == "month" || name == "week") joins({"of", "year"});
     return name;
   }
