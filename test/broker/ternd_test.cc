@@ -14,6 +14,7 @@
 extern char** environ;  // NOLINT: POSIX
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -239,7 +240,12 @@ TEST(Ternd, TwoBrokersNeverShareADataDirectory) {
   EXPECT_THAT(result->err, HasSubstr("ternd: configuration error: data.directory: "));
   EXPECT_THAT(result->err,
               HasSubstr("is in use by another Tern broker (pid " + std::to_string(first->pid())));
-  EXPECT_EQ(first->stop(), 0);
+  // SIGINT (Ctrl-C) shuts down as orderly as SIGTERM.
+  ASSERT_EQ(::kill(first->pid(), SIGINT), 0);
+  auto code = first->wait(20s);
+  ASSERT_TRUE(code.has_value()) << "ternd did not stop after SIGINT";
+  EXPECT_EQ(*code, 0) << first->stderr_text();
+  EXPECT_THAT(first->stderr_text(), HasSubstr("received SIGINT; shutting down"));
 }
 
 TEST(Ternd, ConfigurationErrorsExitWithOneClearLine) {
