@@ -1,0 +1,15 @@
+# The engine core's tests: records, state, the stream processor, and BPMN scenarios run through
+# the harness (an in-memory log with real RocksDB in a temporary folder).
+if(TARGET tern_engine AND TARGET tern_feel)
+  add_library(tern_engine_harness STATIC ${CMAKE_CURRENT_LIST_DIR}/harness/engine_harness.cc)
+  target_include_directories(tern_engine_harness PUBLIC ${PROJECT_SOURCE_DIR}/test)
+  target_link_libraries(tern_engine_harness
+    PUBLIC tern_engine tern_test_support GTest::gtest
+    PRIVATE tern_warnings)
+
+  tern_add_gtest(tern_engine_processing_test
+    SOURCES
+      ${CMAKE_CURRENT_LIST_DIR}/processing/process_instance_test.cc
+    LIBS tern_engine_harness
+    LABELS engine)
+endif()
