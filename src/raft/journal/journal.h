@@ -1,0 +1,124 @@
+#pragma once
+
+// Journal: the durable, segmented log of one Raft replica, and the LogStorage the core reads.
+//
+// On disk, in the replica's folder:
+//   segment-<first index>.log  append-only; a 16-byte header, then records framed as
+//                              [u32 payload length][u32 crc32c(payload)][payload], where the
+//                              payload is [u64 term][u64 index][u8 type][data].
+//   state                      two alternating 4 KiB slots, each {sequence, term, vote, commit,
+//                              flushed index, crc}: the hard state and the "flushed up to" marker.
+//   snapshot                   the latest snapshot (metadata, configuration, data, crc), replaced
+//                              atomically.
+//
+// Writes: append() writes records at once (visible to reads) but they are durable only after
+// flush(), which syncs every touched segment once and then advances the flushed marker — one
+// flush for any number of appends (group commit). At start-up, a record that fails its frame or
+// checksum after the flushed marker is a torn tail: the log is cut there and continues. Anything
+// wrong at or below the marker is corruption: open() fails naming the segment, offset and index,
+// and the replica must not be served from this folder.
+//
+// Owned by one thread (the partition's strand or its writer); not thread-safe.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "raft/core/storage.h"
+#include "raft/journal/file.h"
+
+namespace tern::raft::journal {
+
+enum class JournalErrorCode { kIo, kCorrupt, kInvalidArgument };
+
+struct JournalError {
+  JournalErrorCode code = JournalErrorCode::kIo;
+  std::string message;
+};
+
+template <typename T>
+using JournalResult = Result<T, JournalError>;
+
+struct JournalOptions {
+  std::uint64_t segment_size_bytes = 64ull << 20;  // a segment rolls over past this size
+  std::uint32_t index_interval = 32;               // one sparse index point per this many entries
+};
+
+class Journal final : public LogStorage {
+ public:
+  // Opens (or creates) the journal in `dir`, recovering as described above.
+  static JournalResult<std::unique_ptr<Journal>> open(const std::filesystem::path& dir,
+                                                      JournalOptions options = {});
+  ~Journal() override;
+
+  // --- LogStorage ---
+  HardState hard_state() const override { return hard_state_; }
+  SnapshotMeta snapshot_meta() const override { return snapshot_meta_; }
+  LogIndex first_index() const override { return snapshot_meta_.index.next(); }
+  LogIndex last_index() const override;
+  StorageResult<Term> term(LogIndex index) const override;
+  StorageResult<std::vector<Entry>> entries(LogIndex low, LogIndex high,
+                                            std::size_t max_bytes) const override;
+  StorageResult<Snapshot> snapshot() const override;
+
+  // --- writes ---
+  // Records the configuration of a brand-new group (index 0). Durable on return.
+  JournalResult<void> bootstrap(const Configuration& configuration);
+  // Appends entries; any stored entry at or after the first one's index is replaced.
+  JournalResult<void> append(const std::vector<Entry>& entries);
+  // Takes effect (durably) at the next flush().
+  void set_hard_state(const HardState& state) { pending_hard_state_ = state; }
+  // Group commit: makes every append and the hard state durable with one sync per touched file.
+  JournalResult<void> flush();
+  // Replaces the whole log with a received snapshot. Durable on return.
+  JournalResult<void> install_snapshot(const Snapshot& snapshot);
+  // Records the state machine's snapshot at `index` (<= last flushed index) and compacts below it.
+  JournalResult<void> create_snapshot(LogIndex index, const Configuration& configuration,
+                                      std::string data);
+  // Deletes whole segments whose entries all lie at or below min(index, snapshot index).
+  JournalResult<void> compact(LogIndex index);
+
+  LogIndex flushed_index() const { return flushed_index_; }
+  std::size_t segment_count() const { return segments_.size(); }
+
+ private:
+  struct Segment {
+    LogIndex first;
+    LogIndex last;  // first - 1 when empty
+    File file;
+    std::uint64_t size = 0;
+    std::vector<std::pair<LogIndex, std::uint64_t>> sparse;  // (index, offset) every N entries
+    bool dirty = false;
+  };
+
+  explicit Journal(std::filesystem::path dir, JournalOptions options);
+  JournalResult<void> recover();
+  JournalResult<void> load_state();
+  JournalResult<void> load_snapshot();
+  JournalResult<void> scan_segments();
+  JournalResult<void> write_state();
+  JournalResult<void> open_segment(LogIndex first);
+  JournalResult<void> truncate_from(LogIndex index);
+  JournalResult<void> remove_all_segments();
+  std::uint64_t offset_of(const Segment& segment, LogIndex index) const;
+  const Segment* segment_for(LogIndex index) const;
+
+  std::filesystem::path dir_;
+  JournalOptions options_;
+  std::map<LogIndex, Segment> segments_;  // by first index
+  std::vector<Term> terms_;               // term of every stored entry from terms_base_
+  LogIndex terms_base_{1};
+  SnapshotMeta snapshot_meta_;
+  std::string snapshot_data_;     // kept in memory: the core streams it in chunks
+  HardState hard_state_;          // durable
+  HardState pending_hard_state_;  // written at the next flush
+  LogIndex flushed_index_;
+  std::uint64_t state_sequence_ = 0;
+  bool new_files_ = false;  // a segment was created since the last directory sync
+};
+
+}  // namespace tern::raft::journal
