@@ -57,12 +57,7 @@ class ZeebeNodeClient {
 
   // Runs the topology script against host:port; the parsed JSON, or what went wrong.
   tern::Result<nlohmann::json, std::string> topology(const std::string& address) const {
-    auto node = test::run_process(
-        {.executable = "node",
-         .args = {(test::source_dir() / "test" / "compat" / "zeebe_topology.js").string(), address},
-         .env = {{"NODE_PATH", (dir_.path() / "node_modules").string()}},
-         .unset_env = client_env_to_clear()},
-        2min);
+    auto node = run_script(address, "topology");
     if (!node) return tern::unexpected(node.error());
     if (node->exit_code != 0) {
       return tern::unexpected("zeebe-node topology() failed (exit "
@@ -74,6 +69,18 @@ class ZeebeNodeClient {
       return tern::unexpected("the script printed no JSON (" + std::string(error.what())
                               + "): " + node->out);
     }
+  }
+
+  // Runs the script's `operation` against host:port and returns how it ended.
+  tern::Result<test::Completed, std::string> run_script(const std::string& address,
+                                                        const std::string& operation) const {
+    return test::run_process(
+        {.executable = "node",
+         .args = {(test::source_dir() / "test" / "compat" / "zeebe_client.js").string(), address,
+                  operation},
+         .env = {{"NODE_PATH", (dir_.path() / "node_modules").string()}},
+         .unset_env = client_env_to_clear()},
+        2min);
   }
 
  private:
@@ -128,6 +135,24 @@ TEST_F(ZeebeNodeCompat, TopologyFromAnInProcessGateway) {
   EXPECT_EQ(broker.at("partitions").at(1).at("partitionId"), 2);
   EXPECT_EQ(broker.at("partitions").at(1).at("role"), "LEADER");
   EXPECT_EQ(broker.at("partitions").at(1).at("health"), "HEALTHY");
+}
+
+// An RPC Tern does not implement yet reaches the client as an error naming it, never as a fake
+// success.
+TEST_F(ZeebeNodeCompat, UnimplementedRpcReachesTheClientAsANamedError) {
+  auto source =
+      std::make_shared<gateway::testing::StaticTopology>(gateway::testing::sample_topology());
+  auto server =
+      gateway::GatewayServer::start({.host = "127.0.0.1", .grpc_port = 0, .rest_port = 0}, source);
+  ASSERT_TRUE(server.ok()) << server.error();
+
+  auto publish =
+      client_->run_script("127.0.0.1:" + std::to_string((*server)->grpc_port()), "publish");
+  ASSERT_TRUE(publish.ok()) << publish.error();
+  EXPECT_EQ(publish->exit_code, 1) << publish->out << publish->err;
+  EXPECT_NE(publish->err.find("UNIMPLEMENTED"), std::string::npos) << publish->err;
+  EXPECT_NE(publish->err.find("PublishMessage is not implemented yet in Tern"), std::string::npos)
+      << publish->err;
 }
 
 // A `ternd` process on free ports with a temporary data folder, stopped by the destructor.
