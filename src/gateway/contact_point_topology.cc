@@ -19,6 +19,10 @@ namespace {
 // A request that takes longer than this is treated as a failed poll of that contact point.
 constexpr auto kMaxRequestTimeout = std::chrono::seconds(5);
 constexpr auto kMinRequestTimeout = std::chrono::milliseconds(500);
+// Bounds of the reconnect back-off towards a contact point that is down (the poll interval,
+// clamped to these).
+constexpr std::chrono::milliseconds kMinReconnectBackoff{100};
+constexpr std::chrono::milliseconds kMaxReconnectBackoff{5000};
 
 tern::Result<void, std::string> validate_contact_point(const std::string& contact_point) {
   const auto colon = contact_point.rfind(':');
@@ -45,7 +49,16 @@ class ContactPointPoller {
   ContactPointPoller(std::vector<std::string> contact_points, std::chrono::milliseconds interval)
       : contact_points_(std::move(contact_points)), interval_(interval) {
     for (const auto& contact_point : contact_points_) {
-      auto channel = grpc::CreateChannel(contact_point, grpc::InsecureChannelCredentials());
+      // gRPC backs off reconnecting up to 2 minutes by default; a gateway started before its
+      // brokers (usual in Kubernetes) must notice them within a poll or two instead.
+      grpc::ChannelArguments arguments;
+      const int backoff_ms = static_cast<int>(std::clamp<std::int64_t>(
+          interval_.count(), kMinReconnectBackoff.count(), kMaxReconnectBackoff.count()));
+      arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, backoff_ms);
+      arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, backoff_ms);
+      arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, backoff_ms);
+      auto channel =
+          grpc::CreateCustomChannel(contact_point, grpc::InsecureChannelCredentials(), arguments);
       stubs_.push_back(tern::command::CommandApi::NewStub(channel));
       reachable_.push_back(true);  // so that the first failure is logged
     }

@@ -12,6 +12,7 @@
 #include "command_api.grpc.pb.h"
 #include "gateway/static_topology.h"
 #include "gateway/topology_codec.h"
+#include "support/free_port.h"
 
 namespace tern::gateway {
 namespace {
@@ -21,9 +22,11 @@ using namespace std::chrono_literals;
 // A fake broker command port: answers GetTopology with a settable TopologyInfo.
 class FakeCommandApi final : public tern::command::CommandApi::Service {
  public:
-  FakeCommandApi() {
+  // Port 0 lets the kernel choose.
+  explicit FakeCommandApi(int port = 0) {
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(),
+                             &port_);
     builder.RegisterService(this);
     server_ = builder.BuildAndStart();
   }
@@ -132,6 +135,25 @@ TEST(ContactPointTopology, KeepsServingWhenOneContactPointIsDown) {
   auto source = ContactPointTopology::start({"127.0.0.1:1", alive.address()}, 20ms);
   ASSERT_TRUE(source.ok()) << source.error();
   EXPECT_TRUE(eventually([&] { return (*source)->current() == expected; }));
+}
+
+TEST(ContactPointTopology, FindsABrokerThatStartsAfterTheGateway) {
+  const std::uint16_t port = test::free_port();
+  auto source = ContactPointTopology::start({"127.0.0.1:" + std::to_string(port)}, 20ms);
+  ASSERT_TRUE(source.ok()) << source.error();
+  // Nothing listens yet: a few polls fail, and the topology stays empty.
+  EXPECT_FALSE(eventually([&] { return !(*source)->current().brokers.empty(); }, 200ms));
+
+  FakeCommandApi late(port);
+  ASSERT_EQ(late.port(), port) << "the free port was taken meanwhile";
+  ClusterTopology expected;
+  expected.brokers.push_back(broker(0, port, PartitionRole::kLeader));
+  expected.cluster_size = 1;
+  expected.partitions_count = 1;
+  expected.replication_factor = 1;
+  late.set(to_topology_info(expected));
+  // Picked up on a later poll once the channel reconnects.
+  EXPECT_TRUE(eventually([&] { return (*source)->current() == expected; }, 20s));
 }
 
 TEST(ContactPointTopology, RejectsBadConfiguration) {
