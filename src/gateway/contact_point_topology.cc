@@ -76,6 +76,8 @@ class ContactPointPoller {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
+      // Do not make shutdown wait out a request to a broker that does not answer.
+      if (in_flight_ != nullptr) in_flight_->TryCancel();
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
@@ -107,8 +109,18 @@ class ContactPointPoller {
     for (std::size_t i = 0; i < stubs_.size(); ++i) {
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + timeout);
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_) break;
+        in_flight_ = &context;
+      }
       tern::command::TopologyInfo info;
       grpc::Status status = stubs_[i]->GetTopology(&context, {}, &info);
+      {
+        std::lock_guard lock(mutex_);
+        in_flight_ = nullptr;
+        if (stopping_) break;
+      }
       if (!status.ok()) {
         if (reachable_[i]) {
           spdlog::warn("contact point {} did not answer GetTopology: {}", contact_points_[i],
@@ -151,6 +163,7 @@ class ContactPointPoller {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  grpc::ClientContext* in_flight_ = nullptr;  // the request being made, for shutdown to cancel
   ClusterTopology topology_;
   std::thread thread_;
 };
