@@ -40,6 +40,7 @@ std::string general_help() {
        << kDefaultRest
        << ")\n"
           "  -h, --help            show this help, or a command's help after its name\n"
+          "                        (also: tern help [command])\n"
           "  --version             print the version of tern\n"
           "\n"
           "Run 'tern <command> --help' for a command's details.\n";
@@ -64,6 +65,16 @@ int run_cli(const std::vector<std::string>& args, const EnvLookup& env, std::ost
     }
     err << general_help();
     return kExitUsage;
+  }
+  // `tern help [command]`, as zbctl users type it.
+  if (invocation->command == "help") {
+    if (invocation->command_args.empty()) {
+      out << general_help();
+      return kExitOk;
+    }
+    invocation->command = invocation->command_args.front();
+    invocation->command_args.clear();
+    invocation->help = true;
   }
   for (const Command* command : all_commands()) {
     if (command->name() != invocation->command) continue;

@@ -72,6 +72,26 @@ TEST(RunCli, HelpListsCommandsAndGlobalOptions) {
   }
 }
 
+TEST(RunCli, HelpCommandShowsGeneralOrCommandHelp) {
+  std::ostringstream general;
+  std::ostringstream err;
+  EXPECT_EQ(run_cli({"help"}, {}, general, err), kExitOk);
+  EXPECT_EQ(general.str(), general_help());
+
+  std::ostringstream status;
+  EXPECT_EQ(run_cli({"help", "status"}, {}, status, err), kExitOk);
+  EXPECT_NE(status.str().find("Usage: tern [global options] status"), std::string::npos)
+      << status.str();
+  std::ostringstream flag;
+  EXPECT_EQ(run_cli({"status", "--help"}, {}, flag, err), kExitOk);
+  EXPECT_EQ(flag.str(), status.str());
+
+  std::ostringstream unknown;
+  std::ostringstream unknown_err;
+  EXPECT_EQ(run_cli({"help", "launch"}, {}, unknown, unknown_err), kExitUsage);
+  EXPECT_NE(unknown_err.str().find("unknown command 'launch'"), std::string::npos);
+}
+
 TEST(RunCli, UnknownCommandIsAUsageError) {
   std::ostringstream out;
   std::ostringstream err;
