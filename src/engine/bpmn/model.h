@@ -247,7 +247,8 @@ struct FlowElement {
   ElementIndex target = kNoElement;
   std::optional<ValueOrExpression> condition;
 
-  // Scopes (PROCESS, SUB_PROCESS, EVENT_SUB_PROCESS): direct children and their start events.
+  // Scopes (PROCESS, SUB_PROCESS, EVENT_SUB_PROCESS): direct child flow nodes (not sequence flows)
+  // and their start events. A MULTI_INSTANCE_BODY's only child is its inner activity.
   std::vector<ElementIndex> children;
   ElementIndex none_start_event = kNoElement;  // the none start event, if any
   std::vector<ElementIndex> start_events;      // every start event directly in the scope
@@ -269,26 +270,27 @@ struct FlowElement {
   ElementIndex inner_activity = kNoElement;
   std::unique_ptr<LoopCharacteristics> loop;
 
-  // EVENT_BASED_GATEWAY: the catch events / receive tasks its outgoing flows lead to.
+  // EVENT_BASED_GATEWAY: the intermediate catch events its outgoing flows lead to, in flow order.
   std::vector<ElementIndex> event_targets;
 
   // LINK throw events: the catch event with the same link name in the same scope.
   std::string_view link_name;
   ElementIndex link_target = kNoElement;
 
-  std::unique_ptr<JobDefinition> job;                    // service-like tasks, job-based events
-  std::vector<Header> task_headers;                      // zeebe:taskHeaders
-  std::unique_ptr<IoMapping> io_mapping;                 // zeebe:ioMapping
-  std::unique_ptr<ScriptDefinition> script;              // zeebe:script
-  std::unique_ptr<CalledElement> called_element;         // CALL_ACTIVITY
-  std::unique_ptr<CalledDecision> called_decision;       // BUSINESS_RULE_TASK (DMN)
-  std::unique_ptr<UserTaskDefinition> user_task;         // USER_TASK
-  std::unique_ptr<MessageDefinition> message;            // event_type MESSAGE, RECEIVE_TASK
-  std::unique_ptr<TimerDefinition> timer;                // event_type TIMER
-  std::unique_ptr<ErrorDefinition> error;                // event_type ERROR
-  std::unique_ptr<EscalationDefinition> escalation;      // event_type ESCALATION
-  std::unique_ptr<SignalDefinition> signal;              // event_type SIGNAL
-  std::unique_ptr<CompensationDefinition> compensation;  // event_type COMPENSATION (throw side)
+  std::unique_ptr<JobDefinition> job;                // service-like tasks, job-based events
+  std::vector<Header> task_headers;                  // zeebe:taskHeaders
+  std::unique_ptr<IoMapping> io_mapping;             // zeebe:ioMapping
+  std::unique_ptr<ScriptDefinition> script;          // zeebe:script
+  std::unique_ptr<CalledElement> called_element;     // CALL_ACTIVITY
+  std::unique_ptr<CalledDecision> called_decision;   // BUSINESS_RULE_TASK (DMN)
+  std::unique_ptr<UserTaskDefinition> user_task;     // USER_TASK
+  std::unique_ptr<MessageDefinition> message;        // event_type MESSAGE, RECEIVE_TASK
+  std::unique_ptr<TimerDefinition> timer;            // event_type TIMER
+  std::unique_ptr<ErrorDefinition> error;            // event_type ERROR
+  std::unique_ptr<EscalationDefinition> escalation;  // event_type ESCALATION
+  std::unique_ptr<SignalDefinition> signal;          // event_type SIGNAL
+  std::unique_ptr<CompensationDefinition>
+      compensation;  // event_type COMPENSATION (activityRef: throw)
   std::vector<ExecutionListener> execution_listeners;
   std::vector<TaskListener> task_listeners;
   std::vector<Property> properties;
