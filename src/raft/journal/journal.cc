@@ -2,6 +2,8 @@
 
 #include "raft/journal/journal.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -51,7 +53,13 @@ JournalResult<std::unique_ptr<Journal>> Journal::open(const std::filesystem::pat
   if (ec) return unexpected(io_error("cannot create " + dir.string() + ": " + ec.message()));
   std::unique_ptr<Journal> journal(new Journal(dir, options));
   auto recovered = journal->recover();
-  if (!recovered.ok()) return unexpected(recovered.error());
+  if (!recovered.ok()) {
+    spdlog::error("journal {} cannot be opened: {}", dir.string(), recovered.error().message);
+    return unexpected(recovered.error());
+  }
+  spdlog::info("journal {} opened: snapshot {}, entries up to {}, flushed up to {}, {} segments",
+               dir.string(), journal->snapshot_meta_.index.value(), journal->last_index().value(),
+               journal->flushed_index_.value(), journal->segments_.size());
   return journal;
 }
 
@@ -160,6 +168,11 @@ JournalResult<void> Journal::scan_segments() {
                                     + std::to_string(flushed_index_.value()) + ")"));
         }
         // A torn tail after the last flush: cut the log here and carry on.
+        spdlog::warn(
+            "journal {}: {} at index {} (offset {}) after the flushed index {}; "
+            "cutting the torn tail there",
+            path.string(), frame_status_name(frame.status), want.value(), pos,
+            flushed_index_.value());
         if (auto r = file->truncate(pos); !r.ok()) return unexpected(io_error(r.error()));
         if (auto r = file->sync(); !r.ok()) return unexpected(io_error(r.error()));
         view = view.substr(0, pos);
