@@ -523,5 +523,73 @@ TEST(RaftRules, PreferredReplicaTimesOutBeforeLowerPriorities) {
   EXPECT_FALSE(of_type(preferred.drain().before, MessageType::kPreVote).empty());
 }
 
+TEST(RaftRules, LeaderSkipsAWholeConflictingTermOnRejection_5_3) {
+  Harness h(voters({1, 2}));
+  // Our log: 1..5 of term 1; elected in term 2 (no-op at 6).
+  h.node->step(
+      append(2, 1, 0, 0, {entry(1, 1), entry(1, 2), entry(1, 3), entry(1, 4), entry(1, 5)}));
+  h.drain();
+  h.elect({2});
+  h.drain();
+  // Peer 2 rejects prev index 5, hinting its log matches at most up to index 2 (term 1).
+  Message reject = h.reply(MessageType::kAppendResponse, 2, h.node->term());
+  reject.reject = true;
+  reject.index = LogIndex(5);
+  reject.reject_hint = LogIndex(2);
+  reject.hint_term = Term(1);
+  h.node->step(reject);
+  auto appends = of_type(h.drain().before, MessageType::kAppend);
+  ASSERT_EQ(appends.size(), 1u);
+  EXPECT_EQ(appends[0].index, LogIndex(2));  // straight to the hint, not one index back
+  EXPECT_EQ(appends[0].entries.front().index, LogIndex(3));
+}
+
+TEST(RaftRules, HeartbeatNeverCommitsPastWhatTheFollowerHolds_5_3) {
+  Harness h(voters({1, 2, 3}));
+  h.elect({2});
+  h.drain();
+  ASSERT_TRUE(h.node->propose({"a", "b"}).ok());
+  h.drain();
+  h.ack(2);
+  h.drain();
+  ASSERT_EQ(h.node->log().committed(), LogIndex(3));
+  h.tick(2);
+  auto heartbeats = of_type(h.drain().before, MessageType::kHeartbeat);
+  ASSERT_EQ(heartbeats.size(), 2u);
+  for (const auto& hb : heartbeats) {
+    EXPECT_EQ(hb.commit, hb.to == n(2) ? LogIndex(3) : LogIndex(0));
+  }
+}
+
+TEST(RaftRules, RemovedLeaderStepsDownOnceRemovalCommits_4_2_2) {
+  Harness h(voters({1, 2, 3, 4}));
+  h.elect({2, 3});
+  h.drain();
+  h.ack(2);
+  h.ack(3);
+  h.drain();
+  ASSERT_TRUE(h.node->propose_config_change({ConfigChangeType::kRemoveNode, n(1), {}}).ok());
+  h.drain();
+  EXPECT_EQ(h.node->role(), Role::kLeader);  // still manages the group until the change commits
+  h.ack(2);
+  h.drain();
+  EXPECT_EQ(h.node->role(), Role::kLeader);  // 2 of the new {2,3,4}: not yet a majority
+  h.ack(3);
+  h.drain();
+  EXPECT_EQ(h.node->role(), Role::kFollower);
+  EXPECT_FALSE(h.node->configuration().is_voter(n(1)));
+}
+
+TEST(RaftRules, StaleTermPreVoteIsRefusedWithOurTerm_9_6) {
+  Harness h(voters({1, 2, 3}));
+  h.node->step(append(2, 5, 0, 0, {}));
+  h.drain();
+  h.node->step(vote_request(3, 3, 0, 0, MessageType::kPreVote));
+  auto responses = of_type(h.drain().before, MessageType::kPreVoteResponse);
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_TRUE(responses[0].reject);
+  EXPECT_EQ(responses[0].term, Term(5));
+}
+
 }  // namespace
 }  // namespace tern::raft
