@@ -74,20 +74,20 @@ void run_sweep(SimOptions base, std::uint64_t first_seed, std::uint64_t default_
 TEST(RaftSimulation, ThreeNodes) {
   SimOptions options;
   options.voters = 3;
-  run_sweep(options, 1000, 400);
+  run_sweep(options, 10000, 1500);
 }
 
 TEST(RaftSimulation, FiveNodes) {
   SimOptions options;
   options.voters = 5;
-  run_sweep(options, 2000, 300);
+  run_sweep(options, 20000, 1000);
 }
 
 TEST(RaftSimulation, FourNodesDualRegion) {
   SimOptions options;
   options.voters = 4;
   options.regions = 2;
-  run_sweep(options, 3000, 300);
+  run_sweep(options, 30000, 1000);
 }
 
 TEST(RaftSimulation, RegionLossForcedReconfiguration) {
@@ -97,7 +97,7 @@ TEST(RaftSimulation, RegionLossForcedReconfiguration) {
   options.spares = 0;
   options.membership_changes = false;
   options.forced_region_loss = true;
-  run_sweep(options, 4000, 200);
+  run_sweep(options, 40000, 600);
 }
 
 TEST(RaftSimulation, RegionLossFiveNodes) {
@@ -107,7 +107,7 @@ TEST(RaftSimulation, RegionLossFiveNodes) {
   options.spares = 0;
   options.membership_changes = false;
   options.forced_region_loss = true;
-  run_sweep(options, 5000, 200);
+  run_sweep(options, 50000, 400);
 }
 
 }  // namespace
