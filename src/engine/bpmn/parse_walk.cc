@@ -99,16 +99,18 @@ std::string_view local_name_in(pugi::xml_node node, std::string_view ns) {
 }
 
 pugi::xml_attribute attribute(pugi::xml_node node, std::string_view local) {
+  // The unqualified attribute wins; a qualified one (other:name) is the fallback, except the
+  // XML Schema instance and namespace declarations (xsi:type is not a "type").
+  pugi::xml_attribute qualified;
   for (pugi::xml_attribute attr : node.attributes()) {
     std::string_view name = attr.name();
     if (name == local) return attr;
     auto colon = name.find(':');
-    if (colon != std::string_view::npos && name.substr(colon + 1) == local
-        && name.substr(0, colon) != "xmlns") {
-      return attr;
-    }
+    if (qualified || colon == std::string_view::npos || name.substr(colon + 1) != local) continue;
+    std::string_view prefix = name.substr(0, colon);
+    if (prefix != "xmlns" && prefix != "xsi") qualified = attr;
   }
-  return {};
+  return qualified;
 }
 
 std::string text_of(pugi::xml_node node) {

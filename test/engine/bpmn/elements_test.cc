@@ -495,6 +495,19 @@ TEST(BpmnElements, SeveralProcessesInOneResourceAndNonExecutableOnesSkipped) {
   EXPECT_EQ(defs.find_process("doc"), nullptr);
 }
 
+TEST(BpmnElements, UnqualifiedAttributesWinOverQualifiedOnes) {
+  auto defs = parse_ok(process_xml(R"(<bpmn:startEvent id="start"/>
+    <bpmn:serviceTask id="task">
+      <bpmn:extensionElements>
+        <zeebe:taskDefinition xsi:type="tTaskDefinition" type="real-type"/>
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>)"));
+  const FlowElement* task = only_process(defs).find("task");
+  ASSERT_NE(task, nullptr);
+  ASSERT_TRUE(task->job);
+  EXPECT_EQ(task->job->type.text, "real-type");
+}
+
 TEST(BpmnElements, KindAndEventTypeNamesRoundTrip) {
   for (std::size_t i = 0; i < kElementKindCount; ++i) {
     auto kind = static_cast<ElementKind>(i);
