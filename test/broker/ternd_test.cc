@@ -248,6 +248,24 @@ TEST(Ternd, TwoBrokersNeverShareADataDirectory) {
   EXPECT_THAT(first->stderr_text(), HasSubstr("received SIGINT; shutting down"));
 }
 
+TEST(Ternd, ASigkilledBrokerLeavesNoStaleLock) {
+  TempDir dir;
+  auto ports = broker_ports();
+  auto broker = spawn_ternd({"broker", "--config", write_config(dir, ports).string()},
+                            {{"TERN_GATEWAY_ENABLED", "false"}});
+  ASSERT_TRUE(broker);
+  ASSERT_TRUE(wait_ready(*broker, ports.monitoring)) << broker->stderr_text();
+  EXPECT_FALSE(broker::DataDirectory::open(dir.path() / "b").ok());
+  broker->kill();
+  ASSERT_TRUE(broker->wait(20s).has_value());
+  // The kernel dropped the flock with the process: a restarted broker gets the directory back.
+  auto restarted = spawn_ternd({"broker", "--config", write_config(dir, ports).string()},
+                               {{"TERN_GATEWAY_ENABLED", "false"}});
+  ASSERT_TRUE(restarted);
+  ASSERT_TRUE(wait_ready(*restarted, ports.monitoring)) << restarted->stderr_text();
+  EXPECT_EQ(restarted->stop(), 0) << restarted->stderr_text();
+}
+
 TEST(Ternd, ConfigurationErrorsExitWithOneClearLine) {
   TempDir dir;
   auto ports = broker_ports();
