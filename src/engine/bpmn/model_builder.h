@@ -130,6 +130,7 @@ class ModelBuilder {
   std::vector<PendingRef> associations_;   // compensation boundary -> handler (by target id)
   std::vector<std::pair<std::string_view, std::string_view>> raw_associations_;
   int depth_ = 0;
+  std::unordered_map<std::string_view, std::shared_ptr<const feel::Expression>> compiled_;
 };
 
 }  // namespace tern::engine::bpmn

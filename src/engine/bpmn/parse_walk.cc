@@ -320,6 +320,11 @@ ValueOrExpression ModelBuilder::value(std::string_view raw, ElementIndex element
     return result;
   }
   if (options_.compile_expressions) {
+    // The same source text (interned, so equal text is the same view) compiles once per process.
+    if (auto cached = compiled_.find(result.text); cached != compiled_.end()) {
+      result.compiled = cached->second;
+      return result;
+    }
     auto compiled = feel::Expression::compile(source);
     if (!compiled.ok()) {
       const feel::Error& cause = compiled.error();
@@ -328,6 +333,7 @@ ValueOrExpression ModelBuilder::value(std::string_view raw, ElementIndex element
                            + std::to_string(cause.position));
     } else {
       result.compiled = std::make_shared<const feel::Expression>(std::move(compiled).value());
+      compiled_.emplace(result.text, result.compiled);
     }
   }
   return result;

@@ -38,6 +38,19 @@ TEST(BpmnExpressions, ExpressionsAreCompiledOnceAndStaticValuesAreNot) {
   EXPECT_EQ(feel::to_json(*value), 3);
 }
 
+TEST(BpmnExpressions, IdenticalExpressionsShareOneCompilation) {
+  auto defs = parse_ok(process_xml(R"(<bpmn:startEvent id="start"/>
+    <bpmn:serviceTask id="a">
+      <bpmn:extensionElements><zeebe:taskDefinition type="= kind"/></bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:serviceTask id="b">
+      <bpmn:extensionElements><zeebe:taskDefinition type="=kind"/></bpmn:extensionElements>
+    </bpmn:serviceTask>)"));
+  const ProcessModel& model = *defs.processes.at(0);
+  ASSERT_TRUE(model.find("a")->job->type.compiled);
+  EXPECT_EQ(model.find("a")->job->type.compiled, model.find("b")->job->type.compiled);
+}
+
 TEST(BpmnExpressions, ConditionIsCompiled) {
   auto defs = parse_ok(process_xml(R"(<bpmn:startEvent id="start"/>
     <bpmn:sequenceFlow id="in" sourceRef="start" targetRef="xor"/>
