@@ -97,8 +97,8 @@ TEST(CommandApiServer, ATakenPortIsAnError) {
 TEST(BrokerMetrics, PrometheusTextCarriesRealValues) {
   auto report = topology_for(three_broker_config())->report();
   auto text = broker_metrics_text(report, std::chrono::seconds(42));
-  std::string build_info = "tern_build_info{version=\"" + std::string(kVersion)
-                           + "\",node_id=\"1\",region=\"eu\"} 1\n";
+  std::string build_info =
+      "tern_build_info{version=\"" + std::string(kVersion) + "\",node_id=\"1\",region=\"eu\"} 1\n";
   EXPECT_NE(text.find(build_info), std::string::npos) << text;
   for (const char* line : {
            "# TYPE tern_uptime_seconds gauge\n",
