@@ -4,14 +4,96 @@
 #include <sstream>
 
 #include "raft/core/bytes.h"
+#include "raft/journal/journal.h"
 
 namespace tern::raft::sim {
+
+// What a simulated replica persists to: memory, or a real journal in a temporary folder (whose
+// process crash keeps what was written and reopens through crash recovery).
+class Simulator::Storage {
+ public:
+  virtual ~Storage() = default;
+  virtual const LogStorage& log() const = 0;
+  virtual std::optional<std::string> bootstrap(const Configuration& configuration) = 0;
+  virtual std::optional<std::string> persist(const Ready& ready) = 0;
+  virtual std::optional<std::string> snapshot_at(LogIndex index, const Configuration& config,
+                                                 std::string data) = 0;
+  virtual std::optional<std::string> reopen() = 0;
+};
+
+namespace {
+
+class MemorySimStorage final : public Simulator::Storage {
+ public:
+  const LogStorage& log() const override { return storage_; }
+  std::optional<std::string> bootstrap(const Configuration& configuration) override {
+    storage_.bootstrap(configuration);
+    return std::nullopt;
+  }
+  std::optional<std::string> persist(const Ready& ready) override {
+    if (ready.snapshot) storage_.apply_snapshot(*ready.snapshot);
+    storage_.append(ready.entries);
+    if (ready.hard_state) storage_.set_hard_state(*ready.hard_state);
+    return std::nullopt;
+  }
+  std::optional<std::string> snapshot_at(LogIndex index, const Configuration& config,
+                                         std::string data) override {
+    storage_.create_snapshot(index, config, std::move(data));
+    return std::nullopt;
+  }
+  std::optional<std::string> reopen() override { return std::nullopt; }
+
+ private:
+  MemoryStorage storage_;
+};
+
+class JournalSimStorage final : public Simulator::Storage {
+ public:
+  explicit JournalSimStorage(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  const LogStorage& log() const override { return *journal_; }
+  std::optional<std::string> bootstrap(const Configuration& configuration) override {
+    auto r = journal_->bootstrap(configuration);
+    return r.ok() ? std::nullopt : std::optional<std::string>(r.error().message);
+  }
+  std::optional<std::string> persist(const Ready& ready) override {
+    if (ready.snapshot) {
+      if (ready.hard_state) journal_->set_hard_state(*ready.hard_state);
+      if (auto r = journal_->install_snapshot(*ready.snapshot); !r.ok()) return r.error().message;
+    }
+    if (auto r = journal_->append(ready.entries); !r.ok()) return r.error().message;
+    if (ready.hard_state) journal_->set_hard_state(*ready.hard_state);
+    if (auto r = journal_->flush(); !r.ok()) return r.error().message;
+    return std::nullopt;
+  }
+  std::optional<std::string> snapshot_at(LogIndex index, const Configuration& config,
+                                         std::string data) override {
+    auto r = journal_->create_snapshot(index, config, std::move(data));
+    return r.ok() ? std::nullopt : std::optional<std::string>(r.error().message);
+  }
+  std::optional<std::string> reopen() override {
+    journal_.reset();
+    journal::JournalOptions options;
+    options.segment_size_bytes = 512;  // many segments: rolling, truncation and compaction
+    options.index_interval = 3;
+    options.durability = journal::Durability::kSkip;
+    auto opened = journal::Journal::open(dir_, options);
+    if (!opened.ok()) return "journal reopen failed: " + opened.error().message;
+    journal_ = std::move(*opened);
+    return std::nullopt;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<journal::Journal> journal_;
+};
+
+}  // namespace
 
 struct Simulator::Node {
   int id = 0;
   bool up = false;
   int incarnation = 0;
-  MemoryStorage storage;
+  std::unique_ptr<Storage> storage;
   std::unique_ptr<RaftNode> raft;
   std::optional<Ready> pending;  // messages sent, nothing persisted yet: lost on a crash
   LogIndex applied;
@@ -53,7 +135,16 @@ Simulator::Simulator(SimOptions options)
   for (int i = 0; i < options_.voters + options_.spares; ++i) {
     auto node = std::make_unique<Node>();
     node->id = i;
-    if (i < options_.voters) node->storage.bootstrap(initial);
+    if (options_.journal_dir.empty()) {
+      node->storage = std::make_unique<MemorySimStorage>();
+    } else {
+      node->storage =
+          std::make_unique<JournalSimStorage>(options_.journal_dir / ("node-" + std::to_string(i)));
+      if (auto error = node->storage->reopen()) fail(*error);
+    }
+    if (i < options_.voters) {
+      if (auto error = node->storage->bootstrap(initial)) fail(*error);
+    }
     nodes_.push_back(std::move(node));
     start_node(*nodes_.back());
   }
@@ -88,11 +179,17 @@ void Simulator::start_node(Node& node) {
                         + static_cast<std::uint64_t>(node.incarnation);
   for (int i = 0; i < options_.voters; ++i)
     options.priority_order.emplace_back(i);
-  node.raft = std::make_unique<RaftNode>(options, node.storage);
+  if (node.incarnation > 0) {
+    if (auto error = node.storage->reopen()) {
+      fail(*error);
+      return;
+    }
+  }
+  node.raft = std::make_unique<RaftNode>(options, node.storage->log());
   node.pending.reset();
   node.up = true;
   // The state machine restarts from the snapshot and replays the log.
-  auto snapshot = node.storage.snapshot();
+  auto snapshot = node.storage->log().snapshot();
   node.applied = snapshot->meta.index;
   node.chain = 0;
   if (snapshot->meta.index > LogIndex(0)) {
@@ -141,15 +238,17 @@ void Simulator::persist(Node& node) {
       fail("installed snapshot differs from the committed history at "
            + std::to_string(index.value()));
     }
-    node.storage.apply_snapshot(snapshot);
     node.applied = index;
     node.chain = chain;
     ++stats_.snapshots_installed;
   }
-  node.storage.append(ready.entries);
+  if (auto error = node.storage->persist(ready)) {
+    fail("node " + std::to_string(node.id) + ": " + *error);
+    return;
+  }
   for (const Entry& entry : ready.entries) {
     // Log matching (§5.3): one (index, term) names one entry, with one predecessor term.
-    std::uint64_t prev_term = node.storage.term(entry.index.prev())->value();
+    std::uint64_t prev_term = node.storage->log().term(entry.index.prev())->value();
     auto [it, inserted] = entries_seen_.emplace(
         std::make_pair(entry.index.value(), entry.term.value()),
         std::make_pair(entry.data + char('0' + static_cast<int>(entry.type)), prev_term));
@@ -160,7 +259,6 @@ void Simulator::persist(Node& node) {
            + std::to_string(entry.term.value()) + " on node " + std::to_string(node.id));
     }
   }
-  if (ready.hard_state) node.storage.set_hard_state(*ready.hard_state);
   send_all(ready.messages_after_persist);
   for (const Entry& entry : ready.committed_entries)
     apply(node, entry);
@@ -248,7 +346,7 @@ void Simulator::check() {
     record_committed(*node);
   }
   for (auto& node : nodes_) {
-    HardState state = node->storage.hard_state();
+    HardState state = node->storage->log().hard_state();
     if (!state.vote) continue;
     auto [it, inserted] = votes_.emplace(std::make_pair(node->id, state.term.value()), *state.vote);
     if (it->second != *state.vote) {
@@ -289,9 +387,12 @@ Simulator::Node* Simulator::leader() {
 
 void Simulator::compact(Node& node) {
   if (!node.up || node.pending) return;
-  if (node.applied <= node.storage.snapshot_meta().index) return;
-  node.storage.create_snapshot(node.applied, node.raft->configuration_at(node.applied),
-                               encode_state(node.applied, node.chain));
+  if (node.applied <= node.storage->log().snapshot_meta().index) return;
+  if (auto error =
+          node.storage->snapshot_at(node.applied, node.raft->configuration_at(node.applied),
+                                    encode_state(node.applied, node.chain))) {
+    fail("node " + std::to_string(node.id) + ": " + *error);
+  }
 }
 
 void Simulator::membership_change(Node& leader_node) {

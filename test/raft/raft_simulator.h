@@ -10,6 +10,7 @@
 // exactly (TERN_RAFT_SIM_SEED=<seed>, see README.md).
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,10 +31,15 @@ struct SimOptions {
   int heal_rounds = 400;  // bound on recovery once faults stop
   bool membership_changes = true;
   bool forced_region_loss = false;  // cut off region 1 and force the survivors' configuration
+  // When set, every replica persists to a real journal under this folder (without fsync) and a
+  // crash reopens it through the journal's recovery; otherwise storage is in memory.
+  std::filesystem::path journal_dir;
 };
 
 class Simulator {
  public:
+  class Storage;
+
   explicit Simulator(SimOptions options);
   ~Simulator();
 

@@ -106,7 +106,8 @@ Result<void, std::string> sync_directory(const std::filesystem::path& dir) {
 }
 
 Result<void, std::string> write_file_atomically(const std::filesystem::path& path,
-                                                std::string_view bytes) {
+                                                std::string_view bytes, Durability durability) {
+  bool sync = durability == Durability::kSync;
   std::filesystem::path temporary = path;
   temporary += ".tmp";
   {
@@ -114,12 +115,14 @@ Result<void, std::string> write_file_atomically(const std::filesystem::path& pat
     if (!file.ok()) return unexpected(file.error());
     if (auto r = file->truncate(0); !r.ok()) return r;
     if (auto r = file->write_at(0, bytes); !r.ok()) return r;
-    if (auto r = file->sync(); !r.ok()) return r;
+    if (sync) {
+      if (auto r = file->sync(); !r.ok()) return r;
+    }
   }
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     return unexpected(describe("cannot rename into", path));
   }
-  return sync_directory(path.parent_path());
+  return sync ? sync_directory(path.parent_path()) : Result<void, std::string>{};
 }
 
 }  // namespace tern::raft::journal

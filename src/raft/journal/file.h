@@ -39,11 +39,15 @@ class File {
   std::filesystem::path path_;
 };
 
+// kSkip is for tests and simulations only: writes reach the OS but are never forced to the device.
+enum class Durability { kSync, kSkip };
+
 // Makes a directory's entries (created, renamed, removed files) durable.
 Result<void, std::string> sync_directory(const std::filesystem::path& dir);
 
 // Writes `bytes` to `path` atomically: a temporary file, synced, renamed over, directory synced.
 Result<void, std::string> write_file_atomically(const std::filesystem::path& path,
-                                                std::string_view bytes);
+                                                std::string_view bytes,
+                                                Durability durability = Durability::kSync);
 
 }  // namespace tern::raft::journal

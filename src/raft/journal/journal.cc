@@ -174,7 +174,7 @@ JournalResult<void> Journal::scan_segments() {
             path.string(), frame_status_name(frame.status), want.value(), pos,
             flushed_index_.value());
         if (auto r = file->truncate(pos); !r.ok()) return unexpected(io_error(r.error()));
-        if (auto r = file->sync(); !r.ok()) return unexpected(io_error(r.error()));
+        if (auto r = sync_file(*file); !r.ok()) return r;
         view = view.substr(0, pos);
         cut = true;
         break;

@@ -46,6 +46,7 @@ using JournalResult = Result<T, JournalError>;
 struct JournalOptions {
   std::uint64_t segment_size_bytes = 64ull << 20;  // a segment rolls over past this size
   std::uint32_t index_interval = 32;               // one sparse index point per this many entries
+  Durability durability = Durability::kSync;       // kSkip only in tests and simulations
 };
 
 class Journal final : public LogStorage {
@@ -104,6 +105,8 @@ class Journal final : public LogStorage {
   JournalResult<void> open_segment(LogIndex first);
   JournalResult<void> truncate_from(LogIndex index);
   JournalResult<void> remove_all_segments();
+  JournalResult<void> sync_file(File& file);
+  JournalResult<void> sync_dir();
   std::uint64_t offset_of(const Segment& segment, LogIndex index) const;
   const Segment* segment_for(LogIndex index) const;
 

@@ -21,13 +21,27 @@ std::string segment_name(LogIndex first) {
 
 }  // namespace
 
+JournalResult<void> Journal::sync_file(File& file) {
+  if (options_.durability == Durability::kSkip) return {};
+  if (auto r = file.sync(); !r.ok()) return unexpected(io_error(r.error()));
+  return {};
+}
+
+JournalResult<void> Journal::sync_dir() {
+  if (options_.durability == Durability::kSkip) return {};
+  if (auto r = sync_directory(dir_); !r.ok()) return unexpected(io_error(r.error()));
+  return {};
+}
+
 JournalResult<void> Journal::bootstrap(const Configuration& configuration) {
   if (snapshot_meta_.index != LogIndex(0) || !terms_.empty()) {
     return unexpected(JournalError{JournalErrorCode::kInvalidArgument,
                                    "cannot bootstrap a journal that already holds a log"});
   }
   Snapshot initial{SnapshotMeta{LogIndex(0), Term(0), configuration}, {}};
-  if (auto r = write_file_atomically(dir_ / "snapshot", encode_snapshot_file(initial)); !r.ok()) {
+  if (auto r = write_file_atomically(dir_ / "snapshot", encode_snapshot_file(initial),
+                                     options_.durability);
+      !r.ok()) {
     return unexpected(io_error(r.error()));
   }
   snapshot_meta_ = initial.meta;
@@ -116,14 +130,14 @@ JournalResult<void> Journal::truncate_from(LogIndex index) {
     Segment& segment = segments_.rbegin()->second;
     std::uint64_t offset = offset_of(segment, index);
     if (auto r = segment.file.truncate(offset); !r.ok()) return unexpected(io_error(r.error()));
-    if (auto r = segment.file.sync(); !r.ok()) return unexpected(io_error(r.error()));
+    if (auto r = sync_file(segment.file); !r.ok()) return r;
     segment.size = offset;
     segment.last = index.prev();
     while (!segment.sparse.empty() && segment.sparse.back().first >= index)
       segment.sparse.pop_back();
   }
   if (new_files_) {
-    if (auto r = sync_directory(dir_); !r.ok()) return unexpected(io_error(r.error()));
+    if (auto r = sync_dir(); !r.ok()) return r;
     new_files_ = false;
   }
   terms_.resize(index.value() - terms_base_.value());
@@ -134,11 +148,11 @@ JournalResult<void> Journal::truncate_from(LogIndex index) {
 JournalResult<void> Journal::flush() {
   for (auto& [first, segment] : segments_) {
     if (!segment.dirty) continue;
-    if (auto r = segment.file.sync(); !r.ok()) return unexpected(io_error(r.error()));
+    if (auto r = sync_file(segment.file); !r.ok()) return r;
     segment.dirty = false;
   }
   if (new_files_) {
-    if (auto r = sync_directory(dir_); !r.ok()) return unexpected(io_error(r.error()));
+    if (auto r = sync_dir(); !r.ok()) return r;
     new_files_ = false;
   }
   if (flushed_index_ == last_index() && hard_state_ == pending_hard_state_) return {};
@@ -155,9 +169,9 @@ JournalResult<void> Journal::write_state() {
       !r.ok()) {
     return unexpected(io_error(r.error()));
   }
-  if (auto r = file->sync(); !r.ok()) return unexpected(io_error(r.error()));
+  if (auto r = sync_file(*file); !r.ok()) return r;
   if (state_sequence_ == 0) {
-    if (auto r = sync_directory(dir_); !r.ok()) return unexpected(io_error(r.error()));
+    if (auto r = sync_dir(); !r.ok()) return r;
   }
   state_sequence_ = slot.sequence;
   return {};
@@ -175,12 +189,14 @@ JournalResult<void> Journal::remove_all_segments() {
   segments_.clear();
   terms_.clear();
   terms_base_ = snapshot_meta_.index.next();
-  if (auto r = sync_directory(dir_); !r.ok()) return unexpected(io_error(r.error()));
+  if (auto r = sync_dir(); !r.ok()) return r;
   return {};
 }
 
 JournalResult<void> Journal::install_snapshot(const Snapshot& snapshot) {
-  if (auto r = write_file_atomically(dir_ / "snapshot", encode_snapshot_file(snapshot)); !r.ok()) {
+  if (auto r = write_file_atomically(dir_ / "snapshot", encode_snapshot_file(snapshot),
+                                     options_.durability);
+      !r.ok()) {
     return unexpected(io_error(r.error()));
   }
   snapshot_meta_ = snapshot.meta;
@@ -203,7 +219,9 @@ JournalResult<void> Journal::create_snapshot(LogIndex index, const Configuration
   if (!t.ok())
     return unexpected(JournalError{JournalErrorCode::kInvalidArgument, t.error().message});
   Snapshot snapshot{SnapshotMeta{index, *t, configuration}, std::move(data)};
-  if (auto r = write_file_atomically(dir_ / "snapshot", encode_snapshot_file(snapshot)); !r.ok()) {
+  if (auto r = write_file_atomically(dir_ / "snapshot", encode_snapshot_file(snapshot),
+                                     options_.durability);
+      !r.ok()) {
     return unexpected(io_error(r.error()));
   }
   snapshot_meta_ = snapshot.meta;
@@ -228,7 +246,7 @@ JournalResult<void> Journal::compact(LogIndex index) {
     removed = true;
   }
   if (removed) {
-    if (auto r = sync_directory(dir_); !r.ok()) return unexpected(io_error(r.error()));
+    if (auto r = sync_dir(); !r.ok()) return r;
   }
   return {};
 }
