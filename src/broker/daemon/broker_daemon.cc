@@ -83,6 +83,13 @@ int run_broker(const CommandLine& command_line) {
   for (const auto& warning : loaded->warnings)
     spdlog::warn("configuration: {}", warning);
 
+  const auto& host = config.network.host;
+  if (config.network.advertised_host.empty() && (host == "0.0.0.0" || host == "::")) {
+    spdlog::warn(
+        "network.host {} is a wildcard address and network.advertised-host is empty; "
+        "gateways will be told to reach this broker at {}",
+        host, host);
+  }
   if (auto free = check_ports_available(listen_ports(config, ProcessKind::kBroker)); !free) {
     return report_config_error(free.error());
   }
