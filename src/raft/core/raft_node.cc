@@ -194,7 +194,11 @@ void RaftNode::tick_leader() {
 }
 
 void RaftNode::step(Message message) {
-  if (message.from == options_.id || configuration().is_fenced(message.from)) return;
+  // Misrouted, looped-back and fenced senders' messages change nothing.
+  if (message.to != options_.id || message.from == options_.id ||
+      configuration().is_fenced(message.from)) {
+    return;
+  }
   bool is_vote_request =
       message.type == MessageType::kVote || message.type == MessageType::kPreVote;
   if (message.term > term_) {
