@@ -40,6 +40,33 @@ bool Evaluator::count_iteration() {
   return ++iterations_ <= limits_.max_iterations;
 }
 
+bool Evaluator::charge(const Value& v) {
+  switch (v.kind()) {
+    case Kind::kString:
+      bytes_ += v.as_string().size();
+      break;
+    case Kind::kList:
+      bytes_ += v.as_list().size() * sizeof(Value);
+      break;
+    case Kind::kContext:
+      bytes_ += v.as_context().size() * (sizeof(Value) + sizeof(std::string));
+      break;
+    default:
+      break;
+  }
+  return bytes_ <= limits_.max_total_bytes;
+}
+
+EvalError Evaluator::bytes_error(std::size_t pos) const {
+  return EvalError{pos, "evaluation built more than the limit of "
+                            + std::to_string(limits_.max_total_bytes) + " bytes"};
+}
+
+EvalResult Evaluator::charged(EvalResult r, std::size_t pos) {
+  if (r && !charge(*r)) return tern::unexpected(bytes_error(pos));
+  return r;
+}
+
 EvalError Evaluator::iteration_error(std::size_t pos) const {
   return EvalError{pos, "evaluation exceeded the limit of " + std::to_string(limits_.max_iterations)
                             + " iterations"};
@@ -60,12 +87,12 @@ EvalResult Evaluator::eval(const Node& node, const Scope* scope) {
     case Op::kPath: {
       auto base = eval(*node.kids[0], scope);
       if (!base) return base;
-      return path_of(*base, node.name);
+      return charged(path_of(*base, node.name), node.pos);
     }
     case Op::kFilter:
-      return eval_filter(node, scope);
+      return charged(eval_filter(node, scope), node.pos);
     case Op::kCall:
-      return eval_call(node, scope);
+      return charged(eval_call(node, scope), node.pos);
     case Op::kList: {
       if (node.kids.size() > limits_.max_collection_size) {
         return tern::unexpected(EvalError{node.pos, "list longer than the limit"});
@@ -77,10 +104,10 @@ EvalResult Evaluator::eval(const Node& node, const Scope* scope) {
         if (!v) return v;
         items.push_back(std::move(*v));
       }
-      return Value::list(std::move(items));
+      return charged(Value::list(std::move(items)), node.pos);
     }
     case Op::kContext:
-      return eval_context(node, scope);
+      return charged(eval_context(node, scope), node.pos);
     case Op::kRange: {
       auto start = eval(*node.kids[0], scope);
       if (!start) return start;
@@ -110,7 +137,7 @@ EvalResult Evaluator::eval(const Node& node, const Scope* scope) {
       if (!b) return b;
       auto r = arithmetic(node.op, *a, *b, limits_);
       if (!r) return tern::unexpected(EvalError{node.pos, r.error()});
-      return std::move(*r);
+      return charged(std::move(*r), node.pos);
     }
     case Op::kEqual:
     case Op::kNotEqual: {
@@ -301,7 +328,7 @@ EvalResult Evaluator::eval_iteration(const Node& node, const Scope* scope) {
   };
   std::vector<Level> levels(variables);
   std::vector<Scope> frames(variables + 1);
-  Value partial;
+  Value partial = node.uses_input ? Value::list({}) : Value();
   frames[0] = Scope{scope, "partial", &partial, nullptr};
   const Scope* base = node.op == Op::kFor ? &frames[0] : scope;
   std::size_t level = 0;
@@ -339,7 +366,17 @@ EvalResult Evaluator::eval_iteration(const Node& node, const Scope* scope) {
         return tern::unexpected(EvalError{node.pos, "list longer than the limit"});
       }
       results.push_back(std::move(*v));
-      if (node.uses_input) partial = Value::list(results);  // only when the body reads it
+      bytes_ += sizeof(Value);
+      if (node.uses_input) {
+        // Only when the body reads it: publishing copies the results so far, so it is paid for
+        // in iterations and bytes (otherwise a loop over `partial` would cost n^2 unbounded).
+        iterations_ += results.size();
+        if (iterations_ > limits_.max_iterations)
+          return tern::unexpected(iteration_error(node.pos));
+        partial = Value::list(results);
+        if (!charge(partial)) return tern::unexpected(bytes_error(node.pos));
+      }
+      if (bytes_ > limits_.max_total_bytes) return tern::unexpected(bytes_error(node.pos));
     } else {
       bool t = v->is(Kind::kBoolean) && v->as_boolean();
       any_true = any_true || t;

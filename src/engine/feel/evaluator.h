@@ -57,6 +57,10 @@ class Evaluator final : public CallContext {
   tern::Result<std::vector<Value>, EvalError> iteration_items(const Node& node, const Value& v);
   bool count_iteration();
   EvalError iteration_error(std::size_t pos) const;
+  // Adds what `v` holds at its top level to the bytes produced; false once over the limit.
+  bool charge(const Value& v);
+  EvalResult charged(EvalResult r, std::size_t pos);
+  EvalError bytes_error(std::size_t pos) const;
 
   const VariableResolver& variables_;
   const Clock* clock_;
@@ -64,6 +68,7 @@ class Evaluator final : public CallContext {
   std::shared_ptr<const void> owner_;
   std::size_t depth_ = 0;
   std::size_t iterations_ = 0;
+  std::size_t bytes_ = 0;
 };
 
 // `value.name`: context entries, temporal properties, projection over lists.

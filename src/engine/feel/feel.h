@@ -92,6 +92,9 @@ struct Limits {
   std::size_t max_collection_size = 100000;  // elements of a list built during evaluation
   std::size_t max_string_bytes = 1 << 20;    // bytes of a string built during evaluation
   std::size_t max_iterations = 1000000;      // for/some/every/filter steps per evaluation
+  // Bytes of strings, lists and contexts produced during one evaluation (counted where they are
+  // produced, so a value passed along unchanged may be counted more than once).
+  std::size_t max_total_bytes = 64 << 20;
 };
 
 namespace detail {

@@ -27,9 +27,22 @@ std::string date_time_json(const DateTime& dt) {
   return local + (offset ? offset_text(*offset) : "") + "[" + dt.zone.id + "]";
 }
 
+// Variables come from clients: a document nested deeper than this would recurse deep enough to
+// threaten the stack, so what lies below the limit becomes null.
+constexpr std::size_t kMaxJsonDepth = 256;
+
+Value from_json_at(const nlohmann::json& json, std::size_t depth);
+
 }  // namespace
 
 Value from_json(const nlohmann::json& json) {
+  return from_json_at(json, 0);
+}
+
+namespace {
+
+Value from_json_at(const nlohmann::json& json, std::size_t depth) {
+  if (depth > kMaxJsonDepth) return {};
   switch (json.type()) {
     case nlohmann::json::value_t::null:
     case nlohmann::json::value_t::discarded:
@@ -52,13 +65,13 @@ Value from_json(const nlohmann::json& json) {
       List items;
       items.reserve(json.size());
       for (const auto& item : json)
-        items.push_back(from_json(item));
+        items.push_back(from_json_at(item, depth + 1));
       return Value::list(std::move(items));
     }
     case nlohmann::json::value_t::object: {
       Context context;
       for (const auto& [key, value] : json.items())
-        context.put(key, from_json(value));
+        context.put(key, from_json_at(value, depth + 1));
       return Value::context(std::move(context));
     }
     case nlohmann::json::value_t::binary:
@@ -66,6 +79,8 @@ Value from_json(const nlohmann::json& json) {
   }
   return {};
 }
+
+}  // namespace
 
 nlohmann::json to_json(const Value& value) {
   switch (value.kind()) {

@@ -79,6 +79,25 @@ TEST(FeelApi, JsonRoundTrip) {
   EXPECT_EQ(to_json(test::eval("[1..2]")), nullptr);
 }
 
+TEST(FeelApi, DeeplyNestedJsonIsCutOffInsteadOfExhaustingTheStack) {
+  json deep = json::array();
+  json* innermost = &deep;
+  for (int i = 0; i < 10000; ++i) {
+    innermost->push_back(json::array());
+    innermost = &(*innermost)[0];
+  }
+  Value v = from_json(deep);
+  int depth = 0;
+  while (v.is(Kind::kList)) {
+    ASSERT_EQ(v.as_list().size(), 1U) << "at depth " << depth;
+    Value inner = v.as_list()[0];
+    v = inner;
+    ++depth;
+  }
+  EXPECT_TRUE(v.is_null());
+  EXPECT_EQ(depth, 257);
+}
+
 TEST(FeelApi, ResolverSuppliesValues) {
   MapResolver vars;
   vars.set("x", Value::number(Decimal(2)));

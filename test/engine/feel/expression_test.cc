@@ -139,6 +139,14 @@ TEST(FeelLimits, HostileExpressionsAreBounded) {
   EXPECT_EQ(show("for i in 1..30 return if i = 1 then \"xxxxxxxxxxxxxxxx\" "
                  "else partial[-1] + partial[-1]"),
             "error: string longer than the limit of 1048576 bytes");
+  // Copying a large list over and over is paid for in bytes...
+  EXPECT_EQ(
+      show("{big: for i in 1..100000 return i, r: for j in 1..1000 return count(reverse(big))}"),
+      "error: evaluation built more than the limit of 67108864 bytes");
+  // ... as is reading `partial` in a long loop (each read copies the results so far).
+  EXPECT_EQ(show("for i in 1..50000 return count(partial)"),
+            "error: evaluation built more than the limit of 67108864 bytes");
+  EXPECT_EQ(show("for i in 1..100 return count(partial)").substr(0, 10), "[0, 1, 2, ");
   Limits tight;
   tight.max_source_bytes = 10;
   auto e = Expression::compile("1 + 2 + 3 + 4", tight);
