@@ -102,6 +102,106 @@ std::string parse_field(std::string_view text, const Field& field, std::bitset<N
   return {};
 }
 
+std::optional<int> small_number(std::string_view text, int min, int max) {
+  auto value = parse_value(text, Field{"", min, max, nullptr, 0});
+  if (!value || *value < min || *value > max) return std::nullopt;
+  return value;
+}
+
+// Day-of-month: L, L-n, LW, nW, or a plain field.
+std::string parse_day_of_month(std::string_view text, CronSchedule& schedule) {
+  using DayRule = CronSchedule::DayRule;
+  auto bad = [&] { return "bad day-of-month '" + std::string(text) + "'"; };
+  if (text == "L" || text == "LW" || text.rfind("L-", 0) == 0) {
+    schedule.days_of_month.set();
+    if (text == "LW") {
+      schedule.day_rule = DayRule::kLastWeekday;
+      return {};
+    }
+    schedule.day_rule = DayRule::kLast;
+    if (text.size() > 1) {
+      auto offset = small_number(text.substr(2), 0, 30);
+      if (!offset) return bad();
+      schedule.day_value = *offset;
+    }
+    return {};
+  }
+  if (text.size() > 1 && text.back() == 'W') {
+    auto day = small_number(text.substr(0, text.size() - 1), 1, 31);
+    if (!day) return bad();
+    schedule.days_of_month.set();
+    schedule.day_rule = DayRule::kNearestWeekday;
+    schedule.day_value = *day;
+    return {};
+  }
+  if (text.find_first_of("LW#") != std::string_view::npos) return bad();
+  bool any = false;
+  return parse_field(text, {"day-of-month", 1, 31, nullptr, 0}, schedule.days_of_month, any);
+}
+
+// Day-of-week: dL, d#n, or a plain field (0 and 7 are both Sunday).
+std::string parse_day_of_week(std::string_view text, CronSchedule& schedule) {
+  using WeekdayRule = CronSchedule::WeekdayRule;
+  const Field field{"day-of-week", 0, 7, kDayNames, 7};
+  auto bad = [&] { return "bad day-of-week '" + std::string(text) + "'"; };
+  auto weekday_of = [&](std::string_view part) -> std::optional<int> {
+    auto day = parse_value(part, field);
+    if (!day || *day > 7) return std::nullopt;
+    return *day % 7;
+  };
+  if (auto hash = text.find('#'); hash != std::string_view::npos) {
+    auto day = weekday_of(text.substr(0, hash));
+    auto nth = small_number(text.substr(hash + 1), 1, 5);
+    if (!day || !nth) return bad();
+    schedule.days_of_week.set();
+    schedule.weekday_rule = WeekdayRule::kNth;
+    schedule.weekday = *day;
+    schedule.nth = *nth;
+    return {};
+  }
+  if (text.size() > 1 && text.back() == 'L') {
+    auto day = weekday_of(text.substr(0, text.size() - 1));
+    if (!day) return bad();
+    schedule.days_of_week.set();
+    schedule.weekday_rule = WeekdayRule::kLast;
+    schedule.weekday = *day;
+    return {};
+  }
+  std::bitset<8> days;
+  bool any = false;
+  std::string error = parse_field(text, field, days, any);
+  for (std::size_t d = 0; d < 7; ++d)
+    schedule.days_of_week[d] = days[d];
+  if (days[7]) schedule.days_of_week.set(0);
+  return error;
+}
+
+// The day of the month a day-of-month rule selects in (year, month).
+int selected_day(const CronSchedule& schedule, std::int64_t year, int month) {
+  using DayRule = CronSchedule::DayRule;
+  int last = days_in_month(year, month);
+  auto weekday = [&](int day) { return weekday_from_days(days_from_civil({year, month, day})); };
+  switch (schedule.day_rule) {
+    case DayRule::kLast:
+      return last - schedule.day_value;
+    case DayRule::kLastWeekday: {
+      int wd = weekday(last);
+      return wd == 6 ? last - 1 : wd == 0 ? last - 2 : last;
+    }
+    case DayRule::kNearestWeekday: {
+      int day = schedule.day_value;
+      if (day > last) return 0;  // no such day this month
+      int wd = weekday(day);
+      if (wd == 6) return day == 1 ? day + 2 : day - 1;  // never leaves the month
+      if (wd == 0) return day == last ? day - 2 : day + 1;
+      return day;
+    }
+    case DayRule::kSet:
+      break;
+  }
+  return 0;
+}
+
 std::string_view expand_macro(std::string_view text) {
   if (text == "@yearly" || text == "@annually") return "0 0 0 1 1 *";
   if (text == "@monthly") return "0 0 0 1 * *";
@@ -134,32 +234,12 @@ Result<CronSchedule, TimerError> parse_cron(std::string_view original) {
     error = parse_field(fields[1], {"minute", 0, 59, nullptr, 0}, schedule.minutes, any);
   if (error.empty())
     error = parse_field(fields[2], {"hour", 0, 23, nullptr, 0}, schedule.hours, any);
-  if (error.empty()) {
-    if (fields[3] == "L") {
-      schedule.last_day_of_month = true;
-      schedule.day_of_month_any = false;
-    } else {
-      error = parse_field(fields[3], {"day-of-month", 1, 31, nullptr, 0}, schedule.days_of_month,
-                          schedule.day_of_month_any);
-    }
-  }
+  if (error.empty()) error = parse_day_of_month(fields[3], schedule);
   if (error.empty()) {
     error = parse_field(fields[4], {"month", 1, 12, kMonthNames, 12}, schedule.months, any);
   }
-  if (error.empty()) {
-    std::bitset<8> days;  // 0..7, 7 also Sunday
-    error =
-        parse_field(fields[5], {"day-of-week", 0, 7, kDayNames, 7}, days, schedule.day_of_week_any);
-    for (std::size_t d = 0; d < 7; ++d)
-      schedule.days_of_week[d] = days[d];
-    if (days[7]) schedule.days_of_week.set(0);
-  }
-  if (!error.empty()) {
-    if (original.find_first_of("LW#") != std::string_view::npos) {
-      error += "; of L, W and #, only 'L' alone as day-of-month is supported";
-    }
-    return unexpected(cron_error(original, error));
-  }
+  if (error.empty()) error = parse_day_of_week(fields[5], schedule);
+  if (!error.empty()) return unexpected(cron_error(original, error));
   return schedule;
 }
 
@@ -171,9 +251,22 @@ std::optional<EpochMillis> CronSchedule::next_after(EpochMillis now) const {
   for (std::int64_t scanned = 0; scanned < kMaxDays; ++scanned, ++day, second_of_day = 0) {
     CivilDate date = civil_from_days(day);
     if (!months[static_cast<std::size_t>(date.month)]) continue;
-    bool dom_ok = last_day_of_month ? date.day == days_in_month(date.year, date.month)
-                                    : days_of_month[static_cast<std::size_t>(date.day)];
-    bool dow_ok = days_of_week[static_cast<std::size_t>(weekday_from_days(day))];
+    bool dom_ok = day_rule == DayRule::kSet
+                      ? days_of_month[static_cast<std::size_t>(date.day)]
+                      : date.day == selected_day(*this, date.year, date.month);
+    int wd = weekday_from_days(day);
+    bool dow_ok = false;
+    switch (weekday_rule) {
+      case WeekdayRule::kSet:
+        dow_ok = days_of_week[static_cast<std::size_t>(wd)];
+        break;
+      case WeekdayRule::kLast:
+        dow_ok = wd == weekday && date.day + 7 > days_in_month(date.year, date.month);
+        break;
+      case WeekdayRule::kNth:
+        dow_ok = wd == weekday && (date.day - 1) / 7 + 1 == nth;
+        break;
+    }
     if (!dom_ok || !dow_ok) continue;
     for (std::int64_t s = second_of_day; s < 86400; ++s) {
       auto hour = static_cast<std::size_t>(s / 3600);

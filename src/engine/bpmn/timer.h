@@ -51,21 +51,28 @@ Result<IsoDuration, TimerError> parse_iso_duration(std::string_view text);
 Result<EpochMillis, TimerError> parse_iso_date_time(std::string_view text);
 
 // A cron schedule in Spring's six-field form: second minute hour day-of-month month day-of-week,
-// with `*`, `?`, lists, ranges, steps, month and weekday names, `L` for the last day of the month,
-// and the macros @yearly @annually @monthly @weekly @daily @midnight @hourly. Evaluated in UTC.
+// with `*`, `?`, lists, ranges, steps, month and weekday names, the day-of-month forms `L`,
+// `L-n`, `LW`, `nW`, the day-of-week forms `dL` and `d#n`, and the macros @yearly @annually
+// @monthly @weekly @daily @midnight @hourly. Day-of-month and day-of-week must both match.
+// Evaluated in UTC.
 struct CronSchedule {
+  enum class DayRule : std::uint8_t { kSet, kLast, kLastWeekday, kNearestWeekday };
+  enum class WeekdayRule : std::uint8_t { kSet, kLast, kNth };
+
   std::bitset<60> seconds;
   std::bitset<60> minutes;
   std::bitset<24> hours;
-  std::bitset<32> days_of_month;  // bit 1..31
+  std::bitset<32> days_of_month;  // bit 1..31 (DayRule::kSet)
   std::bitset<13> months;         // bit 1..12
-  std::bitset<7> days_of_week;    // bit 0 = Sunday .. 6 = Saturday
-  bool last_day_of_month = false;
-  bool day_of_month_any = true;  // '*' or '?': only the weekday restricts the day
-  bool day_of_week_any = true;
+  std::bitset<7> days_of_week;    // bit 0 = Sunday .. 6 = Saturday (WeekdayRule::kSet)
+  DayRule day_rule = DayRule::kSet;
+  int day_value = 0;  // kLast: days before the month's last day; kNearestWeekday: the day
+  WeekdayRule weekday_rule = WeekdayRule::kSet;
+  int weekday = 0;  // kLast, kNth: 0 = Sunday .. 6 = Saturday
+  int nth = 0;      // kNth: 1..5
 
   // The first matching instant strictly after `now` (whole seconds), or nullopt when nothing
-  // matches within the next few years (e.g. "0 0 0 30 2 *").
+  // matches within the next eight years (e.g. "0 0 0 30 2 *").
   std::optional<EpochMillis> next_after(EpochMillis now) const;
 };
 

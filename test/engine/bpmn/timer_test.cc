@@ -110,6 +110,28 @@ TEST(BpmnTimer, RepeatingIntervals) {
   }
 }
 
+TEST(BpmnTimer, CronSpecialDayForms) {
+  EpochMillis now = at("2024-05-01T12:00:00Z");
+  auto next = [&](std::string_view cron, EpochMillis from) -> std::optional<EpochMillis> {
+    auto schedule = parse_cron(cron);
+    EXPECT_TRUE(schedule.ok()) << cron << ": " << (schedule.ok() ? "" : schedule.error().message);
+    return schedule.ok() ? schedule->next_after(from) : std::nullopt;
+  };
+  // Three days before the end of May.
+  EXPECT_EQ(next("0 0 0 L-3 * *", now), at("2024-05-28T00:00:00Z"));
+  // The last weekday of August 2024: the 31st is a Saturday, so Friday the 30th.
+  EXPECT_EQ(next("0 0 0 LW * *", at("2024-08-01T00:00:00Z")), at("2024-08-30T00:00:00Z"));
+  // The weekday nearest the 15th of June 2024 (a Saturday) is Friday the 14th.
+  EXPECT_EQ(next("0 0 0 15W * *", at("2024-06-01T00:00:00Z")), at("2024-06-14T00:00:00Z"));
+  // 1W in June 2024: the 1st is a Saturday and the month is not left, so Monday the 3rd.
+  EXPECT_EQ(next("0 0 0 1W * *", at("2024-05-31T00:00:00Z")), at("2024-06-03T00:00:00Z"));
+  // The last Friday of May 2024 is the 31st.
+  EXPECT_EQ(next("0 0 0 ? * FRIL", now), at("2024-05-31T00:00:00Z"));
+  EXPECT_EQ(next("0 0 0 ? * 5L", now), at("2024-05-31T00:00:00Z"));
+  // The second Monday of May 2024 is the 13th.
+  EXPECT_EQ(next("0 0 0 ? * MON#2", now), at("2024-05-13T00:00:00Z"));
+}
+
 TEST(BpmnTimer, CronSchedules) {
   EpochMillis now = at("2024-05-01T12:00:00Z");  // a Wednesday
   auto every_minute = parse_timer_value(TimerKind::CYCLE, "0 * * * * *");
@@ -149,7 +171,8 @@ TEST(BpmnTimer, CronSchedules) {
   EXPECT_FALSE(never->next_after(now).has_value());
 
   for (std::string_view bad : {"* * * * *", "61 * * * * *", "0 0 25 * * *", "0 0 0 1 13 *",
-                               "0 0 0 * * FUNDAY", "0 */0 * * * *", "0 0 0 LW * *"}) {
+                               "0 0 0 * * FUNDAY", "0 */0 * * * *", "0 0 0 1L * *", "0 0 0 32W * *",
+                               "0 0 0 L-31 * *", "0 0 0 * * MON#6", "0 0 0 * * 8L"}) {
     auto result = parse_cron(bad);
     EXPECT_FALSE(result.ok()) << bad;
     if (!result.ok()) {
