@@ -3,11 +3,15 @@
 // The package is installed from the npm registry into a temporary folder (reruns are fast thanks
 // to npm's own cache in ~/.npm).
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/descriptor.pb.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "gateway.pb.h"
 #include "gateway/gateway_server.h"
 #include "gateway/static_topology.h"
 #include "support/free_port.h"
@@ -69,6 +73,11 @@ class ZeebeNodeClient {
       return tern::unexpected("the script printed no JSON (" + std::string(error.what())
                               + "): " + node->out);
     }
+  }
+
+  // The protocol definition the package ships and its client is generated from.
+  std::filesystem::path proto_dir() const {
+    return dir_.path() / "node_modules" / "zeebe-node" / "proto";
   }
 
   // Runs the script's `operation` against host:port and returns how it ended.
@@ -135,6 +144,143 @@ TEST_F(ZeebeNodeCompat, TopologyFromAnInProcessGateway) {
   EXPECT_EQ(broker.at("partitions").at(1).at("partitionId"), 2);
   EXPECT_EQ(broker.at("partitions").at(1).at("role"), "LEADER");
   EXPECT_EQ(broker.at("partitions").at(1).at("health"), "HEALTHY");
+}
+
+// Every message, field and RPC of the protocol as zeebe-node defines it exists in Tern's
+// gateway.proto with the same number, type, label and streaming: what makes the two
+// wire-compatible. (Tern's file may have more: zeebe-node's copy predates RPCs such as
+// MigrateProcessInstance.)
+class ProtocolComparison {
+ public:
+  explicit ProtocolComparison(const google::protobuf::DescriptorPool& ours) : ours_(ours) {}
+
+  void compare_message(const google::protobuf::Descriptor& theirs) {
+    const auto* mine = ours_.FindMessageTypeByName(theirs.full_name());
+    if (mine == nullptr) {
+      problems_.push_back("message " + theirs.full_name() + " is missing");
+      return;
+    }
+    for (int i = 0; i < theirs.field_count(); ++i) {
+      const auto& field = *theirs.field(i);
+      const auto* own = mine->FindFieldByName(field.name());
+      const std::string where = theirs.full_name() + "." + field.name();
+      if (own == nullptr) {
+        problems_.push_back("field " + where + " is missing");
+        continue;
+      }
+      if (own->number() != field.number())
+        problems_.push_back("field " + where + " has another number");
+      if (own->type() != field.type()) problems_.push_back("field " + where + " has another type");
+      if (own->is_repeated() != field.is_repeated()) {
+        problems_.push_back("field " + where + " differs in being repeated");
+      }
+      if (field.message_type() != nullptr
+          && (own->message_type() == nullptr
+              || own->message_type()->full_name() != field.message_type()->full_name())) {
+        problems_.push_back("field " + where + " has another message type");
+      }
+      if (field.enum_type() != nullptr) {
+        for (int v = 0; v < field.enum_type()->value_count(); ++v) {
+          const auto& value = *field.enum_type()->value(v);
+          const auto* own_value = own->enum_type() == nullptr
+                                      ? nullptr
+                                      : own->enum_type()->FindValueByName(value.name());
+          if (own_value == nullptr || own_value->number() != value.number()) {
+            problems_.push_back("enum value " + value.full_name() + " is missing or renumbered");
+          }
+        }
+      }
+    }
+    for (int i = 0; i < theirs.nested_type_count(); ++i)
+      compare_message(*theirs.nested_type(i));
+  }
+
+  void compare_service(const google::protobuf::ServiceDescriptor& theirs) {
+    const auto* mine = ours_.FindServiceByName(theirs.full_name());
+    if (mine == nullptr) {
+      problems_.push_back("service " + theirs.full_name() + " is missing");
+      return;
+    }
+    for (int i = 0; i < theirs.method_count(); ++i) {
+      const auto& method = *theirs.method(i);
+      const auto* own = mine->FindMethodByName(method.name());
+      if (own == nullptr) {
+        problems_.push_back("rpc " + method.name() + " is missing");
+        continue;
+      }
+      if (own->input_type()->full_name() != method.input_type()->full_name()
+          || own->output_type()->full_name() != method.output_type()->full_name()
+          || own->client_streaming() != method.client_streaming()
+          || own->server_streaming() != method.server_streaming()) {
+        problems_.push_back("rpc " + method.name() + " has another signature");
+      }
+    }
+  }
+
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  const google::protobuf::DescriptorPool& ours_;
+  std::vector<std::string> problems_;
+};
+
+TEST_F(ZeebeNodeCompat, GatewayProtoIsASupersetOfTheClientsProtocol) {
+  test::TempDir work;
+  const auto descriptor_set = work.path() / "zeebe.pb";
+  auto protoc = test::run_process(
+      {.executable = TERN_TEST_PROTOC,
+       .args = {"--proto_path=" + client_->proto_dir().string(),
+                "--descriptor_set_out=" + descriptor_set.string(), "zeebe.proto"}},
+      2min);
+  ASSERT_TRUE(protoc.ok()) << protoc.error();
+  ASSERT_EQ(protoc->exit_code, 0) << protoc->err;
+
+  std::ifstream in(descriptor_set, std::ios::binary);
+  google::protobuf::FileDescriptorSet files;
+  ASSERT_TRUE(files.ParseFromIstream(&in));
+  ASSERT_EQ(files.file_size(), 1);
+  google::protobuf::DescriptorPool theirs;
+  const auto* file = theirs.BuildFile(files.file(0));
+  ASSERT_NE(file, nullptr);
+  ASSERT_EQ(file->package(), "gateway_protocol");
+  ASSERT_EQ(file->service_count(), 1);
+
+  // Make sure Tern's generated descriptors are linked in and registered.
+  ASSERT_NE(gateway_protocol::TopologyResponse::descriptor(), nullptr);
+  ProtocolComparison comparison(*google::protobuf::DescriptorPool::generated_pool());
+  for (int i = 0; i < file->message_type_count(); ++i) {
+    comparison.compare_message(*file->message_type(i));
+  }
+  comparison.compare_service(*file->service(0));
+  std::string report;
+  for (const auto& problem : comparison.problems())
+    report += "\n  " + problem;
+  EXPECT_TRUE(comparison.problems().empty())
+      << "gateway.proto differs from zeebe-node's:" << report;
+  // zeebe-node 8.3.2 defines 19 RPCs; an empty comparison would prove nothing.
+  EXPECT_GE(file->service(0)->method_count(), 19);
+
+  // The comparison itself notices a renumbered field: compare a doctored copy of the client's
+  // protocol against the original.
+  google::protobuf::FileDescriptorProto doctored = files.file(0);
+  doctored.set_name("doctored.proto");
+  for (auto& message : *doctored.mutable_message_type()) {
+    if (message.name() == "TopologyResponse") message.mutable_field(1)->set_number(42);
+  }
+  google::protobuf::DescriptorPool doctored_pool;
+  const auto* doctored_file = doctored_pool.BuildFile(doctored);
+  ASSERT_NE(doctored_file, nullptr);
+  google::protobuf::FileDescriptorProto original = files.file(0);
+  original.set_name("original.proto");
+  google::protobuf::DescriptorPool original_pool;
+  ASSERT_NE(original_pool.BuildFile(original), nullptr);
+  ProtocolComparison check(original_pool);
+  const auto* doctored_message = doctored_file->FindMessageTypeByName("TopologyResponse");
+  ASSERT_NE(doctored_message, nullptr);
+  check.compare_message(*doctored_message);
+  ASSERT_EQ(check.problems().size(), 1u);
+  EXPECT_EQ(check.problems()[0],
+            "field gateway_protocol.TopologyResponse.clusterSize has another number");
 }
 
 // An RPC Tern does not implement yet reaches the client as an error naming it, never as a fake
