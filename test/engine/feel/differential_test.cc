@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "differential_support.h"
 #include "support/paths.h"
@@ -39,7 +40,12 @@ TEST(FeelDifferential, CorpusAgreesWithFeelin) {
   std::string install = "npm install --prefix '" + dir.path().string()
                         + "' --no-audit --no-fund --loglevel=error feelin@" + kFeelinVersion
                         + " > '" + (dir.path() / "npm.log").string() + "' 2>&1";
-  ASSERT_EQ(std::system(install.c_str()), 0) << "npm install of feelin failed; see the log";
+  if (std::system(install.c_str()) != 0) {
+    std::ifstream log(dir.path() / "npm.log");
+    std::stringstream text;
+    text << log.rdbuf();
+    FAIL() << "npm install of feelin@" << kFeelinVersion << " failed:\n" << text.str();
+  }
   std::filesystem::copy_file(feel_test_dir() / "feelin_runner.mjs", dir.path() / "runner.mjs");
   auto feelin_out = dir.path() / "feelin.json";
   std::string run = "node '" + (dir.path() / "runner.mjs").string() + "' '"
