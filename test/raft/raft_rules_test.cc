@@ -591,5 +591,26 @@ TEST(RaftRules, StaleTermPreVoteIsRefusedWithOurTerm_9_6) {
   EXPECT_EQ(responses[0].term, Term(5));
 }
 
+TEST(RaftRules, LeadershipReturnsToThePreferredReplicaOnceCaughtUp_3_10) {
+  RaftOptions options;
+  options.priority_order = {n(2), n(1), n(3)};
+  options.return_leadership_to_preferred = true;
+  Harness h(voters({1, 2, 3}), 1, options);
+  h.elect({3});
+  h.drain();
+  h.ack(3);
+  h.node->step(h.reply(MessageType::kHeartbeatResponse, 2, h.node->term()));
+  h.tick(2);
+  EXPECT_FALSE(h.node->transfer_target().has_value());  // preferred replica not caught up yet
+  h.drain();
+  h.ack(2);
+  h.drain();
+  h.tick(2);
+  EXPECT_EQ(h.node->transfer_target(), n(2));
+  auto timeout_now = of_type(h.drain().before, MessageType::kTimeoutNow);
+  ASSERT_EQ(timeout_now.size(), 1u);
+  EXPECT_EQ(timeout_now[0].to, n(2));
+}
+
 }  // namespace
 }  // namespace tern::raft

@@ -190,13 +190,14 @@ void RaftNode::tick_leader() {
   if (heartbeat_elapsed_ >= options_.heartbeat_ticks) {
     heartbeat_elapsed_ = 0;
     broadcast_heartbeat();
+    maybe_return_to_preferred();
   }
 }
 
 void RaftNode::step(Message message) {
   // Misrouted, looped-back and fenced senders' messages change nothing.
-  if (message.to != options_.id || message.from == options_.id ||
-      configuration().is_fenced(message.from)) {
+  if (message.to != options_.id || message.from == options_.id
+      || configuration().is_fenced(message.from)) {
     return;
   }
   bool is_vote_request =

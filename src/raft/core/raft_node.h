@@ -59,6 +59,10 @@ struct RaftOptions {
   // Priority election: the preferred leader first. A node's election timeout grows by half an
   // election timeout per rank, so the preferred replica normally campaigns first.
   std::vector<NodeId> priority_order;
+  // When set, a leader other than the preferred replica hands leadership back to it (§3.10) as
+  // soon as the preferred replica is an active, caught-up voter — so that after a failover the
+  // preferred leader leads again. Off by default: the broker may prefer to rebalance on command.
+  bool return_leadership_to_preferred = false;
   std::uint64_t random_seed = 1;
 };
 
@@ -170,6 +174,7 @@ class RaftNode {
 
   // transfer.cc
   void maybe_finish_transfer(NodeId peer);
+  void maybe_return_to_preferred();
   void handle_timeout_now(const Message& message);
 
   RaftOptions options_;

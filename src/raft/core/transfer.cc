@@ -34,6 +34,18 @@ void RaftNode::maybe_finish_transfer(NodeId peer) {
   send(std::move(message));
 }
 
+void RaftNode::maybe_return_to_preferred() {
+  if (!options_.return_leadership_to_preferred || options_.priority_order.empty()) return;
+  if (role_ != Role::kLeader || transferee_) return;
+  NodeId preferred = options_.priority_order.front();
+  if (preferred == options_.id || !configuration().is_voter(preferred)) return;
+  auto it = progress_.find(preferred);
+  if (it == progress_.end() || !it->second.recent_active || it->second.match != log_.last_index()) {
+    return;
+  }
+  (void)transfer_leadership(preferred);  // cannot fail: leader, voter, progress present
+}
+
 void RaftNode::handle_timeout_now(const Message& /*message*/) {
   if (!promotable()) return;
   campaign(CampaignKind::kTransfer);
