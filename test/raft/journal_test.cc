@@ -101,6 +101,22 @@ TEST(Journal, SegmentsRollAndSparseIndexServesRanges) {
   EXPECT_EQ(limited->size(), 2u);  // the byte bound cuts the batch
 }
 
+TEST(Journal, ReadsSpanTheDiskAndTheInMemoryTail) {
+  test::TempDir dir;
+  JournalOptions options;
+  options.segment_size_bytes = 512;
+  options.tail_cache_bytes = 1000;  // about 30 entries stay in memory
+  auto journal = open_ok(dir.path(), options);
+  append_range(*journal, 1, 100, 1);
+  append_range(*journal, 95, 110, 2);  // a truncation inside the cached tail
+  auto all = journal->entries(LogIndex(1), LogIndex(111), 1 << 20);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 110u);
+  for (std::uint64_t i = 1; i <= 110; ++i) {
+    EXPECT_EQ((*all)[i - 1], make_entry(i, i < 95 ? 1 : 2)) << i;
+  }
+}
+
 TEST(Journal, ConflictTruncatesTheSuffix) {
   test::TempDir dir;
   JournalOptions options;

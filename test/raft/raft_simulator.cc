@@ -75,6 +75,7 @@ class JournalSimStorage final : public Simulator::Storage {
     journal::JournalOptions options;
     options.segment_size_bytes = 512;  // many segments: rolling, truncation and compaction
     options.index_interval = 3;
+    options.tail_cache_bytes = 300;  // reads mix the cached tail and the segments
     options.durability = journal::Durability::kSkip;
     auto opened = journal::Journal::open(dir_, options);
     if (!opened.ok()) return "journal reopen failed: " + opened.error().message;

@@ -268,14 +268,25 @@ StorageResult<std::vector<Entry>> Journal::entries(LogIndex low, LogIndex high,
   std::vector<Entry> out;
   std::size_t bytes = 0;
   LogIndex at = low;
+  // Recent entries come from the in-memory tail: followers in step never touch the disk.
+  LogIndex cached_from = cache_.empty() ? last_index().next() : cache_.front().index;
   while (at < high) {
+    if (at >= cached_from) {
+      for (; at < high; at = at.next()) {
+        const Entry& entry = cache_[at.value() - cached_from.value()];
+        bytes += entry_size_bytes(entry);
+        if (!out.empty() && bytes > max_bytes) return out;
+        out.push_back(entry);
+      }
+      break;
+    }
     const Segment* segment = segment_for(at);
     if (segment == nullptr) {
       return unexpected(StorageError{StorageErrorCode::kIo,
                                      "no segment holds index " + std::to_string(at.value())});
     }
     std::uint64_t offset = offset_of(*segment, at);
-    for (; at < high && at <= segment->last; at = at.next()) {
+    for (; at < high && at <= segment->last && at < cached_from; at = at.next()) {
       char header[kFrameHeaderBytes];
       if (auto r = segment->file.read_at(offset, header, sizeof header); !r.ok()) {
         return unexpected(StorageError{StorageErrorCode::kIo, r.error()});

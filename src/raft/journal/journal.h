@@ -21,6 +21,7 @@
 // Owned by one thread (the partition's strand or its writer); not thread-safe.
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -47,6 +48,7 @@ struct JournalOptions {
   std::uint64_t segment_size_bytes = 64ull << 20;  // a segment rolls over past this size
   std::uint32_t index_interval = 32;               // one sparse index point per this many entries
   Durability durability = Durability::kSync;       // kSkip only in tests and simulations
+  std::size_t tail_cache_bytes = 4 << 20;          // newest entries kept in memory for reads
 };
 
 class Journal final : public LogStorage {
@@ -114,6 +116,8 @@ class Journal final : public LogStorage {
   JournalOptions options_;
   std::map<LogIndex, Segment> segments_;  // by first index
   std::vector<Term> terms_;               // term of every stored entry from terms_base_
+  std::deque<Entry> cache_;               // the newest entries, contiguous up to last_index()
+  std::size_t cache_bytes_ = 0;
   LogIndex terms_base_{1};
   SnapshotMeta snapshot_meta_;
   std::string snapshot_data_;     // kept in memory: the core streams it in chunks

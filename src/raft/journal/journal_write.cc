@@ -107,6 +107,12 @@ JournalResult<void> Journal::append(const std::vector<Entry>& entries) {
     encode_record(entry, pending);
     active.last = entry.index;
     terms_.push_back(entry.term);
+    cache_.push_back(entry);
+    cache_bytes_ += entry_size_bytes(entry);
+  }
+  while (cache_bytes_ > options_.tail_cache_bytes && !cache_.empty()) {
+    cache_bytes_ -= entry_size_bytes(cache_.front());
+    cache_.pop_front();
   }
   return write_pending();
 }
@@ -142,6 +148,10 @@ JournalResult<void> Journal::truncate_from(LogIndex index) {
   }
   terms_.resize(index.value() - terms_base_.value());
   if (segments_.empty()) terms_base_ = index;
+  while (!cache_.empty() && cache_.back().index >= index) {
+    cache_bytes_ -= entry_size_bytes(cache_.back());
+    cache_.pop_back();
+  }
   return {};
 }
 
@@ -188,6 +198,8 @@ JournalResult<void> Journal::remove_all_segments() {
   }
   segments_.clear();
   terms_.clear();
+  cache_.clear();
+  cache_bytes_ = 0;
   terms_base_ = snapshot_meta_.index.next();
   if (auto r = sync_dir(); !r.ok()) return r;
   return {};
