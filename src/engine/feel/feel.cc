@@ -110,6 +110,11 @@ std::optional<Value> MapResolver::lookup(std::string_view name) const {
   return it->second;
 }
 
+std::optional<std::string_view> expression_text(std::string_view attribute) {
+  if (attribute.empty() || attribute.front() != '=') return std::nullopt;
+  return attribute.substr(1);
+}
+
 tern::Result<Expression, Error> Expression::compile(std::string_view source) {
   return compile(source, Limits{});
 }

@@ -59,6 +59,22 @@ class MapResolver : public VariableResolver {
   std::map<std::string, Value, std::less<>> values_;
 };
 
+// Variables read lazily from a JSON object the caller keeps alive: only the variables an
+// expression reads are converted, which suits large variable documents. Not owning.
+class JsonResolver : public VariableResolver {
+ public:
+  explicit JsonResolver(const nlohmann::json& object) : object_(object) {}
+  std::optional<Value> lookup(std::string_view name) const override;
+
+ private:
+  const nlohmann::json& object_;
+};
+
+// Zeebe marks an attribute as an expression with a leading '=' ("=amount > 100"); anything else
+// is a static value. Returns the expression text without the marker, or nullopt for a static
+// value.
+std::optional<std::string_view> expression_text(std::string_view attribute);
+
 // The time `now()` and `today()` see. The engine passes the record's timestamp or the leader's
 // clock; the evaluator never reads the wall clock on its own.
 class Clock {

@@ -82,6 +82,13 @@ Value from_json_at(const nlohmann::json& json, std::size_t depth) {
 
 }  // namespace
 
+std::optional<Value> JsonResolver::lookup(std::string_view name) const {
+  if (!object_.is_object()) return std::nullopt;
+  auto it = object_.find(name);
+  if (it == object_.end()) return std::nullopt;
+  return from_json(*it);
+}
+
 nlohmann::json to_json(const Value& value) {
   switch (value.kind()) {
     case Kind::kNull:

@@ -98,6 +98,24 @@ TEST(FeelApi, DeeplyNestedJsonIsCutOffInsteadOfExhaustingTheStack) {
   EXPECT_EQ(depth, 257);
 }
 
+TEST(FeelApi, JsonResolverConvertsOnlyWhatIsRead) {
+  json doc = {{"amount", 250}, {"status", "open"}};
+  JsonResolver vars(doc);
+  auto e = Expression::compile("amount > 100 and status = \"open\" and missing = null");
+  ASSERT_TRUE(e.ok());
+  auto r = e->evaluate_condition(vars);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_TRUE(*r);
+  json not_object = json::array({1});
+  EXPECT_FALSE(JsonResolver(not_object).lookup("amount").has_value());
+}
+
+TEST(FeelApi, ExpressionMarker) {
+  EXPECT_EQ(expression_text("=a + 1"), std::optional<std::string_view>("a + 1"));
+  EXPECT_EQ(expression_text("plain-job-type"), std::nullopt);
+  EXPECT_EQ(expression_text(""), std::nullopt);
+}
+
 TEST(FeelApi, ResolverSuppliesValues) {
   MapResolver vars;
   vars.set("x", Value::number(Decimal(2)));
