@@ -30,8 +30,8 @@ File& File::operator=(File&& other) noexcept {
   return *this;
 }
 
-Result<File, std::string> File::open(const std::filesystem::path& path, bool create) {
-  int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
+Result<File, std::string> File::open(const std::filesystem::path& path, OpenMode mode) {
+  int flags = O_RDWR | O_CLOEXEC | (mode == OpenMode::kCreate ? O_CREAT : 0);
   int fd = ::open(path.c_str(), flags, 0644);
   if (fd < 0) return unexpected(describe("cannot open", path));
   File file;
@@ -111,7 +111,7 @@ Result<void, std::string> write_file_atomically(const std::filesystem::path& pat
   std::filesystem::path temporary = path;
   temporary += ".tmp";
   {
-    auto file = File::open(temporary, true);
+    auto file = File::open(temporary, OpenMode::kCreate);
     if (!file.ok()) return unexpected(file.error());
     if (auto r = file->truncate(0); !r.ok()) return r;
     if (auto r = file->write_at(0, bytes); !r.ok()) return r;

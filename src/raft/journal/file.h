@@ -12,6 +12,8 @@
 
 namespace tern::raft::journal {
 
+enum class OpenMode { kExisting, kCreate };
+
 class File {
  public:
   File() = default;
@@ -21,8 +23,8 @@ class File {
   File(const File&) = delete;
   File& operator=(const File&) = delete;
 
-  // Opens read-write, creating the file when `create`.
-  static Result<File, std::string> open(const std::filesystem::path& path, bool create);
+  // Opens read-write; kCreate creates the file when missing.
+  static Result<File, std::string> open(const std::filesystem::path& path, OpenMode mode);
 
   bool is_open() const { return fd_ >= 0; }
   const std::filesystem::path& path() const { return path_; }

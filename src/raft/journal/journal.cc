@@ -74,7 +74,7 @@ JournalResult<void> Journal::recover() {
 JournalResult<void> Journal::load_state() {
   std::filesystem::path path = dir_ / "state";
   if (!std::filesystem::exists(path)) return {};
-  auto file = File::open(path, false);
+  auto file = File::open(path, OpenMode::kExisting);
   if (!file.ok()) return unexpected(io_error(file.error()));
   auto bytes = file->read_all();
   if (!bytes.ok()) return unexpected(io_error(bytes.error()));
@@ -99,7 +99,7 @@ JournalResult<void> Journal::load_state() {
 JournalResult<void> Journal::load_snapshot() {
   std::filesystem::path path = dir_ / "snapshot";
   if (!std::filesystem::exists(path)) return {};
-  auto file = File::open(path, false);
+  auto file = File::open(path, OpenMode::kExisting);
   if (!file.ok()) return unexpected(io_error(file.error()));
   auto bytes = file->read_all();
   if (!bytes.ok()) return unexpected(io_error(bytes.error()));
@@ -130,7 +130,7 @@ JournalResult<void> Journal::scan_segments() {
       continue;
     }
     LogIndex first(first_value);
-    auto file = File::open(path, false);
+    auto file = File::open(path, OpenMode::kExisting);
     if (!file.ok()) return unexpected(io_error(file.error()));
     auto bytes = file->read_all();
     if (!bytes.ok()) return unexpected(io_error(bytes.error()));

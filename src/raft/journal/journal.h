@@ -125,6 +125,7 @@ class Journal final : public LogStorage {
   HardState pending_hard_state_;  // written at the next flush
   LogIndex flushed_index_;
   std::uint64_t state_sequence_ = 0;
+  File state_file_;         // opened at the first state write
   bool new_files_ = false;  // a segment was created since the last directory sync
 };
 

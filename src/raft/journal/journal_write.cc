@@ -50,7 +50,7 @@ JournalResult<void> Journal::bootstrap(const Configuration& configuration) {
 
 JournalResult<void> Journal::open_segment(LogIndex first) {
   std::filesystem::path path = dir_ / segment_name(first);
-  auto file = File::open(path, true);
+  auto file = File::open(path, OpenMode::kCreate);
   if (!file.ok()) return unexpected(io_error(file.error()));
   if (auto r = file->truncate(0); !r.ok()) return unexpected(io_error(r.error()));
   if (auto r = file->write_at(0, encode_segment_header(first)); !r.ok()) {
@@ -172,14 +172,18 @@ JournalResult<void> Journal::flush() {
 }
 
 JournalResult<void> Journal::write_state() {
-  auto file = File::open(dir_ / "state", true);
-  if (!file.ok()) return unexpected(io_error(file.error()));
+  if (!state_file_.is_open()) {
+    auto file = File::open(dir_ / "state", OpenMode::kCreate);
+    if (!file.ok()) return unexpected(io_error(file.error()));
+    state_file_ = std::move(*file);
+  }
+  // Alternate slots: a torn write can only damage the slot being written, never the last good one.
   StateSlot slot{state_sequence_ + 1, hard_state_, flushed_index_};
-  if (auto r = file->write_at((slot.sequence % 2) * kStateSlotBytes, encode_state_slot(slot));
+  if (auto r = state_file_.write_at((slot.sequence % 2) * kStateSlotBytes, encode_state_slot(slot));
       !r.ok()) {
     return unexpected(io_error(r.error()));
   }
-  if (auto r = sync_file(*file); !r.ok()) return r;
+  if (auto r = sync_file(state_file_); !r.ok()) return r;
   if (state_sequence_ == 0) {
     if (auto r = sync_dir(); !r.ok()) return r;
   }
