@@ -10,6 +10,11 @@ if(TARGET tern_engine AND TARGET tern_feel)
   tern_add_gtest(tern_engine_processing_test
     SOURCES
       ${CMAKE_CURRENT_LIST_DIR}/processing/process_instance_test.cc
+      ${CMAKE_CURRENT_LIST_DIR}/processing/deployment_test.cc
+      ${CMAKE_CURRENT_LIST_DIR}/processing/job_test.cc
+      ${CMAKE_CURRENT_LIST_DIR}/processing/flow_test.cc
+      ${CMAKE_CURRENT_LIST_DIR}/processing/replay_test.cc
+      ${CMAKE_CURRENT_LIST_DIR}/processing/records_test.cc
     LIBS tern_engine_harness
     LABELS engine)
 endif()

@@ -11,7 +11,7 @@
 namespace tern::engine {
 
 inline constexpr int kPartitionBits = 13;
-inline constexpr int kKeyBits = 64 - 1 - kPartitionBits + 1;  // 51: the sign bit stays clear
+inline constexpr int kKeyBits = 64 - kPartitionBits;  // 51, as Zeebe
 inline constexpr std::int64_t kCounterMask = (std::int64_t{1} << kKeyBits) - 1;
 
 constexpr Key encode_key(PartitionId partition, std::int64_t counter) {
@@ -19,7 +19,9 @@ constexpr Key encode_key(PartitionId partition, std::int64_t counter) {
 }
 
 constexpr PartitionId partition_of(Key key) {
-  return PartitionId(static_cast<std::int32_t>(key.value() >> kKeyBits));
+  // Unsigned shift: partitions of 4096 and above set the sign bit (as in Zeebe).
+  return PartitionId(
+      static_cast<std::int32_t>(static_cast<std::uint64_t>(key.value()) >> kKeyBits));
 }
 
 constexpr std::int64_t counter_of(Key key) {
