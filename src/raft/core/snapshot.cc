@@ -103,6 +103,7 @@ void RaftNode::handle_snapshot_chunk(const Message& message) {
   LogIndex index = snapshot.meta.index;
   base_configuration_ = snapshot.meta.configuration;
   configurations_.clear();
+  if (forced_ && base_configuration_.epoch >= forced_->epoch) forced_.reset();
   log_.restore(std::move(snapshot));
   on_configuration_changed();
   acknowledge(index);
