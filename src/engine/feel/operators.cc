@@ -155,6 +155,7 @@ Date add_months(const Date& date, std::int64_t months) {
 DateTime add_months(const DateTime& dt, std::int64_t months) {
   DateTime r = dt;
   r.date = add_months(dt.date, months);
+  if (!r.zone.id.empty()) r.zone.offset_seconds.reset();  // re-resolved for the new date
   return r;
 }
 
@@ -175,8 +176,11 @@ std::optional<DateTime> add_duration(const DateTime& dt, const DaysTimeDuration&
     if (!offset) return std::nullopt;
     Int128 local = utc + static_cast<Int128>(*offset) * kNanosPerSecond;
     Int128 days = local >= 0 ? local / kNanosPerDay : (local - kNanosPerDay + 1) / kNanosPerDay;
+    // Keep the resolved offset with the zone id: it tells the two 01:30s of a fall-back night
+    // apart.
     return DateTime{Date{static_cast<std::int64_t>(days)},
-                    static_cast<std::int64_t>(local - days * kNanosPerDay), dt.zone};
+                    static_cast<std::int64_t>(local - days * kNanosPerDay),
+                    Zone{*offset, dt.zone.id}};
   }
   Int128 local = static_cast<Int128>(dt.date.days) * kNanosPerDay + dt.nanos_of_day + delta;
   Int128 days = local >= 0 ? local / kNanosPerDay : (local - kNanosPerDay + 1) / kNanosPerDay;

@@ -37,8 +37,11 @@ struct Date {
 // A time zone attached to a time or date-time: either a fixed offset or a zone id (whose offset
 // depends on the instant).
 struct Zone {
-  std::optional<std::int32_t> offset_seconds;  // set for "Z", "+01:00"
-  std::string id;                              // set for "@Europe/Berlin"; empty otherwise
+  // Set for "Z", "+01:00"; with a zone id, set once the offset is known (after arithmetic), which
+  // tells apart the two instants of an ambiguous local time. Unset with an id: resolved from the
+  // local time, the earlier offset winning.
+  std::optional<std::int32_t> offset_seconds;
+  std::string id;  // set for "@Europe/Berlin"; empty otherwise
   bool has_zone() const { return offset_seconds.has_value() || !id.empty(); }
   friend bool operator==(const Zone&, const Zone&) = default;
 };

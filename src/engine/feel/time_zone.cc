@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/feel/posix_tz.h"
+
 namespace tern::feel {
 namespace {
 
@@ -18,9 +20,14 @@ struct ZoneRules {
   std::vector<std::int64_t> transitions;  // ascending, seconds since the epoch
   std::vector<std::int32_t> offsets;      // offsets[i] applies from transitions[i]
   std::int32_t initial_offset = 0;        // before the first transition
+  std::optional<PosixTzRule> footer;      // the rule for instants after the last transition
 
   std::int32_t offset_at(std::int64_t instant) const {
     auto it = std::upper_bound(transitions.begin(), transitions.end(), instant);
+    if (it == transitions.end() && footer
+        && (transitions.empty() || instant >= transitions.back())) {
+      return footer->offset_at(instant);
+    }
     if (it == transitions.begin()) return initial_offset;
     return offsets[static_cast<std::size_t>(std::distance(transitions.begin(), it) - 1)];
   }
@@ -86,6 +93,18 @@ std::optional<ZoneRules> parse_tzif(const std::string& data) {
     rules.offsets.push_back(type_offsets[type_index[i]]);
   }
   rules.initial_offset = type_offsets[0];
+  if (time_size == 8) {
+    // Version 2+: after the 64-bit data comes "\n<POSIX TZ rule>\n".
+    std::size_t leapcnt = static_cast<std::size_t>(c[2]), charcnt = static_cast<std::size_t>(c[5]);
+    std::size_t footer = pos + typecnt * 6 + charcnt + leapcnt * 12 + static_cast<std::size_t>(c[1])
+                         + static_cast<std::size_t>(c[0]);
+    if (footer < data.size() && data[footer] == '\n') {
+      auto end = data.find('\n', footer + 1);
+      if (end != std::string::npos) {
+        rules.footer = parse_posix_tz(std::string_view(data).substr(footer + 1, end - footer - 1));
+      }
+    }
+  }
   return rules;
 }
 

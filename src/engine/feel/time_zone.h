@@ -4,8 +4,7 @@
 // TZif files under /usr/share/zoneinfo (or $TZDIR). Each zone is read once and kept for the life
 // of the process behind a mutex; lookups after that only take the lock to find the zone.
 //
-// Limitation: only the transitions listed in the file are used; for instants after the last one
-// (2037 in Debian's files) its offset carries on, the POSIX rule in the footer is not applied.
+// Instants after the last listed transition follow the POSIX TZ rule at the end of the file.
 
 #include <cstdint>
 #include <optional>

@@ -60,6 +60,27 @@ TEST(Temporal, ZoneIdsFollowDaylightSaving) {
             "error: invalid temporal literal @\"2024-01-01T12:00:00@No/Such\"");
 }
 
+TEST(Temporal, AmbiguousLocalTimesKeepTheirOffset) {
+  // New York falls back at 02:00 EDT on 2024-11-03: 01:30 happens twice, an hour apart.
+  const char* first = "date and time(\"2024-11-03T01:30:00@America/New_York\")";
+  std::string second = std::string(first) + " + duration(\"PT1H\")";
+  EXPECT_EQ(show(second), "2024-11-03T01:30:00@America/New_York");
+  EXPECT_EQ(to_json(test::eval(first)), "2024-11-03T01:30:00-04:00[America/New_York]");
+  EXPECT_EQ(to_json(test::eval(second)), "2024-11-03T01:30:00-05:00[America/New_York]");
+  EXPECT_EQ(show(second + " - " + first), "PT1H");
+  EXPECT_EQ(show(second + " > " + first), "true");
+}
+
+TEST(Temporal, RulesBeyondTheListedTransitionsComeFromThePosixFooter) {
+  EXPECT_EQ(show("date and time(\"2040-07-01T12:00:00@Europe/Berlin\").time offset"), "PT2H");
+  EXPECT_EQ(show("date and time(\"2040-12-01T12:00:00@Europe/Berlin\").time offset"), "PT1H");
+  EXPECT_EQ(show("date and time(\"2040-07-01T12:00:00@Australia/Sydney\").time offset"), "PT10H");
+  EXPECT_EQ(show("date and time(\"2041-01-01T12:00:00@Australia/Sydney\").time offset"), "PT11H");
+  // The last Sunday of March 2040 is the 25th.
+  EXPECT_EQ(show("date and time(\"2040-03-25T01:30:00@Europe/Berlin\") + duration(\"PT1H\")"),
+            "2040-03-25T03:30:00@Europe/Berlin");
+}
+
 TEST(Temporal, DurationsScaleAndCompare) {
   EXPECT_EQ(show("duration(\"PT1H\") * 3"), "PT3H");
   EXPECT_EQ(show("duration(\"PT3H\") / 2"), "PT1H30M");
