@@ -211,7 +211,9 @@ void Simulator::crash(Node& node) {
 
 void Simulator::send_all(std::vector<Message>& messages) {
   for (Message& message : messages) {
-    network_.push_back(InFlight{std::move(message), step_ + below(4)});
+    // Mostly a short delay; now and then a very stale delivery (long after the sender moved on).
+    std::uint64_t delay = chance(20) ? 20 + below(300) : below(4);
+    network_.push_back(InFlight{std::move(message), step_ + delay});
   }
   if (network_.size() > 4000) network_.erase(network_.begin(), network_.begin() + 1000);
 }
