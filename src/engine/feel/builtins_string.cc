@@ -50,8 +50,8 @@ Out substring(Args a, CallContext&) {
   return Value::string(s->substr(b, e - b));
 }
 
-// Simple (one-to-one) case mapping for the scripts process data mostly uses: ASCII, Latin-1,
-// Latin Extended-A, Greek and Cyrillic. Other code points are left as they are.
+// Case mapping for the scripts process data mostly uses: ASCII, Latin-1, Latin Extended-A, Greek
+// and Cyrillic, one to one except upper-case sharp s ("SS"). Other code points stay as they are.
 std::uint32_t to_upper(std::uint32_t c) {
   if (c >= 'a' && c <= 'z') return c - 32;
   if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 32;
@@ -103,7 +103,11 @@ Value map_case(const std::string* s, bool upper) {
     // Only 2-byte sequences hold letters we map; everything else is copied as is.
     if (b0 >= 0xC0 && b0 < 0xE0 && i + 1 < s->size()) {
       std::uint32_t cp = ((b0 & 0x1FU) << 6) | (static_cast<unsigned char>((*s)[i + 1]) & 0x3FU);
-      append_utf8(out, upper ? to_upper(cp) : to_lower(cp));
+      if (upper && cp == 0xDF) {
+        out += "SS";  // sharp s has no single capital in common use; Java maps it the same way
+      } else {
+        append_utf8(out, upper ? to_upper(cp) : to_lower(cp));
+      }
       i += 2;
     } else if (b0 < 0x80) {
       out += static_cast<char>(upper ? to_upper(b0) : to_lower(b0));

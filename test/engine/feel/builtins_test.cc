@@ -19,6 +19,7 @@ TEST(FeelStringBuiltins, Basics) {
   EXPECT_EQ(show("substring(\"h\u00e9llo\", 2, 2)"), "\"\u00e9l\"");
   EXPECT_EQ(show("upper case(\"caf\u00e9 \u03b1\u0431\")"), "\"CAF\u00c9 \u0391\u0411\"");
   EXPECT_EQ(show("lower case(\"\u00c9COLE\")"), "\"\u00e9cole\"");
+  EXPECT_EQ(show("upper case(\"stra\u00dfe\")"), "\"STRASSE\"");
   EXPECT_EQ(show("upper case(null)"), "null");
   EXPECT_EQ(show("contains(\"foobar\", \"ob\")"), "true");
   EXPECT_EQ(show("starts with(\"foobar\", \"foo\")"), "true");
