@@ -68,6 +68,10 @@ TEST(FeelNumberBuiltins, ConversionRoundingAggregates) {
   EXPECT_EQ(show("sqrt(16)"), "4");
   EXPECT_EQ(show("sqrt(-1)"), "null");
   EXPECT_EQ(show("odd(5) and even(4)"), "true");
+  EXPECT_EQ(show("exp(0)"), "1");
+  EXPECT_EQ(show("log(1)"), "0");
+  EXPECT_EQ(show("log(0)"), "null");
+  EXPECT_EQ(show("decimal(log(10), 4)"), "2.3026");
   EXPECT_EQ(show("min([3, 1, 2])"), "1");
   EXPECT_EQ(show("max(3, 1, 2)"), "3");
   EXPECT_EQ(show("min([])"), "null");
@@ -124,6 +128,9 @@ TEST(FeelOtherBuiltins, TemporalConstructorsAndDefinedness) {
   EXPECT_EQ(show("duration(\"P1Y2M\")"), "P1Y2M");
   EXPECT_EQ(show("duration(\"nonsense\")"), "null");
   EXPECT_EQ(show("years and months duration(date(\"2020-01-15\"), date(\"2021-03-14\"))"), "P1Y1M");
+  EXPECT_EQ(show("day of year(date(\"2024-12-31\"))"), "366");
+  EXPECT_EQ(show("month of year(date(\"2024-07-04\"))"), "\"July\"");
+  EXPECT_EQ(show("day of week(date and time(\"2024-01-31T23:00:00Z\"))"), "\"Wednesday\"");
   EXPECT_EQ(show("is defined(missing)"), "false");
   EXPECT_EQ(show("is defined(1)"), "true");
   EXPECT_EQ(show("get or else(missing, \"fallback\")"), "\"fallback\"");
