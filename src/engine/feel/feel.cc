@@ -83,6 +83,27 @@ Error make_error(std::string_view source, std::size_t pos, std::string message) 
   return Error{std::string(source), pos, std::move(message)};
 }
 
+// The evaluator recurses once per tree level. Operator chains (`a + b + c ...`) are parsed by
+// loops, so their height is not bounded by the parser's nesting limit: measure it here, without
+// recursion, and refuse trees the evaluator could not walk within its own limit.
+const Node* too_tall(const Node& root, std::size_t max_height) {
+  std::vector<std::pair<const Node*, std::size_t>> stack{{&root, 1}};
+  while (!stack.empty()) {
+    auto [node, height] = stack.back();
+    stack.pop_back();
+    if (height > max_height) return node;
+    for (const auto& kid : node->kids)
+      stack.emplace_back(kid.get(), height + 1);
+  }
+  return nullptr;
+}
+
+// Evaluation depth allowed: the evaluator's own guard (evaluator.cc) with room for the frames
+// that function calls add.
+std::size_t max_tree_height(const Limits& limits) {
+  return limits.max_nesting_depth * 3;
+}
+
 }  // namespace
 }  // namespace detail
 
@@ -129,6 +150,10 @@ tern::Result<Expression, Error> Expression::compile(std::string_view source, con
   auto root = detail::parse_expression(source, limits.max_nesting_depth);
   if (!root) {
     return tern::unexpected(detail::make_error(source, root.error().pos, root.error().message));
+  }
+  if (const auto* node = detail::too_tall(**root, detail::max_tree_height(limits))) {
+    return tern::unexpected(
+        detail::make_error(source, node->pos, "expression is nested too deeply"));
   }
   auto compiled = std::make_shared<detail::CompiledExpression>();
   compiled->source = std::string(source);
@@ -200,6 +225,10 @@ tern::Result<UnaryTests, Error> UnaryTests::compile(std::string_view source) {
   auto root = detail::parse_unary_tests(source, limits.max_nesting_depth);
   if (!root) {
     return tern::unexpected(detail::make_error(source, root.error().pos, root.error().message));
+  }
+  if (const auto* node = detail::too_tall(**root, detail::max_tree_height(limits))) {
+    return tern::unexpected(
+        detail::make_error(source, node->pos, "unary tests are nested too deeply"));
   }
   auto compiled = std::make_shared<detail::CompiledUnaryTests>();
   compiled->source = std::string(source);

@@ -131,6 +131,14 @@ TEST(FeelErrors, NameTheExpressionPositionAndCause) {
 TEST(FeelLimits, HostileExpressionsAreBounded) {
   std::string deep(5000, '(');
   EXPECT_EQ(show(deep + "1" + std::string(5000, ')')), "error: expression is nested too deeply");
+  std::string chain = "1";
+  for (int i = 0; i < 2000; ++i)
+    chain += " + 1";
+  EXPECT_EQ(show(chain), "error: expression is nested too deeply");
+  std::string shorter = "1";
+  for (int i = 0; i < 300; ++i)
+    shorter += " + 1";
+  EXPECT_EQ(show(shorter), "301");
   EXPECT_EQ(show("for x in 1..100000000 return x"),
             "error: range longer than the limit of 100000 elements");
   EXPECT_EQ(show("every x in [1..99999], y in [1..99999] satisfies true"),
