@@ -491,7 +491,7 @@ void Simulator::fault_step() {
   } else if (action < 964) {
     int a = static_cast<int>(below(nodes_.size()));
     int b = static_cast<int>(below(nodes_.size()));
-    switch (below(5)) {
+    switch (below(6)) {
       case 0:  // isolate a node symmetrically
         for (int other = 0; other < static_cast<int>(nodes_.size()); ++other) {
           blocked_.insert({a, other});
@@ -500,6 +500,13 @@ void Simulator::fault_step() {
         break;
       case 1:  // one-way: a can no longer reach b
         blocked_.insert({a, b});
+        break;
+      case 2:  // the regions lose each other (with one region, isolates no one)
+        for (int x = 0; x < static_cast<int>(nodes_.size()); ++x) {
+          for (int y = 0; y < static_cast<int>(nodes_.size()); ++y) {
+            if (x % options_.regions != y % options_.regions) blocked_.insert({x, y});
+          }
+        }
         break;
       default:
         blocked_.clear();
