@@ -72,6 +72,8 @@ TEST(FeelApi, JsonRoundTrip) {
   EXPECT_EQ(back["l"], json({1, 2}));
   EXPECT_EQ(back["o"]["k"], "v");
   EXPECT_TRUE(back["z"].is_null());
+  EXPECT_EQ(back["big"], 18446744073709551615ULL);
+  EXPECT_EQ(to_json(test::eval("10 ** 20")), 1e20);
   EXPECT_EQ(to_json(test::eval("date(\"2024-01-31\")")), "2024-01-31");
   EXPECT_EQ(to_json(test::eval("duration(\"PT36H\")")), "P1DT12H");
   EXPECT_EQ(to_json(test::eval("date and time(\"2024-07-01T12:00:00@Europe/Berlin\")")),
