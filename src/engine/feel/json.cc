@@ -103,7 +103,7 @@ nlohmann::json to_json(const Value& value) {
       if (d.is_integer() && !d.is_negative() && d.exponent() <= 20) {
         // Up to 2^64 - 1, an integer stays exact as JSON's unsigned form.
         UInt128 n = static_cast<UInt128>(d.coefficient());
-        for (std::int32_t k = 0; k < d.exponent(); ++k)
+        for (std::int32_t k = 0; k < d.exponent() && n <= UINT64_MAX; ++k)
           n *= 10;
         if (n <= UINT64_MAX) return static_cast<std::uint64_t>(n);
       }
