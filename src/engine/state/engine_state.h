@@ -73,6 +73,8 @@ class EngineState {
       : txn_(transaction), partition_(partition) {}
 
   PartitionId partition() const { return partition_; }
+  // The transaction underneath, for state classes of other concerns (state/event_state.h).
+  Transaction& transaction() const { return txn_; }
 
   // --- positions and keys (StateKind::kMeta / kKeyGenerator)
   Position last_processed_position() const;

@@ -85,6 +85,8 @@ class StateDb {
   // A hash of every committed key and value except positions (StateKind::kMeta): equal digests
   // mean equal state.
   std::string digest() const;
+  // Writes memtables to SST files (benchmarks measure state size on disk after it).
+  Result<void, StateError> flush();
   // Approximate bytes of live state (memtables + SST files).
   std::uint64_t approximate_size_bytes() const;
 
