@@ -1,0 +1,52 @@
+#pragma once
+
+// A TopologyManager that keeps the topology in this process and applies a change's operations
+// when step() is called, one operation per call, through topology::apply_operation (the same code
+// every replica of the replicated topology runs). It serves a single-node cluster, where there is
+// nobody to replicate to, and tests of the management API and the CLI.
+//
+// Thread-safe: one mutex guards the topology; HTTP workers read and submit, a driver calls step().
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+
+#include "broker/management/topology_manager.h"
+
+namespace tern::broker::management {
+
+class LocalTopologyManager final : public TopologyManager {
+ public:
+  using Clock = std::function<std::int64_t()>;  // wall clock in ms since the epoch
+
+  LocalTopologyManager(topology::ClusterTopology initial, Clock clock);
+
+  topology::ClusterTopology current() const override;
+  std::map<NodeId, topology::BrokerIdentity> announced() const override;
+  Result<std::int64_t, ManagementError> submit(const topology::ChangePlan& plan,
+                                               std::int64_t based_on_version) override;
+
+  // Records a broker that is not a member yet (as a starting broker would announce itself).
+  void announce(NodeId id, topology::BrokerIdentity identity);
+
+  // Applies the next pending operation, or finishes the change when none is left. Returns false
+  // when no change is in progress. An operation that no longer fits fails the change.
+  bool step();
+
+  // Blocks until a change is in progress or `timeout` passed; true if one is.
+  bool wait_for_change(std::chrono::milliseconds timeout) const;
+
+ private:
+  void finish_locked(topology::ChangeStatus status);
+
+  const Clock clock_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable change_started_;
+  topology::ClusterTopology topology_;                    // guarded by mutex_
+  std::map<NodeId, topology::BrokerIdentity> announced_;  // guarded by mutex_
+};
+
+}  // namespace tern::broker::management
