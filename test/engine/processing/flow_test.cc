@@ -260,3 +260,48 @@ TEST(FlowTest, JobTypeAndRetriesMayBeExpressions) {
 
 }  // namespace
 }  // namespace tern::engine::test
+
+namespace tern::engine::test {
+namespace {
+
+TEST(FlowScopeTest, JobVariablesUpdateTheNearestScopeThatDefinesThem) {
+  EngineHarness h;
+  h.deploy_process(models::definitions("nest", R"(<bpmn:startEvent id="start" />
+      <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="sp" />
+      <bpmn:subProcess id="sp">
+        <bpmn:extensionElements><zeebe:ioMapping>
+          <zeebe:input source="=0" target="counter" /></zeebe:ioMapping></bpmn:extensionElements>
+        <bpmn:startEvent id="s2" />
+        <bpmn:sequenceFlow id="f1" sourceRef="s2" targetRef="inner" />
+        <bpmn:serviceTask id="inner"><bpmn:extensionElements>
+          <zeebe:taskDefinition type="inner" /></bpmn:extensionElements></bpmn:serviceTask>
+      </bpmn:subProcess>)"));
+  Key instance = h.create_instance("nest", Json{{"counter", 100}});
+  auto batch = h.activate_jobs("inner");
+  ASSERT_EQ(batch.record.value["jobs"].size(), 1u);
+  EXPECT_EQ(batch.record.value["jobs"][0]["variables"]["counter"], 0) << "the local wins";
+  Position mark = h.mark();
+  h.complete_job(Key(batch.record.value["jobKeys"][0].get<std::int64_t>()),
+                 Json{{"counter", 1}, {"fresh", 2}});
+  auto updated = h.find(ValueType::kVariable, Intent::kUpdated, mark);
+  EXPECT_EQ(updated.value["name"], "counter");
+  EXPECT_NE(updated.value["scopeKey"], instance.value()) << "the sub-process's local is updated";
+  auto created = h.find(ValueType::kVariable, Intent::kCreated, mark);
+  EXPECT_EQ(created.value["name"], "fresh");
+  EXPECT_EQ(created.value["scopeKey"], instance.value());
+}
+
+TEST(FlowScopeTest, OnlyTheLeaderWritesDueDateCommands) {
+  EngineHarness h;
+  h.deploy_process(models::one_task("p", "work"));
+  h.create_instance("p");
+  h.activate_one("work");
+  h.clock().advance_ms(120'000);
+  h.engine().become_follower();
+  EXPECT_EQ(h.engine().check_due_dates(), 0u);
+  h.engine().become_leader();
+  EXPECT_EQ(h.engine().check_due_dates(), 1u);
+}
+
+}  // namespace
+}  // namespace tern::engine::test
