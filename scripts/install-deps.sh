@@ -9,7 +9,7 @@ packages=(
   librocksdb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libasio-dev libpugixml-dev
   nlohmann-json3-dev libcpp-httplib-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libpq-dev
+  libpq-dev postgresql
   nodejs npm curl ca-certificates
 )
 
