@@ -20,11 +20,11 @@ constexpr std::size_t kWorkerThreads = 4;
 // An RFC 7807 problem document, the error shape of the REST API.
 std::string problem(int status, const std::string& title, const std::string& detail,
                     const std::string& instance) {
-  return nlohmann::json{{"type", "about:blank"},
-                        {"title", title},
-                        {"status", status},
-                        {"detail", detail},
-                        {"instance", instance}}
+  return nlohmann::ordered_json{{"type", "about:blank"},
+                                {"title", title},
+                                {"status", status},
+                                {"detail", detail},
+                                {"instance", instance}}
       .dump();
 }
 

@@ -55,10 +55,10 @@ gateway_protocol::TopologyResponse to_topology_response(const ClusterTopology& t
   return response;
 }
 
-nlohmann::json to_rest_json(const ClusterTopology& topology) {
-  nlohmann::json brokers = nlohmann::json::array();
+nlohmann::ordered_json to_rest_json(const ClusterTopology& topology) {
+  nlohmann::ordered_json brokers = nlohmann::ordered_json::array();
   for (const BrokerInfo& broker : topology.brokers) {
-    nlohmann::json partitions = nlohmann::json::array();
+    nlohmann::ordered_json partitions = nlohmann::ordered_json::array();
     for (const PartitionInfo& partition : broker.partitions) {
       partitions.push_back({{"partitionId", partition.partition_id},
                             {"role", std::string(to_string(partition.role))},

@@ -21,7 +21,8 @@ gateway_protocol::TopologyResponse to_topology_response(const ClusterTopology& t
 // {"brokers":[{"nodeId","host","port","partitions":[{"partitionId","role","health"}],"version"}],
 //  "clusterSize","partitionsCount","replicationFactor","gatewayVersion"}, role and health in
 // lower case.
-nlohmann::json to_rest_json(const ClusterTopology& topology);
+// Keys keep the documented order, so that the JSON reads as the API reference shows it.
+nlohmann::ordered_json to_rest_json(const ClusterTopology& topology);
 
 // The command API's answer -> ClusterTopology. Fails, naming the broker, partition and value, when
 // a role or health string is not one the command API defines.
