@@ -185,3 +185,37 @@ TEST(ProcessInstanceTest, SetVariablesLocalAndPropagating) {
 
 }  // namespace
 }  // namespace tern::engine::test
+
+namespace tern::engine::test {
+namespace {
+
+TEST(ProcessInstanceRecordTest, ElementRecordsCarryZeebesValueFields) {
+  EngineHarness h;
+  Key definition = h.deploy_process(models::one_task("p", "work"));
+  Key instance = h.create_instance("p");
+  auto records = h.find_all(ValueType::kProcessInstance, Intent::kElementActivating);
+  ASSERT_EQ(records.size(), 3u);
+  const Record& task = records[2];
+  EXPECT_EQ(task.value, (Json{{"bpmnProcessId", "p"},
+                              {"version", 1},
+                              {"processDefinitionKey", definition.value()},
+                              {"processInstanceKey", instance.value()},
+                              {"elementId", "task"},
+                              {"flowScopeKey", instance.value()},
+                              {"bpmnElementType", "SERVICE_TASK"},
+                              {"bpmnEventType", "UNSPECIFIED"},
+                              {"parentProcessInstanceKey", -1},
+                              {"parentElementInstanceKey", -1},
+                              {"tenantId", "<default>"}}));
+  EXPECT_EQ(records[1].value["bpmnEventType"], "NONE") << "the none start event";
+  Json exported = to_json(task);
+  EXPECT_EQ(exported["valueType"], "PROCESS_INSTANCE");
+  EXPECT_EQ(exported["intent"], "ELEMENT_ACTIVATING");
+  EXPECT_EQ(exported["recordType"], "EVENT");
+  EXPECT_EQ(exported["partitionId"], 1);
+  EXPECT_EQ(exported["key"].get<std::int64_t>() >> 51, 1) << "keys carry partition 1";
+  EXPECT_GT(exported["sourceRecordPosition"].get<std::int64_t>(), 0);
+}
+
+}  // namespace
+}  // namespace tern::engine::test
