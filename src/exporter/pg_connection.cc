@@ -24,6 +24,24 @@ std::vector<const char*> raw_params(const PgParams& params) {
   return raw;
 }
 
+// libpq messages span lines ("ERROR: ...\nCONTEXT: ..."); logs take one line per event.
+std::string one_line(std::string message) {
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+    message.pop_back();
+  for (std::size_t at = message.find('\n'); at != std::string::npos; at = message.find('\n', at))
+    message.replace(at, 1, "; ");
+  return message;
+}
+
+// SQLSTATE classes 08 (connection exception) and 57 (operator intervention: shutdown, crash)
+// mean the connection is gone or going; anything else is the server refusing a statement.
+bool connection_lost(const PGresult* result) {
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  if (state == nullptr) return true;  // no server answer at all
+  std::string_view code(state);
+  return code.starts_with("08") || code.starts_with("57");
+}
+
 bool succeeded(const PGresult* result) {
   auto status = PQresultStatus(result);
   return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
@@ -37,10 +55,8 @@ ExporterResult<std::unique_ptr<PgConnection>> PgConnection::connect(const std::s
     return unexpected(ExporterError{ExporterErrc::kConnection, "libpq could not allocate"});
   }
   if (PQstatus(connection) != CONNECTION_OK) {
-    std::string message = PQerrorMessage(connection);
+    std::string message = one_line(PQerrorMessage(connection));
     PQfinish(connection);
-    while (!message.empty() && message.back() == '\n')
-      message.pop_back();
     return unexpected(ExporterError{ExporterErrc::kConnection, "cannot connect: " + message});
   }
   // Keep server notices (e.g. "relation already exists, skipping") out of stderr.
@@ -58,11 +74,8 @@ bool PgConnection::healthy() const {
 }
 
 ExporterError PgConnection::error(const std::string& what) const {
-  std::string message = PQerrorMessage(connection_);
-  while (!message.empty() && message.back() == '\n')
-    message.pop_back();
   auto code = healthy() ? ExporterErrc::kRejected : ExporterErrc::kConnection;
-  return ExporterError{code, what + ": " + message};
+  return ExporterError{code, what + ": " + one_line(PQerrorMessage(connection_))};
 }
 
 ExporterResult<void> PgConnection::exec(const std::string& sql) {
@@ -131,11 +144,10 @@ ExporterResult<void> PgConnection::run_chunk(const PgStatement* begin, const PgS
       return unexpected(error(std::string("no answer to ") + statement->prepared_name));
     }
     if (!succeeded(result.get()) && !first_error) {
-      std::string message = PQresultErrorMessage(result.get());
-      while (!message.empty() && message.back() == '\n')
-        message.pop_back();
-      first_error = ExporterError{healthy() ? ExporterErrc::kRejected : ExporterErrc::kConnection,
-                                  std::string(statement->prepared_name) + ": " + message};
+      bool lost = !healthy() || connection_lost(result.get());
+      first_error = ExporterError{lost ? ExporterErrc::kConnection : ExporterErrc::kRejected,
+                                  std::string(statement->prepared_name) + ": "
+                                      + one_line(PQresultErrorMessage(result.get()))};
     }
     ResultPtr terminator(PQgetResult(connection_));
   }

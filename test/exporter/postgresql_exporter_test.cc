@@ -272,6 +272,7 @@ TEST_F(PostgresExporterTest,
   auto status = d->snapshot().exporters.at(0);
   EXPECT_EQ(status.state, ExporterState::kRetrying);
   EXPECT_EQ(status.health, HealthStatus::kDegraded);
+  EXPECT_THAT(status.last_error, HasSubstr("connection error"));
   EXPECT_EQ(d->lowest_acknowledged_position(), acknowledged);
   ASSERT_TRUE(failed.wake_at_ms.has_value());
   clock_.now = *failed.wake_at_ms;
