@@ -18,6 +18,11 @@ if(TARGET tern_bpmn)
     ${CMAKE_CURRENT_LIST_DIR}/processors/job_processors.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/misc_processors.cc
     ${CMAKE_CURRENT_LIST_DIR}/partition_engine.cc
+    ${CMAKE_CURRENT_LIST_DIR}/state/event_state.cc
+    ${CMAKE_CURRENT_LIST_DIR}/appliers/event_appliers.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/event_behavior.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/timer_processors.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/executable_elements.cc
   )
   target_include_directories(tern_engine PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(tern_engine

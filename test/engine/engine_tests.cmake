@@ -18,3 +18,6 @@ if(TARGET tern_engine AND TARGET tern_feel)
     LIBS tern_engine_harness
     LABELS engine)
 endif()
+if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/breadth/CMakeLists.txt)
+  add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/breadth ${CMAKE_CURRENT_BINARY_DIR}/breadth)
+endif()

@@ -1,6 +1,7 @@
 #include "engine/appliers/event_applier.h"
 
 #include "common/check.h"
+#include "engine/appliers/event_appliers.h"
 
 namespace tern::engine {
 
@@ -68,7 +69,10 @@ void EventApplier::apply(const Record& record, EngineState& state) {
       apply_incident(record, state);
       break;
     default:
-      break;  // DEPLOYMENT, VARIABLE_DOCUMENT, ...: the record itself is the history
+      // Timers, messages, process events (appliers/event_appliers.cc); DEPLOYMENT,
+      // VARIABLE_DOCUMENT, ...: the record itself is the history.
+      apply_event_record(record, state);
+      break;
   }
 }
 

@@ -147,8 +147,10 @@ void StreamProcessor::process_command(const Record& command) {
       pending_due_jobs_.erase(record.key);
     }
   }
-  if (command.value_type == ValueType::kJob
-      && (command.intent == Intent::kTimeOut || command.intent == Intent::kRecurAfterBackoff)) {
+  if ((command.value_type == ValueType::kJob
+       && (command.intent == Intent::kTimeOut || command.intent == Intent::kRecurAfterBackoff))
+      || (command.value_type == ValueType::kTimer && command.intent == Intent::kTrigger)
+      || (command.value_type == ValueType::kMessage && command.intent == Intent::kExpire)) {
     pending_due_jobs_.erase(command.key);
   }
 }
@@ -211,6 +213,11 @@ std::size_t StreamProcessor::check_due_dates() {
   }
   for (Key key : state.jobs_past_backoff(now_ms, options_.max_due_jobs_per_check)) {
     add(key, Intent::kRecurAfterBackoff);
+  }
+  // Timers and message time-to-live share the job bound and the pending set (keys are unique).
+  for (auto& command :
+       due_timer_commands(state, now_ms, options_.max_due_jobs_per_check, pending_due_jobs_)) {
+    commands.push_back(std::move(command));
   }
   if (commands.empty()) return 0;
   auto appended = log_.append(commands);

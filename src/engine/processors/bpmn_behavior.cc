@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/check.h"
+#include "engine/processors/event_behavior.h"
 
 namespace tern::engine {
 
@@ -68,6 +69,10 @@ std::shared_ptr<const bpmn::ProcessModel> BpmnBehavior::model_of(const Json& val
 void BpmnBehavior::transition(ElementInstance& instance, Intent intent) {
   ctx_.out.event(instance.key, ValueType::kProcessInstance, intent, instance.value);
   instance.state = intent;
+  // Leaving the active state closes the element's catch subscriptions (event_behavior.h).
+  if (intent == Intent::kElementCompleting || intent == Intent::kElementTerminating) {
+    EventBehavior(ctx_, *this).unsubscribe(instance.key);
+  }
 }
 
 void BpmnBehavior::create_incident(const ElementInstance& instance, std::string_view error_type,
@@ -105,6 +110,7 @@ void BpmnBehavior::continue_activation(ElementInstance instance) {
     }
     variables_.set_local_document(instance.key, local.value(), instance.value);
   }
+  if (!EventBehavior(ctx_, *this).subscribe(instance, *model, *element)) return;
   if (is_job_worker_element(*element)) {
     if (create_job(instance, *element)) transition(instance, Intent::kElementActivated);
     return;
@@ -113,11 +119,14 @@ void BpmnBehavior::continue_activation(ElementInstance instance) {
     case ElementKind::PROCESS:
     case ElementKind::SUB_PROCESS: {
       transition(instance, Intent::kElementActivated);
-      if (element->none_start_event == bpmn::kNoElement) {
+      auto start_index = EventBehavior(ctx_, *this)
+                             .take_start_trigger(instance, *model)
+                             .value_or(element->none_start_event);
+      if (start_index == bpmn::kNoElement) {
         complete_now(instance);
         return;
       }
-      const auto& start = model->element(element->none_start_event);
+      const auto& start = model->element(start_index);
       ctx_.out.command(ctx_.out.next_key(), ValueType::kProcessInstance, Intent::kActivateElement,
                        child_value(instance.value, instance.key, start));
       return;
@@ -135,6 +144,14 @@ void BpmnBehavior::continue_activation(ElementInstance instance) {
       complete_now(instance, *chosen);
       return;
     }
+    case ElementKind::INTERMEDIATE_CATCH_EVENT:
+    case ElementKind::RECEIVE_TASK:
+      transition(instance, Intent::kElementActivated);
+      // A link catch event is entered by its throw event and passes; the others wait for their
+      // event (subscribed above) whose trigger completes them.
+      if (element->event_type == bpmn::EventType::LINK) complete_now(instance);
+      return;
+    case ElementKind::BOUNDARY_EVENT:
     case ElementKind::PARALLEL_GATEWAY:
     case ElementKind::START_EVENT:
     case ElementKind::MANUAL_TASK:
@@ -406,6 +423,7 @@ void BpmnBehavior::terminate(ElementInstance instance) {
   if (waiting) return;
   Key scope_key = instance.flow_scope_key();
   transition(instance, Intent::kElementTerminated);
+  EventBehavior(ctx_, *this).on_terminated(instance);
   if (scope_key.value() > 0) on_child_terminated(scope_key);
 }
 
@@ -415,6 +433,7 @@ void BpmnBehavior::on_child_terminated(Key scope_key) {
   if (scope->state == Intent::kElementTerminating) {
     Key parent = scope->flow_scope_key();
     transition(*scope, Intent::kElementTerminated);
+    EventBehavior(ctx_, *this).on_terminated(*scope);
     if (parent.value() > 0) on_child_terminated(parent);
   } else if (scope->state == Intent::kElementActivated && scope->interrupted) {
     ctx_.out.command(scope_key, ValueType::kProcessInstance, Intent::kCompleteElement,

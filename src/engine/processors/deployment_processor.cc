@@ -7,7 +7,11 @@
 #include <string>
 
 #include "engine/bpmn/checksum.h"
+#include "engine/bpmn/executable.h"
 #include "engine/bpmn/parser.h"
+#include "engine/processors/bpmn_behavior.h"
+#include "engine/processors/event_behavior.h"
+#include "engine/processors/executable_elements.h"
 #include "engine/processors/processors.h"
 
 namespace tern::engine {
@@ -56,6 +60,12 @@ void deploy(ProcessingContext& ctx) {
       errors += "\n'" + name + "': " + definitions.error().message;
       continue;
     }
+    // Parsing accepts all that Zeebe executes; the runtime declares what it runs so far.
+    auto executable = bpmn::validate_executable(*definitions, executable_elements(), name);
+    if (!executable) {
+      errors += "\n'" + name + "': " + executable.error().message;
+      continue;
+    }
     for (const auto& process : definitions->processes) {
       if (!process_ids.insert(std::string(process->bpmn_process_id())).second) {
         errors += "\n'" + name + "': Expected the process id '"
@@ -96,6 +106,8 @@ void deploy(ProcessingContext& ctx) {
         process_value["resource"] = resource.content;
         ctx.out.event(key, ValueType::kProcess, Intent::kCreated, std::move(process_value));
         ctx.models.put(key, process);
+        BpmnBehavior bpmn(ctx);
+        EventBehavior(ctx, bpmn).on_process_deployed(key, *process, latest_key);
       }
       metadata.push_back(std::move(entry));
     }

@@ -96,6 +96,7 @@ ProcessorMap make_processors() {
   add_process_instance_processors(map);
   add_job_processors(map);
   add_misc_processors(map);
+  add_timer_processors(map);
   return map;
 }
 

@@ -42,6 +42,24 @@ std::string_view to_string(ValueType type) {
       return "INCIDENT";
     case ValueType::kError:
       return "ERROR";
+    case ValueType::kTimer:
+      return "TIMER";
+    case ValueType::kMessage:
+      return "MESSAGE";
+    case ValueType::kMessageSubscription:
+      return "MESSAGE_SUBSCRIPTION";
+    case ValueType::kProcessMessageSubscription:
+      return "PROCESS_MESSAGE_SUBSCRIPTION";
+    case ValueType::kProcessEvent:
+      return "PROCESS_EVENT";
+    case ValueType::kSignal:
+      return "SIGNAL";
+    case ValueType::kEscalation:
+      return "ESCALATION";
+    case ValueType::kMessageStartEventSubscription:
+      return "MESSAGE_START_EVENT_SUBSCRIPTION";
+    case ValueType::kCount_:
+      break;
   }
   return "UNKNOWN";
 }
@@ -85,6 +103,25 @@ constexpr std::array kIntentNames = {
     "CANCELED",
     "RESOLVED",
     "UPDATED",
+    "TRIGGER",
+    "TRIGGERING",
+    "TRIGGERED",
+    "PUBLISH",
+    "PUBLISHED",
+    "EXPIRE",
+    "EXPIRED",
+    "CORRELATE",
+    "CORRELATING",
+    "CORRELATED",
+    "DELETE",
+    "DELETED",
+    "CREATING",
+    "BROADCAST",
+    "BROADCASTED",
+    "ESCALATED",
+    "NOT_ESCALATED",
+    "REJECT",
+    "REJECTED",
 };
 static_assert(kIntentNames.size() == static_cast<std::size_t>(Intent::kCount_));
 

@@ -37,6 +37,15 @@ enum class ValueType : std::uint8_t {
   kVariableDocument = 8,
   kIncident = 9,
   kError = 10,
+  kTimer = 11,
+  kMessage = 12,
+  kMessageSubscription = 13,
+  kProcessMessageSubscription = 14,
+  kProcessEvent = 15,
+  kSignal = 16,
+  kEscalation = 17,
+  kMessageStartEventSubscription = 18,
+  kCount_,  // not a value type: the number of value types, for decoding checks
 };
 
 // One enum for every value type's intents: Zeebe renders intents by name only, and the same name
@@ -79,6 +88,26 @@ enum class Intent : std::uint8_t {
   kCanceled,
   kResolved,
   kUpdated,
+  // timers, messages, signals, escalations, process events (engine breadth)
+  kTrigger,
+  kTriggering,
+  kTriggered,
+  kPublish,
+  kPublished,
+  kExpire,
+  kExpired,
+  kCorrelate,
+  kCorrelating,
+  kCorrelated,
+  kDelete,
+  kDeleted,
+  kCreating,
+  kBroadcast,
+  kBroadcasted,
+  kEscalated,
+  kNotEscalated,
+  kReject,
+  kRejected,
   kCount_,  // not an intent: the number of intents, for decoding checks
 };
 

@@ -115,7 +115,7 @@ Result<Record, CodecError> decode_record(std::string_view bytes, std::size_t& of
     return truncated("type bytes");
   }
   if (record_type > static_cast<std::uint8_t>(RecordType::kCommandRejection)
-      || value_type > static_cast<std::uint8_t>(ValueType::kError)
+      || value_type >= static_cast<std::uint8_t>(ValueType::kCount_)
       || intent >= static_cast<std::uint8_t>(Intent::kCount_)
       || rejection > static_cast<std::uint8_t>(RejectionType::kExceededBatchRecordSize)) {
     return unexpected(CodecError{CodecErrorCode::kBadEnum,

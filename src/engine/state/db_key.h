@@ -29,19 +29,19 @@ enum class StateKind : std::uint8_t {
   kJobIncident = 52,      // job key -> incident key
   kAwaitResult = 60,      // process instance key -> the request waiting for the result
   // engine breadth (state/event_state.h)
-  kTimer = 70,               // timer key -> TIMER record value
-  kTimerDue = 71,            // due date, timer key -> ""
-  kTimerByElement = 72,      // element instance key (or process definition key), timer key -> ""
-  kEventTrigger = 73,        // element instance key -> pending trigger (element id, variables)
-  kMessage = 80,             // message key -> MESSAGE record value
-  kMessageByName = 81,       // name, correlation key, message key -> ""
-  kMessageById = 82,         // name, message id -> message key
-  kMessageDeadline = 83,     // deadline, message key -> ""
-  kMessageCorrelated = 84,   // message key, bpmn process id -> process instance key
+  kTimer = 70,                // timer key -> TIMER record value
+  kTimerDue = 71,             // due date, timer key -> ""
+  kTimerByElement = 72,       // element instance key (or process definition key), timer key -> ""
+  kEventTrigger = 73,         // element instance key -> pending trigger (element id, variables)
+  kMessage = 80,              // message key -> MESSAGE record value
+  kMessageByName = 81,        // name, correlation key, message key -> ""
+  kMessageById = 82,          // name, message id -> message key
+  kMessageDeadline = 83,      // deadline, message key -> ""
+  kMessageCorrelated = 84,    // message key, bpmn process id -> process instance key
   kMessageSubscription = 85,  // subscription key -> MESSAGE_SUBSCRIPTION value
-  kMessageSubByName = 86,    // name, correlation key, subscription key -> ""
+  kMessageSubByName = 86,     // name, correlation key, subscription key -> ""
   kMessageSubByElement = 87,  // element instance key, subscription key -> ""
-  kMessageStartSub = 88,     // message name, process definition key -> start event id
+  kMessageStartSub = 88,      // message name, process definition key -> start event id
   kActiveByCorrelation = 89,  // bpmn process id, correlation key -> process instance key
 };
 

@@ -142,7 +142,8 @@ std::vector<Key> EventStateView::messages_expired(std::int64_t now_ms, std::size
 }
 
 bool EventStateView::message_correlated(Key message_key, std::string_view bpmn_process_id) const {
-  return txn_.get(DbKey(StateKind::kMessageCorrelated).i64(message_key.value()).str(bpmn_process_id))
+  return txn_
+      .get(DbKey(StateKind::kMessageCorrelated).i64(message_key.value()).str(bpmn_process_id))
       .has_value();
 }
 
@@ -199,15 +200,15 @@ std::optional<MessageSubscriptionEntry> EventStateView::message_subscription(Key
   return MessageSubscriptionEntry{key, std::move(*doc)};
 }
 
-std::vector<Key> EventStateView::message_subscriptions_for(
-    std::string_view name, std::string_view correlation_key) const {
+std::vector<Key> EventStateView::message_subscriptions_for(std::string_view name,
+                                                           std::string_view correlation_key) const {
   return trailing_keys(txn_, DbKey(StateKind::kMessageSubByName).str(name).str(correlation_key),
                        kUnbounded);
 }
 
 std::vector<Key> EventStateView::message_subscriptions_of(Key element_instance_key) const {
-  return trailing_keys(txn_, DbKey(StateKind::kMessageSubByElement).i64(element_instance_key.value()),
-                       kUnbounded);
+  return trailing_keys(
+      txn_, DbKey(StateKind::kMessageSubByElement).i64(element_instance_key.value()), kUnbounded);
 }
 
 void EventStateWriter::put_message_subscription(const MessageSubscriptionEntry& subscription) {
@@ -250,7 +251,8 @@ std::vector<std::pair<Key, std::string>> EventStateView::message_start_subscript
 
 std::optional<Key> EventStateView::active_instance_for(std::string_view bpmn_process_id,
                                                        std::string_view correlation_key) const {
-  auto bytes = txn_.get(DbKey(StateKind::kActiveByCorrelation).str(bpmn_process_id).str(correlation_key));
+  auto bytes =
+      txn_.get(DbKey(StateKind::kActiveByCorrelation).str(bpmn_process_id).str(correlation_key));
   if (!bytes) return std::nullopt;
   return Key(decode_i64(*bytes));
 }

@@ -34,9 +34,9 @@ struct TimerEntry {
 // to activate once the attached activity is terminated, the start event a new process instance
 // begins with. Written by PROCESS_EVENT TRIGGERING, removed by PROCESS_EVENT TRIGGERED.
 struct EventTrigger {
-  Key scope_key = kNoKey;    // the element instance the trigger is recorded on
-  std::string element_id;    // the catch event to activate
-  Json variables;            // the event's variables (message variables), an object
+  Key scope_key = kNoKey;  // the element instance the trigger is recorded on
+  std::string element_id;  // the catch event to activate
+  Json variables;          // the event's variables (message variables), an object
 };
 
 struct MessageEntry {
@@ -75,8 +75,7 @@ class EventStateView {
                                              std::string_view correlation_key) const;
   std::vector<Key> message_subscriptions_of(Key element_instance_key) const;
   // Message start events: (process definition key, start event id) for a message name.
-  std::vector<std::pair<Key, std::string>> message_start_subscriptions(
-      std::string_view name) const;
+  std::vector<std::pair<Key, std::string>> message_start_subscriptions(std::string_view name) const;
   std::optional<Key> active_instance_for(std::string_view bpmn_process_id,
                                          std::string_view correlation_key) const;
 

@@ -1,0 +1,40 @@
+#include "engine/processors/executable_elements.h"
+
+namespace tern::engine {
+
+namespace {
+
+bpmn::ExecutableElementSet make_set() {
+  using bpmn::ElementKind;
+  using bpmn::EventType;
+  bpmn::ExecutableElementSet set;
+  // Tasks: job workers (service, send, business rule with a job, user tasks as jobs), FEEL
+  // scripts, and pass-through tasks.
+  for (auto kind : {ElementKind::SERVICE_TASK, ElementKind::USER_TASK, ElementKind::SEND_TASK,
+                    ElementKind::BUSINESS_RULE_TASK, ElementKind::SCRIPT_TASK,
+                    ElementKind::MANUAL_TASK, ElementKind::TASK}) {
+    set.allow(kind, EventType::UNSPECIFIED);
+  }
+  set.allow(ElementKind::EXCLUSIVE_GATEWAY, EventType::UNSPECIFIED)
+      .allow(ElementKind::PARALLEL_GATEWAY, EventType::UNSPECIFIED)
+      .allow(ElementKind::SUB_PROCESS, EventType::UNSPECIFIED);
+  set.allow(ElementKind::START_EVENT, EventType::NONE)
+      .allow(ElementKind::START_EVENT, EventType::TIMER)
+      .allow(ElementKind::END_EVENT, EventType::NONE)
+      .allow(ElementKind::END_EVENT, EventType::TERMINATE)
+      .allow(ElementKind::END_EVENT, EventType::MESSAGE)  // job-based, as Zeebe
+      .allow(ElementKind::INTERMEDIATE_THROW_EVENT, EventType::NONE)
+      .allow(ElementKind::INTERMEDIATE_THROW_EVENT, EventType::MESSAGE)  // job-based
+      .allow(ElementKind::INTERMEDIATE_CATCH_EVENT, EventType::TIMER)
+      .allow(ElementKind::BOUNDARY_EVENT, EventType::TIMER);
+  return set;
+}
+
+}  // namespace
+
+const bpmn::ExecutableElementSet& executable_elements() {
+  static const bpmn::ExecutableElementSet kSet = make_set();
+  return kSet;
+}
+
+}  // namespace tern::engine
