@@ -292,7 +292,7 @@ ExporterStatus ExporterDirector::status_of(const Entry& entry, Position committe
   status.state = entry.state;
   status.acknowledged = entry.acknowledged;
   status.exported = entry.cursor;
-  status.lag_positions = std::max<std::int64_t>(0, committed.value() - entry.acknowledged.value());
+  status.lag = reader_.distance(entry.acknowledged, committed);
   status.exported_records_total = entry.exported_total;
   status.failures_total = entry.failures_total;
   status.consecutive_failures = entry.consecutive_failures;
@@ -302,8 +302,7 @@ ExporterStatus ExporterDirector::status_of(const Entry& entry, Position committe
     status.health = HealthStatus::kHealthy;
   } else if (entry.consecutive_failures >= options_.unhealthy_after_failures) {
     status.health = HealthStatus::kUnhealthy;
-  } else if (entry.state == ExporterState::kRetrying
-             || status.lag_positions > options_.lag_warning_positions) {
+  } else if (entry.state == ExporterState::kRetrying || status.lag > options_.lag_warning) {
     status.health = HealthStatus::kDegraded;
   }
   return status;

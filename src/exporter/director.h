@@ -37,6 +37,12 @@ class RecordReader {
                                                          std::size_t max_records) = 0;
   // The highest committed position (0 when the log is empty); used for lag.
   virtual Position committed_position() const = 0;
+  // How far `to` is ahead of `from`, for lag and its warning. Records for a log with dense
+  // positions (the default); a log whose positions jump (the broker's: Raft index * 2^16 +
+  // offset) returns its own measure, e.g. entries, and says so where the lag is shown.
+  virtual std::int64_t distance(Position from, Position to) const {
+    return to > from ? to.value() - from.value() : 0;
+  }
 };
 
 // Where acknowledged positions live. The broker keeps them in the partition's replicated state so
@@ -62,9 +68,9 @@ struct DirectorOptions {
   std::int64_t retry_max_backoff_ms = 30'000;
   // Positions are persisted at most this often per exporter (each store is a replicated write).
   std::int64_t persist_interval_ms = 1'000;
-  // An exporter this far behind the committed position makes the director DEGRADED: it holds
-  // compaction back, so the disk fills if it stays there.
-  std::int64_t lag_warning_positions = 100'000;
+  // An exporter this far behind the committed position (RecordReader::distance) makes the
+  // director DEGRADED: it holds compaction back, so the disk fills if it stays there.
+  std::int64_t lag_warning = 100'000;
   // Consecutive failures after which the exporter (and the director) report UNHEALTHY.
   int unhealthy_after_failures = 5;
   // Records the exporters never see (e.g. the partition's own exporter-position records).
@@ -84,7 +90,7 @@ struct ExporterStatus {
   HealthStatus health = HealthStatus::kHealthy;
   Position acknowledged{0};
   Position exported{0};  // the last position handed over since the last (re)open
-  std::int64_t lag_positions = 0;
+  std::int64_t lag = 0;
   std::uint64_t exported_records_total = 0;
   std::uint64_t failures_total = 0;
   int consecutive_failures = 0;

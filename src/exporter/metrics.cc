@@ -20,9 +20,10 @@ const Family kFamilies[] = {
     {"tern_exporter_acknowledged_position", "gauge",
      "Highest position the exporter acknowledged as durable",
      [](const ExporterStatus& s) { return s.acknowledged.value(); }},
-    {"tern_exporter_lag_positions", "gauge",
-     "Committed position minus acknowledged position; the journal is kept from here on",
-     [](const ExporterStatus& s) { return s.lag_positions; }},
+    {"tern_exporter_lag", "gauge",
+     "How far the acknowledged position is behind the committed one (records; Raft entries in "
+     "the broker); the journal is kept from the acknowledged position on",
+     [](const ExporterStatus& s) { return s.lag; }},
     {"tern_exporter_exported_records_total", "counter",
      "Records handed to the exporter (replays after failures count again)",
      [](const ExporterStatus& s) { return static_cast<std::int64_t>(s.exported_records_total); }},

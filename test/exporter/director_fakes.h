@@ -56,7 +56,12 @@ class VectorReader final : public RecordReader {
     return records_.empty() ? Position(0) : records_.back().position;
   }
 
+  std::int64_t distance(Position from, Position to) const override {
+    return RecordReader::distance(from, to) / positions_per_unit;
+  }
+
   int reads = 0;
+  std::int64_t positions_per_unit = 1;  // > 1: lag measured like the broker's entries
 
  private:
   std::vector<Record> records_;

@@ -30,7 +30,7 @@ class DirectorTest : public ::testing::Test {
     o.retry_initial_backoff_ms = 100;
     o.retry_max_backoff_ms = 1'000;
     o.persist_interval_ms = 500;
-    o.lag_warning_positions = 50;
+    o.lag_warning = 50;
     o.unhealthy_after_failures = 3;
     return o;
   }
@@ -209,7 +209,7 @@ TEST_F(DirectorTest, TheSlowestEnabledExporterGatesCompaction) {
   (void)director->run();
   EXPECT_EQ(director->lowest_acknowledged_position(), Position(0));
   EXPECT_EQ(status(director->snapshot(), "fast").acknowledged, Position(10));
-  EXPECT_EQ(status(director->snapshot(), "slow").lag_positions, 10);
+  EXPECT_EQ(status(director->snapshot(), "slow").lag, 10);
 }
 
 TEST_F(DirectorTest, WithoutEnabledExportersNothingGatesCompaction) {
@@ -288,7 +288,19 @@ TEST_F(DirectorTest, LagBeyondTheWarningMakesTheDirectorDegradedLongBeforeTheDis
   (void)director->run();
   auto snapshot = director->snapshot();
   EXPECT_EQ(snapshot.health, HealthStatus::kDegraded);
-  EXPECT_EQ(status(snapshot, "a").lag_positions, 60);
+  EXPECT_EQ(status(snapshot, "a").lag, 60);
+}
+
+TEST_F(DirectorTest, LagIsMeasuredByTheReader) {
+  reader_.positions_per_unit = 10;
+  auto director = make(options());
+  auto journal = add(*director, "a");
+  journal->acknowledge_on_flush = false;
+  reader_.append_range(1, 60);
+  (void)director->run();
+  auto snapshot = director->snapshot();
+  EXPECT_EQ(status(snapshot, "a").lag, 6);
+  EXPECT_EQ(snapshot.health, HealthStatus::kHealthy) << "6 units are below the warning of 50";
 }
 
 TEST_F(DirectorTest, AddingTheSameNameTwiceIsAnError) {
@@ -325,8 +337,7 @@ TEST_F(DirectorTest, MetricsNameEveryExporterOfEveryPartition) {
   EXPECT_THAT(
       text,
       HasSubstr("tern_exporter_acknowledged_position{partition=\"1\",exporter=\"audit\"} 4\n"));
-  EXPECT_THAT(text,
-              HasSubstr("tern_exporter_lag_positions{partition=\"1\",exporter=\"audit\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("tern_exporter_lag{partition=\"1\",exporter=\"audit\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE tern_exporter_failures_total counter\n"));
 }
 
