@@ -2,6 +2,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "cli/client_commands.h"
 #include "cli/command.h"
 #include "cli/status_command.h"
 #include "common/version.h"
@@ -10,7 +11,17 @@ namespace tern::cli {
 
 const std::vector<const Command*>& all_commands() {
   static const StatusCommand status;
-  static const std::vector<const Command*> commands = {&status};
+  static const DeployCommand deploy;
+  static const CreateCommand create;
+  static const CancelCommand cancel;
+  static const SetCommand set;
+  static const ResolveCommand resolve;
+  static const PublishCommand publish;
+  static const ActivateCommand activate;
+  static const CompleteCommand complete;
+  static const FailCommand fail;
+  static const std::vector<const Command*> commands = {
+      &status, &deploy, &create, &cancel, &set, &resolve, &publish, &activate, &complete, &fail};
   return commands;
 }
 

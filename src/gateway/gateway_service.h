@@ -3,19 +3,26 @@
 // The gRPC service `gateway_protocol.Gateway`, Zeebe's client protocol, served by Tern's gateway.
 
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "gateway.grpc.pb.h"
+#include "gateway/routing/command_router.h"
 #include "gateway/topology.h"
 
 namespace tern::gateway {
 
-// Implements every RPC of the 8.5 protocol. Topology answers from the TopologySource; RPCs that
-// later issues implement answer UNIMPLEMENTED with a message naming the RPC, so that a client sees
-// a clear refusal rather than a fake success. Stateless apart from the shared, thread-safe
-// TopologySource, so gRPC may call it from any number of its worker threads at once.
+// Implements every RPC of the 8.5 protocol. Topology answers from the TopologySource; commands go
+// through the CommandRouter to partition leaders (gateway_commands.cc, gateway_jobs.cc); RPCs
+// the engine does not support yet answer UNIMPLEMENTED with a message naming the RPC, so that a
+// client sees a clear refusal rather than a fake success. Stateless apart from the shared,
+// thread-safe TopologySource and CommandRouter, so gRPC may call it from any number of its
+// worker threads at once.
 class GatewayService final : public gateway_protocol::Gateway::Service {
  public:
-  explicit GatewayService(std::shared_ptr<const TopologySource> topology);
+  // Without a router, one is made over `topology` (brokers' command API addresses).
+  explicit GatewayService(std::shared_ptr<const TopologySource> topology,
+                          std::shared_ptr<routing::CommandRouter> router = nullptr);
 
   grpc::Status Topology(grpc::ServerContext* context,
                         const gateway_protocol::TopologyRequest* request,
@@ -84,7 +91,18 @@ class GatewayService final : public gateway_protocol::Gateway::Service {
                                gateway_protocol::BroadcastSignalResponse* response) override;
 
  private:
+  // Sends a key-addressed command to the key's partition.
+  grpc::Status execute_by_key(grpc::ServerContext* context, std::int64_t key,
+                              std::string_view key_name, tern::command::BrokerRequest& request,
+                              tern::command::BrokerResponse& response);
+  // Polls every partition once for up to `max_jobs` jobs; appends them. An error only when no
+  // partition could be asked or a request was invalid.
+  grpc::Status poll_jobs(const gateway_protocol::ActivateJobsRequest& request,
+                         routing::CommandRouter::Clock::time_point deadline,
+                         std::vector<gateway_protocol::ActivateJobsResponse>& batches);
+
   std::shared_ptr<const TopologySource> topology_;
+  std::shared_ptr<routing::CommandRouter> router_;
 };
 
 }  // namespace tern::gateway

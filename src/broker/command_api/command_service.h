@@ -1,0 +1,62 @@
+#pragma once
+
+// CommandService: the broker side of command routing (gRPC service tern.command.BrokerCommands,
+// served on the command port next to CommandApi). It translates a gateway's typed request into an
+// engine command record (command_translator.h), submits it through the PartitionService, and
+// answers with the engine's response or a status saying why not (NOT_LEADER with a leader hint,
+// RESOURCE_EXHAUSTED, UNAVAILABLE, TIMEOUT, INVALID, UNSUPPORTED). It also streams job
+// wake-ups to subscribed gateways so that long-polling ActivateJobs requests re-poll at once.
+//
+// Wiring (ternd): construct it with the broker's PartitionService and register it on the
+// command port's grpc::ServerBuilder (builder.RegisterService(&service)) before BuildAndStart;
+// call shutdown() before the server shuts down, destroy it after.
+//
+// Threads: gRPC's callback threads call Execute/SubscribeJobAvailability; PartitionService
+// callbacks (partition strands) finish the calls. Never blocks either. Thread-safe.
+
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "broker/partition/partition_service.h"
+#include "command_api.grpc.pb.h"
+
+namespace tern::broker::command_api {
+
+class JobAvailabilityStream;
+
+class CommandService final : public tern::command::BrokerCommands::CallbackService {
+ public:
+  // Subscriber queues hold at most this many pending wake-ups; more are dropped (a gateway that
+  // falls behind re-polls on its own time-out anyway).
+  static constexpr std::size_t kMaxPendingWakeups = 1024;
+
+  explicit CommandService(std::shared_ptr<PartitionService> partitions);
+  ~CommandService() override;
+  CommandService(const CommandService&) = delete;
+  CommandService& operator=(const CommandService&) = delete;
+
+  grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* context,
+                                    const tern::command::BrokerRequest* request,
+                                    tern::command::BrokerResponse* response) override;
+
+  grpc::ServerWriteReactor<tern::command::JobAvailability>* SubscribeJobAvailability(
+      grpc::CallbackServerContext* context,
+      const tern::command::JobAvailabilitySubscription* request) override;
+
+  // Ends every job-availability stream; later subscriptions are refused. Idempotent.
+  void shutdown();
+
+  // Called by a stream when it is done (gRPC has released it).
+  void remove_stream(JobAvailabilityStream* stream);
+
+ private:
+  void on_jobs_available(PartitionId partition, const std::string& type);
+
+  std::shared_ptr<PartitionService> partitions_;
+  std::mutex mutex_;
+  std::set<JobAvailabilityStream*> streams_;  // guarded by mutex_
+  bool stopped_ = false;                      // guarded by mutex_
+};
+
+}  // namespace tern::broker::command_api

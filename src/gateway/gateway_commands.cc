@@ -1,0 +1,271 @@
+// GatewayService: the unary commands, routed to partition leaders through the CommandRouter.
+// Routing rules (Zeebe's): deployments go to every partition (partition 1 first, whose answer
+// the client gets); new instances round-robin, moving on to the next partition when one is
+// exhausted; keys to the partition in their upper bits; messages by correlation-key hash.
+
+#include <string>
+#include <utility>
+
+#include "gateway/gateway_service.h"
+#include "gateway/routing/error_mapping.h"
+
+namespace tern::gateway {
+
+namespace gp = gateway_protocol;
+namespace tc = tern::command;
+using routing::CommandRouter;
+
+namespace {
+
+grpc::Status key_not_found(std::string_view key_name, std::int64_t key, std::int32_t partition,
+                           std::int32_t count) {
+  return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                      "Expected to find an entity with " + std::string(key_name) + " '"
+                          + std::to_string(key) + "', but its partition "
+                          + std::to_string(partition)
+                          + " is not one of the cluster's partitions 1.." + std::to_string(count));
+}
+
+}  // namespace
+
+grpc::Status GatewayService::execute_by_key(grpc::ServerContext* context, std::int64_t key,
+                                            std::string_view key_name, tc::BrokerRequest& request,
+                                            tc::BrokerResponse& response) {
+  const std::int32_t count = router_->partition_count();
+  if (count < 1) return routing::no_topology();
+  const std::int32_t partition = routing::partition_of_key(key);
+  if (partition < 1 || partition > count) return key_not_found(key_name, key, partition, count);
+  request.set_partition_id(partition);
+  return router_->execute(request, router_->deadline_for(*context), response);
+}
+
+grpc::Status GatewayService::DeployResource(grpc::ServerContext* context,
+                                            const gp::DeployResourceRequest* request,
+                                            gp::DeployResourceResponse* response) {
+  if (request->resources().empty()) {
+    return routing::invalid_argument("resources",
+                                     "to contain at least one resource, but none given");
+  }
+  const std::int32_t count = router_->partition_count();
+  if (count < 1) return routing::no_topology();
+  const auto deadline = router_->deadline_for(*context);
+  tc::BrokerRequest broker_request;
+  *broker_request.mutable_deploy_resource() = *request;
+  tc::BrokerResponse broker_response;
+  // The engine deploys per partition; the gateway distributes. Partition 1 decides (a rejection
+  // there is the client's answer); the others follow. A failure part-way is reported, and a
+  // retry is safe: a partition that has the resource already answers it as a duplicate.
+  for (std::int32_t partition = 1; partition <= count; ++partition) {
+    broker_request.set_partition_id(partition);
+    grpc::Status status = router_->execute(broker_request, deadline, broker_response);
+    if (!status.ok()) {
+      if (partition == 1) return status;
+      return grpc::Status(status.error_code(),
+                          "Expected to distribute the deployment to every partition, but "
+                          "partition "
+                              + std::to_string(partition) + " failed: " + status.error_message());
+    }
+    if (partition == 1) *response = broker_response.deploy_resource();
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status GatewayService::DeployProcess(grpc::ServerContext* context,
+                                           const gp::DeployProcessRequest* request,
+                                           gp::DeployProcessResponse* response) {
+  gp::DeployResourceRequest resources;
+  for (const auto& process : request->processes()) {
+    auto* resource = resources.add_resources();
+    resource->set_name(process.name());
+    resource->set_content(process.definition());
+  }
+  gp::DeployResourceResponse deployed;
+  grpc::Status status = DeployResource(context, &resources, &deployed);
+  if (!status.ok()) return status;
+  response->set_key(deployed.key());
+  for (const auto& deployment : deployed.deployments()) {
+    if (deployment.has_process()) *response->add_processes() = deployment.process();
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status GatewayService::CreateProcessInstance(grpc::ServerContext* context,
+                                                   const gp::CreateProcessInstanceRequest* request,
+                                                   gp::CreateProcessInstanceResponse* response) {
+  const std::int32_t count = router_->partition_count();
+  if (count < 1) return routing::no_topology();
+  const auto deadline = router_->deadline_for(*context);
+  tc::BrokerRequest broker_request;
+  *broker_request.mutable_create_process_instance() = *request;
+  tc::BrokerResponse broker_response;
+  if (request->processdefinitionkey() > 0) {
+    // Definition keys are per partition (each partition deploys on its own): the key's partition.
+    grpc::Status status = execute_by_key(context, request->processdefinitionkey(),
+                                         "processDefinitionKey", broker_request, broker_response);
+    if (status.ok()) *response = broker_response.create_process_instance();
+    return status;
+  }
+  const std::int32_t first = router_->round_robin().next(count);
+  for (std::int32_t i = 0; i < count; ++i) {
+    broker_request.set_partition_id((first - 1 + i) % count + 1);
+    grpc::Status status = router_->execute(broker_request, deadline, broker_response);
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) continue;
+    if (status.ok()) *response = broker_response.create_process_instance();
+    return status;
+  }
+  return routing::all_partitions_exhausted();
+}
+
+grpc::Status GatewayService::CreateProcessInstanceWithResult(
+    grpc::ServerContext* context, const gp::CreateProcessInstanceWithResultRequest* request,
+    gp::CreateProcessInstanceWithResultResponse* response) {
+  const std::int32_t count = router_->partition_count();
+  if (count < 1) return routing::no_topology();
+  // The client's requestTimeout bounds the wait for the result (0: the default), and the
+  // client's own deadline bounds everything.
+  auto deadline =
+      request->requesttimeout() > 0
+          ? router_->deadline_after(std::chrono::milliseconds(request->requesttimeout()))
+          : router_->deadline_for(*context);
+  deadline = std::min(deadline, context->deadline());
+  tc::BrokerRequest broker_request;
+  *broker_request.mutable_create_process_instance_with_result() = *request;
+  tc::BrokerResponse broker_response;
+  const auto& create = request->request();
+  if (create.processdefinitionkey() > 0) {
+    const std::int32_t partition = routing::partition_of_key(create.processdefinitionkey());
+    if (partition < 1 || partition > count) {
+      return key_not_found("processDefinitionKey", create.processdefinitionkey(), partition, count);
+    }
+    broker_request.set_partition_id(partition);
+    grpc::Status status = router_->execute(broker_request, deadline, broker_response);
+    if (status.ok()) *response = broker_response.create_process_instance_with_result();
+    return status;
+  }
+  const std::int32_t first = router_->round_robin().next(count);
+  for (std::int32_t i = 0; i < count; ++i) {
+    broker_request.set_partition_id((first - 1 + i) % count + 1);
+    grpc::Status status = router_->execute(broker_request, deadline, broker_response);
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) continue;
+    if (status.ok()) *response = broker_response.create_process_instance_with_result();
+    return status;
+  }
+  return routing::all_partitions_exhausted();
+}
+
+grpc::Status GatewayService::CancelProcessInstance(grpc::ServerContext* context,
+                                                   const gp::CancelProcessInstanceRequest* request,
+                                                   gp::CancelProcessInstanceResponse* response) {
+  tc::BrokerRequest broker_request;
+  *broker_request.mutable_cancel_process_instance() = *request;
+  tc::BrokerResponse broker_response;
+  grpc::Status status = execute_by_key(context, request->processinstancekey(), "processInstanceKey",
+                                       broker_request, broker_response);
+  if (status.ok()) *response = broker_response.cancel_process_instance();
+  return status;
+}
+
+grpc::Status GatewayService::CompleteJob(grpc::ServerContext* context,
+                                         const gp::CompleteJobRequest* request,
+                                         gp::CompleteJobResponse* response) {
+  tc::BrokerRequest broker_request;
+  *broker_request.mutable_complete_job() = *request;
+  tc::BrokerResponse broker_response;
+  grpc::Status status =
+      execute_by_key(context, request->jobkey(), "jobKey", broker_request, broker_response);
+  if (status.ok()) *response = broker_response.complete_job();
+  return status;
+}
+
+grpc::Status GatewayService::FailJob(grpc::ServerContext* context,
+                                     const gp::FailJobRequest* request,
+                                     gp::FailJobResponse* response) {
+  tc::BrokerRequest broker_request;
+  *broker_request.mutable_fail_job() = *request;
+  tc::BrokerResponse broker_response;
+  grpc::Status status =
+      execute_by_key(context, request->jobkey(), "jobKey", broker_request, broker_response);
+  if (status.ok()) *response = broker_response.fail_job();
+  return status;
+}
+
+grpc::Status GatewayService::ThrowError(grpc::ServerContext* context,
+                                        const gp::ThrowErrorRequest* request,
+                                        gp::ThrowErrorResponse* response) {
+  tc::BrokerRequest broker_request;
+  *broker_request.mutable_throw_error() = *request;
+  tc::BrokerResponse broker_response;
+  grpc::Status status =
+      execute_by_key(context, request->jobkey(), "jobKey", broker_request, broker_response);
+  if (status.ok()) *response = broker_response.throw_error();
+  return status;
+}
+
+grpc::Status GatewayService::UpdateJobRetries(grpc::ServerContext* context,
+                                              const gp::UpdateJobRetriesRequest* request,
+                                              gp::UpdateJobRetriesResponse* response) {
+  tc::BrokerRequest broker_request;
+  *broker_request.mutable_update_job_retries() = *request;
+  tc::BrokerResponse broker_response;
+  grpc::Status status =
+      execute_by_key(context, request->jobkey(), "jobKey", broker_request, broker_response);
+  if (status.ok()) *response = broker_response.update_job_retries();
+  return status;
+}
+
+grpc::Status GatewayService::UpdateJobTimeout(grpc::ServerContext* context,
+                                              const gp::UpdateJobTimeoutRequest* request,
+                                              gp::UpdateJobTimeoutResponse* response) {
+  tc::BrokerRequest broker_request;
+  *broker_request.mutable_update_job_timeout() = *request;
+  tc::BrokerResponse broker_response;
+  grpc::Status status =
+      execute_by_key(context, request->jobkey(), "jobKey", broker_request, broker_response);
+  if (status.ok()) *response = broker_response.update_job_timeout();
+  return status;
+}
+
+grpc::Status GatewayService::SetVariables(grpc::ServerContext* context,
+                                          const gp::SetVariablesRequest* request,
+                                          gp::SetVariablesResponse* response) {
+  tc::BrokerRequest broker_request;
+  *broker_request.mutable_set_variables() = *request;
+  tc::BrokerResponse broker_response;
+  grpc::Status status = execute_by_key(context, request->elementinstancekey(), "elementInstanceKey",
+                                       broker_request, broker_response);
+  if (status.ok()) *response = broker_response.set_variables();
+  return status;
+}
+
+grpc::Status GatewayService::ResolveIncident(grpc::ServerContext* context,
+                                             const gp::ResolveIncidentRequest* request,
+                                             gp::ResolveIncidentResponse* response) {
+  tc::BrokerRequest broker_request;
+  *broker_request.mutable_resolve_incident() = *request;
+  tc::BrokerResponse broker_response;
+  grpc::Status status = execute_by_key(context, request->incidentkey(), "incidentKey",
+                                       broker_request, broker_response);
+  if (status.ok()) *response = broker_response.resolve_incident();
+  return status;
+}
+
+grpc::Status GatewayService::PublishMessage(grpc::ServerContext* context,
+                                            const gp::PublishMessageRequest* request,
+                                            gp::PublishMessageResponse* response) {
+  if (request->name().empty()) {
+    return routing::invalid_argument("name", "to be present, but it was blank");
+  }
+  const std::int32_t count = router_->partition_count();
+  if (count < 1) return routing::no_topology();
+  tc::BrokerRequest broker_request;
+  *broker_request.mutable_publish_message() = *request;
+  broker_request.set_partition_id(
+      routing::partition_for_correlation_key(request->correlationkey(), count));
+  tc::BrokerResponse broker_response;
+  grpc::Status status =
+      router_->execute(broker_request, router_->deadline_for(*context), broker_response);
+  if (status.ok()) *response = broker_response.publish_message();
+  return status;
+}
+
+}  // namespace tern::gateway

@@ -1,0 +1,111 @@
+#include "gateway/routing/job_wakeups.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace tern::gateway::routing {
+
+namespace tc = tern::command;
+
+namespace {
+constexpr auto kMinResubscribe = std::chrono::milliseconds(50);
+constexpr auto kMaxResubscribe = std::chrono::milliseconds(2000);
+}  // namespace
+
+struct JobWakeups::Subscription {
+  std::string address;
+  std::shared_ptr<tc::BrokerCommands::Stub> stub;
+  std::thread thread;
+  grpc::ClientContext* active = nullptr;  // guarded by JobWakeups::mutex_
+};
+
+JobWakeups::JobWakeups() = default;
+
+JobWakeups::~JobWakeups() {
+  shutdown();
+}
+
+void JobWakeups::notify(const std::string& type) {
+  {
+    std::lock_guard lock(mutex_);
+    ++generations_[type];
+  }
+  changed_.notify_all();
+}
+
+std::uint64_t JobWakeups::generation(const std::string& type) const {
+  std::lock_guard lock(mutex_);
+  auto it = generations_.find(type);
+  return it == generations_.end() ? 0 : it->second;
+}
+
+bool JobWakeups::wait(const std::string& type, std::uint64_t seen, Clock::time_point until) const {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_until(lock, until, [&] {
+    if (stopped_) return true;
+    auto it = generations_.find(type);
+    return (it == generations_.end() ? 0 : it->second) != seen;
+  });
+}
+
+void JobWakeups::watch(const std::string& address, std::shared_ptr<tc::BrokerCommands::Stub> stub) {
+  std::lock_guard lock(mutex_);
+  if (stopped_ || subscriptions_.contains(address)) return;
+  auto subscription = std::make_unique<Subscription>();
+  subscription->address = address;
+  subscription->stub = std::move(stub);
+  Subscription* raw = subscription.get();
+  subscriptions_.emplace(address, std::move(subscription));
+  raw->thread = std::thread([this, raw] { run(raw); });
+}
+
+void JobWakeups::run(Subscription* subscription) {
+  auto backoff = kMinResubscribe;
+  while (true) {
+    grpc::ClientContext context;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) return;
+      subscription->active = &context;
+    }
+    auto reader = subscription->stub->SubscribeJobAvailability(&context, {});
+    tc::JobAvailability wakeup;
+    bool received = false;
+    while (reader->Read(&wakeup)) {
+      received = true;
+      notify(wakeup.job_type());
+    }
+    grpc::Status status = reader->Finish();
+    std::unique_lock lock(mutex_);
+    subscription->active = nullptr;
+    if (stopped_) return;
+    if (received) backoff = kMinResubscribe;
+    spdlog::debug("job availability stream from {} ended ({}); re-subscribing in {} ms",
+                  subscription->address, status.error_message(), backoff.count());
+    // Waiting on the shared condition: shutdown() wakes it at once.
+    changed_.wait_for(lock, backoff, [this] { return stopped_; });
+    if (stopped_) return;
+    backoff = std::min(backoff * 2,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(kMaxResubscribe));
+  }
+}
+
+void JobWakeups::shutdown() {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    for (auto& [address, subscription] : subscriptions_) {
+      if (subscription->active) subscription->active->TryCancel();
+      threads.push_back(std::move(subscription->thread));
+    }
+  }
+  changed_.notify_all();
+  for (auto& thread : threads) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+}  // namespace tern::gateway::routing

@@ -1,0 +1,58 @@
+#pragma once
+
+// JobWakeups: what a gateway knows about jobs becoming available. Brokers push (partition, job
+// type) wake-ups over a BrokerCommands.SubscribeJobAvailability stream, one per broker; a
+// long-polling ActivateJobs request notes the type's generation before it polls, and waits for
+// the generation to move (or its time to run out) before polling again.
+//
+// Threads: one subscription thread per broker address (started by watch(), ended by shutdown());
+// wait()/generation() from any gRPC worker thread. Thread-safe.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "command_api.grpc.pb.h"
+
+namespace tern::gateway::routing {
+
+class JobWakeups {
+ public:
+  using Clock = std::chrono::system_clock;
+
+  JobWakeups();
+  ~JobWakeups();
+  JobWakeups(const JobWakeups&) = delete;
+  JobWakeups& operator=(const JobWakeups&) = delete;
+
+  // Jobs of `type` may be available: wakes every waiter for that type.
+  void notify(const std::string& type);
+  std::uint64_t generation(const std::string& type) const;
+  // Blocks until the type's generation differs from `seen` (true) or `until` passes (false).
+  bool wait(const std::string& type, std::uint64_t seen, Clock::time_point until) const;
+
+  // Subscribes to the broker at `address` unless already subscribed; re-subscribes with
+  // back-off whenever the stream ends, until shutdown().
+  void watch(const std::string& address, std::shared_ptr<tern::command::BrokerCommands::Stub> stub);
+
+  // Cancels the subscriptions and joins their threads; wakes every waiter. Idempotent.
+  void shutdown();
+
+ private:
+  struct Subscription;
+  void run(Subscription* subscription);
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  std::map<std::string, std::uint64_t> generations_;  // by job type; guarded by mutex_
+  std::map<std::string, std::unique_ptr<Subscription>> subscriptions_;  // by address
+  bool stopped_ = false;                                                // guarded by mutex_
+};
+
+}  // namespace tern::gateway::routing
