@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "cli/client_commands.h"
+#include "cli/cluster_command.h"
 #include "cli/command.h"
 #include "cli/status_command.h"
 #include "common/version.h"
@@ -11,6 +12,7 @@ namespace tern::cli {
 
 const std::vector<const Command*>& all_commands() {
   static const StatusCommand status;
+  static const ClusterCommand cluster;
   static const DeployCommand deploy;
   static const CreateCommand create;
   static const CancelCommand cancel;
@@ -20,8 +22,9 @@ const std::vector<const Command*>& all_commands() {
   static const ActivateCommand activate;
   static const CompleteCommand complete;
   static const FailCommand fail;
-  static const std::vector<const Command*> commands = {
-      &status, &deploy, &create, &cancel, &set, &resolve, &publish, &activate, &complete, &fail};
+  static const std::vector<const Command*> commands = {&status,   &deploy,  &create,  &cancel,
+                                                       &set,      &resolve, &publish, &activate,
+                                                       &complete, &fail,    &cluster};
   return commands;
 }
 
