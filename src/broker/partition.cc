@@ -29,15 +29,15 @@ std::string_view to_string(PartitionHealth health) {
 Partition::Partition(PartitionId id, std::vector<NodeId> replicas, std::filesystem::path directory)
     : id_(id), replicas_(std::move(replicas)), directory_(std::move(directory)) {
   status_.id = id_;
-  if (replicas_.size() == 1) {
-    status_.role = PartitionRole::kLeader;
-    status_.health = PartitionHealth::kHealthy;
-  } else {
-    status_.role = PartitionRole::kInactive;
-    status_.health = PartitionHealth::kUnhealthy;
-    status_.reason = "replication across " + std::to_string(replicas_.size())
-                     + " brokers is not available yet; no leader can be elected";
-  }
+  status_.role = PartitionRole::kInactive;
+  status_.health = PartitionHealth::kUnhealthy;
+  status_.reason = "opening";
+}
+
+void Partition::set_status(PartitionStatus status) {
+  status.id = id_;
+  std::lock_guard lock(mutex_);
+  status_ = std::move(status);
 }
 
 PartitionStatus Partition::status() const {

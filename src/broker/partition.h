@@ -3,17 +3,17 @@
 // The partitions this broker hosts. A Partition is one replica: its id, the brokers of its
 // replica group (placement.h), its data directory, and the role and health it reports.
 //
-// At this stage there is no Raft and no engine yet. A partition with replication factor 1 is the
-// leader of its single-replica group, trivially and truthfully, and is healthy. A partition with
-// more replicas cannot elect a leader without replication, so it reports itself inactive and
-// unhealthy with that reason, rather than pretending to be a follower or a leader.
+// A Partition starts inactive ("opening"); its replica (partition/partition_replica.h) publishes
+// the real Raft role, term and leader from its strand as they change, and the topology reads them.
 //
-// Thread-safe: the partition set is fixed at construction; role and health are read under a lock
-// because later stages change them from the partition's strand.
+// Thread-safe: the partition set is fixed at construction; the status is read and written under a
+// lock.
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +35,10 @@ struct PartitionStatus {
   PartitionRole role = PartitionRole::kInactive;
   PartitionHealth health = PartitionHealth::kUnhealthy;
   std::string reason;  // why it is not healthy; empty when healthy
+  std::uint64_t term = 0;
+  std::optional<std::int32_t> leader;  // the node id this replica believes leads, if any
+  std::uint64_t applied_index = 0;     // Raft entries applied to the engine
+  std::uint64_t snapshot_index = 0;    // the journal's snapshot (compacted below)
 };
 
 class Partition {
@@ -46,6 +50,7 @@ class Partition {
   const std::filesystem::path& directory() const { return directory_; }
 
   PartitionStatus status() const;
+  void set_status(PartitionStatus status);
 
  private:
   const PartitionId id_;

@@ -27,8 +27,14 @@ TernConfig three_broker_config() {
 
 std::shared_ptr<const BrokerTopology> topology_for(const TernConfig& config) {
   std::vector<std::shared_ptr<const Partition>> partitions;
-  // r = 1: node 1 hosts partition 2 alone. A second, replicated one shows the other state.
-  partitions.push_back(std::make_shared<Partition>(PartitionId(2), std::vector{NodeId(1)}, "/x"));
+  // Node 1 leads partition 2; partition 3 is still opening, as its replica would report.
+  auto leader = std::make_shared<Partition>(PartitionId(2), std::vector{NodeId(1)}, "/x");
+  PartitionStatus leading;
+  leading.role = PartitionRole::kLeader;
+  leading.health = PartitionHealth::kHealthy;
+  leading.term = 3;
+  leader->set_status(leading);
+  partitions.push_back(leader);
   partitions.push_back(
       std::make_shared<Partition>(PartitionId(3), std::vector{NodeId(1), NodeId(2)}, "/y"));
   return std::make_shared<const BrokerTopology>(config, std::move(partitions));

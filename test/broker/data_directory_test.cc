@@ -99,20 +99,31 @@ TEST(DataDirectory, PartitionsGetTheirOwnFolders) {
   EXPECT_FALSE(std::filesystem::exists(temp.path() / "partition-3"));
 }
 
-TEST(Partition, ASingleReplicaIsTheHealthyLeader) {
-  Partition partition(PartitionId(1), {NodeId(0)}, "/tmp/unused");
-  auto status = partition.status();
-  EXPECT_EQ(status.role, PartitionRole::kLeader);
-  EXPECT_EQ(status.health, PartitionHealth::kHealthy);
-  EXPECT_TRUE(status.reason.empty());
-}
-
-TEST(Partition, AReplicatedPartitionWithoutRaftSaysSo) {
+TEST(Partition, StartsOpeningUntilItsReplicaReports) {
   Partition partition(PartitionId(2), {NodeId(1), NodeId(2), NodeId(0)}, "/tmp/unused");
   auto status = partition.status();
+  EXPECT_EQ(status.id, PartitionId(2));
   EXPECT_EQ(status.role, PartitionRole::kInactive);
   EXPECT_EQ(status.health, PartitionHealth::kUnhealthy);
-  EXPECT_THAT(status.reason, HasSubstr("not available yet"));
+  EXPECT_EQ(status.reason, "opening");
+}
+
+TEST(Partition, ReportsWhatItsReplicaPublishes) {
+  Partition partition(PartitionId(1), {NodeId(0)}, "/tmp/unused");
+  PartitionStatus published;
+  published.id = PartitionId(99);  // the partition keeps its own id
+  published.role = PartitionRole::kLeader;
+  published.health = PartitionHealth::kHealthy;
+  published.term = 7;
+  published.leader = 0;
+  partition.set_status(published);
+  auto status = partition.status();
+  EXPECT_EQ(status.id, PartitionId(1));
+  EXPECT_EQ(status.role, PartitionRole::kLeader);
+  EXPECT_EQ(status.health, PartitionHealth::kHealthy);
+  EXPECT_EQ(status.term, 7u);
+  EXPECT_EQ(status.leader, 0);
+  EXPECT_TRUE(status.reason.empty());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <thread>
 
 #include "broker/broker_metrics.h"
 #include "broker/broker_topology.h"
@@ -19,6 +20,7 @@
 #include "broker/logging.h"
 #include "broker/monitoring_server.h"
 #include "broker/partition.h"
+#include "broker/partition/partition_manager.h"
 #include "broker/port_check.h"
 #include "broker/signals.h"
 #include "common/version.h"
@@ -45,7 +47,11 @@ void register_partition_health(HealthRegistry& health,
     health.set_check("partition-" + std::to_string(partition->id().value()), [partition] {
       PartitionStatus status = partition->status();
       nlohmann::json details = {{"role", to_string(status.role)},
-                                {"health", to_string(status.health)}};
+                                {"health", to_string(status.health)},
+                                {"term", status.term},
+                                {"appliedIndex", status.applied_index},
+                                {"snapshotIndex", status.snapshot_index}};
+      if (status.leader) details["leader"] = *status.leader;
       if (!status.reason.empty()) details["reason"] = status.reason;
       return ComponentHealth{component_status(status.health), std::move(details)};
     });
@@ -71,6 +77,27 @@ void add_broker_routes(RouteTable& routes, const TernConfig& config,
     return HttpResponse{200, kPrometheusContentType,
                         broker_metrics_text(topology->report(), uptime)};
   });
+}
+
+// Replicas elect leaders on their own; readiness waits (bounded) until every hosted partition knows
+// its leader, so that a probe's "ready" means commands can be served. A broker started before its
+// peers stops waiting after `timeout` and reports readiness anyway, with a log line.
+void wait_for_leaders(const std::vector<std::shared_ptr<Partition>>& partitions,
+                      std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto all_led = [&] {
+    for (const auto& partition : partitions)
+      if (!partition->status().leader) return false;
+    return true;
+  };
+  while (!all_led()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      spdlog::warn("not every partition has a leader after {} ms; reporting started anyway",
+                   timeout.count());
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace
@@ -101,14 +128,20 @@ int run_broker(const CommandLine& command_line) {
                      config.cluster.replication_factor};
   auto created = create_partitions(NodeId(config.cluster.node_id), shape, **data);
   if (!created) return report_config_error(created.error());
-  std::vector<std::shared_ptr<const Partition>> partitions(
-      std::make_move_iterator(created->begin()), std::make_move_iterator(created->end()));
-  for (const auto& partition : partitions) {
-    auto status = partition->status();
-    spdlog::info("partition {} at {}: {} ({})", partition->id().value(),
-                 partition->directory().string(), to_string(status.role),
-                 status.reason.empty() ? std::string(to_string(status.health)) : status.reason);
-  }
+  std::vector<std::shared_ptr<Partition>> replicas(std::make_move_iterator(created->begin()),
+                                                   std::make_move_iterator(created->end()));
+  std::vector<std::shared_ptr<const Partition>> partitions(replicas.begin(), replicas.end());
+
+  ClusterOptions cluster;
+  cluster.self = NodeId(config.cluster.node_id);
+  cluster.shape = shape;
+  cluster.transport.host = config.network.host;
+  cluster.transport.port = config.network.cluster_port;
+  cluster.transport.contact_points = config.cluster.contact_points;
+  auto manager = PartitionManager::start(cluster, replicas);
+  if (!manager) return report_start_failure("network.cluster-port", manager.error());
+  spdlog::info("cluster transport listening on {}:{}", config.network.host,
+               (*manager)->cluster_port());
   auto topology = std::make_shared<const BrokerTopology>(config, partitions);
 
   auto health = std::make_shared<HealthRegistry>();
@@ -141,6 +174,7 @@ int run_broker(const CommandLine& command_line) {
                  gateway->grpc_port(), config.network.host, gateway->rest_port());
   }
 
+  wait_for_leaders(replicas, std::chrono::seconds(10));
   health->mark_started();
   spdlog::info("broker {} ready (tern {}, {} partition(s) hosted)", config.cluster.node_id,
                kVersion, partitions.size());
@@ -154,6 +188,8 @@ int run_broker(const CommandLine& command_line) {
   }
   (*command_api)->shutdown();
   spdlog::info("command API stopped");
+  (*manager)->shutdown();
+  spdlog::info("partitions and cluster transport stopped");
   (*monitoring)->shutdown();
   spdlog::info("monitoring stopped");
   (*data)->release();

@@ -1,0 +1,73 @@
+#pragma once
+
+// PartitionManager: this broker's partition replicas, the cluster transport between them and
+// their peers, and the thread pool their strands run on. It is the broker's PartitionService: the
+// command API submits commands here and they reach the replica of the partition.
+//
+// Threads: `partition_threads` threads run every replica's strand; the transport has its own IO
+// thread and hands each received message to the replica's strand. start() opens every replica
+// (on the caller's thread) before anything runs; shutdown() stops the replicas, then the
+// transport, then the pool. Thread-safe.
+
+#include <asio.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "broker/partition.h"
+#include "broker/partition/partition_replica.h"
+#include "broker/partition/partition_service.h"
+#include "broker/placement.h"
+#include "broker/transport/cluster_transport.h"
+
+namespace tern::broker {
+
+struct ClusterOptions {
+  NodeId self;
+  ClusterShape shape;
+  TransportOptions transport;  // `self` is filled in from above
+  ReplicaOptions replica;
+  int partition_threads = 2;
+  std::size_t block_cache_bytes = 8u << 20;  // shared by every replica's state
+};
+
+class PartitionManager final : public PartitionService {
+ public:
+  static Result<std::unique_ptr<PartitionManager>, std::string> start(
+      ClusterOptions options, std::vector<std::shared_ptr<Partition>> partitions);
+  ~PartitionManager() override;
+
+  void submit(PartitionId partition, engine::Record command, bool backpressure,
+              SubmitCallback done) override;
+  void set_job_available_callback(std::function<void(PartitionId, std::string)> cb) override;
+  std::vector<PartitionId> partitions() const override;
+  std::int32_t partition_count() const override { return options_.shape.partitions; }
+
+  std::uint16_t cluster_port() const { return transport_->port(); }
+  std::vector<NodeId> connected_peers() const { return transport_->connected_peers(); }
+  const std::vector<std::shared_ptr<Partition>>& partition_objects() const { return partitions_; }
+
+  // Stops replicas, transport and threads; idempotent.
+  void shutdown();
+
+ private:
+  PartitionManager(ClusterOptions options, std::vector<std::shared_ptr<Partition>> partitions);
+  Result<void, std::string> open_and_start();
+  void on_jobs_available(PartitionId partition, std::string type);
+
+  ClusterOptions options_;
+  std::vector<std::shared_ptr<Partition>> partitions_;
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;
+  std::map<PartitionId, std::unique_ptr<PartitionReplica>> replicas_;  // fixed after start
+  std::unique_ptr<ClusterTransport> transport_;
+  std::mutex callback_mutex_;
+  std::function<void(PartitionId, std::string)> job_callback_;  // guarded by callback_mutex_
+  bool stopped_ = false;
+};
+
+}  // namespace tern::broker

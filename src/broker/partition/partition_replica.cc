@@ -1,0 +1,298 @@
+#include "broker/partition/partition_replica.h"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+#include "broker/partition/snapshot_archive.h"
+#include "engine/records/record_codec.h"
+
+namespace tern::broker {
+
+using engine::Position;
+using raft::LogIndex;
+
+PartitionReplica::PartitionReplica(asio::io_context& io, NodeId self,
+                                   std::shared_ptr<Partition> partition, ReplicaOptions options,
+                                   Send send)
+    : strand_(asio::make_strand(io)),
+      timer_(strand_),
+      self_(self),
+      partition_(std::move(partition)),
+      options_(std::move(options)),
+      send_(std::move(send)),
+      log_stream_(partition_->id()) {
+  request_base_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count()
+                  << 20;
+}
+
+PartitionReplica::~PartitionReplica() = default;
+
+Result<void, std::string> PartitionReplica::open() {
+  const auto& dir = partition_->directory();
+  raft::journal::JournalOptions journal_options;
+  journal_options.durability = options_.durability;
+  auto journal = raft::journal::Journal::open(dir / "raft", journal_options);
+  if (!journal) return unexpected("journal: " + journal.error().message);
+  journal_ = std::move(*journal);
+  bool fresh = journal_->snapshot_meta().index == LogIndex(0)
+               && journal_->last_index() == LogIndex(0)
+               && journal_->snapshot_meta().configuration == raft::Configuration{};
+  if (fresh) {
+    raft::Configuration initial;
+    initial.voters = partition_->replicas();
+    std::sort(initial.voters.begin(), initial.voters.end());
+    if (auto r = journal_->bootstrap(initial); !r) {
+      return unexpected("journal bootstrap: " + r.error().message);
+    }
+  }
+  std::optional<raft::Snapshot> snapshot;
+  if (journal_->snapshot_meta().index > LogIndex(0)) {
+    auto stored = journal_->snapshot();
+    if (!stored) return unexpected("journal snapshot: " + stored.error().message);
+    snapshot = std::move(*stored);
+  }
+  if (auto restored = restore_engine(snapshot); !restored) return restored;
+
+  raft::RaftOptions raft_options;
+  raft_options.id = self_;
+  raft_options.election_ticks = options_.election_ticks;
+  raft_options.heartbeat_ticks = options_.heartbeat_ticks;
+  raft_options.max_uncommitted_entries = 100000;  // the command limit bounds load first
+  raft_options.priority_order = partition_->replicas();
+  raft_options.random_seed = static_cast<std::uint64_t>(request_base_)
+                             ^ (static_cast<std::uint64_t>(self_.value()) << 32)
+                             ^ static_cast<std::uint64_t>(partition_->id().value());
+  node_ = std::make_unique<raft::RaftNode>(std::move(raft_options), *journal_);
+  log_stream_.set_node(node_.get());
+  last_snapshot_ = std::chrono::steady_clock::now();
+  last_due_check_ = last_snapshot_;
+  spdlog::info("partition {}: replica opened (snapshot at {}, log {}..{}, term {})", id().value(),
+               journal_->snapshot_meta().index.value(), journal_->first_index().value(),
+               journal_->last_index().value(), journal_->hard_state().term.value());
+  publish_status();
+  return {};
+}
+
+void PartitionReplica::start() {
+  asio::post(strand_, [this] {
+    process();
+    schedule_tick();
+  });
+}
+
+void PartitionReplica::stop() {
+  std::promise<void> done;
+  asio::post(strand_, [this, &done] {
+    stopped_ = true;
+    timer_.cancel();
+    fail_pending(SubmitErrorCode::kShuttingDown, "the broker is shutting down");
+    engine_.reset();
+    if (journal_) (void)journal_->flush();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+void PartitionReplica::set_job_callback(JobCallback callback) {
+  asio::post(strand_, [this, callback = std::move(callback)]() mutable {
+    job_callback_ = std::move(callback);
+  });
+}
+
+void PartitionReplica::receive(raft::Message message) {
+  asio::post(strand_, [this, message = std::move(message)]() mutable {
+    if (stopped_ || failed_) return;
+    // A heartbeat commits up to the leader's idea of this follower's match. A follower that lost
+    // its disk (wiped, restarted empty) has less than that; committing beyond its own log would
+    // break the log's invariant, so the commit is clamped to what it holds. For a follower with
+    // its log intact this changes nothing (its log holds at least its acknowledged match).
+    if (message.type == raft::MessageType::kHeartbeat
+        && message.commit > node_->log().last_index()) {
+      message.commit = node_->log().last_index();
+    }
+    if (message.type == raft::MessageType::kAppendResponse) {
+      if (message.reject) {
+        notice_lost_log(message);
+      } else {
+        lost_log_rejections_.erase(message.from);
+      }
+    }
+    node_->step(std::move(message));
+    process();
+  });
+}
+
+void PartitionReplica::notice_lost_log(const raft::Message& rejection) {
+  if (node_->role() != raft::Role::kLeader || node_->transfer_target()) return;
+  const raft::Progress* progress = node_->progress(rejection.from);
+  if (progress == nullptr || rejection.index > progress->match) return;
+  // One such rejection can be a late answer to an old probe; a follower that keeps refusing
+  // indexes it acknowledged before has lost its log (an empty disk). This
+  // leader's view of it can never recover (the core ignores such rejections as stale), so
+  // leadership goes to the most caught-up other replica, whose fresh view replicates the
+  // follower from scratch (a snapshot when the log is compacted).
+  if (++lost_log_rejections_[rejection.from] < kLostLogRejections) return;
+  lost_log_rejections_.erase(rejection.from);
+  std::optional<NodeId> target;
+  raft::LogIndex best{0};
+  for (NodeId peer : node_->configuration().voters) {
+    if (peer == self_ || peer == rejection.from) continue;
+    const raft::Progress* other = node_->progress(peer);
+    if (other != nullptr && other->match >= best) {
+      best = other->match;
+      target = peer;
+    }
+  }
+  if (!target) return;
+  spdlog::warn(
+      "partition {}: broker {} lost its log (rejects index {} it had acknowledged); handing "
+      "leadership to broker {} so that it is replicated from scratch",
+      id().value(), rejection.from.value(), rejection.index.value(), target->value());
+  stop_serving("leadership is being handed over");
+  if (auto transferred = node_->transfer_leadership(*target); !transferred) {
+    spdlog::warn("partition {}: leadership transfer refused: {}", id().value(),
+                 transferred.error().message);
+  }
+}
+
+void PartitionReplica::submit(engine::Record command, bool backpressure, SubmitCallback done) {
+  asio::post(strand_,
+             [this, command = std::move(command), backpressure, done = std::move(done)]() mutable {
+               do_submit(std::move(command), backpressure, std::move(done));
+             });
+}
+
+void PartitionReplica::do_submit(engine::Record command, bool backpressure, SubmitCallback done) {
+  if (stopped_) {
+    return done(unexpected(
+        SubmitError{SubmitErrorCode::kShuttingDown, "the broker is stopping", std::nullopt}));
+  }
+  if (failed_) {
+    return done(unexpected(SubmitError{
+        SubmitErrorCode::kUnavailable,
+        "partition " + std::to_string(id().value()) + " failed: " + failure_, std::nullopt}));
+  }
+  if (!serving_) {
+    auto leader = node_->leader();
+    std::string why =
+        node_->role() == raft::Role::kLeader
+            ? "this broker leads partition " + std::to_string(id().value())
+                  + " but is still replaying its log"
+            : "this broker is not the leader of partition " + std::to_string(id().value());
+    if (leader == self_) leader.reset();
+    return done(unexpected(SubmitError{SubmitErrorCode::kNotLeader, why, leader}));
+  }
+  if (!command.is_command()) {
+    return done(unexpected(SubmitError{SubmitErrorCode::kInvalid,
+                                       "only command records can be submitted", std::nullopt}));
+  }
+  if (backpressure && inflight_backpressured_ >= options_.max_inflight_commands) {
+    return done(unexpected(SubmitError{SubmitErrorCode::kBackPressure,
+                                       "partition " + std::to_string(id().value()) + " has "
+                                           + std::to_string(inflight_backpressured_)
+                                           + " commands in flight (limit "
+                                           + std::to_string(options_.max_inflight_commands) + ")",
+                                       std::nullopt}));
+  }
+  std::int64_t request_id = request_base_ + next_request_++;
+  command.request = engine::RequestRef{self_.value(), request_id};
+  command.timestamp_ms = clock_.now_ms();
+  std::vector<engine::Record> batch{std::move(command)};
+  auto appended = log_stream_.append(batch);
+  if (!appended) {
+    auto code = appended.error().code == engine::LogErrorCode::kBackPressure
+                    ? SubmitErrorCode::kBackPressure
+                : appended.error().code == engine::LogErrorCode::kNotLeader
+                    ? SubmitErrorCode::kNotLeader
+                    : SubmitErrorCode::kInvalid;
+    return done(unexpected(SubmitError{code, appended.error().message, std::nullopt}));
+  }
+  if (backpressure) ++inflight_backpressured_;
+  pending_.emplace(request_id, Pending{std::move(done),
+                                       std::chrono::steady_clock::now()
+                                           + std::chrono::milliseconds(options_.request_timeout_ms),
+                                       backpressure});
+  process();
+}
+
+void PartitionReplica::on_response(const engine::Response& response) {
+  if (response.request.stream_id != self_.value()) return;  // asked through another leader
+  auto it = pending_.find(response.request.request_id);
+  if (it == pending_.end()) return;  // timed out or from before a restart
+  Pending pending = std::move(it->second);
+  pending_.erase(it);
+  if (pending.backpressure) --inflight_backpressured_;
+  pending.done(response);
+}
+
+void PartitionReplica::on_jobs_available(std::string_view type) {
+  if (job_callback_) job_callback_(id(), std::string(type));
+}
+
+void PartitionReplica::fail_pending(SubmitErrorCode code, const std::string& message) {
+  auto pending = std::move(pending_);
+  pending_.clear();
+  inflight_backpressured_ = 0;
+  for (auto& [id, entry] : pending)
+    entry.done(unexpected(SubmitError{code, message, node_ ? node_->leader() : std::nullopt}));
+}
+
+void PartitionReplica::expire_pending() {
+  auto now = std::chrono::steady_clock::now();
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.deadline > now) {
+      ++it;
+      continue;
+    }
+    Pending pending = std::move(it->second);
+    it = pending_.erase(it);
+    if (pending.backpressure) --inflight_backpressured_;
+    pending.done(unexpected(SubmitError{
+        SubmitErrorCode::kTimeout,
+        "no committed response within " + std::to_string(options_.request_timeout_ms) + " ms",
+        std::nullopt}));
+  }
+}
+
+void PartitionReplica::schedule_tick() {
+  timer_.expires_after(std::chrono::milliseconds(options_.tick_ms));
+  timer_.async_wait([this](std::error_code ec) {
+    if (ec || stopped_) return;
+    on_tick();
+    schedule_tick();
+  });
+}
+
+void PartitionReplica::on_tick() {
+  if (failed_) return;
+  node_->tick();
+  process();
+  if (++ticks_ % 10 == 0) expire_pending();
+  auto now = std::chrono::steady_clock::now();
+  if (serving_ && now - last_due_check_ >= std::chrono::milliseconds(options_.due_date_check_ms)) {
+    last_due_check_ = now;
+    engine_->check_due_dates();
+    process();
+  }
+  if (serving_) keep_alive(now);
+  maybe_snapshot();
+}
+
+void PartitionReplica::keep_alive(std::chrono::steady_clock::time_point now) {
+  // An idle leader appends an empty batch now and then. Heartbeats alone never reveal a follower
+  // whose log is shorter than the leader believes (a broker restarted with an empty disk); an
+  // append does (the follower rejects it and the leader backs off, to a snapshot if needed).
+  if (node_->log().last_index() != last_seen_index_) {
+    last_seen_index_ = node_->log().last_index();
+    last_append_ = now;
+    return;
+  }
+  if (now - last_append_ < std::chrono::milliseconds(options_.idle_append_ms)) return;
+  last_append_ = now;
+  if (node_->propose({engine::encode_batch({})})) process();
+}
+
+}  // namespace tern::broker

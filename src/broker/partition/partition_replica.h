@@ -1,0 +1,145 @@
+#pragma once
+
+// PartitionReplica: one replica of one partition, as an actor. It joins the partition's Raft node
+// and journal, the engine (state + stream processor) over a RaftLogStream, and the requests of the
+// command API waiting for their responses.
+//
+// Lifecycle: open() (any thread, before start) opens the journal, restores the engine from the
+// journal's snapshot (the engine's folder is rebuilt from it at every start, so state never runs
+// ahead of the log), and creates the Raft node, which then replays the committed tail. start()
+// begins ticking; stop() fails what waits and releases everything.
+//
+// Role transitions, in order, on the strand after every input:
+//   Raft leader -> "catching up": commands are answered NOT_LEADER until every entry up to the
+//     leader's first entry of its term is applied (the replay is complete) -> engine leader
+//     -> serving.
+//   Raft not leader while serving -> engine follower, waiting requests fail NOT_LEADER; if the
+//     engine applied effects that never committed, it is rebuilt from the snapshot and the
+//     committed log.
+//
+// Snapshots: on a period and on log growth, once the engine has no uncommitted effects; the
+// engine's checkpoint is packed (snapshot_archive.h) into the journal's snapshot, which compacts
+// the journal below it and is what Raft streams to a lagging or empty replica.
+//
+// Thread: everything runs on the replica's strand (an asio strand over the broker's partition
+// pool); receive() and submit() post to it. Journal flushes happen on the strand, once per Ready.
+
+#include <asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/partition.h"
+#include "broker/partition/partition_service.h"
+#include "broker/partition/raft_log_stream.h"
+#include "engine/partition_engine.h"
+#include "raft/core/raft_node.h"
+#include "raft/journal/journal.h"
+
+namespace tern::broker {
+
+struct ReplicaOptions {
+  int tick_ms = 50;
+  int election_ticks = 10;  // 500 ms .. 1 s election timeout at 50 ms ticks
+  int heartbeat_ticks = 2;
+  std::size_t max_inflight_commands = 500;  // back-pressured commands waiting per partition
+  int request_timeout_ms = 15000;
+  int snapshot_period_ms = 60000;
+  std::uint64_t snapshot_log_entries = 2000;  // also snapshot after this many applied entries
+  int due_date_check_ms = 1000;               // leader: job time-outs and back-offs
+  int idle_append_ms = 2000;  // an idle leader appends an empty batch this often (see keep_alive)
+  raft::journal::Durability durability = raft::journal::Durability::kSync;
+  engine::EngineOptions engine;
+};
+
+class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabilityListener {
+ public:
+  using Send = std::function<void(NodeId to, PartitionId partition, const raft::Message&)>;
+  using JobCallback = std::function<void(PartitionId, std::string)>;
+
+  PartitionReplica(asio::io_context& io, NodeId self, std::shared_ptr<Partition> partition,
+                   ReplicaOptions options, Send send);
+  ~PartitionReplica() override;
+
+  Result<void, std::string> open();
+  void start();
+  // Blocks until the strand has stopped the replica (not callable from the strand).
+  void stop();
+
+  void receive(raft::Message message);
+  void submit(engine::Record command, bool backpressure, SubmitCallback done);
+  void set_job_callback(JobCallback callback);
+
+  PartitionId id() const { return partition_->id(); }
+
+  // engine callbacks (strand)
+  void on_response(const engine::Response& response) override;
+  void on_jobs_available(std::string_view type) override;
+
+ private:
+  struct Pending {
+    SubmitCallback done;
+    std::chrono::steady_clock::time_point deadline;
+    bool backpressure = false;
+  };
+
+  void schedule_tick();
+  void on_tick();
+  void do_submit(engine::Record command, bool backpressure, SubmitCallback done);
+  // Handles every pending Ready, then aligns the engine's role with Raft's.
+  void process();
+  bool handle_ready();
+  void sync_role();
+  void stop_serving(const std::string& why);
+  void notice_lost_log(const raft::Message& rejection);
+  void run_engine();
+  void fail_pending(SubmitErrorCode code, const std::string& message);
+  void expire_pending();
+  void maybe_snapshot();
+  void keep_alive(std::chrono::steady_clock::time_point now);
+  Result<void, std::string> restore_engine(const std::optional<raft::Snapshot>& snapshot);
+  Result<void, std::string> rebuild_engine();
+  void publish_status();
+  void fail(const std::string& reason);
+
+  asio::strand<asio::io_context::executor_type> strand_;
+  asio::steady_timer timer_;
+  const NodeId self_;
+  const std::shared_ptr<Partition> partition_;
+  const ReplicaOptions options_;
+  Send send_;
+  JobCallback job_callback_;
+
+  engine::SystemEngineClock clock_;
+  std::unique_ptr<raft::journal::Journal> journal_;
+  std::unique_ptr<raft::RaftNode> node_;
+  RaftLogStream log_stream_;
+  std::unique_ptr<engine::PartitionEngine> engine_;
+
+  // Rejections of already-acknowledged indexes, per follower, since its last accepted append.
+  static constexpr int kLostLogRejections = 3;
+  std::map<NodeId, int> lost_log_rejections_;
+  std::map<std::int64_t, Pending> pending_;  // by request id
+  std::size_t inflight_backpressured_ = 0;
+  std::int64_t request_base_ = 0;
+  std::int64_t next_request_ = 0;
+
+  bool serving_ = false;                        // engine is leader and replay is done
+  std::optional<raft::LogIndex> leader_start_;  // first entry of this leader's term
+  bool failed_ = false;
+  bool stopped_ = false;
+  std::string failure_;
+  int ticks_ = 0;
+  std::chrono::steady_clock::time_point last_snapshot_;
+  std::chrono::steady_clock::time_point last_due_check_;
+  std::chrono::steady_clock::time_point last_append_;
+  raft::LogIndex last_seen_index_;
+};
+
+}  // namespace tern::broker

@@ -1,0 +1,249 @@
+// PartitionReplica: the Ready loop, role transitions, snapshots and engine rebuilds (the strand's
+// side of partition_replica.h).
+
+#include <spdlog/spdlog.h>
+
+#include "broker/partition/partition_replica.h"
+#include "broker/partition/snapshot_archive.h"
+
+namespace tern::broker {
+
+using engine::Position;
+using raft::LogIndex;
+
+void PartitionReplica::process() {
+  if (failed_ || stopped_) return;
+  // Engine output (follow-ups, new commands) feeds more Readies; a pass without Readies ends it.
+  for (int rounds = 0; rounds < 64; ++rounds) {
+    if (!handle_ready()) break;
+  }
+  publish_status();
+}
+
+bool PartitionReplica::handle_ready() {
+  if (failed_ || !node_->has_ready()) return false;
+  raft::Ready ready = node_->ready();
+  for (const auto& message : ready.messages)
+    send_(message.to, id(), message);
+  if (ready.snapshot) {
+    if (ready.hard_state) journal_->set_hard_state(*ready.hard_state);
+    if (auto r = journal_->install_snapshot(*ready.snapshot); !r) {
+      fail("installing a snapshot: " + r.error().message);
+      return false;
+    }
+    spdlog::info("partition {}: installing snapshot at index {} from the leader", id().value(),
+                 ready.snapshot->meta.index.value());
+    if (auto r = restore_engine(ready.snapshot); !r) {
+      fail(r.error());
+      return false;
+    }
+  }
+  if (auto r = journal_->append(ready.entries); !r) {
+    fail("journal append: " + r.error().message);
+    return false;
+  }
+  if (ready.hard_state) journal_->set_hard_state(*ready.hard_state);
+  if (auto r = journal_->flush(); !r) {
+    fail("journal flush: " + r.error().message);
+    return false;
+  }
+  for (const auto& message : ready.messages_after_persist)
+    send_(message.to, id(), message);
+  for (const auto& entry : ready.committed_entries) {
+    if (entry.type != raft::EntryType::kNormal) continue;
+    std::string error;
+    if (!log_stream_.add_committed(entry, error)) {
+      fail("corrupt committed log: " + error);
+      return false;
+    }
+  }
+  node_->advance();
+  // The engine's role must match Raft's before it runs: a stale leader would try to append.
+  sync_role();
+  run_engine();
+  return true;
+}
+
+void PartitionReplica::run_engine() {
+  if (!engine_) return;
+  engine_->on_committed();
+  log_stream_.clear_consumed(log_stream_.committed_position());
+}
+
+void PartitionReplica::sync_role() {
+  bool raft_leader = node_->role() == raft::Role::kLeader;
+  if (raft_leader && !serving_ && !node_->transfer_target()) {
+    if (!leader_start_) {
+      // A new leader appended its first entry of the term (§5.4.2's no-op); once that is applied,
+      // everything committed before the term was replayed and processing may start.
+      leader_start_ = node_->log().last_index();
+      spdlog::info("partition {}: elected leader in term {}; replaying up to index {}",
+                   id().value(), node_->term().value(), leader_start_->value());
+    }
+    if (node_->log().applied() >= *leader_start_) {
+      run_engine();  // the replay up to the no-op, as a follower
+      engine_->become_leader();
+      serving_ = true;
+      spdlog::info("partition {}: leader in term {} is serving", id().value(),
+                   node_->term().value());
+    }
+  } else if (!raft_leader) {
+    leader_start_.reset();
+    if (serving_) {
+      spdlog::info("partition {}: stepped down in term {} (leader now {})", id().value(),
+                   node_->term().value(),
+                   node_->leader() ? std::to_string(node_->leader()->value()) : "unknown");
+      stop_serving("leadership of partition " + std::to_string(id().value())
+                   + " was lost before the command's result committed");
+    }
+  }
+}
+
+void PartitionReplica::stop_serving(const std::string& why) {
+  if (!serving_) return;
+  serving_ = false;
+  leader_start_.reset();
+  engine_->become_follower();
+  fail_pending(SubmitErrorCode::kNotLeader, why);
+  if (engine_->has_uncommitted_effects()) {
+    if (auto r = rebuild_engine(); !r) fail(r.error());
+  }
+}
+
+void PartitionReplica::maybe_snapshot() {
+  if (failed_ || !engine_ || engine_->has_uncommitted_effects()) return;
+  auto now = std::chrono::steady_clock::now();
+  LogIndex applied = node_->log().applied();
+  LogIndex snapshot_index = journal_->snapshot_meta().index;
+  bool grown = applied.value() >= snapshot_index.value() + options_.snapshot_log_entries;
+  bool due = now - last_snapshot_ >= std::chrono::milliseconds(options_.snapshot_period_ms);
+  if (!grown && !due) return;
+  last_snapshot_ = now;
+  // Every record at or below min(last processed, last applied) is reflected in the state; the
+  // entry holding it may hold later records too, so the snapshot covers the entries before it.
+  Position covered = std::min(engine_->processor().last_processed_position(),
+                              engine_->processor().last_applied_position());
+  if (covered <= Position(0)) return;
+  LogIndex target = index_of_position(covered).prev();
+  if (target > applied) target = applied;
+  if (target <= snapshot_index || target > journal_->flushed_index()) return;
+  auto tmp = partition_->directory() / "snapshot-pending";
+  std::error_code ec;
+  std::filesystem::remove_all(tmp, ec);
+  auto taken = engine_->snapshot(tmp);
+  if (!taken) {
+    spdlog::warn("partition {}: snapshot failed: {}", id().value(), taken.error().message);
+    return;
+  }
+  auto packed = pack_directory(tmp);
+  std::filesystem::remove_all(tmp, ec);
+  if (!packed) {
+    spdlog::warn("partition {}: snapshot packing failed: {}", id().value(), packed.error().message);
+    return;
+  }
+  std::size_t bytes = packed->size();
+  if (auto r =
+          journal_->create_snapshot(target, node_->configuration_at(target), std::move(*packed));
+      !r) {
+    fail("recording a snapshot: " + r.error().message);
+    return;
+  }
+  spdlog::info("partition {}: snapshot at index {} ({} bytes); journal compacted below it",
+               id().value(), target.value(), bytes);
+}
+
+Result<void, std::string> PartitionReplica::restore_engine(
+    const std::optional<raft::Snapshot>& snapshot) {
+  engine_.reset();
+  const auto& dir = partition_->directory();
+  auto db_dir = dir / "state";
+  std::error_code ec;
+  std::filesystem::remove_all(db_dir, ec);
+  if (ec) return unexpected("cannot clear " + db_dir.string() + ": " + ec.message());
+  Position committed{0};
+  if (snapshot && !snapshot->data.empty()) {
+    auto unpacked_dir = dir / "snapshot-restore";
+    std::filesystem::remove_all(unpacked_dir, ec);
+    if (auto r = unpack_directory(snapshot->data, unpacked_dir); !r) {
+      return unexpected("snapshot at index " + std::to_string(snapshot->meta.index.value()) + ": "
+                        + r.error().message);
+    }
+    auto restored = engine::PartitionEngine::restore(unpacked_dir, db_dir);
+    std::filesystem::remove_all(unpacked_dir, ec);
+    if (!restored) return unexpected("restoring the engine: " + restored.error().message);
+    committed = restored->last_applied_position;
+  }
+  log_stream_.reset(committed);
+  auto opened = engine::PartitionEngine::open(db_dir, id(), log_stream_, clock_, options_.engine);
+  if (!opened) return unexpected("opening the engine: " + opened.error().message);
+  engine_ = std::move(*opened);
+  engine_->set_response_sink(this);
+  engine_->set_job_listener(this);
+  return {};
+}
+
+Result<void, std::string> PartitionReplica::rebuild_engine() {
+  spdlog::info("partition {}: rebuilding state from the snapshot and the committed log",
+               id().value());
+  std::optional<raft::Snapshot> snapshot;
+  if (journal_->snapshot_meta().index > LogIndex(0)) {
+    auto stored = journal_->snapshot();
+    if (!stored) return unexpected("journal snapshot: " + stored.error().message);
+    snapshot = std::move(*stored);
+  }
+  if (auto r = restore_engine(snapshot); !r) return r;
+  LogIndex next = journal_->first_index();
+  LogIndex end = node_->log().applied().next();
+  while (next < end) {
+    auto entries = journal_->entries(next, end, 4u << 20);
+    if (!entries) return unexpected("reading the journal: " + entries.error().message);
+    if (entries->empty()) break;
+    for (const auto& entry : *entries) {
+      next = entry.index.next();
+      if (entry.type != raft::EntryType::kNormal) continue;
+      std::string error;
+      if (!log_stream_.add_committed(entry, error)) return unexpected(error);
+    }
+    run_engine();
+  }
+  return {};
+}
+
+void PartitionReplica::publish_status() {
+  PartitionStatus status;
+  status.id = id();
+  if (failed_) {
+    status.role = PartitionRole::kInactive;
+    status.health = PartitionHealth::kDead;
+    status.reason = failure_;
+  } else if (node_) {
+    status.role = serving_ ? PartitionRole::kLeader : PartitionRole::kFollower;
+    status.health = PartitionHealth::kHealthy;
+    if (node_->role() == raft::Role::kLeader && !serving_) {
+      status.health = PartitionHealth::kUnhealthy;
+      status.reason = "elected leader, replaying the log";
+    } else if (!node_->leader()) {
+      status.health = PartitionHealth::kUnhealthy;
+      status.reason = "no leader known (election in progress)";
+    }
+    status.term = node_->term().value();
+    status.applied_index = node_->log().applied().value();
+    status.snapshot_index = journal_->snapshot_meta().index.value();
+    if (node_->leader()) status.leader = node_->leader()->value();
+  } else {
+    status.reason = "opening";
+  }
+  partition_->set_status(std::move(status));
+}
+
+void PartitionReplica::fail(const std::string& reason) {
+  if (failed_) return;
+  failed_ = true;
+  failure_ = reason;
+  spdlog::error("partition {}: replica stopped serving: {}", id().value(), reason);
+  serving_ = false;
+  fail_pending(SubmitErrorCode::kUnavailable, reason);
+  publish_status();
+}
+
+}  // namespace tern::broker

@@ -1,0 +1,235 @@
+#include "broker/transport/cluster_transport.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <asio.hpp>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "broker/config_validation.h"
+#include "broker/transport/frame_connection.h"
+#include "cluster.pb.h"
+#include "raft/codec.h"
+
+namespace tern::broker {
+namespace {
+
+using asio::ip::tcp;
+
+// One contact point: dials, says hello, learns the peer's node id, and carries what this broker
+// sends to that peer. Lives on the IO thread.
+struct Dialer {
+  std::string address;
+  HostPort target;
+  std::shared_ptr<FrameConnection> connection;  // set while connected
+  std::optional<NodeId> peer;                   // known once the peer's hello arrived
+  bool reachable = true;                        // for logging transitions only
+  bool is_self = false;
+  bool greeted = false;  // the current connection's hello arrived
+  int backoff_ms = 0;
+  std::unique_ptr<asio::steady_timer> timer;
+};
+
+class ClusterTransportImpl final : public ClusterTransport {
+ public:
+  ClusterTransportImpl(TransportOptions options, Handler handler)
+      : options_(std::move(options)), handler_(std::move(handler)), acceptor_(io_) {}
+
+  ~ClusterTransportImpl() override { shutdown(); }
+
+  Result<void, std::string> start() {
+    std::error_code ec;
+    auto address = asio::ip::make_address(options_.host, ec);
+    if (ec) return unexpected("cluster host " + options_.host + ": " + ec.message());
+    tcp::endpoint endpoint(address, options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return unexpected("cannot listen on " + options_.host + ":" + std::to_string(options_.port)
+                        + ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    for (const auto& point : options_.contact_points) {
+      auto parsed = parse_host_port(point);
+      if (!parsed) return unexpected("contact point " + point + ": " + parsed.error());
+      auto dialer = std::make_unique<Dialer>();
+      dialer->address = point;
+      dialer->target = *parsed;
+      dialer->backoff_ms = options_.reconnect_min_ms;
+      dialer->timer = std::make_unique<asio::steady_timer>(io_);
+      dialers_.push_back(std::move(dialer));
+    }
+    accept();
+    for (auto& dialer : dialers_)
+      dial(*dialer);
+    thread_ = std::thread([this] { io_.run(); });
+    return {};
+  }
+
+  void send(NodeId to, PartitionId partition, const raft::Message& message) override {
+    std::string payload = raft::encode_message(message);
+    asio::post(io_, [this, to, partition, payload = std::move(payload)]() mutable {
+      for (auto& dialer : dialers_) {
+        if (dialer->greeted && dialer->peer == to && dialer->connection) {
+          dialer->connection->queue(partition, std::move(payload));
+          return;
+        }
+      }
+    });
+  }
+
+  std::uint16_t port() const override { return port_; }
+
+  std::vector<NodeId> connected_peers() const override {
+    std::lock_guard lock(peers_mutex_);
+    return connected_;
+  }
+
+  void shutdown() override {
+    if (stopped_.exchange(true)) return;
+    asio::post(io_, [this] {
+      std::error_code ec;
+      acceptor_.close(ec);
+      for (auto& dialer : dialers_) {
+        dialer->timer->cancel();
+        if (dialer->connection) dialer->connection->close();
+      }
+      for (auto& weak : inbound_) {
+        if (auto connection = weak.lock()) connection->close();
+      }
+      io_.stop();
+    });
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  FrameConnection::Options connection_options() const {
+    return {options_.self, options_.max_frame_bytes, options_.max_queued_messages,
+            options_.max_messages_per_frame};
+  }
+
+  void accept() {
+    acceptor_.async_accept([this](std::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec != asio::error::operation_aborted) accept();
+        return;
+      }
+      std::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      auto connection = std::make_shared<FrameConnection>(std::move(socket), connection_options());
+      connection->start(
+          [this](NodeId from, PartitionId partition, raft::Message message) {
+            handler_(from, partition, std::move(message));
+          },
+          [](NodeId, const std::string&) {}, [](NodeId) {});
+      std::erase_if(inbound_, [](const auto& weak) { return weak.expired(); });
+      inbound_.push_back(connection);
+      accept();
+    });
+  }
+
+  void dial(Dialer& dialer) {
+    if (stopped_ || dialer.is_self) return;
+    auto resolver = std::make_shared<tcp::resolver>(io_);
+    resolver->async_resolve(
+        dialer.target.host, std::to_string(dialer.target.port),
+        [this, &dialer, resolver](std::error_code ec, tcp::resolver::results_type results) {
+          if (ec) return on_dial_failed(dialer, "cannot resolve: " + ec.message());
+          auto socket = std::make_shared<tcp::socket>(io_);
+          asio::async_connect(*socket, results,
+                              [this, &dialer, socket](std::error_code error, const tcp::endpoint&) {
+                                if (error) return on_dial_failed(dialer, error.message());
+                                on_connected(dialer, std::move(*socket));
+                              });
+        });
+  }
+
+  void on_connected(Dialer& dialer, tcp::socket socket) {
+    std::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto connection = std::make_shared<FrameConnection>(std::move(socket), connection_options());
+    dialer.connection = connection;
+    dialer.greeted = false;
+    connection->start(
+        [this](NodeId from, PartitionId partition, raft::Message message) {
+          handler_(from, partition, std::move(message));
+        },
+        [this, &dialer, raw = connection.get()](NodeId, const std::string& error) {
+          if (dialer.connection.get() != raw) return;
+          dialer.connection.reset();
+          dialer.greeted = false;
+          update_connected();
+          on_dial_failed(dialer, error);
+        },
+        [this, &dialer](NodeId peer) {
+          if (peer == options_.self) {
+            spdlog::info("cluster: contact point {} is this broker; not dialing it",
+                         dialer.address);
+            dialer.is_self = true;
+            dialer.connection->close();
+            return;
+          }
+          dialer.backoff_ms = options_.reconnect_min_ms;
+          if (!dialer.reachable || dialer.peer != peer) {
+            spdlog::info("cluster: connected to broker {} at {}", peer.value(), dialer.address);
+          }
+          dialer.reachable = true;
+          dialer.peer = peer;
+          dialer.greeted = true;
+          update_connected();
+        });
+  }
+
+  void on_dial_failed(Dialer& dialer, const std::string& error) {
+    if (stopped_ || dialer.is_self) return;
+    if (dialer.reachable) {
+      spdlog::warn(
+          "cluster: broker at {}{} is unreachable ({}); retrying with back-off up to {} ms",
+          dialer.address, dialer.peer ? " (node " + std::to_string(dialer.peer->value()) + ")" : "",
+          error.empty() ? "connection closed" : error, options_.reconnect_max_ms);
+      dialer.reachable = false;
+    }
+    dialer.timer->expires_after(std::chrono::milliseconds(dialer.backoff_ms));
+    dialer.backoff_ms = std::min(dialer.backoff_ms * 2, options_.reconnect_max_ms);
+    dialer.timer->async_wait([this, &dialer](std::error_code ec) {
+      if (!ec) dial(dialer);
+    });
+  }
+
+  void update_connected() {
+    std::lock_guard lock(peers_mutex_);
+    connected_.clear();
+    for (const auto& d : dialers_) {
+      if (d->connection && d->greeted && d->peer) connected_.push_back(*d->peer);
+    }
+    std::sort(connected_.begin(), connected_.end());
+  }
+
+  TransportOptions options_;
+  Handler handler_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::vector<std::unique_ptr<Dialer>> dialers_;
+  std::vector<std::weak_ptr<FrameConnection>> inbound_;
+  std::thread thread_;
+  std::atomic<bool> stopped_{false};
+  mutable std::mutex peers_mutex_;
+  std::vector<NodeId> connected_;  // guarded by peers_mutex_
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ClusterTransport>, std::string> ClusterTransport::start(
+    TransportOptions options, Handler handler) {
+  auto transport = std::make_unique<ClusterTransportImpl>(std::move(options), std::move(handler));
+  if (auto started = transport->start(); !started) return unexpected(started.error());
+  return std::unique_ptr<ClusterTransport>(std::move(transport));
+}
+
+}  // namespace tern::broker

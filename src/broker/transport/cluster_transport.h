@@ -1,0 +1,64 @@
+#pragma once
+
+// ClusterTransport: carries every partition's Raft messages between brokers over TCP on the
+// cluster port.
+//
+// Each broker dials every contact point and keeps that connection for what it sends; what it
+// receives arrives on the connections its peers dialed. Both sides open with a Hello naming their
+// node id. A connection's writer drains its whole queue into one Frame (cluster.proto), so the
+// messages of all partitions towards one broker — heartbeats included — travel together.
+//
+// Every frame is a 4-byte big-endian length and a serialized Frame. A length of 0 or above
+// `max_frame_bytes`, an unparsable Frame, a bad Raft payload, or a message claiming another sender
+// closes that connection (logged once); the broker carries on and the dialer reconnects.
+// Outgoing queues are bounded (`max_queued_messages` per peer; the oldest is dropped, which Raft
+// tolerates as message loss). A peer that cannot be reached is logged once when it becomes
+// unreachable and once when it is back; redials back off exponentially up to
+// `reconnect_max_ms`.
+//
+// Threads: one IO thread owned by the transport runs all sockets; send() may be called from any
+// thread (it posts). The handler runs on the IO thread and must not block.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/strong_id.h"
+#include "raft/core/messages.h"
+
+namespace tern::broker {
+
+struct TransportOptions {
+  NodeId self;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;                   // 0: any free port (tests)
+  std::vector<std::string> contact_points;  // "host:port" of the other brokers' cluster ports
+  std::size_t max_frame_bytes = 16u << 20;
+  std::size_t max_queued_messages = 4096;  // per peer
+  std::size_t max_messages_per_frame = 512;
+  int reconnect_min_ms = 50;
+  int reconnect_max_ms = 2000;
+};
+
+class ClusterTransport {
+ public:
+  using Handler = std::function<void(NodeId from, PartitionId partition, raft::Message message)>;
+
+  // Binds the port and starts dialing. The handler receives every well-formed message.
+  static Result<std::unique_ptr<ClusterTransport>, std::string> start(TransportOptions options,
+                                                                      Handler handler);
+  virtual ~ClusterTransport() = default;
+
+  // Queues `message` for node `to`; dropped when that peer is not connected (Raft retries).
+  virtual void send(NodeId to, PartitionId partition, const raft::Message& message) = 0;
+  virtual std::uint16_t port() const = 0;
+  // Peers with an established outgoing connection (their hello received), ascending.
+  virtual std::vector<NodeId> connected_peers() const = 0;
+  // Closes every connection and joins the IO thread; idempotent.
+  virtual void shutdown() = 0;
+};
+
+}  // namespace tern::broker

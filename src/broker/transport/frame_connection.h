@@ -1,0 +1,68 @@
+#pragma once
+
+// FrameConnection: one TCP connection of the cluster transport, speaking length-prefixed
+// cluster.proto Frames. It sends its Hello first, expects the peer's Hello as the first frame,
+// then delivers every partition message it reads and writes what is queued, draining the queue
+// into one frame per write. Any malformed input closes it (see cluster_transport.h).
+//
+// Thread: the transport's IO thread only. Kept alive by its own pending operations
+// (shared_from_this); close() is idempotent and reports once through on_close.
+
+#include <array>
+#include <asio.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/strong_id.h"
+#include "raft/core/messages.h"
+
+namespace tern::broker {
+
+class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
+ public:
+  struct Options {
+    NodeId self;
+    std::size_t max_frame_bytes;
+    std::size_t max_queued_messages;
+    std::size_t max_messages_per_frame;
+  };
+  using OnMessage = std::function<void(NodeId, PartitionId, raft::Message)>;
+  using OnClose = std::function<void(NodeId peer, const std::string& error)>;
+  using OnHello = std::function<void(NodeId peer)>;
+
+  FrameConnection(asio::ip::tcp::socket socket, Options options);
+
+  void start(OnMessage on_message, OnClose on_close, OnHello on_hello);
+  // Queues one encoded Raft message; the oldest is dropped past the bound.
+  void queue(PartitionId partition, std::string payload);
+  void close(const std::string& error = {});
+
+  std::uint64_t dropped_messages() const { return dropped_; }
+
+ private:
+  void read_header();
+  void read_body(std::size_t size);
+  void handle_frame();
+  void write_more();
+
+  asio::ip::tcp::socket socket_;
+  Options options_;
+  OnMessage on_message_;
+  OnClose on_close_;
+  OnHello on_hello_;
+  std::optional<NodeId> peer_;
+  std::array<unsigned char, 4> header_{};
+  std::string body_;
+  std::deque<std::pair<PartitionId, std::string>> queue_;
+  std::string hello_;  // this side's hello, written before anything else
+  std::string writing_;
+  bool write_in_flight_ = false;
+  bool closed_ = false;
+  std::uint64_t dropped_ = 0;
+};
+
+}  // namespace tern::broker
