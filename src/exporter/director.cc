@@ -127,6 +127,15 @@ void ExporterDirector::run_one(Entry& entry, std::int64_t now, RunResult& result
       return;
     }
     entry.open = true;
+    Position committed = reader_.committed_position();
+    if (entry.acknowledged > committed) {
+      // The destination claims records this log has not committed: it was written by another
+      // cluster, or this log lost its tail. Records up to there will not be exported again.
+      spdlog::warn(
+          "exporter '{}' on partition {} resumes at position {}, beyond the committed "
+          "position {}: does its destination belong to another cluster?",
+          entry.name, options_.partition.value(), entry.acknowledged.value(), committed.value());
+    }
   }
   auto batch = reader_.read_after(entry.cursor, options_.max_records_per_run);
   if (!batch) {

@@ -293,6 +293,33 @@ TEST_F(PostgresExporterTest,
   expect_tables_match(s);
 }
 
+TEST_F(PostgresExporterTest, MessagesArePublishedAndExpire) {
+  VectorReader reader;
+  MemoryStore store;
+  auto message = [](std::int64_t position, std::int64_t key, Intent intent, const char* name) {
+    Record record = make_record(position);
+    record.key = engine::Key(key);
+    record.value_type = ValueType::kMessage;
+    record.intent = intent;
+    record.value = Json{{"name", name},
+                        {"correlationKey", "order-7"},
+                        {"messageId", "m-" + std::to_string(key)},
+                        {"timeToLive", 60'000},
+                        {"variables", Json{{"paid", true}}},
+                        {"tenantId", "<default>"}};
+    return record;
+  };
+  reader.append(message(1, 101, Intent::kPublished, "payment"));
+  reader.append(message(2, 102, Intent::kPublished, "shipping"));
+  reader.append(message(3, 101, Intent::kExpired, "payment"));
+  (void)director(reader, store)->run();
+  EXPECT_THAT(rows("SELECT key, name, correlation_key, message_id, time_to_live_ms, variables, "
+                   "state, update_time > publish_time, position FROM "
+                   + schema_ + ".message ORDER BY key"),
+              ElementsAre("101|payment|order-7|m-101|60000|{\"paid\": true}|EXPIRED|t|3",
+                          "102|shipping|order-7|m-102|60000|{\"paid\": true}|PUBLISHED|f|2"));
+}
+
 TEST_F(PostgresExporterTest, AnUnreachableServerIsAConnectionErrorNamingTheExporter) {
   PostgresExporter exporter;
   ASSERT_TRUE(exporter.configure(
