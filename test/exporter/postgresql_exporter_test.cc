@@ -293,6 +293,35 @@ TEST_F(PostgresExporterTest,
   expect_tables_match(s);
 }
 
+TEST_F(PostgresExporterTest, AResolvedIncidentAndARetriedJob) {
+  EngineHarness h;
+  h.deploy_process(engine::test::models::one_task("order", "pack"));
+  auto instance = h.create_instance("order");
+  auto job = h.activate_one("pack");
+  ASSERT_TRUE(accepted(h.fail_job(job, 0, "printer jammed")));
+  auto incident = h.find(ValueType::kIncident, Intent::kCreated).key;
+  ASSERT_TRUE(
+      accepted(h.command(ValueType::kJob, Intent::kUpdateRetries, Json{{"retries", 2}}, job)));
+  ASSERT_TRUE(accepted(h.resolve(incident)));
+  EXPECT_EQ(h.activate_one("pack"), job);
+  ASSERT_TRUE(accepted(h.complete_job(job)));
+
+  VectorReader reader;
+  MemoryStore store;
+  for (const auto& record : h.records())
+    reader.append(record);
+  (void)director(reader, store)->run();
+  auto k = [](engine::Key key) { return std::to_string(key.value()); };
+  EXPECT_THAT(rows("SELECT key, state, resolve_time >= creation_time, error_message FROM " + schema_
+                   + ".incident"),
+              ElementsAre(k(incident) + "|RESOLVED|t|printer jammed"));
+  EXPECT_THAT(rows("SELECT key, state, retries FROM " + schema_ + ".job"),
+              ElementsAre(k(job) + "|COMPLETED|2"));
+  EXPECT_THAT(rows("SELECT key, state FROM " + schema_ + ".process_instance"),
+              ElementsAre(k(instance) + "|COMPLETED"));
+  EXPECT_EQ(table_states("element_instance"), element_states(h.records(), false));
+}
+
 TEST_F(PostgresExporterTest, MessagesArePublishedAndExpire) {
   VectorReader reader;
   MemoryStore store;
