@@ -38,6 +38,20 @@ const Family kFamilies[] = {
      }},
 };
 
+// Label values escape backslash, quote and newline (exporter names are operator-chosen).
+std::string label(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string render_metrics(const std::vector<DirectorSnapshot>& snapshots) {
@@ -54,7 +68,7 @@ std::string render_metrics(const std::vector<DirectorSnapshot>& snapshots) {
     for (const auto& snapshot : snapshots) {
       for (const auto& status : snapshot.exporters) {
         out += fmt::format("{}{{partition=\"{}\",exporter=\"{}\"}} {}\n", family.name,
-                           snapshot.partition.value(), status.name, family.value(status));
+                           snapshot.partition.value(), label(status.name), family.value(status));
       }
     }
   }

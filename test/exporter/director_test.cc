@@ -339,6 +339,9 @@ TEST_F(DirectorTest, MetricsNameEveryExporterOfEveryPartition) {
       HasSubstr("tern_exporter_acknowledged_position{partition=\"1\",exporter=\"audit\"} 4\n"));
   EXPECT_THAT(text, HasSubstr("tern_exporter_lag{partition=\"1\",exporter=\"audit\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE tern_exporter_failures_total counter\n"));
+  add(*director, "odd\"name");
+  EXPECT_THAT(render_metrics({director->snapshot()}),
+              HasSubstr("tern_exporter_enabled{partition=\"1\",exporter=\"odd\\\"name\"} 1\n"));
 }
 
 }  // namespace
