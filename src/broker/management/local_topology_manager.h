@@ -1,9 +1,10 @@
 #pragma once
 
 // A TopologyManager that keeps the topology in this process and applies a change's operations
-// when step() is called, one operation per call, through topology::apply_operation (the same code
-// every replica of the replicated topology runs). It serves a single-node cluster, where there is
-// nobody to replicate to, and tests of the management API and the CLI.
+// when step() is called, one operation per call. It feeds a topology::TopologyStateMachine the
+// same commands a topology Raft group would commit (START_CHANGE, COMPLETE_OPERATION, ...), so it
+// behaves as the replicated one does, minus replication. It serves a single-node cluster, where
+// there is nobody to replicate to, and tests of the management API and the CLI.
 //
 // Thread-safe: one mutex guards the topology; HTTP workers read and submit, a driver calls step().
 
@@ -15,6 +16,7 @@
 #include <mutex>
 
 #include "broker/management/topology_manager.h"
+#include "broker/topology/topology_state_machine.h"
 
 namespace tern::broker::management {
 
@@ -32,7 +34,7 @@ class LocalTopologyManager final : public TopologyManager {
   // Records a broker that is not a member yet (as a starting broker would announce itself).
   void announce(NodeId id, topology::BrokerIdentity identity);
 
-  // Applies the next pending operation, or finishes the change when none is left. Returns false
+  // Completes the next pending operation (the change completes with its last one). Returns false
   // when no change is in progress. An operation that no longer fits fails the change.
   bool step();
 
@@ -40,13 +42,10 @@ class LocalTopologyManager final : public TopologyManager {
   bool wait_for_change(std::chrono::milliseconds timeout) const;
 
  private:
-  void finish_locked(topology::ChangeStatus status);
-
   const Clock clock_;
   mutable std::mutex mutex_;
   mutable std::condition_variable change_started_;
-  topology::ClusterTopology topology_;                    // guarded by mutex_
-  std::map<NodeId, topology::BrokerIdentity> announced_;  // guarded by mutex_
+  topology::TopologyStateMachine machine_;  // guarded by mutex_
 };
 
 }  // namespace tern::broker::management
