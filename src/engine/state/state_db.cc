@@ -61,36 +61,61 @@ std::shared_ptr<rocksdb::Cache> make_shared_block_cache(std::size_t capacity_byt
   return rocksdb::NewLRUCache(capacity_bytes);
 }
 
-Transaction::Transaction(rocksdb::DB* db)
-    : db_(db), batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {}
+Transaction::Transaction(rocksdb::DB* db) : db_(db) {}
 
 std::optional<std::string> Transaction::get(std::string_view key) const {
+  if (auto it = pending_.find(key); it != pending_.end()) return it->second;
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   std::string value;
-  auto status = batch_.GetFromBatchAndDB(db_, rocksdb::ReadOptions(),
-                                         rocksdb::Slice(key.data(), key.size()), &value);
-  if (status.IsNotFound()) return std::nullopt;
-  if (!status.ok()) {
+  auto status = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
+  if (!status.ok() && !status.IsNotFound()) {
     spdlog::critical("state read failed: {}", status.ToString());
     std::abort();
   }
-  return value;
+  std::optional<std::string> found;
+  if (status.ok()) found = std::move(value);
+  if (cache_.size() >= kMaxCachedEntries) cache_.clear();
+  cache_.emplace(std::string(key), found);
+  return found;
 }
 
 void Transaction::put(std::string_view key, std::string_view value) {
-  auto status = batch_.Put(rocksdb::Slice(key.data(), key.size()),
-                           rocksdb::Slice(value.data(), value.size()));
-  if (!status.ok()) {
-    spdlog::critical("state write failed: {}", status.ToString());
-    std::abort();
+  auto it = pending_.find(key);
+  if (it == pending_.end()) {
+    pending_.emplace(std::string(key), std::string(value));
+  } else {
+    it->second.emplace(value);
   }
 }
 
 void Transaction::erase(std::string_view key) {
-  auto status = batch_.Delete(rocksdb::Slice(key.data(), key.size()));
-  if (!status.ok()) {
-    spdlog::critical("state delete failed: {}", status.ToString());
-    std::abort();
+  auto it = pending_.find(key);
+  if (it == pending_.end()) {
+    pending_.emplace(std::string(key), std::nullopt);
+  } else {
+    it->second.reset();
   }
+}
+
+rocksdb::Status Transaction::commit(const rocksdb::WriteOptions& options) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : pending_) {
+    auto status = value ? batch.Put(key, *value) : batch.Delete(key);
+    if (!status.ok()) return status;
+  }
+  auto status = db_->Write(options, &batch);
+  if (!status.ok()) return status;
+  if (cache_.size() + pending_.size() > kMaxCachedEntries) cache_.clear();
+  for (auto& [key, value] : pending_) {
+    auto it = cache_.find(key);
+    if (it == cache_.end()) {
+      cache_.emplace(key, std::move(value));
+    } else {
+      it->second = std::move(value);
+    }
+  }
+  pending_.clear();
+  return status;
 }
 
 void Transaction::scan(
@@ -105,15 +130,40 @@ void Transaction::scan(
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions read_options;
   if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(batch_.NewIteratorWithBase(db_->NewIterator(read_options)));
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
-    auto key = it->key();
-    if (!key.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
-    auto value = it->value();
-    if (!visit(std::string_view(key.data(), key.size()),
-               std::string_view(value.data(), value.size()))) {
-      break;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  auto in_prefix = [&](std::string_view key) { return key.starts_with(prefix); };
+  // Merge the committed keys with the pending writes, which win on equal keys.
+  auto pending = pending_.lower_bound(prefix);
+  it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+  while (true) {
+    bool db_valid = it->Valid() && in_prefix(std::string_view(it->key().data(), it->key().size()));
+    bool pending_valid = pending != pending_.end() && in_prefix(pending->first);
+    if (!db_valid && !pending_valid) break;
+    int order = 0;
+    if (!db_valid) {
+      order = 1;
+    } else if (!pending_valid) {
+      order = -1;
+    } else {
+      order = std::string_view(it->key().data(), it->key().size()).compare(pending->first);
     }
+    if (order < 0) {
+      auto key = it->key();
+      auto value = it->value();
+      if (!visit(std::string_view(key.data(), key.size()),
+                 std::string_view(value.data(), value.size()))) {
+        return;
+      }
+      it->Next();
+      continue;
+    }
+    if (order == 0) it->Next();
+    if (pending->second && !visit(pending->first, *pending->second)) return;
+    ++pending;
+  }
+  if (!it->status().ok()) {
+    spdlog::critical("state scan failed: {}", it->status().ToString());
+    std::abort();
   }
 }
 
@@ -150,7 +200,7 @@ Result<void, StateError> StateDb::commit() {
   if (transaction_.empty()) return {};
   rocksdb::WriteOptions write_options;
   write_options.disableWAL = options_.disable_wal;
-  auto status = db_->Write(write_options, transaction_.batch());
+  auto status = transaction_.commit(write_options);
   transaction_.clear();
   if (!status.ok()) return unexpected(io_error("state commit failed", status));
   return {};

@@ -8,15 +8,16 @@
 // command (or one replayed batch) and is committed atomically; reads inside it see its own writes.
 
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "common/result.h"
 
@@ -40,6 +41,16 @@ struct StateDbOptions {
 
 std::shared_ptr<rocksdb::Cache> make_shared_block_cache(std::size_t capacity_bytes);
 
+// The writes of the command being processed, over a read cache of committed state.
+//
+// Why not RocksDB's WriteBatchWithIndex: processing one command reads the same few keys (the
+// element instance, its flow scope, the job, the positions) many times, and every read through
+// the indexed batch went to the memtable's skip list. Here a read first looks in the pending
+// writes, then in a cache of committed values (absent keys included), and only then in RocksDB.
+//
+// Invariants: `pending_` holds exactly the writes not yet committed (nullopt = delete);
+// `cache_` holds only committed values, so dropping the pending writes (rollback) never leaves
+// a stale entry behind. The cache is bounded by kMaxCachedEntries (cleared when full).
 class Transaction {
  public:
   explicit Transaction(rocksdb::DB* db);
@@ -51,13 +62,25 @@ class Transaction {
   void scan(std::string_view prefix,
             const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
-  bool empty() const { return batch_.GetWriteBatch()->Count() == 0; }
-  rocksdb::WriteBatch* batch() { return batch_.GetWriteBatch(); }
-  void clear() { batch_.Clear(); }
+  bool empty() const { return pending_.empty(); }
+  // Writes the pending changes to `db` atomically; on success they become cached state.
+  rocksdb::Status commit(const rocksdb::WriteOptions& options);
+  void clear() { pending_.clear(); }
+
+  static constexpr std::size_t kMaxCachedEntries = 1 << 16;
 
  private:
+  using Pending = std::map<std::string, std::optional<std::string>, std::less<>>;
+
   rocksdb::DB* db_;
-  mutable rocksdb::WriteBatchWithIndex batch_;
+  Pending pending_;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const {
+      return std::hash<std::string_view>()(key);
+    }
+  };
+  mutable std::unordered_map<std::string, std::optional<std::string>, Hash, std::equal_to<>> cache_;
 };
 
 class StateDb {
