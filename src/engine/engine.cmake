@@ -23,6 +23,9 @@ if(TARGET tern_bpmn)
     ${CMAKE_CURRENT_LIST_DIR}/processors/event_behavior.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/timer_processors.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/executable_elements.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/message_behavior.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/message_processors.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processing/subscription_sender.cc
   )
   target_include_directories(tern_engine PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(tern_engine

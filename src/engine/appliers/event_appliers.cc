@@ -50,16 +50,57 @@ void apply_message_subscription(const Record& record, EventStateWriter& events) 
     case Intent::kCreated:
       events.put_message_subscription(MessageSubscriptionEntry{record.key, record.value});
       break;
-    case Intent::kCorrelated: {
-      auto message_key = json_key(record.value, "messageKey");
-      events.mark_correlated(message_key, record.value.value("bpmnProcessId", std::string()),
+    case Intent::kCorrelating: {
+      // The message is marked at once, so that it is not sent to a second subscription of the
+      // same process while this one is on its way.
+      events.mark_correlated(json_key(record.value, "messageKey"),
+                             record.value.value("bpmnProcessId", std::string()),
                              json_key(record.value, "processInstanceKey"));
+      Json value = record.value;
+      value["correlating"] = true;
+      events.put_message_subscription(MessageSubscriptionEntry{record.key, value});
+      break;
+    }
+    case Intent::kCorrelated: {
       // A non-interrupting catch (boundary, event sub-process start) keeps listening.
-      if (record.value.value("interrupting", true)) events.remove_message_subscription(record.key);
+      if (record.value.value("interrupting", true)) {
+        events.remove_message_subscription(record.key);
+      } else {
+        Json value = record.value;
+        value["correlating"] = false;
+        events.put_message_subscription(MessageSubscriptionEntry{record.key, value});
+      }
       break;
     }
     case Intent::kDeleted:
       events.remove_message_subscription(record.key);
+      break;
+    default:
+      break;
+  }
+}
+
+void apply_process_message_subscription(const Record& record, EventStateWriter& events) {
+  Json value = record.value;
+  switch (record.intent) {
+    case Intent::kCreating:
+      value["state"] = "CREATING";
+      events.put_process_message_subscription(value);
+      break;
+    case Intent::kCreated:
+      value["state"] = "CREATED";
+      events.put_process_message_subscription(value);
+      break;
+    case Intent::kDeleting:
+      value["state"] = "DELETING";
+      events.put_process_message_subscription(value);
+      break;
+    case Intent::kCorrelated:
+      if (!record.value.value("interrupting", true)) break;
+      [[fallthrough]];
+    case Intent::kDeleted:
+      events.remove_process_message_subscription(json_key(value, "elementInstanceKey"),
+                                                 value.value("messageName", std::string()));
       break;
     default:
       break;
@@ -104,6 +145,9 @@ bool apply_event_record(const Record& record, EngineState& state) {
       return true;
     case ValueType::kMessageSubscription:
       apply_message_subscription(record, events);
+      return true;
+    case ValueType::kProcessMessageSubscription:
+      apply_process_message_subscription(record, events);
       return true;
     case ValueType::kMessageStartEventSubscription:
       apply_message_start(record, events);

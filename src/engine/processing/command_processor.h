@@ -14,6 +14,8 @@ struct ProcessingContext {
   const EngineState& state;
   ResultBuilder& out;
   ModelCache& models;
+  // Partitions of the cluster: a message lives on the partition its correlation key hashes to.
+  std::int32_t partition_count = 1;
 };
 
 class CommandProcessor {

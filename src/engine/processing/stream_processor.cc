@@ -102,7 +102,7 @@ void StreamProcessor::process_command(const Record& command) {
   std::vector<Response> responses;
   {
     ResultBuilder out(command, state, applier_, now_ms);
-    ProcessingContext context{command, state, out, models_};
+    ProcessingContext context{command, state, out, models_, options_.partition_count};
     try {
       dispatch(context);
       records = std::move(out.records());
@@ -217,6 +217,10 @@ std::size_t StreamProcessor::check_due_dates() {
   // Timers and message time-to-live share the job bound and the pending set (keys are unique).
   for (auto& command :
        due_timer_commands(state, now_ms, options_.max_due_jobs_per_check, pending_due_jobs_)) {
+    commands.push_back(std::move(command));
+  }
+  for (auto& command : expired_message_commands(state, now_ms, options_.max_due_jobs_per_check,
+                                                pending_due_jobs_)) {
     commands.push_back(std::move(command));
   }
   if (commands.empty()) return 0;

@@ -36,6 +36,7 @@ enum class Role { kFollower, kLeader };
 struct StreamProcessorOptions {
   std::size_t max_records_per_poll = 1024;   // bounds one poll() call
   std::size_t max_due_jobs_per_check = 256;  // bounds one check_due_dates() call
+  std::int32_t partition_count = 1;          // of the cluster (message partition choice)
 };
 
 class StreamProcessor {

@@ -4,6 +4,7 @@
 
 #include "common/check.h"
 #include "engine/processors/bpmn_behavior.h"
+#include "engine/processors/message_behavior.h"
 
 namespace tern::engine {
 
@@ -16,12 +17,20 @@ bool is_timer_catch(const bpmn::FlowElement& element) {
   return element.event_type == EventType::TIMER && element.timer != nullptr;
 }
 
+bool is_message_catch(const bpmn::FlowElement& element) {
+  return (element.event_type == EventType::MESSAGE || element.kind == ElementKind::RECEIVE_TASK)
+         && element.message != nullptr && element.job == nullptr;
+}
+
 // The catch events an element instance listens to while it is active: its own definition when
 // it is an intermediate catch event, and the boundary events attached to it.
 std::vector<const bpmn::FlowElement*> catch_events_of(const bpmn::ProcessModel& model,
                                                       const bpmn::FlowElement& element) {
   std::vector<const bpmn::FlowElement*> out;
-  if (element.kind == ElementKind::INTERMEDIATE_CATCH_EVENT) out.push_back(&element);
+  if (element.kind == ElementKind::INTERMEDIATE_CATCH_EVENT
+      || element.kind == ElementKind::RECEIVE_TASK) {
+    out.push_back(&element);
+  }
   for (auto index : element.boundary_events)
     out.push_back(&model.element(index));
   return out;
@@ -75,20 +84,35 @@ bool EventBehavior::subscribe(const ElementInstance& instance, const bpmn::Proce
   EventStateView events(ctx_.state);
   // Activation runs again when an incident of it is resolved: subscriptions opened by the first
   // run stay, and are not opened twice.
-  if (!events.timers_of(instance.key).empty()) return true;
+  if (!events.timers_of(instance.key).empty()
+      || !events.process_message_subscriptions_of(instance.key).empty()) {
+    return true;
+  }
+  MessageBehavior messages(ctx_, bpmn_);
   std::vector<PlannedTimer> timers;
+  std::vector<MessageBehavior::Planned> subscriptions;
   for (const auto* catch_event : catch_events_of(model, element)) {
-    if (!is_timer_catch(*catch_event)) continue;
-    auto plan = plan_timer(*catch_event, instance.key);
-    if (!plan) {
-      bpmn_.create_incident(instance, kExtractValueError, plan.error());
-      return false;
+    if (is_timer_catch(*catch_event)) {
+      auto plan = plan_timer(*catch_event, instance.key);
+      if (!plan) {
+        bpmn_.create_incident(instance, kExtractValueError, plan.error());
+        return false;
+      }
+      timers.push_back(std::move(plan.value()));
+    } else if (is_message_catch(*catch_event)) {
+      auto plan = messages.plan(*catch_event, instance.key);
+      if (!plan) {
+        bpmn_.create_incident(instance, kExtractValueError, plan.error());
+        return false;
+      }
+      subscriptions.push_back(std::move(plan.value()));
     }
-    timers.push_back(std::move(plan.value()));
   }
   Key definition(instance.value.value("processDefinitionKey", std::int64_t{-1}));
   for (const auto& plan : timers)
     create_timer(plan, instance.key, instance.value, definition);
+  for (const auto& plan : subscriptions)
+    messages.open(instance, plan);
   return true;
 }
 
@@ -98,6 +122,7 @@ void EventBehavior::unsubscribe(Key instance_key) {
     auto timer = events.timer(key);
     if (timer) ctx_.out.event(key, ValueType::kTimer, Intent::kCanceled, timer->value);
   }
+  MessageBehavior(ctx_, bpmn_).close_all(instance_key);
 }
 
 void EventBehavior::trigger(const ElementInstance& owner, const bpmn::ProcessModel& model,
@@ -218,12 +243,34 @@ Key EventBehavior::start_instance(Key definition_key, const bpmn::FlowElement& s
 
 void EventBehavior::on_process_deployed(Key definition_key, const bpmn::ProcessModel& model,
                                         std::optional<Key> previous_key) {
+  auto start_subscription = [&](Key key, const bpmn::ProcessModel& process,
+                                const bpmn::FlowElement& start) {
+    return Json{{"processDefinitionKey", key.value()},
+                {"bpmnProcessId", process.bpmn_process_id()},
+                {"startEventId", start.id},
+                {"messageName", start.message->name.text},
+                {"tenantId", "<default>"}};
+  };
   if (previous_key) {
     EventStateView events(ctx_.state);
     for (Key key : events.timers_of(*previous_key)) {
       auto timer = events.timer(key);
       if (timer) ctx_.out.event(key, ValueType::kTimer, Intent::kCanceled, timer->value);
     }
+    if (auto previous = ctx_.models.get(ctx_.state, *previous_key)) {
+      for (auto index : previous->start_events_of(EventType::MESSAGE)) {
+        const auto& start = previous->element(index);
+        if (!start.message) continue;
+        ctx_.out.event(ctx_.out.next_key(), ValueType::kMessageStartEventSubscription,
+                       Intent::kDeleted, start_subscription(*previous_key, *previous, start));
+      }
+    }
+  }
+  for (auto index : model.start_events_of(EventType::MESSAGE)) {
+    const auto& start = model.element(index);
+    if (!start.message) continue;
+    ctx_.out.event(ctx_.out.next_key(), ValueType::kMessageStartEventSubscription, Intent::kCreated,
+                   start_subscription(definition_key, model, start));
   }
   for (auto index : model.start_events_of(EventType::TIMER)) {
     const auto& start = model.element(index);

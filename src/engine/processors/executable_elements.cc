@@ -26,7 +26,11 @@ bpmn::ExecutableElementSet make_set() {
       .allow(ElementKind::INTERMEDIATE_THROW_EVENT, EventType::NONE)
       .allow(ElementKind::INTERMEDIATE_THROW_EVENT, EventType::MESSAGE)  // job-based
       .allow(ElementKind::INTERMEDIATE_CATCH_EVENT, EventType::TIMER)
-      .allow(ElementKind::BOUNDARY_EVENT, EventType::TIMER);
+      .allow(ElementKind::BOUNDARY_EVENT, EventType::TIMER)
+      .allow(ElementKind::START_EVENT, EventType::MESSAGE)
+      .allow(ElementKind::INTERMEDIATE_CATCH_EVENT, EventType::MESSAGE)
+      .allow(ElementKind::BOUNDARY_EVENT, EventType::MESSAGE)
+      .allow(ElementKind::RECEIVE_TASK, EventType::UNSPECIFIED);
   return set;
 }
 

@@ -97,6 +97,7 @@ ProcessorMap make_processors() {
   add_job_processors(map);
   add_misc_processors(map);
   add_timer_processors(map);
+  add_message_processors(map);
   return map;
 }
 

@@ -30,12 +30,16 @@ void add_deployment_processors(ProcessorMap& map);
 void add_process_instance_processors(ProcessorMap& map);
 void add_job_processors(ProcessorMap& map);
 void add_misc_processors(ProcessorMap& map);
-void add_timer_processors(ProcessorMap& map);  // timer_processors.cc
+void add_timer_processors(ProcessorMap& map);    // timer_processors.cc
+void add_message_processors(ProcessorMap& map);  // message_processors.cc
 
 // TIMER TRIGGER commands for timers due at `now_ms` (up to `max`), skipping keys in `pending`
 // and adding the rest to it (the leader's due-date checker; timer_processors.cc).
 std::vector<Record> due_timer_commands(const EngineState& state, std::int64_t now_ms,
                                        std::size_t max, std::set<Key>& pending);
+// MESSAGE EXPIRE commands for buffered messages whose time-to-live ended (message_processors.cc).
+std::vector<Record> expired_message_commands(const EngineState& state, std::int64_t now_ms,
+                                             std::size_t max, std::set<Key>& pending);
 
 // Wraps a lambda as a CommandProcessor.
 template <typename Fn>

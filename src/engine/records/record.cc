@@ -116,6 +116,7 @@ constexpr std::array kIntentNames = {
     "DELETE",
     "DELETED",
     "CREATING",
+    "DELETING",
     "BROADCAST",
     "BROADCASTED",
     "ESCALATED",

@@ -102,6 +102,7 @@ enum class Intent : std::uint8_t {
   kDelete,
   kDeleted,
   kCreating,
+  kDeleting,
   kBroadcast,
   kBroadcasted,
   kEscalated,

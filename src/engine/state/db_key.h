@@ -43,6 +43,7 @@ enum class StateKind : std::uint8_t {
   kMessageSubByElement = 87,  // element instance key, subscription key -> ""
   kMessageStartSub = 88,      // message name, process definition key -> start event id
   kActiveByCorrelation = 89,  // bpmn process id, correlation key -> process instance key
+  kProcessMessageSub = 90,    // element instance key, message name -> PROCESS_MESSAGE_SUBSCRIPTION
 };
 
 class DbKey {

@@ -280,4 +280,59 @@ void EventStateWriter::remove_active_instance(std::string_view bpmn_process_id,
   txn_.erase(DbKey(StateKind::kActiveByCorrelation).str(bpmn_process_id).str(correlation_key));
 }
 
+std::vector<MessageSubscriptionEntry> EventStateView::correlating_message_subscriptions(
+    std::size_t max) const {
+  std::vector<MessageSubscriptionEntry> out;
+  txn_.scan(
+      DbKey(StateKind::kMessageSubscription), [&](std::string_view key, std::string_view bytes) {
+        auto value = Json::from_msgpack(bytes);
+        if (value.value("correlating", false)) {
+          out.push_back(MessageSubscriptionEntry{Key(read_key_i64(key, 1)), std::move(value)});
+        }
+        return out.size() < max;
+      });
+  return out;
+}
+
+// --- process message subscriptions
+
+std::optional<Json> EventStateView::process_message_subscription(
+    Key element_instance_key, std::string_view message_name) const {
+  return get_doc(
+      DbKey(StateKind::kProcessMessageSub).i64(element_instance_key.value()).str(message_name));
+}
+
+std::vector<Json> EventStateView::process_message_subscriptions_of(Key element_instance_key) const {
+  std::vector<Json> out;
+  txn_.scan(DbKey(StateKind::kProcessMessageSub).i64(element_instance_key.value()),
+            [&](std::string_view, std::string_view bytes) {
+              out.push_back(Json::from_msgpack(bytes));
+              return true;
+            });
+  return out;
+}
+
+std::vector<Json> EventStateView::pending_process_message_subscriptions(std::size_t max) const {
+  std::vector<Json> out;
+  txn_.scan(DbKey(StateKind::kProcessMessageSub), [&](std::string_view, std::string_view bytes) {
+    auto value = Json::from_msgpack(bytes);
+    if (value.value("state", std::string()) != "CREATED") out.push_back(std::move(value));
+    return out.size() < max;
+  });
+  return out;
+}
+
+void EventStateWriter::put_process_message_subscription(const Json& value) {
+  put_doc(DbKey(StateKind::kProcessMessageSub)
+              .i64(i64_of(value, "elementInstanceKey"))
+              .str(str_of(value, "messageName")),
+          value);
+}
+
+void EventStateWriter::remove_process_message_subscription(Key element_instance_key,
+                                                           std::string_view message_name) {
+  txn_.erase(
+      DbKey(StateKind::kProcessMessageSub).i64(element_instance_key.value()).str(message_name));
+}
+
 }  // namespace tern::engine

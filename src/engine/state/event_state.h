@@ -78,6 +78,16 @@ class EventStateView {
   std::vector<std::pair<Key, std::string>> message_start_subscriptions(std::string_view name) const;
   std::optional<Key> active_instance_for(std::string_view bpmn_process_id,
                                          std::string_view correlation_key) const;
+  // Message subscriptions with a correlation on its way to the instance's partition (retries).
+  std::vector<MessageSubscriptionEntry> correlating_message_subscriptions(std::size_t max) const;
+
+  // --- process message subscriptions (the instance's side), by element instance and name.
+  // "state" is CREATING (not acknowledged yet), CREATED, or DELETING.
+  std::optional<Json> process_message_subscription(Key element_instance_key,
+                                                   std::string_view message_name) const;
+  std::vector<Json> process_message_subscriptions_of(Key element_instance_key) const;
+  // Subscriptions in CREATING or DELETING state (for retries to the message partition).
+  std::vector<Json> pending_process_message_subscriptions(std::size_t max) const;
 
  protected:
   std::optional<Json> get_doc(std::string_view key) const;
@@ -109,6 +119,9 @@ class EventStateWriter : public EventStateView {
   void put_active_instance(std::string_view bpmn_process_id, std::string_view correlation_key,
                            Key instance_key);
   void remove_active_instance(std::string_view bpmn_process_id, std::string_view correlation_key);
+
+  void put_process_message_subscription(const Json& value);
+  void remove_process_message_subscription(Key element_instance_key, std::string_view message_name);
 
  private:
   void put_doc(std::string_view key, const Json& doc);
