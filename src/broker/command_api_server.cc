@@ -49,7 +49,8 @@ class CommandApiServerImpl {
   CommandApiServerImpl(std::shared_ptr<const BrokerTopology> topology)
       : service_(std::move(topology)) {}
 
-  Result<void, std::string> start(const std::string& host, std::uint16_t port) {
+  Result<void, std::string> start(const std::string& host, std::uint16_t port,
+                                  const std::vector<grpc::Service*>& extra_services) {
     bool v6 = host.find(':') != std::string::npos;
     std::string address = (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
     int selected = 0;
@@ -59,6 +60,8 @@ class CommandApiServerImpl {
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &selected);
     builder.RegisterService(&service_);
+    for (grpc::Service* extra : extra_services)
+      builder.RegisterService(extra);
     server_ = builder.BuildAndStart();
     if (!server_ || selected == 0) {
       server_.reset();
@@ -86,9 +89,12 @@ class CommandApiServerImpl {
 };
 
 Result<std::unique_ptr<CommandApiServer>, std::string> CommandApiServer::start(
-    const std::string& host, std::uint16_t port, std::shared_ptr<const BrokerTopology> topology) {
+    const std::string& host, std::uint16_t port, std::shared_ptr<const BrokerTopology> topology,
+    std::vector<grpc::Service*> extra_services) {
   auto impl = std::make_unique<CommandApiServerImpl>(std::move(topology));
-  if (auto started = impl->start(host, port); !started) return tern::unexpected(started.error());
+  if (auto started = impl->start(host, port, extra_services); !started) {
+    return tern::unexpected(started.error());
+  }
   return std::unique_ptr<CommandApiServer>(new CommandApiServer(std::move(impl)));
 }
 

@@ -1,15 +1,20 @@
 #pragma once
 
-// The broker's command API (gRPC service tern.command.CommandApi) on the command port. Today it
-// answers GetTopology from the broker's own report; later stages add the commands a gateway routes
-// to partition leaders.
+// The broker's command API (gRPC service tern.command.CommandApi) on the command port: GetTopology
+// from the broker's own report, plus the services the daemon adds (`extra_services`, e.g. the
+// command routing service), which must outlive the server.
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "broker/broker_topology.h"
 #include "common/result.h"
+
+namespace grpc {
+class Service;
+}
 
 namespace tern::broker {
 
@@ -21,7 +26,8 @@ class CommandApiServerImpl;
 class CommandApiServer {
  public:
   static Result<std::unique_ptr<CommandApiServer>, std::string> start(
-      const std::string& host, std::uint16_t port, std::shared_ptr<const BrokerTopology> topology);
+      const std::string& host, std::uint16_t port, std::shared_ptr<const BrokerTopology> topology,
+      std::vector<grpc::Service*> extra_services = {});
 
   CommandApiServer(const CommandApiServer&) = delete;
   CommandApiServer& operator=(const CommandApiServer&) = delete;

@@ -11,6 +11,7 @@
 
 #include "broker/broker_metrics.h"
 #include "broker/broker_topology.h"
+#include "broker/command_api/command_service.h"
 #include "broker/command_api_server.h"
 #include "broker/config_validation.h"
 #include "broker/daemon/daemon.h"
@@ -138,10 +139,14 @@ int run_broker(const CommandLine& command_line) {
   cluster.transport.host = config.network.host;
   cluster.transport.port = config.network.cluster_port;
   cluster.transport.contact_points = config.cluster.contact_points;
-  auto manager = PartitionManager::start(cluster, replicas);
-  if (!manager) return report_start_failure("network.cluster-port", manager.error());
+  auto started_manager = PartitionManager::start(cluster, replicas);
+  if (!started_manager) {
+    return report_start_failure("network.cluster-port", started_manager.error());
+  }
+  std::shared_ptr<PartitionManager> manager = std::move(*started_manager);
   spdlog::info("cluster transport listening on {}:{}", config.network.host,
-               (*manager)->cluster_port());
+               manager->cluster_port());
+  auto commands = std::make_unique<command_api::CommandService>(manager);
   auto topology = std::make_shared<const BrokerTopology>(config, partitions);
 
   auto health = std::make_shared<HealthRegistry>();
@@ -155,8 +160,8 @@ int run_broker(const CommandLine& command_line) {
   if (!monitoring) return report_start_failure("network.monitoring-port", monitoring.error());
   spdlog::info("monitoring listening on {}:{}", config.network.host, (*monitoring)->port());
 
-  auto command_api =
-      CommandApiServer::start(config.network.host, config.network.command_port, topology);
+  auto command_api = CommandApiServer::start(config.network.host, config.network.command_port,
+                                             topology, {commands.get()});
   if (!command_api) return report_start_failure("network.command-port", command_api.error());
   health->set_component("command-api", ComponentStatus::kUp);
   spdlog::info("command API listening on {}:{}", config.network.host, (*command_api)->port());
@@ -186,9 +191,10 @@ int run_broker(const CommandLine& command_line) {
     gateway->shutdown();
     spdlog::info("embedded gateway stopped");
   }
+  commands->shutdown();
   (*command_api)->shutdown();
   spdlog::info("command API stopped");
-  (*manager)->shutdown();
+  manager->shutdown();
   spdlog::info("partitions and cluster transport stopped");
   (*monitoring)->shutdown();
   spdlog::info("monitoring stopped");
