@@ -1,0 +1,165 @@
+#include "integration/support/ternd_cluster.h"
+
+#include <httplib.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "integration/support/placement_view.h"
+#include "support/free_port.h"
+#include "support/paths.h"
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace tern::test {
+
+using namespace std::chrono_literals;
+
+std::vector<std::uint16_t> distinct_free_ports(std::size_t count) {
+  std::set<std::uint16_t> ports;
+  while (ports.size() < count)
+    ports.insert(free_port());
+  return {ports.begin(), ports.end()};
+}
+
+TerndCluster::TerndCluster(std::filesystem::path root, TerndClusterSpec spec)
+    : root_(std::move(root)), spec_(spec) {
+  auto all = distinct_free_ports(static_cast<std::size_t>(spec_.brokers) * 5);
+  for (int i = 0; i < spec_.brokers; ++i) {
+    auto at = static_cast<std::size_t>(i) * 5;
+    ports_.push_back({all[at], all[at + 1], all[at + 2], all[at + 3], all[at + 4]});
+  }
+  processes_.resize(static_cast<std::size_t>(spec_.brokers));
+}
+
+TerndCluster::~TerndCluster() {
+  for (auto& process : processes_)
+    if (process && process->running()) process->kill();
+}
+
+std::filesystem::path TerndCluster::data_dir(int node) const {
+  return root_ / ("broker-" + std::to_string(node));
+}
+
+std::filesystem::path TerndCluster::write_config(int node) const {
+  auto path = root_ / ("broker-" + std::to_string(node) + ".yaml");
+  const auto& p = ports(node);
+  std::ofstream out(path);
+  out << "cluster:\n  node-id: " << node << "\n  size: " << spec_.brokers
+      << "\n  partitions: " << spec_.partitions
+      << "\n  replication-factor: " << spec_.replication_factor << "\n  contact-points: [";
+  bool first = true;
+  for (int other = 0; other < spec_.brokers; ++other) {
+    if (other == node) continue;
+    out << (first ? "" : ", ") << "\"127.0.0.1:" << ports(other).cluster << "\"";
+    first = false;
+  }
+  out << "]\nnetwork:\n  host: 127.0.0.1\n  command-port: " << p.command
+      << "\n  cluster-port: " << p.cluster << "\n  monitoring-port: " << p.monitoring
+      << "\ngateway:\n  enabled: "
+      << ((node == 0 && spec_.embedded_gateway_on_first) ? "true" : "false")
+      << "\n  port: " << p.gateway << "\n  rest-port: " << p.rest
+      << "\ndata:\n  directory: " << data_dir(node).string() << "\n";
+  return path;
+}
+
+Result<void, std::string> TerndCluster::start(int node) {
+  ProcessOptions options;
+  options.executable = (binary_dir() / "ternd").string();
+  options.args = {"broker", "--config", write_config(node).string()};
+  // The test's own TERN_ variables (TERN_SOURCE_DIR) would be read as configuration.
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    std::string name(text.substr(0, text.find('=')));
+    if (name.rfind("TERN_", 0) == 0) options.unset_env.push_back(name);
+  }
+  options.stderr_path = root_ / ("broker-" + std::to_string(node) + ".log");
+  options.stdout_path = root_ / ("broker-" + std::to_string(node) + ".out");
+  auto spawned = Process::spawn(std::move(options));
+  if (!spawned) return unexpected(spawned.error());
+  processes_[static_cast<std::size_t>(node)] = std::move(*spawned);
+  return {};
+}
+
+void TerndCluster::start_all() {
+  for (int node = 0; node < spec_.brokers; ++node)
+    (void)start(node);
+}
+
+void TerndCluster::kill(int node) {
+  auto& process = processes_.at(static_cast<std::size_t>(node));
+  if (!process) return;
+  process->kill();
+  process->wait(10s);
+}
+
+void TerndCluster::stop(int node) {
+  auto& process = processes_.at(static_cast<std::size_t>(node));
+  if (process) process->stop(10s);
+}
+
+void TerndCluster::wipe(int node) {
+  std::filesystem::remove_all(data_dir(node));
+}
+
+bool TerndCluster::running(int node) {
+  auto& process = processes_.at(static_cast<std::size_t>(node));
+  return process && process->running();
+}
+
+std::string TerndCluster::log_of(int node) const {
+  std::ifstream in(root_ / ("broker-" + std::to_string(node) + ".log"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ifstream out(root_ / ("broker-" + std::to_string(node) + ".out"));
+  text.append((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  return text;
+}
+
+std::optional<ReplicaView> TerndCluster::replica(int node, int partition) const {
+  httplib::Client client("127.0.0.1", ports(node).monitoring);
+  client.set_connection_timeout(1s);
+  client.set_read_timeout(2s);
+  auto response = client.Get("/actuator/health");
+  if (!response) return std::nullopt;
+  auto body = nlohmann::json::parse(response->body, nullptr, false);
+  if (body.is_discarded()) return std::nullopt;
+  auto name = "partition-" + std::to_string(partition);
+  if (!body.contains("components") || !body["components"].contains(name)) return std::nullopt;
+  const auto& details = body["components"][name]["details"];
+  ReplicaView view;
+  view.role = details.value("role", "");
+  view.health = details.value("health", "");
+  view.term = details.value("term", std::uint64_t{0});
+  if (details.contains("leader")) view.leader = details["leader"].get<std::int32_t>();
+  view.applied_index = details.value("appliedIndex", std::uint64_t{0});
+  view.snapshot_index = details.value("snapshotIndex", std::uint64_t{0});
+  return view;
+}
+
+std::optional<int> TerndCluster::wait_for_leader(int partition, std::chrono::milliseconds timeout,
+                                                 std::optional<int> excluding) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (int node : replicas_of_partition(partition, spec_.brokers, spec_.replication_factor)) {
+      if (node == excluding) continue;
+      auto view = replica(node, partition);
+      if (view && view->role == "leader") return node;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return std::nullopt;
+}
+
+bool TerndCluster::wait_for_all_leaders(std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (int partition = 1; partition <= spec_.partitions; ++partition) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !wait_for_leader(partition, left)) return false;
+  }
+  return true;
+}
+
+}  // namespace tern::test
