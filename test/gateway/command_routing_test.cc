@@ -1,0 +1,311 @@
+// Command routing end to end in one process: a Zeebe-protocol client -> GatewayServer ->
+// CommandRouter -> the broker's CommandService -> real partition engines, and back.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "gateway/routing/partition_routing.h"
+#include "gateway/routing_fixture.h"
+
+namespace tern::gateway::testing {
+namespace {
+
+namespace gp = gateway_protocol;
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+gp::CreateProcessInstanceResponse create(RoutingCluster& cluster, const std::string& process,
+                                         const std::string& variables = "") {
+  gp::CreateProcessInstanceRequest request;
+  request.set_bpmnprocessid(process);
+  request.set_version(-1);
+  request.set_variables(variables);
+  gp::CreateProcessInstanceResponse response;
+  auto context = context_for();
+  grpc::Status status = cluster.gateway().CreateProcessInstance(context.get(), request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response;
+}
+
+std::vector<gp::ActivatedJob> activate(RoutingCluster& cluster, const std::string& type,
+                                       std::int64_t request_timeout_ms, int max_jobs = 10) {
+  gp::ActivateJobsRequest request;
+  request.set_type(type);
+  request.set_worker("test");
+  request.set_timeout(60'000);
+  request.set_maxjobstoactivate(max_jobs);
+  request.set_requesttimeout(request_timeout_ms);
+  auto context = context_for(30);
+  auto reader = cluster.gateway().ActivateJobs(context.get(), request);
+  std::vector<gp::ActivatedJob> jobs;
+  gp::ActivateJobsResponse response;
+  while (reader->Read(&response)) {
+    for (const auto& job : response.jobs())
+      jobs.push_back(job);
+  }
+  grpc::Status status = reader->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return jobs;
+}
+
+grpc::Status complete(RoutingCluster& cluster, std::int64_t job, const std::string& variables) {
+  gp::CompleteJobRequest request;
+  request.set_jobkey(job);
+  request.set_variables(variables);
+  gp::CompleteJobResponse response;
+  auto context = context_for();
+  return cluster.gateway().CompleteJob(context.get(), request, &response);
+}
+
+TEST(CommandRouting, DeployCreateActivateAndCompleteAJob) {
+  RoutingCluster cluster(1);
+  cluster.deploy(one_task_process("order", "pack"));
+  EXPECT_TRUE(activate(cluster, "pack", -1).empty()) << "no instance yet, so no job";
+
+  auto created = create(cluster, "order", R"({"orderId": 7})");
+  EXPECT_EQ(created.bpmnprocessid(), "order");
+  EXPECT_EQ(created.version(), 1);
+  EXPECT_EQ(routing::partition_of_key(created.processinstancekey()), 1);
+
+  auto jobs = activate(cluster, "pack", -1);
+  ASSERT_EQ(jobs.size(), 1u);
+  const auto& job = jobs[0];
+  EXPECT_EQ(job.type(), "pack");
+  EXPECT_EQ(job.processinstancekey(), created.processinstancekey());
+  EXPECT_EQ(job.bpmnprocessid(), "order");
+  EXPECT_EQ(job.elementid(), "task");
+  EXPECT_EQ(job.worker(), "test");
+  EXPECT_EQ(job.retries(), 3);
+  EXPECT_EQ(Json::parse(job.variables()), Json({{"orderId", 7}}));
+  EXPECT_EQ(Json::parse(job.customheaders()), Json({{"size", "large"}}));
+
+  grpc::Status status = complete(cluster, job.key(), R"({"packed": true})");
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  // Completing it again is an invalid state: the job no longer exists.
+  status = complete(cluster, job.key(), "");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("Command 'COMPLETE' rejected with code 'NOT_FOUND'"));
+}
+
+TEST(CommandRouting, CreateWithResultReturnsTheVariablesAtCompletion) {
+  RoutingCluster cluster(2);
+  cluster.deploy(one_task_process("quote", "price"));
+  auto result = std::async(std::launch::async, [&] {
+    gp::CreateProcessInstanceWithResultRequest request;
+    request.mutable_request()->set_bpmnprocessid("quote");
+    request.mutable_request()->set_version(-1);
+    request.mutable_request()->set_variables(R"({"item": "tea"})");
+    gp::CreateProcessInstanceWithResultResponse response;
+    auto context = context_for();
+    grpc::Status status =
+        cluster.gateway().CreateProcessInstanceWithResult(context.get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  });
+  // A long poll: it returns once the instance above has created its job, whichever comes first.
+  auto jobs = activate(cluster, "price", 20'000, 1);
+  ASSERT_EQ(jobs.size(), 1u);
+  ASSERT_TRUE(complete(cluster, jobs[0].key(), R"({"price": 3.5})").ok());
+  auto response = result.get();
+  EXPECT_EQ(response.bpmnprocessid(), "quote");
+  EXPECT_EQ(response.processinstancekey(), jobs[0].processinstancekey());
+  EXPECT_EQ(Json::parse(response.variables()), Json({{"item", "tea"}, {"price", 3.5}}));
+}
+
+TEST(CommandRouting, DeploymentsReachEveryPartitionAndInstancesGoRoundRobin) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("spread", "work"));
+  std::set<std::int32_t> partitions;
+  for (int i = 0; i < 6; ++i) {
+    partitions.insert(routing::partition_of_key(create(cluster, "spread").processinstancekey()));
+  }
+  EXPECT_EQ(partitions, (std::set<std::int32_t>{1, 2, 3}));
+  // Jobs from every partition are activated by one request.
+  EXPECT_EQ(activate(cluster, "work", -1, 100).size(), 6u);
+}
+
+TEST(CommandRouting, RejectionsMapToZeebeStatusCodes) {
+  RoutingCluster cluster(1);
+  gp::CreateProcessInstanceRequest request;
+  request.set_bpmnprocessid("missing");
+  request.set_version(-1);
+  gp::CreateProcessInstanceResponse response;
+  auto context = context_for();
+  grpc::Status status = cluster.gateway().CreateProcessInstance(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(),
+            "Command 'CREATE' rejected with code 'NOT_FOUND': Expected to find process definition "
+            "with process ID 'missing', but none found");
+
+  request.set_bpmnprocessid("any");
+  request.set_variables("[1, 2");
+  context = context_for();
+  status = cluster.gateway().CreateProcessInstance(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("Property 'variables' is invalid"));
+
+  gp::DeployResourceRequest deploy;
+  auto* resource = deploy.add_resources();
+  resource->set_name("broken.bpmn");
+  resource->set_content("<definitions");
+  gp::DeployResourceResponse deployed;
+  context = context_for();
+  status = cluster.gateway().DeployResource(context.get(), deploy, &deployed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("'broken.bpmn'"));
+
+  // A key whose partition bits name no partition of the cluster.
+  gp::CancelProcessInstanceRequest cancel;
+  cancel.set_processinstancekey((std::int64_t{5} << routing::kKeyBits) + 1);
+  gp::CancelProcessInstanceResponse canceled;
+  context = context_for();
+  status = cluster.gateway().CancelProcessInstance(context.get(), cancel, &canceled);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("partition 5"));
+}
+
+TEST(CommandRouting, FailingAJobTwiceIsAFailedPrecondition) {
+  RoutingCluster cluster(1);
+  cluster.deploy(one_task_process("p", "t"));
+  create(cluster, "p");
+  auto jobs = activate(cluster, "t", -1);
+  ASSERT_EQ(jobs.size(), 1u);
+  gp::FailJobRequest fail;
+  fail.set_jobkey(jobs[0].key());
+  fail.set_retries(2);
+  fail.set_errormessage("boom");
+  gp::FailJobResponse failed;
+  auto context = context_for();
+  ASSERT_TRUE(cluster.gateway().FailJob(context.get(), fail, &failed).ok());
+  context = context_for();
+  grpc::Status status = cluster.gateway().FailJob(context.get(), fail, &failed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("rejected with code 'INVALID_STATE'"));
+}
+
+TEST(CommandRouting, BackPressureOnOnePartitionMovesCreationsToTheNext) {
+  RoutingCluster cluster(2);
+  cluster.deploy(one_task_process("p", "t"));
+  cluster.partitions().refuse(
+      PartitionId(1), broker::SubmitError{broker::SubmitErrorCode::kBackPressure, "busy", {}});
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(routing::partition_of_key(create(cluster, "p").processinstancekey()), 2);
+  }
+  cluster.partitions().refuse(
+      PartitionId(2), broker::SubmitError{broker::SubmitErrorCode::kBackPressure, "busy", {}});
+  gp::CreateProcessInstanceRequest request;
+  request.set_bpmnprocessid("p");
+  gp::CreateProcessInstanceResponse response;
+  auto context = context_for();
+  grpc::Status status = cluster.gateway().CreateProcessInstance(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("no more partitions available to retry"));
+}
+
+TEST(CommandRouting, WaitsForALeaderWithinTheDeadline) {
+  RoutingCluster cluster(1);
+  cluster.deploy(one_task_process("p", "t"));
+  cluster.topology().set(cluster.cluster(false));
+  auto pending = std::async(std::launch::async, [&] {
+    gp::CreateProcessInstanceRequest request;
+    request.set_bpmnprocessid("p");
+    gp::CreateProcessInstanceResponse response;
+    auto context = context_for();
+    return cluster.gateway().CreateProcessInstance(context.get(), request, &response);
+  });
+  // Whether the request is already retrying or not yet sent, it must succeed once a leader is
+  // known, well before its 20 s deadline.
+  cluster.topology().set(cluster.cluster(true));
+  grpc::Status status = pending.get();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST(CommandRouting, NoLeaderUntilTheDeadlineIsUnavailable) {
+  RoutingCluster cluster(1);
+  cluster.topology().set(cluster.cluster(false));
+  gp::CancelProcessInstanceRequest cancel;
+  cancel.set_processinstancekey((std::int64_t{1} << routing::kKeyBits) + 1);
+  gp::CancelProcessInstanceResponse canceled;
+  auto context = std::make_unique<grpc::ClientContext>();
+  // The gateway stops retrying before the client's own deadline expires.
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  grpc::Status status = cluster.gateway().CancelProcessInstance(context.get(), cancel, &canceled);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("partition 1"));
+}
+
+TEST(CommandRouting, NoTopologyIsUnavailable) {
+  RoutingCluster cluster(1);
+  cluster.topology().set(ClusterTopology{});
+  gp::CreateProcessInstanceRequest request;
+  request.set_bpmnprocessid("p");
+  gp::CreateProcessInstanceResponse response;
+  auto context = context_for();
+  grpc::Status status = cluster.gateway().CreateProcessInstance(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("topology"));
+}
+
+TEST(CommandRouting, PublishMessageIsRoutedButTheEngineHasNoMessagesYet) {
+  RoutingCluster cluster(2);
+  gp::PublishMessageRequest request;
+  request.set_name("paid");
+  request.set_correlationkey("order-123");
+  gp::PublishMessageResponse response;
+  auto context = context_for();
+  grpc::Status status = cluster.gateway().PublishMessage(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("message correlation is not supported"));
+}
+
+TEST(CommandRouting, BrokersPushJobAvailabilityToSubscribers) {
+  RoutingCluster cluster(1);
+  cluster.deploy(one_task_process("p", "wake"));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto reader = cluster.broker().SubscribeJobAvailability(&context, {});
+  // The subscription is registered when the call starts on the server; create instances until
+  // a wake-up arrives (the first one may race the registration).
+  std::atomic<bool> received{false};
+  std::thread creator([&] {
+    for (int i = 0; i < 200 && !received.load(); ++i)
+      create(cluster, "p");
+  });
+  tern::command::JobAvailability wakeup;
+  ASSERT_TRUE(reader->Read(&wakeup));
+  received = true;
+  creator.join();
+  EXPECT_EQ(wakeup.partition_id(), 1);
+  EXPECT_EQ(wakeup.job_type(), "wake");
+  context.TryCancel();
+  while (reader->Read(&wakeup)) {
+  }
+  reader->Finish();
+}
+
+TEST(PartitionRouting, CorrelationKeysHashLikeJavaStrings) {
+  EXPECT_EQ(routing::java_string_hash(""), 0);
+  EXPECT_EQ(routing::java_string_hash("a"), 97);
+  EXPECT_EQ(routing::java_string_hash("hello"), 99162322);
+  EXPECT_EQ(routing::java_string_hash("Hello World"), -862545276);
+  EXPECT_EQ(routing::java_string_hash("order-123"), -392797389);
+  EXPECT_EQ(routing::java_string_hash("\xF0\x9F\x98\x80"), 1772899);  // a surrogate pair
+  EXPECT_EQ(routing::partition_for_correlation_key("order-123", 2), 2);
+  EXPECT_EQ(routing::partition_for_correlation_key("order-123", 3), 1);
+  EXPECT_EQ(routing::partition_for_correlation_key("hello", 4), 3);
+  EXPECT_EQ(routing::partition_for_correlation_key("key-1", 4), 4);
+}
+
+TEST(PartitionRouting, KeysCarryTheirPartitionInTheUpperThirteenBits) {
+  EXPECT_EQ(routing::partition_of_key((std::int64_t{1} << 51) + 42), 1);
+  EXPECT_EQ(routing::partition_of_key((std::int64_t{3} << 51) + 7), 3);
+  EXPECT_EQ(routing::partition_of_key(static_cast<std::int64_t>(std::uint64_t{4096} << 51)), 4096);
+}
+
+}  // namespace
+}  // namespace tern::gateway::testing

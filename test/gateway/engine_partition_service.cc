@@ -1,0 +1,156 @@
+#include "gateway/engine_partition_service.h"
+
+#include <stdexcept>
+
+namespace tern::gateway::testing {
+
+// One partition's engine and the callbacks waiting for its responses; worker thread only.
+struct EnginePartitionService::Partition final : engine::ResponseSink,
+                                                 engine::JobAvailabilityListener {
+  EnginePartitionService* owner = nullptr;
+  PartitionId id{0};
+  engine::InMemoryLogStream log;
+  std::unique_ptr<engine::PartitionEngine> engine;
+  std::int64_t next_request = 1;
+  std::map<std::int64_t, broker::SubmitCallback> waiting;
+
+  void on_response(const engine::Response& response) override {
+    auto it = waiting.find(response.request.request_id);
+    if (it == waiting.end()) return;
+    auto done = std::move(it->second);
+    waiting.erase(it);
+    done(response);
+  }
+
+  void on_jobs_available(std::string_view type) override {
+    std::function<void(PartitionId, std::string)> callback;
+    {
+      std::lock_guard lock(owner->mutex_);
+      callback = owner->job_callback_;
+    }
+    if (callback) callback(id, std::string(type));
+  }
+};
+
+EnginePartitionService::EnginePartitionService(std::int32_t partition_count)
+    : partition_count_(partition_count) {
+  for (std::int32_t p = 1; p <= partition_count; ++p) {
+    auto partition = std::make_unique<Partition>();
+    partition->owner = this;
+    partition->id = PartitionId(p);
+    engine::EngineOptions options;
+    options.db.write_buffer_size_bytes = 1 << 20;
+    auto opened = engine::PartitionEngine::open(dir_.path() / std::to_string(p), PartitionId(p),
+                                                partition->log, clock_, options);
+    if (!opened) throw std::runtime_error(opened.error().message);
+    partition->engine = std::move(*opened);
+    partition->engine->set_response_sink(partition.get());
+    partition->engine->set_job_listener(partition.get());
+    partition->engine->become_leader();
+    partitions_.emplace(PartitionId(p), std::move(partition));
+  }
+  worker_ = std::thread([this] { run(); });
+}
+
+EnginePartitionService::~EnginePartitionService() {
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+  }
+  wake_.notify_all();
+  worker_.join();
+}
+
+void EnginePartitionService::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+}
+
+void EnginePartitionService::run() {
+  while (true) {
+    std::function<void()> task;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopped_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task();
+  }
+}
+
+void EnginePartitionService::submit(PartitionId partition, engine::Record command, bool,
+                                    broker::SubmitCallback done) {
+  auto it = partitions_.find(partition);
+  if (it == partitions_.end()) {
+    done(tern::unexpected(
+        broker::SubmitError{broker::SubmitErrorCode::kInvalid, "no such partition", std::nullopt}));
+    return;
+  }
+  std::optional<broker::SubmitError> refusal;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto found = refusals_.find(partition); found != refusals_.end()) refusal = found->second;
+  }
+  if (refusal) {
+    post([done = std::move(done), error = *refusal] { done(tern::unexpected(error)); });
+    return;
+  }
+  Partition* target = it->second.get();
+  post([this, target, command = std::move(command), done = std::move(done)]() mutable {
+    command.request = engine::RequestRef{0, target->next_request++};
+    command.partition_id = target->id;
+    command.timestamp_ms = clock_.now_ms();
+    target->waiting.emplace(command.request.request_id, std::move(done));
+    std::vector<engine::Record> batch{std::move(command)};
+    auto appended = target->log.append(batch);
+    if (!appended) {
+      auto waiting = target->waiting.find(batch.front().request.request_id);
+      auto callback = std::move(waiting->second);
+      target->waiting.erase(waiting);
+      callback(tern::unexpected(broker::SubmitError{broker::SubmitErrorCode::kUnavailable,
+                                                    "append failed", std::nullopt}));
+      return;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      ++processed_[target->id];
+    }
+    target->engine->on_committed();
+  });
+}
+
+void EnginePartitionService::set_job_available_callback(
+    std::function<void(PartitionId, std::string)> cb) {
+  std::lock_guard lock(mutex_);
+  job_callback_ = std::move(cb);
+}
+
+std::vector<PartitionId> EnginePartitionService::partitions() const {
+  std::vector<PartitionId> out;
+  for (const auto& [id, partition] : partitions_)
+    out.push_back(id);
+  return out;
+}
+
+void EnginePartitionService::refuse(PartitionId partition,
+                                    std::optional<broker::SubmitError> error) {
+  std::lock_guard lock(mutex_);
+  if (error) {
+    refusals_[partition] = *error;
+  } else {
+    refusals_.erase(partition);
+  }
+}
+
+std::int64_t EnginePartitionService::processed(PartitionId partition) const {
+  std::lock_guard lock(mutex_);
+  auto it = processed_.find(partition);
+  return it == processed_.end() ? 0 : it->second;
+}
+
+}  // namespace tern::gateway::testing

@@ -1,0 +1,94 @@
+#include "gateway/routing_fixture.h"
+
+#include <chrono>
+
+namespace tern::gateway::testing {
+
+std::string one_task_process(const std::string& id, const std::string& job_type) {
+  return R"(<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="defs" targetNamespace="http://tern">
+  <bpmn:process id=")"
+         + id + R"(" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task" />
+    <bpmn:serviceTask id="task">
+      <bpmn:extensionElements>
+        <zeebe:taskDefinition type=")"
+         + job_type + R"(" retries="3" />
+        <zeebe:taskHeaders><zeebe:header key="size" value="large" /></zeebe:taskHeaders>
+      </bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end" />
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+)";
+}
+
+RoutingCluster::RoutingCluster(std::int32_t partitions) : partition_count_(partitions) {
+  partitions_ = std::make_shared<EnginePartitionService>(partitions);
+  commands_ = std::make_unique<broker::command_api::CommandService>(partitions_);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &broker_port_);
+  builder.RegisterService(commands_.get());
+  broker_server_ = builder.BuildAndStart();
+  if (!broker_server_ || broker_port_ == 0) throw std::runtime_error("broker server failed");
+  topology_ = std::make_shared<StaticTopology>(cluster(true));
+  auto gateway =
+      GatewayServer::start({.host = "127.0.0.1", .grpc_port = 0, .rest_port = 0}, topology_);
+  if (!gateway) throw std::runtime_error(gateway.error());
+  gateway_server_ = std::move(*gateway);
+  gateway_stub_ = gateway_protocol::Gateway::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(gateway_server_->grpc_port()),
+                          grpc::InsecureChannelCredentials()));
+  broker_stub_ = tern::command::BrokerCommands::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(broker_port_), grpc::InsecureChannelCredentials()));
+}
+
+RoutingCluster::~RoutingCluster() {
+  gateway_server_->shutdown();
+  commands_->shutdown();
+  broker_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  broker_server_->Wait();
+}
+
+ClusterTopology RoutingCluster::cluster(bool with_leaders) const {
+  ClusterTopology topology;
+  BrokerInfo broker{.node_id = 0,
+                    .host = "127.0.0.1",
+                    .port = broker_port_,
+                    .version = "test",
+                    .region = "",
+                    .partitions = {}};
+  for (std::int32_t p = 1; p <= partition_count_; ++p) {
+    broker.partitions.push_back({p,
+                                 with_leaders ? PartitionRole::kLeader : PartitionRole::kFollower,
+                                 PartitionHealth::kHealthy});
+  }
+  topology.brokers.push_back(std::move(broker));
+  topology.cluster_size = 1;
+  topology.partitions_count = partition_count_;
+  topology.replication_factor = 1;
+  return topology;
+}
+
+void RoutingCluster::deploy(const std::string& xml) {
+  gateway_protocol::DeployResourceRequest request;
+  auto* resource = request.add_resources();
+  resource->set_name("process.bpmn");
+  resource->set_content(xml);
+  gateway_protocol::DeployResourceResponse response;
+  auto context = context_for();
+  grpc::Status status = gateway_stub_->DeployResource(context.get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+}
+
+std::unique_ptr<grpc::ClientContext> context_for(int seconds) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  return context;
+}
+
+}  // namespace tern::gateway::testing

@@ -1,0 +1,55 @@
+#pragma once
+
+// A small cluster in one process for command-routing tests: real engines behind the broker's
+// CommandService (its own gRPC server, as on the command port), and a real GatewayServer whose
+// topology names that server as the leader of every partition. Clients talk to the gateway.
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "broker/command_api/command_service.h"
+#include "gateway.grpc.pb.h"
+#include "gateway/engine_partition_service.h"
+#include "gateway/gateway_server.h"
+#include "gateway/static_topology.h"
+
+namespace tern::gateway::testing {
+
+// A process "<id>": start -> service task of `job_type` (3 retries) -> end.
+std::string one_task_process(const std::string& id, const std::string& job_type);
+
+class RoutingCluster {
+ public:
+  explicit RoutingCluster(std::int32_t partitions);
+  ~RoutingCluster();
+
+  gateway_protocol::Gateway::Stub& gateway() { return *gateway_stub_; }
+  tern::command::BrokerCommands::Stub& broker() { return *broker_stub_; }
+  EnginePartitionService& partitions() { return *partitions_; }
+  StaticTopology& topology() { return *topology_; }
+  std::uint16_t gateway_port() const { return gateway_server_->grpc_port(); }
+  // The topology with every partition led by the in-process broker (or led by nobody).
+  ClusterTopology cluster(bool with_leaders) const;
+
+  // Deploys `xml` as "process.bpmn" through the gateway; asserts success.
+  void deploy(const std::string& xml);
+
+ private:
+  std::int32_t partition_count_;
+  std::shared_ptr<EnginePartitionService> partitions_;
+  std::unique_ptr<broker::command_api::CommandService> commands_;
+  std::unique_ptr<grpc::Server> broker_server_;
+  int broker_port_ = 0;
+  std::shared_ptr<StaticTopology> topology_;
+  std::unique_ptr<GatewayServer> gateway_server_;
+  std::unique_ptr<gateway_protocol::Gateway::Stub> gateway_stub_;
+  std::unique_ptr<tern::command::BrokerCommands::Stub> broker_stub_;
+};
+
+// A client context with a deadline `seconds` from now.
+std::unique_ptr<grpc::ClientContext> context_for(int seconds = 20);
+
+}  // namespace tern::gateway::testing
