@@ -59,6 +59,9 @@ class PartitionEngine {
   void set_job_listener(JobAvailabilityListener* listener) {
     processor_->set_job_listener(listener);
   }
+  void set_subscription_transport(SubscriptionTransport* transport) {
+    processor_->set_subscription_transport(transport);
+  }
 
   void become_leader() { processor_->become_leader(); }
   void become_follower() { processor_->become_follower(); }

@@ -36,6 +36,14 @@ class ResultBuilder {
                       RequestRef request = {});
   // Appends a follow-up command, processed once committed.
   void command(Key key, ValueType value_type, Intent intent, Json value);
+  // A command for another partition (message subscriptions), sent by the stream processor once
+  // this batch is committed; not written to this partition's log.
+  void remote_command(PartitionId target, ValueType value_type, Intent intent, Json value) {
+    remote_commands_.push_back(
+        make(kNoKey, RecordType::kCommand, value_type, intent, std::move(value)));
+    remote_commands_.back().partition_id = target;
+  }
+  std::vector<Record>& remote_commands() { return remote_commands_; }
   // Rejects the command being processed and answers its request with the rejection.
   void reject(RejectionType type, std::string reason);
   // Answers the command being processed with `record` (an event written above).
@@ -56,6 +64,7 @@ class ResultBuilder {
   std::int64_t now_ms_;
   std::vector<Record> records_;
   std::vector<Response> responses_;
+  std::vector<Record> remote_commands_;
   bool rejected_ = false;
 };
 

@@ -40,6 +40,7 @@ void StreamProcessor::become_follower() {
   role_ = Role::kFollower;
   pending_responses_.clear();
   pending_wakeups_.clear();
+  pending_remote_.clear();
   pending_due_jobs_.clear();
   applier_.take_activatable_types();
   spdlog::info("partition {}: stream processor is follower", partition_.value());
@@ -100,6 +101,7 @@ void StreamProcessor::process_command(const Record& command) {
   std::int64_t now_ms = clock_.now_ms();
   std::vector<Record> records;
   std::vector<Response> responses;
+  std::vector<Record> remote;
   {
     ResultBuilder out(command, state, applier_, now_ms);
     ProcessingContext context{command, state, out, models_, options_.partition_count};
@@ -107,6 +109,7 @@ void StreamProcessor::process_command(const Record& command) {
       dispatch(context);
       records = std::move(out.records());
       responses = std::move(out.responses());
+      remote = std::move(out.remote_commands());
     } catch (const std::exception& error) {
       // A processor met input it did not expect (e.g. a value of the wrong JSON type). Its
       // partial effects are dropped and the command is rejected with the cause.
@@ -139,6 +142,8 @@ void StreamProcessor::process_command(const Record& command) {
   commit_state();
   for (auto& response : responses)
     pending_responses_.emplace_back(last, std::move(response));
+  for (auto& remote_command : remote)
+    pending_remote_.emplace_back(last, std::move(remote_command));
   auto types = applier_.take_activatable_types();
   if (!types.empty()) pending_wakeups_.emplace_back(last, std::move(types));
   for (const auto& record : records) {
@@ -179,6 +184,11 @@ void StreamProcessor::on_committed() {
   while (!pending_responses_.empty() && pending_responses_.front().first <= committed) {
     if (responses_sink_) responses_sink_->on_response(pending_responses_.front().second);
     pending_responses_.pop_front();
+  }
+  while (!pending_remote_.empty() && pending_remote_.front().first <= committed) {
+    // Best effort: a lost command is sent again by the SubscriptionCommandSender.
+    if (transport_) transport_->send(pending_remote_.front().second);
+    pending_remote_.pop_front();
   }
   while (!pending_wakeups_.empty() && pending_wakeups_.front().first <= committed) {
     if (job_listener_) {

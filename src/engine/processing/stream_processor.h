@@ -27,6 +27,7 @@
 #include "engine/processing/command_processor.h"
 #include "engine/processing/model_cache.h"
 #include "engine/processing/sinks.h"
+#include "engine/processing/subscription_transport.h"
 #include "engine/state/state_db.h"
 
 namespace tern::engine {
@@ -47,6 +48,7 @@ class StreamProcessor {
 
   void set_response_sink(ResponseSink* sink) { responses_sink_ = sink; }
   void set_job_listener(JobAvailabilityListener* listener) { job_listener_ = listener; }
+  void set_subscription_transport(SubscriptionTransport* transport) { transport_ = transport; }
 
   void become_leader();
   void become_follower();
@@ -95,6 +97,9 @@ class StreamProcessor {
   // Jobs with a TIME_OUT / RECUR command written but not processed yet, so that the checker does
   // not write them twice.
   std::set<Key> pending_due_jobs_;
+  // Commands for other partitions, waiting for their batch to commit.
+  std::deque<std::pair<Position, Record>> pending_remote_;
+  SubscriptionTransport* transport_ = nullptr;
   ResponseSink* responses_sink_ = nullptr;
   JobAvailabilityListener* job_listener_ = nullptr;
 };

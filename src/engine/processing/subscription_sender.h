@@ -17,15 +17,9 @@
 #include <string>
 
 #include "engine/partition_engine.h"
+#include "engine/processing/subscription_transport.h"
 
 namespace tern::engine {
-
-class SubscriptionTransport {
- public:
-  virtual ~SubscriptionTransport() = default;
-  // Best effort: a lost command is sent again by the sender.
-  virtual void send(const Record& command) = 0;
-};
 
 struct SubscriptionSenderOptions {
   std::int64_t retry_interval_ms = 5'000;

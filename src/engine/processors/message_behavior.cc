@@ -166,7 +166,10 @@ bool MessageBehavior::correlate(const MessageSubscriptionEntry& subscription, Ke
 }
 
 void MessageBehavior::send(PartitionId target, ValueType type, Intent intent, const Json& value) {
-  if (target != ctx_.state.partition()) return;  // remote: SubscriptionCommandSender
+  if (target != ctx_.state.partition()) {
+    ctx_.out.remote_command(target, type, intent, value);
+    return;
+  }
   ctx_.out.command(kNoKey, type, intent, value);
 }
 

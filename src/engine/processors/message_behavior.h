@@ -16,7 +16,8 @@
 //
 // A command for this partition is written as a follow-up at once. A command for another
 // partition is not written here: the state says what is pending (CREATING, DELETING,
-// CORRELATING), and the leader's SubscriptionCommandSender sends it, again until acknowledged;
+// CORRELATING): it is sent once the batch commits (ResultBuilder::remote_command), and the
+// leader's SubscriptionCommandSender sends it again until acknowledged;
 // every receiving processor is idempotent (a repeated command is answered, never applied twice).
 //
 // Thread: the partition's strand; lives for one command.
