@@ -2,30 +2,6 @@
 
 namespace tern::broker {
 
-std::string_view to_string(PartitionRole role) {
-  switch (role) {
-    case PartitionRole::kLeader:
-      return "leader";
-    case PartitionRole::kFollower:
-      return "follower";
-    case PartitionRole::kInactive:
-      return "inactive";
-  }
-  return "inactive";
-}
-
-std::string_view to_string(PartitionHealth health) {
-  switch (health) {
-    case PartitionHealth::kHealthy:
-      return "healthy";
-    case PartitionHealth::kUnhealthy:
-      return "unhealthy";
-    case PartitionHealth::kDead:
-      return "dead";
-  }
-  return "dead";
-}
-
 Partition::Partition(PartitionId id, std::vector<NodeId> replicas, std::filesystem::path directory)
     : id_(id), replicas_(std::move(replicas)), directory_(std::move(directory)) {
   status_.id = id_;

@@ -19,16 +19,15 @@
 
 #include "broker/data_directory.h"
 #include "broker/placement.h"
+#include "common/partition_status.h"
 #include "common/result.h"
 #include "common/strong_id.h"
 
 namespace tern::broker {
 
-enum class PartitionRole { kLeader, kFollower, kInactive };
-enum class PartitionHealth { kHealthy, kUnhealthy, kDead };
-
-std::string_view to_string(PartitionRole role);
-std::string_view to_string(PartitionHealth health);
+using tern::PartitionHealth;
+using tern::PartitionRole;
+using tern::to_string;
 
 struct PartitionStatus {
   PartitionId id;

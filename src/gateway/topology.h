@@ -9,10 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include "common/partition_status.h"
+
 namespace tern::gateway {
 
-enum class PartitionRole { kLeader, kFollower, kInactive };
-enum class PartitionHealth { kHealthy, kUnhealthy, kDead };
+using tern::PartitionHealth;
+using tern::PartitionRole;
 
 struct PartitionInfo {
   std::int32_t partition_id = 0;
@@ -53,11 +55,9 @@ class TopologySource {
 };
 
 // Lower-case names, as the command API and the REST API spell them ("leader", "healthy").
-std::string_view to_string(PartitionRole role);
-std::string_view to_string(PartitionHealth health);
-
-// The inverse of to_string; nullopt for anything else (the caller reports the bad value).
-std::optional<PartitionRole> parse_partition_role(std::string_view text);
-std::optional<PartitionHealth> parse_partition_health(std::string_view text);
+// Names and their inverses: common/partition_status.h.
+using tern::parse_partition_health;
+using tern::parse_partition_role;
+using tern::to_string;
 
 }  // namespace tern::gateway

@@ -3,34 +3,6 @@
 #include "common/version.h"
 
 namespace tern::broker {
-namespace {
-
-gateway::PartitionRole to_gateway(PartitionRole role) {
-  switch (role) {
-    case PartitionRole::kLeader:
-      return gateway::PartitionRole::kLeader;
-    case PartitionRole::kFollower:
-      return gateway::PartitionRole::kFollower;
-    case PartitionRole::kInactive:
-      break;
-  }
-  return gateway::PartitionRole::kInactive;
-}
-
-gateway::PartitionHealth to_gateway(PartitionHealth health) {
-  switch (health) {
-    case PartitionHealth::kHealthy:
-      return gateway::PartitionHealth::kHealthy;
-    case PartitionHealth::kUnhealthy:
-      return gateway::PartitionHealth::kUnhealthy;
-    case PartitionHealth::kDead:
-      break;
-  }
-  return gateway::PartitionHealth::kDead;
-}
-
-}  // namespace
-
 gateway::ClusterTopology EmbeddedTopologySource::current() const {
   BrokerSelfReport self = broker_->report();
   gateway::BrokerInfo broker;
@@ -40,8 +12,7 @@ gateway::ClusterTopology EmbeddedTopologySource::current() const {
   broker.version = self.version;
   broker.region = self.region;
   for (const auto& partition : self.partitions) {
-    broker.partitions.push_back(
-        {partition.id.value(), to_gateway(partition.role), to_gateway(partition.health)});
+    broker.partitions.push_back({partition.id.value(), partition.role, partition.health});
   }
   gateway::ClusterTopology topology;
   topology.brokers.push_back(std::move(broker));

@@ -1,8 +1,17 @@
-#include "gateway/topology.h"
+#pragma once
 
-namespace tern::gateway {
+// The vocabulary brokers and gateways share about a partition replica: its role and its health,
+// and their lower-case names, which travel on the command API and appear in the REST topology.
 
-std::string_view to_string(PartitionRole role) {
+#include <optional>
+#include <string_view>
+
+namespace tern {
+
+enum class PartitionRole { kLeader, kFollower, kInactive };
+enum class PartitionHealth { kHealthy, kUnhealthy, kDead };
+
+constexpr std::string_view to_string(PartitionRole role) {
   switch (role) {
     case PartitionRole::kLeader:
       return "leader";
@@ -14,7 +23,7 @@ std::string_view to_string(PartitionRole role) {
   return "inactive";
 }
 
-std::string_view to_string(PartitionHealth health) {
+constexpr std::string_view to_string(PartitionHealth health) {
   switch (health) {
     case PartitionHealth::kHealthy:
       return "healthy";
@@ -26,14 +35,15 @@ std::string_view to_string(PartitionHealth health) {
   return "dead";
 }
 
-std::optional<PartitionRole> parse_partition_role(std::string_view text) {
+// The inverse of to_string; nullopt for anything else (the caller reports the bad value).
+constexpr std::optional<PartitionRole> parse_partition_role(std::string_view text) {
   for (auto role : {PartitionRole::kLeader, PartitionRole::kFollower, PartitionRole::kInactive}) {
     if (text == to_string(role)) return role;
   }
   return std::nullopt;
 }
 
-std::optional<PartitionHealth> parse_partition_health(std::string_view text) {
+constexpr std::optional<PartitionHealth> parse_partition_health(std::string_view text) {
   for (auto health :
        {PartitionHealth::kHealthy, PartitionHealth::kUnhealthy, PartitionHealth::kDead}) {
     if (text == to_string(health)) return health;
@@ -41,4 +51,4 @@ std::optional<PartitionHealth> parse_partition_health(std::string_view text) {
   return std::nullopt;
 }
 
-}  // namespace tern::gateway
+}  // namespace tern
