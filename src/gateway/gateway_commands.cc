@@ -156,97 +156,65 @@ grpc::Status GatewayService::CreateProcessInstanceWithResult(
 grpc::Status GatewayService::CancelProcessInstance(grpc::ServerContext* context,
                                                    const gp::CancelProcessInstanceRequest* request,
                                                    gp::CancelProcessInstanceResponse* response) {
-  tc::BrokerRequest broker_request;
-  *broker_request.mutable_cancel_process_instance() = *request;
-  tc::BrokerResponse broker_response;
-  grpc::Status status = execute_by_key(context, request->processinstancekey(), "processInstanceKey",
-                                       broker_request, broker_response);
-  if (status.ok()) *response = broker_response.cancel_process_instance();
-  return status;
+  return route_by_key(context, request->processinstancekey(), "processInstanceKey", *request,
+                      &tc::BrokerRequest::mutable_cancel_process_instance,
+                      &tc::BrokerResponse::cancel_process_instance, response);
 }
 
 grpc::Status GatewayService::CompleteJob(grpc::ServerContext* context,
                                          const gp::CompleteJobRequest* request,
                                          gp::CompleteJobResponse* response) {
-  tc::BrokerRequest broker_request;
-  *broker_request.mutable_complete_job() = *request;
-  tc::BrokerResponse broker_response;
-  grpc::Status status =
-      execute_by_key(context, request->jobkey(), "jobKey", broker_request, broker_response);
-  if (status.ok()) *response = broker_response.complete_job();
-  return status;
+  return route_by_key(context, request->jobkey(), "jobKey", *request,
+                      &tc::BrokerRequest::mutable_complete_job, &tc::BrokerResponse::complete_job,
+                      response);
 }
 
 grpc::Status GatewayService::FailJob(grpc::ServerContext* context,
                                      const gp::FailJobRequest* request,
                                      gp::FailJobResponse* response) {
-  tc::BrokerRequest broker_request;
-  *broker_request.mutable_fail_job() = *request;
-  tc::BrokerResponse broker_response;
-  grpc::Status status =
-      execute_by_key(context, request->jobkey(), "jobKey", broker_request, broker_response);
-  if (status.ok()) *response = broker_response.fail_job();
-  return status;
+  return route_by_key(context, request->jobkey(), "jobKey", *request,
+                      &tc::BrokerRequest::mutable_fail_job, &tc::BrokerResponse::fail_job,
+                      response);
 }
 
 grpc::Status GatewayService::ThrowError(grpc::ServerContext* context,
                                         const gp::ThrowErrorRequest* request,
                                         gp::ThrowErrorResponse* response) {
-  tc::BrokerRequest broker_request;
-  *broker_request.mutable_throw_error() = *request;
-  tc::BrokerResponse broker_response;
-  grpc::Status status =
-      execute_by_key(context, request->jobkey(), "jobKey", broker_request, broker_response);
-  if (status.ok()) *response = broker_response.throw_error();
-  return status;
+  return route_by_key(context, request->jobkey(), "jobKey", *request,
+                      &tc::BrokerRequest::mutable_throw_error, &tc::BrokerResponse::throw_error,
+                      response);
 }
 
 grpc::Status GatewayService::UpdateJobRetries(grpc::ServerContext* context,
                                               const gp::UpdateJobRetriesRequest* request,
                                               gp::UpdateJobRetriesResponse* response) {
-  tc::BrokerRequest broker_request;
-  *broker_request.mutable_update_job_retries() = *request;
-  tc::BrokerResponse broker_response;
-  grpc::Status status =
-      execute_by_key(context, request->jobkey(), "jobKey", broker_request, broker_response);
-  if (status.ok()) *response = broker_response.update_job_retries();
-  return status;
+  return route_by_key(context, request->jobkey(), "jobKey", *request,
+                      &tc::BrokerRequest::mutable_update_job_retries,
+                      &tc::BrokerResponse::update_job_retries, response);
 }
 
 grpc::Status GatewayService::UpdateJobTimeout(grpc::ServerContext* context,
                                               const gp::UpdateJobTimeoutRequest* request,
                                               gp::UpdateJobTimeoutResponse* response) {
-  tc::BrokerRequest broker_request;
-  *broker_request.mutable_update_job_timeout() = *request;
-  tc::BrokerResponse broker_response;
-  grpc::Status status =
-      execute_by_key(context, request->jobkey(), "jobKey", broker_request, broker_response);
-  if (status.ok()) *response = broker_response.update_job_timeout();
-  return status;
+  return route_by_key(context, request->jobkey(), "jobKey", *request,
+                      &tc::BrokerRequest::mutable_update_job_timeout,
+                      &tc::BrokerResponse::update_job_timeout, response);
 }
 
 grpc::Status GatewayService::SetVariables(grpc::ServerContext* context,
                                           const gp::SetVariablesRequest* request,
                                           gp::SetVariablesResponse* response) {
-  tc::BrokerRequest broker_request;
-  *broker_request.mutable_set_variables() = *request;
-  tc::BrokerResponse broker_response;
-  grpc::Status status = execute_by_key(context, request->elementinstancekey(), "elementInstanceKey",
-                                       broker_request, broker_response);
-  if (status.ok()) *response = broker_response.set_variables();
-  return status;
+  return route_by_key(context, request->elementinstancekey(), "elementInstanceKey", *request,
+                      &tc::BrokerRequest::mutable_set_variables, &tc::BrokerResponse::set_variables,
+                      response);
 }
 
 grpc::Status GatewayService::ResolveIncident(grpc::ServerContext* context,
                                              const gp::ResolveIncidentRequest* request,
                                              gp::ResolveIncidentResponse* response) {
-  tc::BrokerRequest broker_request;
-  *broker_request.mutable_resolve_incident() = *request;
-  tc::BrokerResponse broker_response;
-  grpc::Status status = execute_by_key(context, request->incidentkey(), "incidentKey",
-                                       broker_request, broker_response);
-  if (status.ok()) *response = broker_response.resolve_incident();
-  return status;
+  return route_by_key(context, request->incidentkey(), "incidentKey", *request,
+                      &tc::BrokerRequest::mutable_resolve_incident,
+                      &tc::BrokerResponse::resolve_incident, response);
 }
 
 grpc::Status GatewayService::PublishMessage(grpc::ServerContext* context,

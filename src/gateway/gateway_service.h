@@ -95,6 +95,21 @@ class GatewayService final : public gateway_protocol::Gateway::Service {
   grpc::Status execute_by_key(grpc::ServerContext* context, std::int64_t key,
                               std::string_view key_name, tern::command::BrokerRequest& request,
                               tern::command::BrokerResponse& response);
+  // One keyed RPC: the client's request goes into its slot of a BrokerRequest, is routed by the
+  // key's partition, and the answer comes out of the matching slot of the BrokerResponse.
+  template <typename Request, typename Response>
+  grpc::Status route_by_key(grpc::ServerContext* context, std::int64_t key,
+                            std::string_view key_name, const Request& request,
+                            Request* (tern::command::BrokerRequest::*slot)(),
+                            const Response& (tern::command::BrokerResponse::*answer)() const,
+                            Response* response) {
+    tern::command::BrokerRequest broker_request;
+    *(broker_request.*slot)() = request;
+    tern::command::BrokerResponse broker_response;
+    grpc::Status status = execute_by_key(context, key, key_name, broker_request, broker_response);
+    if (status.ok()) *response = (broker_response.*answer)();
+    return status;
+  }
   // Polls every partition once for up to `max_jobs` jobs; appends them. An error only when no
   // partition could be asked or a request was invalid.
   grpc::Status poll_jobs(const gateway_protocol::ActivateJobsRequest& request,
