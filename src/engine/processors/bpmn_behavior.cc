@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/check.h"
+#include "engine/processors/catch_behavior.h"
 #include "engine/processors/event_behavior.h"
 
 namespace tern::engine {
@@ -117,11 +118,15 @@ void BpmnBehavior::continue_activation(ElementInstance instance) {
   }
   switch (element->kind) {
     case ElementKind::PROCESS:
-    case ElementKind::SUB_PROCESS: {
+    case ElementKind::SUB_PROCESS:
+    case ElementKind::EVENT_SUB_PROCESS: {
       transition(instance, Intent::kElementActivated);
-      auto start_index = EventBehavior(ctx_, *this)
-                             .take_start_trigger(instance, *model)
-                             .value_or(element->none_start_event);
+      // An event sub-process begins at its only start event, whose event has already happened.
+      auto start_index = element->kind == ElementKind::EVENT_SUB_PROCESS
+                             ? element->start_events.front()
+                             : EventBehavior(ctx_, *this)
+                                   .take_start_trigger(instance, *model)
+                                   .value_or(element->none_start_event);
       if (start_index == bpmn::kNoElement) {
         complete_now(instance);
         return;
@@ -167,6 +172,11 @@ void BpmnBehavior::continue_activation(ElementInstance instance) {
         complete_now(instance);
         return;
       }
+      if (element->event_type == bpmn::EventType::ERROR
+          || element->event_type == bpmn::EventType::ESCALATION) {
+        throw_event(instance, *element);
+        return;
+      }
       break;
     default:
       break;
@@ -176,6 +186,41 @@ void BpmnBehavior::continue_activation(ElementInstance instance) {
                       + std::string(bpmn::to_string(element->kind)) + "' with event type '"
                       + std::string(bpmn::to_string(element->event_type))
                       + "', but this engine does not execute it yet");
+}
+
+void BpmnBehavior::throw_event(ElementInstance& instance, const bpmn::FlowElement& element) {
+  bool is_error = element.event_type == bpmn::EventType::ERROR;
+  const bpmn::ValueOrExpression* code_source = nullptr;
+  if (is_error && element.error) code_source = &element.error->error_code;
+  if (!is_error && element.escalation) code_source = &element.escalation->escalation_code;
+  std::string code;
+  if (code_source != nullptr && !code_source->empty()) {
+    auto value = variables_.evaluate(*code_source, instance.key);
+    if (!value || !value->is_string()) {
+      create_incident(instance, kExtractValueError,
+                      value ? "Expected result of the expression '" + std::string(code_source->text)
+                                  + "' to be 'STRING', but was '" + json_type_name(*value) + "'"
+                            : value.error());
+      return;
+    }
+    code = value->get<std::string>();
+  }
+  CatchBehavior catches(ctx_, *this);
+  if (is_error) {
+    // An uncaught error leaves the end event activating with an incident; a caught one
+    // interrupts a scope around it, which terminates the end event.
+    if (!catches.find(instance, bpmn::EventType::ERROR, code).found) {
+      catches.throw_error(instance, code, "", Json::object());
+      return;
+    }
+    transition(instance, Intent::kElementActivated);
+    catches.throw_error(instance, code, "", Json::object());
+    return;
+  }
+  transition(instance, Intent::kElementActivated);
+  // An escalation that nobody catches, or that a non-interrupting event catches, lets the
+  // throwing event go on; an interrupting catch terminates it with its scope.
+  if (catches.throw_escalation(instance, element, code)) complete_now(instance);
 }
 
 bool BpmnBehavior::create_job(ElementInstance& instance, const bpmn::FlowElement& element) {
@@ -430,6 +475,10 @@ void BpmnBehavior::terminate(ElementInstance instance) {
 void BpmnBehavior::on_child_terminated(Key scope_key) {
   auto scope = ctx_.state.element_instance(scope_key);
   if (!scope || scope->child_count > 0) return;
+  if (scope->state == Intent::kElementActivated
+      && CatchBehavior(ctx_, *this).activate_pending_event_subprocess(*scope)) {
+    return;
+  }
   if (scope->state == Intent::kElementTerminating) {
     Key parent = scope->flow_scope_key();
     transition(*scope, Intent::kElementTerminated);

@@ -60,6 +60,8 @@ class BpmnBehavior {
  private:
   void transition(ElementInstance& instance, Intent intent);
   void complete_now(ElementInstance& instance, std::optional<bpmn::ElementIndex> only_flow = {});
+  // Error and escalation end/intermediate throw events (catch_behavior.h).
+  void throw_event(ElementInstance& instance, const bpmn::FlowElement& element);
   bool create_job(ElementInstance& instance, const bpmn::FlowElement& element);
   bool run_script(ElementInstance& instance, const bpmn::FlowElement& element);
   std::optional<bpmn::ElementIndex> choose_flow(ElementInstance& instance,

@@ -4,6 +4,7 @@
 
 #include "common/check.h"
 #include "engine/processors/bpmn_behavior.h"
+#include "engine/processors/catch_behavior.h"
 #include "engine/processors/message_behavior.h"
 
 namespace tern::engine {
@@ -33,6 +34,13 @@ std::vector<const bpmn::FlowElement*> catch_events_of(const bpmn::ProcessModel& 
   }
   for (auto index : element.boundary_events)
     out.push_back(&model.element(index));
+  // A scope listens for the start events of its event sub-processes.
+  if (element.is_scope()) {
+    for (auto sub_process : element.event_sub_processes) {
+      for (auto start : model.element(sub_process).start_events)
+        out.push_back(&model.element(start));
+    }
+  }
   return out;
 }
 
@@ -129,6 +137,10 @@ void EventBehavior::trigger(const ElementInstance& owner, const bpmn::ProcessMod
                             const bpmn::FlowElement& catch_element, const Json& variables) {
   const auto* owner_element = model.find(owner.element_id());
   TERN_CHECK(owner_element != nullptr, "a triggered element instance's element exists");
+  if (is_event_subprocess_start(model, catch_element)) {
+    CatchBehavior(ctx_, bpmn_).trigger_event_subprocess(owner, model, catch_element, variables);
+    return;
+  }
   if (catch_element.kind == ElementKind::BOUNDARY_EVENT) {
     Key scope_key = owner.flow_scope_key();
     auto scope = ctx_.state.element_instance(scope_key);
@@ -187,6 +199,8 @@ void EventBehavior::on_terminated(const ElementInstance& instance) {
   auto model = bpmn_.model_of(instance.value);
   const auto* boundary = model->find(trigger->element_id);
   TERN_CHECK(boundary != nullptr, "a recorded trigger names an element of the process");
+  // A scope terminated while its interrupting event sub-process was pending: nothing to take.
+  if (boundary->kind != ElementKind::BOUNDARY_EVENT) return;
   if (trigger->variables.is_object() && !trigger->variables.empty()) {
     bpmn_.variables().propagate_document(scope_key, trigger->variables, scope->value);
   }

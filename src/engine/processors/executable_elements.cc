@@ -31,6 +31,16 @@ bpmn::ExecutableElementSet make_set() {
       .allow(ElementKind::INTERMEDIATE_CATCH_EVENT, EventType::MESSAGE)
       .allow(ElementKind::BOUNDARY_EVENT, EventType::MESSAGE)
       .allow(ElementKind::RECEIVE_TASK, EventType::UNSPECIFIED);
+  // Errors and escalations (catch_behavior.h): thrown by end and intermediate throw events (and
+  // by jobs), caught by boundary events and event sub-process starts.
+  set.allow(ElementKind::EVENT_SUB_PROCESS, EventType::UNSPECIFIED)
+      .allow(ElementKind::END_EVENT, EventType::ERROR)
+      .allow(ElementKind::BOUNDARY_EVENT, EventType::ERROR)
+      .allow(ElementKind::START_EVENT, EventType::ERROR)
+      .allow(ElementKind::END_EVENT, EventType::ESCALATION)
+      .allow(ElementKind::INTERMEDIATE_THROW_EVENT, EventType::ESCALATION)
+      .allow(ElementKind::BOUNDARY_EVENT, EventType::ESCALATION)
+      .allow(ElementKind::START_EVENT, EventType::ESCALATION);
   return set;
 }
 

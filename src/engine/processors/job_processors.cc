@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/processors/bpmn_behavior.h"
+#include "engine/processors/catch_behavior.h"
 #include "engine/processors/processors.h"
 
 namespace tern::engine {
@@ -104,20 +105,20 @@ void throw_error(ProcessingContext& ctx) {
                                                         + "' with an error code, but it was empty");
     return;
   }
+  Json variables = ctx.command.value.value("variables", Json::object());
+  if (!variables.is_object()) variables = Json::object();
   Json value = job->value;
   value["errorCode"] = code;
+  value["variables"] = variables;
   value["errorMessage"] = ctx.command.value.value("errorMessage", std::string());
   ctx.out.respond(ctx.out.event(job->key, ValueType::kJob, Intent::kErrorThrown, value));
   auto instance = ctx.state.element_instance(Key(value["elementInstanceKey"].get<std::int64_t>()));
   if (!instance) return;
-  // Catching (boundary events, event sub-processes) belongs to the engine breadth work; until
-  // then every thrown error is unhandled and raises an incident.
-  BpmnBehavior(ctx).create_incident(
-      *instance, kUnhandledErrorEvent,
-      "Expected to throw an error event with the code '" + code + "' with message '"
-          + value["errorMessage"].get<std::string>()
-          + "', but it was not caught. No error events are available in the scope.",
-      job->key);
+  // A catch event around the job's element (boundary, event sub-process) takes the error;
+  // otherwise the error raises an incident on the element.
+  BpmnBehavior bpmn(ctx);
+  CatchBehavior(ctx, bpmn).throw_error(*instance, code, value["errorMessage"].get<std::string>(),
+                                       variables, job->key);
 }
 
 void update_retries(ProcessingContext& ctx) {

@@ -120,8 +120,9 @@ Result<MessageBehavior::Planned, std::string> MessageBehavior::plan(
 
 void MessageBehavior::open(const ElementInstance& instance, const Planned& planned) {
   auto target = message_partition(planned.correlation_key, ctx_.partition_count);
-  bool interrupting = planned.element->kind != bpmn::ElementKind::BOUNDARY_EVENT
-                      || planned.element->cancel_activity;
+  bool interrupting = planned.element->kind == bpmn::ElementKind::BOUNDARY_EVENT
+                          ? planned.element->cancel_activity
+                          : planned.element->interrupting;
   Json value{{"subscriptionPartitionId", target.value()},
              {"processInstanceKey", instance.value["processInstanceKey"]},
              {"elementInstanceKey", instance.key.value()},

@@ -46,8 +46,9 @@ void trigger_timer(ProcessingContext& ctx) {
   auto owner = ctx.state.element_instance(owner_key);
   if (!owner || owner->state != Intent::kElementActivated) return;
   behavior.trigger(*owner, *model, *target, Json::object());
-  // A non-interrupting boundary cycle fires again while the activity runs.
-  if (target->kind == bpmn::ElementKind::BOUNDARY_EVENT && !target->cancel_activity) {
+  // A non-interrupting boundary or event sub-process cycle fires again while its owner runs.
+  if ((target->kind == bpmn::ElementKind::BOUNDARY_EVENT && !target->cancel_activity)
+      || (target->kind == bpmn::ElementKind::START_EVENT && !target->interrupting)) {
     behavior.reschedule(*timer, *model);
   }
 }

@@ -66,6 +66,9 @@ std::string line(const Record& record) {
     case ValueType::kError:
       add("errorCode");
       break;
+    case ValueType::kEscalation:
+      add("escalationCode");
+      break;
     default:
       break;
   }
