@@ -8,6 +8,7 @@
 #include "broker/config_schema.h"
 #include "broker/config_validation.h"
 #include "broker/config_values.h"
+#include "broker/topology/node_identity.h"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -192,6 +193,9 @@ Result<void, ConfigError> assign_all(const RawMap& raw, TernConfig& config) {
            assign(raw, "cluster.replication-factor", config.cluster.replication_factor, to_integer),
            assign(raw, "cluster.contact-points", config.cluster.contact_points, to_string_list),
            assign(raw, "cluster.region", config.cluster.region, to_string_value),
+           assign(raw, "cluster.region-count", config.cluster.region_count, to_integer),
+           assign(raw, "cluster.region-index", config.cluster.region_index, to_integer),
+           assign(raw, "cluster.pod-name", config.cluster.pod_name, to_string_value),
            assign(raw, "network.host", config.network.host, to_string_value),
            assign(raw, "network.advertised-host", config.network.advertised_host, to_string_value),
            assign(raw, "network.command-port", config.network.command_port, to_port),
@@ -237,6 +241,38 @@ Result<void, ConfigError> assign_all(const RawMap& raw, TernConfig& config) {
   return {};
 }
 
+// cluster.region-count > 0: the node id is the pod's ordinal * region-count + region-index, and
+// the region label defaults to the index, so a StatefulSet per region needs no per-pod settings.
+Result<void, ConfigError> derive_node_id(const RawMap& raw, const Environment& env,
+                                         ClusterConfig& cluster) {
+  if (cluster.region_count == 0) return {};
+  if (raw.count("cluster.node-id")) {
+    return tern::unexpected(error(ConfigErrc::kInvalidValue, raw.at("cluster.node-id").where,
+                                  "must not be set together with cluster.region-count, which "
+                                  "derives the node id from the pod name"));
+  }
+  if (cluster.region_count < 1 || cluster.region_index < 0
+      || cluster.region_index >= cluster.region_count) {
+    return {};  // validate_config names the bad value
+  }
+  std::string pod = cluster.pod_name;
+  if (pod.empty()) {
+    auto hostname = env.find("HOSTNAME");
+    if (hostname != env.end()) pod = hostname->second;
+  }
+  if (pod.empty()) {
+    return tern::unexpected(error(ConfigErrc::kInvalidValue, "cluster.pod-name",
+                                  "cluster.region-count is set but neither cluster.pod-name nor "
+                                  "the HOSTNAME variable names the pod"));
+  }
+  auto id = topology::node_id_from_pod(pod, cluster.region_count, cluster.region_index);
+  if (!id)
+    return tern::unexpected(error(ConfigErrc::kInvalidValue, "cluster.pod-name", id.error()));
+  cluster.node_id = *id;
+  if (cluster.region.empty()) cluster.region = std::to_string(cluster.region_index);
+  return {};
+}
+
 }  // namespace
 
 Environment process_environment() {
@@ -269,6 +305,9 @@ Result<LoadedConfig, ConfigError> parse_config(std::string_view yaml_text, const
     auto exporters = read_exporters(exporters_node, "exporters");
     if (!exporters) return tern::unexpected(exporters.error());
     loaded.config.exporters = std::move(*exporters);
+  }
+  if (auto derived = derive_node_id(raw, env, loaded.config.cluster); !derived) {
+    return tern::unexpected(derived.error());
   }
   if (auto valid = validate_config(loaded.config); !valid) return tern::unexpected(valid.error());
   return loaded;

@@ -26,6 +26,11 @@ struct ClusterConfig {
   // command ports, which it polls for the topology. Each entry is "host:port".
   std::vector<std::string> contact_points;
   std::string region;
+  // With region_count > 0 the node id comes from the StatefulSet pod name (pod_name, else the
+  // HOSTNAME variable): ordinal * region_count + region_index; region defaults to the index.
+  std::int32_t region_count = 0;
+  std::int32_t region_index = 0;
+  std::string pod_name;
 };
 
 struct NetworkConfig {

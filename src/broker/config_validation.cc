@@ -57,6 +57,19 @@ Result<void, ConfigError> validate_config(const TernConfig& config) {
                                                   + " is greater than cluster.size ("
                                                   + std::to_string(cluster.size) + ")"));
   }
+  if (cluster.region_count < 0) {
+    return tern::unexpected(
+        invalid("cluster.region-count",
+                "must be 0 (no regions) or more, got " + std::to_string(cluster.region_count)));
+  }
+  if (cluster.region_count > 0
+      && (cluster.region_index < 0 || cluster.region_index >= cluster.region_count)) {
+    return tern::unexpected(
+        invalid("cluster.region-index", std::to_string(cluster.region_index) + " is outside 0.."
+                                            + std::to_string(cluster.region_count - 1)
+                                            + " (cluster.region-count is "
+                                            + std::to_string(cluster.region_count) + ")"));
+  }
   for (std::size_t i = 0; i < cluster.contact_points.size(); ++i) {
     auto parsed = parse_host_port(cluster.contact_points[i]);
     if (!parsed) {

@@ -68,7 +68,10 @@ nlohmann::ordered_json to_rest_json(const ClusterTopology& topology) {
                        {"host", broker.host},
                        {"port", broker.port},
                        {"partitions", std::move(partitions)},
-                       {"version", broker.version}});
+                       {"version", broker.version},
+                       // Not in Zeebe's shape (its gRPC Topology has no region either); extra
+                       // fields are ignored by its clients, and region-aware tools need it.
+                       {"region", broker.region}});
   }
   return {{"brokers", std::move(brokers)},
           {"clusterSize", topology.cluster_size},

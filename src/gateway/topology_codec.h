@@ -18,7 +18,8 @@ namespace tern::gateway {
 gateway_protocol::TopologyResponse to_topology_response(const ClusterTopology& topology);
 
 // ClusterTopology -> the REST shape of GET /v2/topology:
-// {"brokers":[{"nodeId","host","port","partitions":[{"partitionId","role","health"}],"version"}],
+// {"brokers":[{"nodeId","host","port","partitions":[{"partitionId","role","health"}],"version",
+//   "region"}],
 //  "clusterSize","partitionsCount","replicationFactor","gatewayVersion"}, role and health in
 // lower case.
 // Keys keep the documented order, so that the JSON reads as the API reference shows it.

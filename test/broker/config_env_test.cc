@@ -27,6 +27,9 @@ TEST(ConfigEnv, EveryKeyCanBeOverridden) {
       {"TERN_CLUSTER_REPLICATION_FACTOR", "3"},
       {"TERN_CLUSTER_CONTACT_POINTS", "a:1,b:2"},
       {"TERN_CLUSTER_REGION", "us-east"},
+      {"TERN_CLUSTER_REGION_COUNT", "0"},
+      {"TERN_CLUSTER_REGION_INDEX", "0"},
+      {"TERN_CLUSTER_POD_NAME", "tern-7"},
       {"TERN_NETWORK_HOST", "0.0.0.0"},
       {"TERN_NETWORK_ADVERTISED_HOST", "broker-3"},
       {"TERN_NETWORK_COMMAND_PORT", "2001"},
@@ -52,6 +55,9 @@ TEST(ConfigEnv, EveryKeyCanBeOverridden) {
   EXPECT_EQ(config.cluster.replication_factor, 3);
   EXPECT_EQ(config.cluster.contact_points, (std::vector<std::string>{"a:1", "b:2"}));
   EXPECT_EQ(config.cluster.region, "us-east");
+  EXPECT_EQ(config.cluster.region_count, 0);
+  EXPECT_EQ(config.cluster.region_index, 0);
+  EXPECT_EQ(config.cluster.pod_name, "tern-7");
   EXPECT_EQ(config.network.host, "0.0.0.0");
   EXPECT_EQ(config.network.advertised_host, "broker-3");
   EXPECT_EQ(config.network.command_port, 2001);

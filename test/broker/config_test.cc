@@ -255,6 +255,50 @@ TEST(Config, NodeIdMustBeBelowSize) {
   EXPECT_EQ(negative.key, "cluster.node-id");
 }
 
+TEST(Config, RegionCountDerivesTheNodeIdFromThePodName) {
+  // Pod tern-3 in region 1 of 2: id 3 * 2 + 1; the region label defaults to the index.
+  auto loaded = parse_ok("cluster: {size: 8, region-count: 2, region-index: 1, pod-name: tern-3}");
+  EXPECT_EQ(loaded.config.cluster.node_id, 7);
+  EXPECT_EQ(loaded.config.cluster.region, "1");
+
+  // Without pod-name the HOSTNAME variable (Kubernetes sets it to the pod name) is used, and an
+  // explicit region label is kept.
+  auto from_env = parse_ok("cluster: {size: 8, region-count: 2, region: eu-west}",
+                           {{"HOSTNAME", "tern-broker-2"}});
+  EXPECT_EQ(from_env.config.cluster.node_id, 4);
+  EXPECT_EQ(from_env.config.cluster.region, "eu-west");
+
+  // region-count 0 leaves node-id as written.
+  EXPECT_EQ(
+      parse_ok("cluster: {size: 3, node-id: 2}", {{"HOSTNAME", "tern-0"}}).config.cluster.node_id,
+      2);
+}
+
+TEST(Config, RegionKeysAreChecked) {
+  auto both = parse_error("cluster: {size: 4, node-id: 1, region-count: 2, pod-name: tern-0}");
+  EXPECT_EQ(both.key, "cluster.node-id");
+  EXPECT_THAT(both.message, HasSubstr("must not be set together with cluster.region-count"));
+
+  auto no_pod = parse_error("cluster: {size: 4, region-count: 2}");
+  EXPECT_EQ(no_pod.key, "cluster.pod-name");
+  EXPECT_THAT(no_pod.message, HasSubstr("HOSTNAME"));
+
+  auto bad_pod = parse_error("cluster: {size: 4, region-count: 2, pod-name: tern}");
+  EXPECT_EQ(bad_pod.key, "cluster.pod-name");
+  EXPECT_THAT(bad_pod.message, HasSubstr("does not end in '-<ordinal>'"));
+
+  auto index = parse_error("cluster: {size: 4, region-count: 2, region-index: 2, pod-name: t-0}");
+  EXPECT_EQ(index.key, "cluster.region-index");
+  EXPECT_THAT(index.message, HasSubstr("2 is outside 0..1"));
+
+  EXPECT_EQ(parse_error("cluster: {region-count: -1}").key, "cluster.region-count");
+
+  // A derived id beyond the cluster's size is reported like a written one.
+  auto too_big = parse_error("cluster: {size: 4, region-count: 2, pod-name: tern-2}");
+  EXPECT_EQ(too_big.key, "cluster.node-id");
+  EXPECT_THAT(too_big.message, HasSubstr("4 is outside 0..3"));
+}
+
 TEST(Config, SizesMustBePositive) {
   EXPECT_EQ(parse_error("cluster: {size: 0}").to_string(),
             "cluster.size: must be at least 1, got 0");

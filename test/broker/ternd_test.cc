@@ -201,6 +201,33 @@ TEST(Ternd, BrokerServesHealthAndTopologyAndStopsCleanlyOnSigterm) {
   EXPECT_TRUE(broker::DataDirectory::open(dir.path() / "b").ok());
 }
 
+// A StatefulSet pod: the node id comes from the pod name (HOSTNAME) and the region settings, and
+// the region reaches /actuator/info, the command API's topology and the REST topology.
+TEST(Ternd, BrokerDerivesItsIdAndRegionFromThePodName) {
+  TempDir dir;
+  auto ports = broker_ports();
+  auto config =
+      write_config(dir, ports, "cluster:\n  size: 4\n  region-count: 2\n  region-index: 1\n");
+  auto broker = spawn_ternd({"broker", "--config", config.string()}, {{"HOSTNAME", "tern-1"}});
+  ASSERT_TRUE(broker);
+  ASSERT_TRUE(wait_ready(*broker, ports.monitoring)) << broker->stderr_text();
+
+  auto info = http_get(ports.monitoring, "/actuator/info").body;
+  EXPECT_EQ(info["nodeId"], 3);  // ordinal 1 * 2 regions + region index 1
+  EXPECT_EQ(info["region"], "1");
+  auto topology = get_topology(ports.command);
+  ASSERT_TRUE(topology.ok()) << topology.error();
+  ASSERT_EQ(topology->brokers_size(), 1);
+  EXPECT_EQ(topology->brokers(0).node_id(), 3);
+  EXPECT_EQ(topology->brokers(0).region(), "1");
+  auto rest = http_get(ports.rest, "/v2/topology");
+  EXPECT_EQ(rest.status, 200);
+  EXPECT_EQ(rest.body["brokers"][0]["nodeId"], 3);
+  EXPECT_EQ(rest.body["brokers"][0]["region"], "1");
+  broker->terminate();
+  EXPECT_EQ(broker->wait(20s), std::optional<int>(0)) << broker->stderr_text();
+}
+
 TEST(Ternd, APortInUseStopsStartupNamingTheKey) {
   TempDir dir;
   auto ports = broker_ports();

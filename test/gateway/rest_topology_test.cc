@@ -40,10 +40,10 @@ TEST_F(RestTopologyTest, TopologyHasTheRestApiShape) {
   const auto body = nlohmann::json::parse(response->body);
   const auto expected = nlohmann::json::parse(R"({
     "brokers": [
-      {"nodeId": 0, "host": "10.0.0.1", "port": 26501, "version": "0.1.0",
+      {"nodeId": 0, "host": "10.0.0.1", "port": 26501, "version": "0.1.0", "region": "east",
        "partitions": [{"partitionId": 1, "role": "leader", "health": "healthy"},
                       {"partitionId": 2, "role": "follower", "health": "unhealthy"}]},
-      {"nodeId": 1, "host": "10.0.0.2", "port": 26511, "version": "0.1.0",
+      {"nodeId": 1, "host": "10.0.0.2", "port": 26511, "version": "0.1.0", "region": "west",
        "partitions": [{"partitionId": 1, "role": "inactive", "health": "dead"},
                       {"partitionId": 2, "role": "leader", "health": "healthy"}]}
     ],
