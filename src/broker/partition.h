@@ -35,9 +35,10 @@ struct PartitionStatus {
   PartitionHealth health = PartitionHealth::kUnhealthy;
   std::string reason;  // why it is not healthy; empty when healthy
   std::uint64_t term = 0;
-  std::optional<std::int32_t> leader;  // the node id this replica believes leads, if any
-  std::uint64_t applied_index = 0;     // Raft entries applied to the engine
-  std::uint64_t snapshot_index = 0;    // the journal's snapshot (compacted below)
+  std::optional<std::int32_t> leader;   // the node id this replica believes leads, if any
+  std::uint64_t applied_index = 0;      // Raft entries applied to the engine
+  std::uint64_t snapshot_index = 0;     // the journal's snapshot (compacted below)
+  std::int64_t processed_position = 0;  // the engine's last processed command (log position)
 };
 
 class Partition {

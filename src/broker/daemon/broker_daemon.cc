@@ -19,6 +19,7 @@
 #include "broker/data_directory.h"
 #include "broker/health.h"
 #include "broker/logging.h"
+#include "broker/management/partition_routes.h"
 #include "broker/monitoring_server.h"
 #include "broker/partition.h"
 #include "broker/partition/partition_manager.h"
@@ -101,6 +102,39 @@ void wait_for_leaders(const std::vector<std::shared_ptr<Partition>>& partitions,
   }
 }
 
+// SIGTERM: every partition this broker leads hands leadership to its most caught-up follower
+// before anything stops, so that a rolling restart costs clients a NOT_LEADER retry rather than an
+// election timeout. Commands in flight get `drain` to answer; the transfers get until `timeout`.
+void hand_over_leadership(PartitionManager& manager,
+                          const std::vector<std::shared_ptr<const Partition>>& partitions,
+                          std::chrono::milliseconds drain, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int scheduled = 0;
+  for (const auto& move : manager.move_leadership(LeadershipGoal::kHandOver, drain)) {
+    if (move.state == LeadershipMoveState::kScheduled) {
+      ++scheduled;
+    } else if (move.state == LeadershipMoveState::kNoTarget) {
+      spdlog::warn("partition {}: no caught-up follower to hand leadership to; it stops with us",
+                   move.partition.value());
+    }
+  }
+  if (scheduled == 0) return;
+  auto still_leading = [&] {
+    int leading = 0;
+    for (const auto& partition : partitions)
+      if (partition->status().role == PartitionRole::kLeader) ++leading;
+    return leading;
+  };
+  while (still_leading() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (int left = still_leading(); left > 0) {
+    spdlog::warn("{} partition(s) still led here after {} ms; stopping anyway", left,
+                 timeout.count());
+  } else {
+    spdlog::info("leadership of {} partition(s) handed over", scheduled);
+  }
+}
+
 }  // namespace
 
 int run_broker(const CommandLine& command_line) {
@@ -154,6 +188,10 @@ int run_broker(const CommandLine& command_line) {
   auto routes = std::make_shared<RouteTable>();
   add_health_routes(*routes, health);
   add_broker_routes(*routes, config, topology);
+  management::add_partition_routes(
+      *routes, std::make_shared<management::PartitionRoutes>(partitions, [manager] {
+        return manager->move_leadership(LeadershipGoal::kPreferred, std::chrono::seconds(2));
+      }));
 
   auto monitoring =
       MonitoringServer::start(config.network.host, config.network.monitoring_port, routes);
@@ -187,6 +225,7 @@ int run_broker(const CommandLine& command_line) {
   int signal_number = wait_for_shutdown_signal();
   spdlog::info("received {}; shutting down", signal_name(signal_number));
   health->mark_shutting_down();
+  hand_over_leadership(*manager, partitions, std::chrono::seconds(2), std::chrono::seconds(5));
   if (gateway) {
     gateway->shutdown();
     spdlog::info("embedded gateway stopped");

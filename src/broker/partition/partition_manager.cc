@@ -120,7 +120,18 @@ std::vector<PartitionId> PartitionManager::partitions() const {
   return ids;
 }
 
+std::vector<LeadershipMove> PartitionManager::move_leadership(LeadershipGoal goal,
+                                                              std::chrono::milliseconds drain) {
+  std::vector<LeadershipMove> moves;
+  std::lock_guard lock(lifecycle_mutex_);
+  if (stopped_ || threads_.empty()) return moves;
+  for (auto& [id, replica] : replicas_)
+    moves.push_back(replica->move_leadership(goal, drain));
+  return moves;
+}
+
 void PartitionManager::shutdown() {
+  std::lock_guard lock(lifecycle_mutex_);
   if (stopped_) return;
   stopped_ = true;
   if (!threads_.empty()) {

@@ -50,6 +50,11 @@ class PartitionManager final : public PartitionService {
   std::vector<NodeId> connected_peers() const { return transport_->connected_peers(); }
   const std::vector<std::shared_ptr<Partition>>& partition_objects() const { return partitions_; }
 
+  // Asks every hosted replica that leads its partition to move leadership (rebalance to the
+  // preferred leaders, or hand over before shutting down); one entry per hosted partition.
+  // Blocks briefly (each strand decides); the transfers themselves complete asynchronously.
+  std::vector<LeadershipMove> move_leadership(LeadershipGoal goal, std::chrono::milliseconds drain);
+
   // Stops replicas, transport and threads; idempotent.
   void shutdown();
 
@@ -67,7 +72,8 @@ class PartitionManager final : public PartitionService {
   std::unique_ptr<ClusterTransport> transport_;
   std::mutex callback_mutex_;
   std::function<void(PartitionId, std::string)> job_callback_;  // guarded by callback_mutex_
-  bool stopped_ = false;
+  std::mutex lifecycle_mutex_;  // move_leadership() and shutdown() never overlap
+  bool stopped_ = false;        // guarded by lifecycle_mutex_ (after start)
 };
 
 }  // namespace tern::broker

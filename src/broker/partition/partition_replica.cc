@@ -185,6 +185,13 @@ void PartitionReplica::do_submit(engine::Record command, bool backpressure, Subm
     if (leader == self_) leader.reset();
     return done(unexpected(SubmitError{SubmitErrorCode::kNotLeader, why, leader}));
   }
+  if (handover_) {
+    return done(unexpected(SubmitError{SubmitErrorCode::kNotLeader,
+                                       "leadership of partition " + std::to_string(id().value())
+                                           + " is being handed to broker "
+                                           + std::to_string(handover_->target.value()),
+                                       handover_->target}));
+  }
   if (!command.is_command()) {
     return done(unexpected(SubmitError{SubmitErrorCode::kInvalid,
                                        "only command records can be submitted", std::nullopt}));

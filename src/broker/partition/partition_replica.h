@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "broker/partition.h"
+#include "broker/partition/leadership.h"
 #include "broker/partition/partition_service.h"
 #include "broker/partition/raft_log_stream.h"
 #include "engine/partition_engine.h"
@@ -75,6 +76,11 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
   void receive(raft::Message message);
   void submit(engine::Record command, bool backpressure, SubmitCallback done);
   void set_job_callback(JobCallback callback);
+  // Moves leadership away from this replica if it leads (see LeadershipGoal). New commands are
+  // refused NOT_LEADER at once; the Raft transfer (dissertation §3.10) starts when the commands
+  // in flight have committed and answered, or after `drain` at the latest, so that a handover
+  // loses no response. Blocks until the strand has decided (not callable from the strand).
+  LeadershipMove move_leadership(LeadershipGoal goal, std::chrono::milliseconds drain);
 
   PartitionId id() const { return partition_->id(); }
 
@@ -107,6 +113,14 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
   Result<void, std::string> rebuild_engine();
   void publish_status();
   void fail(const std::string& reason);
+  LeadershipMove schedule_move(LeadershipGoal goal, std::chrono::milliseconds drain);
+  std::optional<NodeId> move_target(LeadershipGoal goal) const;
+  void maybe_hand_over();
+
+  struct HandOver {
+    NodeId target;
+    std::chrono::steady_clock::time_point deadline;  // transfer even if commands still wait
+  };
 
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer timer_;
@@ -131,6 +145,7 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
   std::int64_t next_request_ = 0;
 
   bool serving_ = false;                        // engine is leader and replay is done
+  std::optional<HandOver> handover_;            // a requested leadership move, not started yet
   std::optional<raft::LogIndex> leader_start_;  // first entry of this leader's term
   bool failed_ = false;
   bool stopped_ = false;

@@ -13,6 +13,7 @@ using raft::LogIndex;
 
 void PartitionReplica::process() {
   if (failed_ || stopped_) return;
+  maybe_hand_over();
   // Engine output (follow-ups, new commands) feeds more Readies; a pass without Readies ends it.
   for (int rounds = 0; rounds < 64; ++rounds) {
     if (!handle_ready()) break;
@@ -229,6 +230,7 @@ void PartitionReplica::publish_status() {
     status.term = node_->term().value();
     status.applied_index = node_->log().applied().value();
     status.snapshot_index = journal_->snapshot_meta().index.value();
+    if (engine_) status.processed_position = engine_->processor().last_processed_position().value();
     if (node_->leader()) status.leader = node_->leader()->value();
   } else {
     status.reason = "opening";
