@@ -1,0 +1,108 @@
+#pragma once
+
+// TopologyReplica: this broker's replica of "partition 0", the Raft group that holds the cluster
+// topology (src/broker/topology/README.md, "Replication"). Its entries are
+// topology::encode_command bytes; every replica applies them, in commit order, to a
+// topology::TopologyStateMachine, so every broker holds the same topology and every change is
+// ordered and survives the loss of any broker. Its snapshot is TopologyStateMachine::snapshot().
+//
+// Lifecycle: open() (before start, any thread) opens the journal in `directory`, bootstraps a
+// fresh one with the initial topology's brokers as voters, and restores the state machine from
+// the journal's snapshot (Raft then replays the committed tail); start() begins ticking; stop()
+// fails waiting proposals and stops.
+//
+// Thread: everything runs on the replica's strand (over the broker's partition pool); receive()
+// and propose() post to it. topology(), announced() and leader() read a copy published under a
+// mutex after every change, so the HTTP workers never touch the strand's state.
+
+#include <asio.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "broker/management/topology_manager.h"
+#include "broker/topology/topology_state_machine.h"
+#include "raft/core/raft_node.h"
+#include "raft/journal/journal.h"
+
+namespace tern::broker::management {
+
+struct TopologyReplicaOptions {
+  int tick_ms = 50;
+  int election_ticks = 10;
+  int heartbeat_ticks = 2;
+  std::uint64_t snapshot_entries = 100;  // snapshot (and compact) after this many applied entries
+  std::size_t max_pending_proposals = 64;
+  raft::journal::Durability durability = raft::journal::Durability::kSync;
+};
+
+class TopologyReplica {
+ public:
+  // Partition 0 is never a data partition (those are 1-based).
+  static constexpr PartitionId kPartition{0};
+
+  using Send = std::function<void(NodeId to, PartitionId partition, const raft::Message&)>;
+  // Called once per proposal: with the state machine's verdict once the entry is committed and
+  // applied (a rejection is kConflict with the reason), or kUnavailable when this replica is not
+  // (or stopped being) the leader. Runs on the strand; must not block.
+  using Done = std::function<void(Result<void, ManagementError>)>;
+
+  TopologyReplica(asio::io_context& io, NodeId self, std::filesystem::path directory,
+                  topology::ClusterTopology initial, TopologyReplicaOptions options, Send send);
+  ~TopologyReplica();
+
+  Result<void, std::string> open();
+  void start();
+  // Blocks until the strand has stopped the replica (not callable from the strand).
+  void stop();
+
+  void receive(raft::Message message);
+  void propose(topology::TopologyCommand command, Done done);
+
+  topology::ClusterTopology topology() const;
+  std::map<NodeId, topology::BrokerIdentity> announced() const;
+  std::optional<NodeId> leader() const;
+  // The highest applied index (tests wait on it to see a replica catch up).
+  std::uint64_t applied_index() const;
+
+ private:
+  struct Pending {
+    raft::Term term;
+    Done done;
+  };
+
+  void schedule_tick();
+  void process();
+  bool handle_ready();
+  void apply(const raft::Entry& entry);
+  void fail_pending(const std::string& why);
+  void maybe_snapshot();
+  void publish();
+
+  asio::strand<asio::io_context::executor_type> strand_;
+  asio::steady_timer timer_;
+  const NodeId self_;
+  const std::filesystem::path directory_;
+  const TopologyReplicaOptions options_;
+  Send send_;
+
+  std::unique_ptr<raft::journal::Journal> journal_;
+  std::unique_ptr<raft::RaftNode> node_;
+  topology::TopologyStateMachine machine_;
+  std::map<raft::LogIndex, Pending> pending_;  // proposals by log index, until applied
+  bool stopped_ = false;
+  bool failed_ = false;
+
+  mutable std::mutex published_mutex_;  // guards the three published_ fields
+  topology::ClusterTopology published_topology_;
+  std::map<NodeId, topology::BrokerIdentity> published_announced_;
+  std::optional<NodeId> published_leader_;
+  std::uint64_t published_applied_ = 0;
+};
+
+}  // namespace tern::broker::management
