@@ -19,12 +19,16 @@
 #include "broker/data_directory.h"
 #include "broker/health.h"
 #include "broker/logging.h"
+#include "broker/management/cluster_routes.h"
 #include "broker/management/partition_routes.h"
+#include "broker/management/replicated_topology_manager.h"
+#include "broker/management/topology_replica.h"
 #include "broker/monitoring_server.h"
 #include "broker/partition.h"
 #include "broker/partition/partition_manager.h"
 #include "broker/port_check.h"
 #include "broker/signals.h"
+#include "broker/topology/node_identity.h"
 #include "common/version.h"
 #include "gateway/gateway_server.h"
 
@@ -135,6 +139,35 @@ void hand_over_leadership(PartitionManager& manager,
   }
 }
 
+// The topology every broker of the configured cluster starts from. It must be the same on every
+// broker (the topology group's replicas apply the same commands to it), so it holds only what the
+// configuration says about everyone: ids, the round-robin placement and, with region-count set,
+// the region index of each id. Cluster addresses are not known for the other brokers.
+topology::ClusterTopology configured_topology(const TernConfig& config) {
+  std::vector<topology::BrokerInfo> brokers;
+  for (std::int32_t id = 0; id < config.cluster.size; ++id) {
+    topology::BrokerInfo broker;
+    broker.id = NodeId(id);
+    if (config.cluster.region_count > 0)
+      broker.region = std::to_string(topology::region_of(id, config.cluster.region_count));
+    brokers.push_back(std::move(broker));
+  }
+  return topology::initial_topology(brokers, config.cluster.partitions,
+                                    config.cluster.replication_factor);
+}
+
+void register_topology_health(HealthRegistry& health,
+                              std::shared_ptr<const management::TopologyReplica> replica) {
+  health.set_check("cluster-topology", [replica] {
+    auto leader = replica->leader();
+    nlohmann::json details = {{"version", replica->topology().version},
+                              {"appliedIndex", replica->applied_index()}};
+    if (leader) details["leader"] = leader->value();
+    return ComponentHealth{leader ? ComponentStatus::kUp : ComponentStatus::kDown,
+                           std::move(details)};
+  });
+}
+
 }  // namespace
 
 int run_broker(const CommandLine& command_line) {
@@ -173,6 +206,15 @@ int run_broker(const CommandLine& command_line) {
   cluster.transport.host = config.network.host;
   cluster.transport.port = config.network.cluster_port;
   cluster.transport.contact_points = config.cluster.contact_points;
+  // "Partition 0": the cluster topology, replicated on every broker (created during start).
+  std::shared_ptr<management::TopologyReplica> topology_replica;
+  cluster.groups[management::TopologyReplica::kPartition] = [&](asio::io_context& io,
+                                                                RaftGroup::Send send) {
+    topology_replica = std::make_shared<management::TopologyReplica>(
+        io, cluster.self, (*data)->path() / "topology", configured_topology(config),
+        management::TopologyReplicaOptions{}, std::move(send));
+    return std::static_pointer_cast<RaftGroup>(topology_replica);
+  };
   auto started_manager = PartitionManager::start(cluster, replicas);
   if (!started_manager) {
     return report_start_failure("network.cluster-port", started_manager.error());
@@ -188,6 +230,23 @@ int run_broker(const CommandLine& command_line) {
   auto routes = std::make_shared<RouteTable>();
   add_health_routes(*routes, health);
   add_broker_routes(*routes, config, topology);
+  register_topology_health(*health, topology_replica);
+  // GET /actuator/cluster reads the replicated topology. Changes (PATCH, POST .../brokers) are not
+  // registered until brokers carry them out (the reconcile loop): a change nobody performs would
+  // stay pending and block every later one.
+  auto cluster_routes = std::make_shared<management::ClusterRoutes>(
+      std::make_shared<management::ReplicatedTopologyManager>(
+          topology_replica,
+          [] {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                .count();
+          },
+          std::chrono::seconds(10)),
+      std::make_shared<management::TcpReachabilityProbe>(std::chrono::milliseconds(500)));
+  routes->add(HttpMethod::kGet, "/actuator/cluster", [cluster_routes](const HttpRequest& request) {
+    return cluster_routes->get_cluster(request);
+  });
   management::add_partition_routes(
       *routes, std::make_shared<management::PartitionRoutes>(partitions, [manager] {
         return manager->move_leadership(LeadershipGoal::kPreferred, std::chrono::seconds(2));

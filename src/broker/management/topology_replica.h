@@ -26,6 +26,7 @@
 #include <string>
 
 #include "broker/management/topology_manager.h"
+#include "broker/partition/raft_group.h"
 #include "broker/topology/topology_state_machine.h"
 #include "raft/core/raft_node.h"
 #include "raft/journal/journal.h"
@@ -41,12 +42,11 @@ struct TopologyReplicaOptions {
   raft::journal::Durability durability = raft::journal::Durability::kSync;
 };
 
-class TopologyReplica {
+class TopologyReplica final : public RaftGroup {
  public:
   // Partition 0 is never a data partition (those are 1-based).
   static constexpr PartitionId kPartition{0};
 
-  using Send = std::function<void(NodeId to, PartitionId partition, const raft::Message&)>;
   // Called once per proposal: with the state machine's verdict once the entry is committed and
   // applied (a rejection is kConflict with the reason), or kUnavailable when this replica is not
   // (or stopped being) the leader. Runs on the strand; must not block.
@@ -54,14 +54,14 @@ class TopologyReplica {
 
   TopologyReplica(asio::io_context& io, NodeId self, std::filesystem::path directory,
                   topology::ClusterTopology initial, TopologyReplicaOptions options, Send send);
-  ~TopologyReplica();
+  ~TopologyReplica() override;
 
-  Result<void, std::string> open();
-  void start();
+  Result<void, std::string> open() override;
+  void start() override;
   // Blocks until the strand has stopped the replica (not callable from the strand).
-  void stop();
+  void stop() override;
 
-  void receive(raft::Message message);
+  void receive(raft::Message message) override;
   void propose(topology::TopologyCommand command, Done done);
 
   topology::ClusterTopology topology() const;
@@ -83,6 +83,7 @@ class TopologyReplica {
   void fail_pending(const std::string& why);
   void maybe_snapshot();
   void publish();
+  void notice_lost_log(const raft::Message& rejection);
 
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer timer_;
@@ -97,6 +98,9 @@ class TopologyReplica {
   std::map<raft::LogIndex, Pending> pending_;  // proposals by log index, until applied
   bool stopped_ = false;
   bool failed_ = false;
+  // Rejections of already-acknowledged indexes, per follower, since its last accepted append.
+  static constexpr int kLostLogRejections = 3;
+  std::map<NodeId, int> lost_log_rejections_;
 
   mutable std::mutex published_mutex_;  // guards the three published_ fields
   topology::ClusterTopology published_topology_;

@@ -60,11 +60,21 @@ Result<void, std::string> PartitionManager::open_and_start() {
         [this](PartitionId id, std::string type) { on_jobs_available(id, std::move(type)); });
     replicas_.emplace(partition->id(), std::move(replica));
   }
+  for (const auto& [id, factory] : options_.groups) {
+    auto group = factory(io_, send);
+    if (auto opened = group->open(); !opened) {
+      return unexpected("raft group " + std::to_string(id.value()) + ": " + opened.error());
+    }
+    groups_.emplace(id, std::move(group));
+  }
   options_.transport.self = options_.self;
   auto transport = ClusterTransport::start(
       options_.transport, [this](NodeId, PartitionId partition, raft::Message message) {
-        auto it = replicas_.find(partition);
-        if (it != replicas_.end()) it->second->receive(std::move(message));
+        if (auto it = replicas_.find(partition); it != replicas_.end()) {
+          it->second->receive(std::move(message));
+        } else if (auto group = groups_.find(partition); group != groups_.end()) {
+          group->second->receive(std::move(message));
+        }
       });
   if (!transport) return unexpected("cluster transport: " + transport.error());
   transport_ = std::move(*transport);
@@ -73,6 +83,8 @@ Result<void, std::string> PartitionManager::open_and_start() {
     threads_.emplace_back([this] { io_.run(); });
   for (auto& [id, replica] : replicas_)
     replica->start();
+  for (auto& [id, group] : groups_)
+    group->start();
   spdlog::info("cluster: {} partition replica(s) started; cluster port {}", replicas_.size(),
                transport_->port());
   return {};
@@ -137,6 +149,8 @@ void PartitionManager::shutdown() {
   if (!threads_.empty()) {
     for (auto& [id, replica] : replicas_)
       replica->stop();
+    for (auto& [id, group] : groups_)
+      group->stop();
   }
   if (transport_) transport_->shutdown();
   work_.reset();
@@ -145,6 +159,7 @@ void PartitionManager::shutdown() {
     thread.join();
   threads_.clear();
   replicas_.clear();
+  groups_.clear();
 }
 
 }  // namespace tern::broker

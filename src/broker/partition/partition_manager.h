@@ -20,6 +20,7 @@
 #include "broker/partition.h"
 #include "broker/partition/partition_replica.h"
 #include "broker/partition/partition_service.h"
+#include "broker/partition/raft_group.h"
 #include "broker/placement.h"
 #include "broker/transport/cluster_transport.h"
 
@@ -32,6 +33,8 @@ struct ClusterOptions {
   ReplicaOptions replica;
   int partition_threads = 2;
   std::size_t block_cache_bytes = 8u << 20;  // shared by every replica's state
+  // Other Raft groups run here too (by group id, which no data partition uses).
+  std::map<PartitionId, RaftGroupFactory> groups;
 };
 
 class PartitionManager final : public PartitionService {
@@ -69,6 +72,7 @@ class PartitionManager final : public PartitionService {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   std::map<PartitionId, std::unique_ptr<PartitionReplica>> replicas_;  // fixed after start
+  std::map<PartitionId, std::shared_ptr<RaftGroup>> groups_;           // fixed after start
   std::unique_ptr<ClusterTransport> transport_;
   std::mutex callback_mutex_;
   std::function<void(PartitionId, std::string)> job_callback_;  // guarded by callback_mutex_

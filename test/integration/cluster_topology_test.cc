@@ -1,0 +1,120 @@
+// The cluster topology group ("partition 0") on real brokers: three brokers agree on one topology
+// leader and serve the configured topology on GET /actuator/cluster; changes are not accepted yet
+// (405); the group elects a new leader when its leader is killed; a broker restarted with an
+// empty data directory catches up with the group.
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "integration/support/ternd_cluster.h"
+#include "support/temp_dir.h"
+
+namespace tern::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kElection = 20s;
+
+struct TopologyView {
+  std::optional<int> leader;
+  std::uint64_t applied_index = 0;
+};
+
+std::optional<TopologyView> topology_view(const TerndCluster& cluster, int node) {
+  httplib::Client client("127.0.0.1", cluster.ports(node).monitoring);
+  client.set_connection_timeout(1s);
+  client.set_read_timeout(2s);
+  auto response = client.Get("/actuator/health");
+  if (!response) return std::nullopt;
+  auto body = nlohmann::json::parse(response->body, nullptr, false);
+  if (body.is_discarded() || !body["components"].contains("cluster-topology")) return std::nullopt;
+  const auto& details = body["components"]["cluster-topology"]["details"];
+  TopologyView view;
+  if (details.contains("leader")) view.leader = details["leader"].get<int>();
+  view.applied_index = details.value("appliedIndex", std::uint64_t{0});
+  return view;
+}
+
+// The topology leader every listed broker names, once they agree on one of themselves (right
+// after a kill, the survivors still name the dead leader for an election timeout).
+std::optional<int> agreed_leader(const TerndCluster& cluster, const std::vector<int>& nodes,
+                                 std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::optional<int> agreed;
+    bool agree = true;
+    for (int node : nodes) {
+      auto view = topology_view(cluster, node);
+      if (!view || !view->leader || (agreed && *agreed != *view->leader)) agree = false;
+      if (view && view->leader) agreed = view->leader;
+    }
+    if (agree && agreed && std::find(nodes.begin(), nodes.end(), *agreed) != nodes.end())
+      return agreed;
+    std::this_thread::sleep_for(50ms);
+  }
+  return std::nullopt;
+}
+
+TEST(ClusterTopology, PartitionZeroElectsServesAndSurvivesALostAndAWipedBroker) {
+  TempDir dir;
+  TerndCluster cluster(dir.path(), {});
+  cluster.start_all();
+  auto leader = agreed_leader(cluster, {0, 1, 2}, kElection);
+  ASSERT_TRUE(leader) << cluster.log_of(0);
+
+  // Every broker serves the same configured topology.
+  nlohmann::json first;
+  for (int node = 0; node < 3; ++node) {
+    httplib::Client client("127.0.0.1", cluster.ports(node).monitoring);
+    client.set_read_timeout(5s);
+    auto response = client.Get("/actuator/cluster");
+    ASSERT_TRUE(response) << "broker " << node;
+    ASSERT_EQ(response->status, 200) << response->body;
+    auto body = nlohmann::json::parse(response->body);
+    ASSERT_EQ(body["brokers"].size(), 3u) << body.dump();
+    for (const auto& broker : body["brokers"])
+      EXPECT_EQ(broker["partitions"].size(), 3u) << body.dump();
+    if (node == 0) {
+      first = body;
+    } else {
+      EXPECT_EQ(body, first);
+    }
+    // Changes are not carried out by brokers yet, so they are not accepted.
+    auto patch =
+        client.Patch("/actuator/cluster", R"({"brokers":{"remove":[2]}})", "application/json");
+    ASSERT_TRUE(patch);
+    EXPECT_EQ(patch->status, 405);
+  }
+
+  // Kill the topology leader: the two others elect one of themselves.
+  cluster.kill(*leader);
+  std::vector<int> survivors;
+  for (int node = 0; node < 3; ++node)
+    if (node != *leader) survivors.push_back(node);
+  auto next = agreed_leader(cluster, survivors, kElection);
+  ASSERT_TRUE(next) << cluster.log_of(survivors[0]);
+  EXPECT_NE(*next, *leader);
+
+  // The killed broker comes back with an empty data directory and catches up with the group.
+  cluster.wipe(*leader);
+  ASSERT_TRUE(cluster.start(*leader).ok());
+  ASSERT_TRUE(agreed_leader(cluster, {0, 1, 2}, kElection)) << cluster.log_of(*leader);
+  bool caught_up = false;
+  auto deadline = std::chrono::steady_clock::now() + kElection;
+  while (!caught_up && std::chrono::steady_clock::now() < deadline) {
+    auto mine = topology_view(cluster, *leader);
+    auto theirs = topology_view(cluster, *next);
+    caught_up =
+        mine && theirs && mine->applied_index >= 1 && mine->applied_index >= theirs->applied_index;
+    if (!caught_up) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(caught_up) << cluster.log_of(*leader);
+}
+
+}  // namespace
+}  // namespace tern::test
