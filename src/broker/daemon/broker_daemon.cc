@@ -85,16 +85,18 @@ void add_broker_routes(RouteTable& routes, const TernConfig& config,
   });
 }
 
-// Replicas elect leaders on their own; readiness waits (bounded) until every hosted partition knows
-// its leader, so that a probe's "ready" means commands can be served. A broker started before its
-// peers stops waiting after `timeout` and reports readiness anyway, with a log line.
+// Replicas elect leaders on their own; readiness waits (bounded) until every hosted partition and
+// the topology group know their leader, so that a probe's "ready" means commands can be served. A
+// broker started before its peers stops waiting after `timeout` and reports readiness anyway, with
+// a log line.
 void wait_for_leaders(const std::vector<std::shared_ptr<Partition>>& partitions,
+                      const management::TopologyReplica& topology,
                       std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto all_led = [&] {
     for (const auto& partition : partitions)
       if (!partition->status().leader) return false;
-    return true;
+    return topology.leader().has_value();
   };
   while (!all_led()) {
     if (std::chrono::steady_clock::now() >= deadline) {
@@ -276,7 +278,7 @@ int run_broker(const CommandLine& command_line) {
                  gateway->grpc_port(), config.network.host, gateway->rest_port());
   }
 
-  wait_for_leaders(replicas, std::chrono::seconds(10));
+  wait_for_leaders(replicas, *topology_replica, std::chrono::seconds(10));
   health->mark_started();
   spdlog::info("broker {} ready (tern {}, {} partition(s) hosted)", config.cluster.node_id,
                kVersion, partitions.size());
