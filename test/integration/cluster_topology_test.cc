@@ -1,13 +1,14 @@
 // The cluster topology group ("partition 0") on real brokers: three brokers agree on one topology
 // leader and serve the configured topology on GET /actuator/cluster; changes are not accepted yet
-// (405); the group elects a new leader when its leader is killed; a broker restarted with an
-// empty data directory catches up with the group.
+// (405); a leader stopped with SIGTERM hands the group to a follower; the group elects a new
+// leader when its leader is killed; a broker restarted with an empty data directory catches up.
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "integration/support/ternd_cluster.h"
@@ -89,6 +90,25 @@ TEST(ClusterTopology, PartitionZeroElectsServesAndSurvivesALostAndAWipedBroker) 
         client.Patch("/actuator/cluster", R"({"brokers":{"remove":[2]}})", "application/json");
     ASSERT_TRUE(patch);
     EXPECT_EQ(patch->status, 405);
+  }
+
+  // SIGTERM the topology leader: it hands the group to the follower it names, which leads then.
+  cluster.stop(*leader);
+  {
+    const std::string log = cluster.log_of(*leader);
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(
+        log, match, std::regex("cluster topology: leadership transfer to broker ([0-9]+) started")))
+        << log;
+    std::vector<int> others;
+    for (int node = 0; node < 3; ++node)
+      if (node != *leader) others.push_back(node);
+    auto successor = agreed_leader(cluster, others, kElection);
+    ASSERT_TRUE(successor);
+    EXPECT_EQ(*successor, std::stoi(match[1].str()));
+    ASSERT_TRUE(cluster.start(*leader).ok());
+    leader = agreed_leader(cluster, {0, 1, 2}, kElection);
+    ASSERT_TRUE(leader);
   }
 
   // Kill the topology leader: the two others elect one of themselves.

@@ -113,6 +113,7 @@ void wait_for_leaders(const std::vector<std::shared_ptr<Partition>>& partitions,
 // election timeout. Commands in flight get `drain` to answer; the transfers get until `timeout`.
 void hand_over_leadership(PartitionManager& manager,
                           const std::vector<std::shared_ptr<const Partition>>& partitions,
+                          management::TopologyReplica& topology, NodeId self,
                           std::chrono::milliseconds drain, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   int scheduled = 0;
@@ -124,9 +125,11 @@ void hand_over_leadership(PartitionManager& manager,
                    move.partition.value());
     }
   }
-  if (scheduled == 0) return;
+  // The topology group too: its next leader is then known at once, not after an election.
+  const bool topology_moving = topology.hand_over().has_value();
+  if (scheduled == 0 && !topology_moving) return;
   auto still_leading = [&] {
-    int leading = 0;
+    int leading = topology_moving && topology.leader() == self ? 1 : 0;
     for (const auto& partition : partitions)
       if (partition->status().role == PartitionRole::kLeader) ++leading;
     return leading;
@@ -134,10 +137,10 @@ void hand_over_leadership(PartitionManager& manager,
   while (still_leading() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (int left = still_leading(); left > 0) {
-    spdlog::warn("{} partition(s) still led here after {} ms; stopping anyway", left,
-                 timeout.count());
+    spdlog::warn("{} group(s) still led here after {} ms; stopping anyway", left, timeout.count());
   } else {
-    spdlog::info("leadership of {} partition(s) handed over", scheduled);
+    spdlog::info("leadership of {} partition(s){} handed over", scheduled,
+                 topology_moving ? " and of the cluster topology" : "");
   }
 }
 
@@ -286,7 +289,8 @@ int run_broker(const CommandLine& command_line) {
   int signal_number = wait_for_shutdown_signal();
   spdlog::info("received {}; shutting down", signal_name(signal_number));
   health->mark_shutting_down();
-  hand_over_leadership(*manager, partitions, std::chrono::seconds(2), std::chrono::seconds(5));
+  hand_over_leadership(*manager, partitions, *topology_replica, cluster.self,
+                       std::chrono::seconds(2), std::chrono::seconds(5));
   if (gateway) {
     gateway->shutdown();
     spdlog::info("embedded gateway stopped");

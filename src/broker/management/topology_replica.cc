@@ -168,6 +168,42 @@ void TopologyReplica::propose(tp::TopologyCommand command, Done done) {
   });
 }
 
+std::optional<NodeId> TopologyReplica::hand_over() {
+  std::promise<std::optional<NodeId>> decided;
+  auto future = decided.get_future();
+  asio::post(strand_, [this, &decided] {
+    std::optional<NodeId> target;
+    if (!stopped_ && !failed_ && node_->role() == raft::Role::kLeader
+        && !node_->transfer_target()) {
+      LogIndex best{0};
+      for (NodeId peer : node_->configuration().voters) {
+        const raft::Progress* progress = node_->progress(peer);
+        if (peer == self_ || progress == nullptr || !progress->recent_active
+            || progress->state != raft::ProgressState::kReplicate) {
+          continue;
+        }
+        if (!target || progress->match > best) {
+          target = peer;
+          best = progress->match;
+        }
+      }
+      if (target) {
+        if (auto transferred = node_->transfer_leadership(*target); !transferred) {
+          spdlog::warn("cluster topology: leadership transfer to broker {} refused: {}",
+                       target->value(), transferred.error().message);
+          target.reset();
+        } else {
+          spdlog::info("cluster topology: leadership transfer to broker {} started",
+                       target->value());
+        }
+      }
+      process();
+    }
+    decided.set_value(target);
+  });
+  return future.get();
+}
+
 void TopologyReplica::process() {
   if (failed_ || stopped_) return;
   for (int rounds = 0; rounds < 64; ++rounds) {

@@ -63,6 +63,10 @@ class TopologyReplica final : public RaftGroup {
 
   void receive(raft::Message message) override;
   void propose(topology::TopologyCommand command, Done done);
+  // If this replica leads, starts a leadership transfer (dissertation §3.10) to the most
+  // caught-up voter that is in step, and returns it; nullopt when not leading or nobody fits.
+  // Blocks until the strand decided (not callable from the strand). Used on SIGTERM.
+  std::optional<NodeId> hand_over();
 
   topology::ClusterTopology topology() const;
   std::map<NodeId, topology::BrokerIdentity> announced() const;
