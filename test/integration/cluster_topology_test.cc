@@ -1,7 +1,8 @@
 // The cluster topology group ("partition 0") on real brokers: three brokers agree on one topology
-// leader and serve the configured topology on GET /actuator/cluster; changes are not accepted yet
-// (405); a leader stopped with SIGTERM hands the group to a follower; the group elects a new
-// leader when its leader is killed; a broker restarted with an empty data directory catches up.
+// leader and serve the configured topology on GET /actuator/cluster (which `tern cluster status`
+// reads); changes are not accepted yet (405); a leader stopped with SIGTERM hands the group to a
+// follower; the group elects a new leader when its leader is killed; a broker restarted with an
+// empty data directory catches up.
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -12,6 +13,8 @@
 #include <thread>
 
 #include "integration/support/ternd_cluster.h"
+#include "support/paths.h"
+#include "support/process.h"
 #include "support/temp_dir.h"
 
 namespace tern::test {
@@ -91,6 +94,21 @@ TEST(ClusterTopology, PartitionZeroElectsServesAndSurvivesALostAndAWipedBroker) 
     ASSERT_TRUE(patch);
     EXPECT_EQ(patch->status, 405);
   }
+
+  // `tern cluster status` reads it from a real broker.
+  ProcessOptions cli{
+      (binary_dir() / "tern").string(),
+      {"--management", "http://127.0.0.1:" + std::to_string(cluster.ports(1).monitoring), "cluster",
+       "status"},
+      {},
+      {"TERN_MANAGEMENT_ADDRESS"},
+      {},
+      {}};
+  auto status = run_process(cli, 20s);
+  ASSERT_TRUE(status.ok()) << status.error();
+  EXPECT_EQ(status->exit_code, 0) << status->err;
+  for (const char* line : {"Broker 0", "Broker 1", "Broker 2", "Partition 3: brokers [0,1,2]"})
+    EXPECT_NE(status->out.find(line), std::string::npos) << line << " missing:\n" << status->out;
 
   // SIGTERM the topology leader: it hands the group to the follower it names, which leads then.
   cluster.stop(*leader);
