@@ -26,6 +26,7 @@ if(TARGET tern_bpmn)
     ${CMAKE_CURRENT_LIST_DIR}/processors/executable_elements.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/message_behavior.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/message_processors.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/multi_instance_behavior.cc
     ${CMAKE_CURRENT_LIST_DIR}/processing/subscription_sender.cc
   )
   target_include_directories(tern_engine PUBLIC ${PROJECT_SOURCE_DIR}/src)

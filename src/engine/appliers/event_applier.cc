@@ -15,7 +15,8 @@ const bpmn::FlowElement* find_element(ModelCache& models, const EngineState& sta
                                       const Json& value) {
   auto model = models.get(state, json_key(value, "processDefinitionKey"));
   TERN_CHECK(model != nullptr, "an element event refers to a deployed process");
-  return model->find(value["elementId"].get<std::string>());
+  return model->find_instance_element(value["elementId"].get<std::string>(),
+                                      value.value("bpmnElementType", std::string()));
 }
 
 bool is_parallel_join(const bpmn::FlowElement& element) {
@@ -129,6 +130,8 @@ void EventApplier::on_element_activating(const Record& record, EngineState& stat
   } else if (!element->incoming.empty()) {
     scope->active_flows -= 1;
   }
+  // An inner instance of a multi-instance body: its loopCounter is the body's count so far.
+  if (scope->element_type() == "MULTI_INSTANCE_BODY") scope->loop_counter += 1;
   state.put_element_instance(*scope);
 }
 
@@ -145,6 +148,10 @@ void EventApplier::on_element_finished(const Record& record, EngineState& state)
   auto scope = state.element_instance(instance->flow_scope_key());
   if (!scope) return;  // the scope went first (never in a well-formed log)
   scope->child_count -= 1;
+  if (scope->element_type() == "MULTI_INSTANCE_BODY") {
+    (record.intent == Intent::kElementCompleted ? scope->completed_inner
+                                                : scope->terminated_inner) += 1;
+  }
   if (record.value.value("bpmnEventType", std::string()) == "TERMINATE"
       && record.intent == Intent::kElementCompleted) {
     scope->interrupted = true;

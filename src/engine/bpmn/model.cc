@@ -129,6 +129,14 @@ const FlowElement* ProcessModel::find(std::string_view id) const {
   return index ? &element(*index) : nullptr;
 }
 
+const FlowElement* ProcessModel::find_instance_element(std::string_view id,
+                                                       std::string_view bpmn_element_type) const {
+  const FlowElement* found = find(id);
+  if (found == nullptr || found->kind != ElementKind::MULTI_INSTANCE_BODY) return found;
+  if (bpmn_element_type == to_string(ElementKind::MULTI_INSTANCE_BODY)) return found;
+  return &element(found->inner_activity);
+}
+
 std::vector<ElementIndex> ProcessModel::start_events_of(EventType type) const {
   std::vector<ElementIndex> result;
   for (ElementIndex index : process().start_events) {

@@ -343,6 +343,11 @@ class ProcessModel {
   // Lookup by BPMN id; for a multi-instance activity this is the body. O(log n).
   std::optional<ElementIndex> index_of(std::string_view id) const;
   const FlowElement* find(std::string_view id) const;
+  // The element an element-instance record is about, from its elementId and bpmnElementType:
+  // the id alone names a multi-instance body, whose inner activity's records carry the inner
+  // kind (records of the body say MULTI_INSTANCE_BODY).
+  const FlowElement* find_instance_element(std::string_view id,
+                                           std::string_view bpmn_element_type) const;
 
   // Top-level start events by trigger (all in document order).
   ElementIndex none_start_event() const { return process().none_start_event; }

@@ -5,6 +5,7 @@
 #include "common/check.h"
 #include "engine/processors/catch_behavior.h"
 #include "engine/processors/event_behavior.h"
+#include "engine/processors/multi_instance_behavior.h"
 
 namespace tern::engine {
 
@@ -101,15 +102,30 @@ void BpmnBehavior::activate(Key key, const Json& value) {
 
 void BpmnBehavior::continue_activation(ElementInstance instance) {
   auto model = model_of(instance.value);
-  const auto* element = model->find(instance.element_id());
+  const auto* element =
+      model->find_instance_element(instance.element_id(), instance.element_type());
   TERN_CHECK(element != nullptr, "an element instance's element exists in its process");
+  // The inner instance of a multi-instance body gets its loop variables first; its input
+  // mappings see them.
+  const bool mi_inner = MultiInstanceBehavior::is_inner(*model, *element);
+  if (mi_inner
+      && !MultiInstanceBehavior(ctx_, *this)
+              .on_inner_activating(instance, model->element(element->flow_scope))) {
+    return;
+  }
   if (element->io_mapping && !element->io_mapping->inputs.empty()) {
-    auto local = variables_.map(element->io_mapping->inputs, instance.flow_scope_key());
+    auto local = variables_.map(element->io_mapping->inputs,
+                                mi_inner ? instance.key : instance.flow_scope_key());
     if (!local) {
       create_incident(instance, kIoMappingError, local.error());
       return;
     }
     variables_.set_local_document(instance.key, local.value(), instance.value);
+  }
+  if (EventBehavior::entered_by_event_gateway(*model, *element)) {
+    transition(instance, Intent::kElementActivated);
+    complete_now(instance);
+    return;
   }
   if (!EventBehavior(ctx_, *this).subscribe(instance, *model, *element)) return;
   if (is_job_worker_element(*element)) {
@@ -136,6 +152,18 @@ void BpmnBehavior::continue_activation(ElementInstance instance) {
                        child_value(instance.value, instance.key, start));
       return;
     }
+    case ElementKind::MULTI_INSTANCE_BODY: {
+      MultiInstanceBehavior multi_instance(ctx_, *this);
+      auto total = multi_instance.prepare_body(instance, *element);
+      if (!total) return;
+      transition(instance, Intent::kElementActivated);
+      if (*total == 0) {
+        complete_now(instance);
+        return;
+      }
+      multi_instance.start_inner(instance, *model, *element, *total);
+      return;
+    }
     case ElementKind::SCRIPT_TASK:
       if (element->script) {
         if (!run_script(instance, *element)) return;
@@ -155,6 +183,10 @@ void BpmnBehavior::continue_activation(ElementInstance instance) {
       // A link catch event is entered by its throw event and passes; the others wait for their
       // event (subscribed above) whose trigger completes them.
       if (element->event_type == bpmn::EventType::LINK) complete_now(instance);
+      return;
+    case ElementKind::EVENT_BASED_GATEWAY:
+      // Waits for the first of its events (subscribed above); the trigger completes it.
+      transition(instance, Intent::kElementActivated);
       return;
     case ElementKind::BOUNDARY_EVENT:
     case ElementKind::PARALLEL_GATEWAY:
@@ -355,7 +387,8 @@ void BpmnBehavior::complete_now(ElementInstance& instance,
 void BpmnBehavior::continue_completion(ElementInstance instance,
                                        std::optional<bpmn::ElementIndex> only_flow) {
   auto model = model_of(instance.value);
-  const auto* element = model->find(instance.element_id());
+  const auto* element =
+      model->find_instance_element(instance.element_id(), instance.element_type());
   TERN_CHECK(element != nullptr, "an element instance's element exists in its process");
   if (element->io_mapping && !element->io_mapping->outputs.empty()) {
     auto document = variables_.map(element->io_mapping->outputs, instance.key);
@@ -376,6 +409,19 @@ void BpmnBehavior::continue_completion(ElementInstance instance,
       ctx_.out.command(child, ValueType::kProcessInstance, Intent::kTerminateElement,
                        sibling->value);
     }
+  }
+  if (element->kind == ElementKind::EVENT_BASED_GATEWAY && !only_flow) {
+    only_flow = EventBehavior(ctx_, *this).take_gateway_trigger(instance, *model, *element);
+  }
+  if (MultiInstanceBehavior::is_inner(*model, *element)) {
+    MultiInstanceBehavior multi_instance(ctx_, *this);
+    const auto& body = model->element(element->flow_scope);
+    auto outcome = multi_instance.on_inner_completing(instance, body);
+    if (!outcome) return;
+    Key body_key = instance.flow_scope_key();
+    transition(instance, Intent::kElementCompleted);
+    multi_instance.on_inner_completed(body_key, *model, body, *outcome);
+    return;
   }
   if (element->kind == ElementKind::PROCESS) answer_awaited_result(instance);
   transition(instance, Intent::kElementCompleted);
@@ -484,6 +530,9 @@ void BpmnBehavior::on_child_terminated(Key scope_key) {
     transition(*scope, Intent::kElementTerminated);
     EventBehavior(ctx_, *this).on_terminated(*scope);
     if (parent.value() > 0) on_child_terminated(parent);
+  } else if (scope->state == Intent::kElementActivated
+             && scope->element_type() == "MULTI_INSTANCE_BODY") {
+    MultiInstanceBehavior(ctx_, *this).on_inner_terminated(*scope);
   } else if (scope->state == Intent::kElementActivated && scope->interrupted) {
     ctx_.out.command(scope_key, ValueType::kProcessInstance, Intent::kCompleteElement,
                      scope->value);

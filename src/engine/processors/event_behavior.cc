@@ -41,6 +41,11 @@ std::vector<const bpmn::FlowElement*> catch_events_of(const bpmn::ProcessModel& 
         out.push_back(&model.element(start));
     }
   }
+  // An event-based gateway waits for the catch events its flows lead to, on their behalf.
+  if (element.kind == ElementKind::EVENT_BASED_GATEWAY) {
+    for (auto index : element.event_targets)
+      out.push_back(&model.element(index));
+  }
   return out;
 }
 
@@ -135,7 +140,7 @@ void EventBehavior::unsubscribe(Key instance_key) {
 
 void EventBehavior::trigger(const ElementInstance& owner, const bpmn::ProcessModel& model,
                             const bpmn::FlowElement& catch_element, const Json& variables) {
-  const auto* owner_element = model.find(owner.element_id());
+  const auto* owner_element = model.find_instance_element(owner.element_id(), owner.element_type());
   TERN_CHECK(owner_element != nullptr, "a triggered element instance's element exists");
   if (is_event_subprocess_start(model, catch_element)) {
     CatchBehavior(ctx_, bpmn_).trigger_event_subprocess(owner, model, catch_element, variables);
@@ -165,6 +170,22 @@ void EventBehavior::trigger(const ElementInstance& owner, const bpmn::ProcessMod
       bpmn_.variables().propagate_document(scope_key, variables, scope->value);
     ctx_.out.command(ctx_.out.next_key(), ValueType::kProcessInstance, Intent::kActivateElement,
                      BpmnBehavior::child_value(scope->value, scope_key, catch_element));
+    return;
+  }
+  if (owner_element->kind == ElementKind::EVENT_BASED_GATEWAY) {
+    // The first event wins: it is recorded on the gateway, which completes and takes only the
+    // flow to that event (take_gateway_trigger); completing closes the other branches.
+    if (owner.state != Intent::kElementActivated || EventStateView(ctx_.state).trigger(owner.key)) {
+      return;
+    }
+    ctx_.out.event(ctx_.out.next_key(), ValueType::kProcessEvent, Intent::kTriggering,
+                   Json{{"scopeKey", owner.key.value()},
+                        {"targetElementId", catch_element.id},
+                        {"variables", variables},
+                        {"processDefinitionKey", owner.value["processDefinitionKey"]},
+                        {"processInstanceKey", owner.value["processInstanceKey"]},
+                        {"tenantId", "<default>"}});
+    ctx_.out.command(owner.key, ValueType::kProcessInstance, Intent::kCompleteElement, owner.value);
     return;
   }
   if (owner_element->index == catch_element.index) {
@@ -206,6 +227,39 @@ void EventBehavior::on_terminated(const ElementInstance& instance) {
   }
   ctx_.out.command(ctx_.out.next_key(), ValueType::kProcessInstance, Intent::kActivateElement,
                    BpmnBehavior::child_value(scope->value, scope_key, *boundary));
+}
+
+std::optional<bpmn::ElementIndex> EventBehavior::take_gateway_trigger(
+    const ElementInstance& gateway, const bpmn::ProcessModel& model,
+    const bpmn::FlowElement& element) {
+  auto trigger = EventStateView(ctx_.state).trigger(gateway.key);
+  if (!trigger) return std::nullopt;
+  ctx_.out.event(ctx_.out.next_key(), ValueType::kProcessEvent, Intent::kTriggered,
+                 Json{{"scopeKey", gateway.key.value()},
+                      {"targetElementId", trigger->element_id},
+                      {"variables", trigger->variables},
+                      {"processDefinitionKey", gateway.value["processDefinitionKey"]},
+                      {"processInstanceKey", gateway.value["processInstanceKey"]},
+                      {"tenantId", "<default>"}});
+  Key scope_key = gateway.flow_scope_key();
+  if (trigger->variables.is_object() && !trigger->variables.empty()) {
+    if (auto scope = ctx_.state.element_instance(scope_key)) {
+      bpmn_.variables().propagate_document(scope_key, trigger->variables, scope->value);
+    }
+  }
+  for (auto flow_index : element.outgoing) {
+    if (model.element(model.element(flow_index).target).id == trigger->element_id) {
+      return flow_index;
+    }
+  }
+  return std::nullopt;
+}
+
+bool EventBehavior::entered_by_event_gateway(const bpmn::ProcessModel& model,
+                                             const bpmn::FlowElement& element) {
+  return element.kind == ElementKind::INTERMEDIATE_CATCH_EVENT && element.incoming.size() == 1
+         && model.element(model.element(element.incoming[0]).source).kind
+                == ElementKind::EVENT_BASED_GATEWAY;
 }
 
 std::optional<bpmn::ElementIndex> EventBehavior::take_start_trigger(

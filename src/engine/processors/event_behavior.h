@@ -38,6 +38,15 @@ class EventBehavior {
   // After ELEMENT_TERMINATED of `instance`: activates the interrupting boundary event that
   // terminated it, if any.
   void on_terminated(const ElementInstance& instance);
+  // An event-based gateway completing: consumes the event that won (PROCESS_EVENT TRIGGERED),
+  // hands its variables to the flow scope and returns the flow to take to that event.
+  std::optional<bpmn::ElementIndex> take_gateway_trigger(const ElementInstance& gateway,
+                                                         const bpmn::ProcessModel& model,
+                                                         const bpmn::FlowElement& element);
+  // A catch event after an event-based gateway: its event already happened (the gateway waited
+  // for it), so it opens nothing and passes.
+  static bool entered_by_event_gateway(const bpmn::ProcessModel& model,
+                                       const bpmn::FlowElement& element);
   // When a PROCESS (or sub-process) instance starts: the start event chosen by a trigger (timer
   // or message start), consuming it; nullopt when it starts at its none start event.
   std::optional<bpmn::ElementIndex> take_start_trigger(const ElementInstance& instance,

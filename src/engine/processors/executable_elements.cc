@@ -17,7 +17,9 @@ bpmn::ExecutableElementSet make_set() {
   }
   set.allow(ElementKind::EXCLUSIVE_GATEWAY, EventType::UNSPECIFIED)
       .allow(ElementKind::PARALLEL_GATEWAY, EventType::UNSPECIFIED)
-      .allow(ElementKind::SUB_PROCESS, EventType::UNSPECIFIED);
+      .allow(ElementKind::SUB_PROCESS, EventType::UNSPECIFIED)
+      .allow(ElementKind::MULTI_INSTANCE_BODY, EventType::UNSPECIFIED)
+      .allow(ElementKind::EVENT_BASED_GATEWAY, EventType::UNSPECIFIED);
   set.allow(ElementKind::START_EVENT, EventType::NONE)
       .allow(ElementKind::START_EVENT, EventType::TIMER)
       .allow(ElementKind::END_EVENT, EventType::NONE)

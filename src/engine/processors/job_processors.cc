@@ -58,7 +58,8 @@ void complete_job(ProcessingContext& ctx) {
   if (!instance || instance->state != Intent::kElementActivated) return;
   BpmnBehavior bpmn(ctx);
   auto model = bpmn.model_of(instance->value);
-  const auto* element = model->find(instance->element_id());
+  const auto* element =
+      model->find_instance_element(instance->element_id(), instance->element_type());
   // With output mappings the job's variables are local to the task and the mappings decide what
   // leaves it; without, they propagate to the nearest scope that defines them.
   if (element != nullptr && element->io_mapping && !element->io_mapping->outputs.empty()) {

@@ -252,7 +252,8 @@ void process_subscription_correlate(ProcessingContext& ctx) {
   messages.send(message_partition(str(value, "correlationKey"), ctx.partition_count),
                 ValueType::kMessageSubscription, Intent::kCorrelate, correlated);
   auto model = bpmn.model_of(instance->value);
-  const auto* catch_event = model->find(str(value, "elementId"));
+  const auto* catch_event =
+      model->find_instance_element(str(value, "elementId"), instance->element_type());
   if (catch_event == nullptr) return;
   EventBehavior(ctx, bpmn).trigger(*instance, *model, *catch_event, correlated["variables"]);
 }

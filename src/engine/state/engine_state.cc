@@ -149,17 +149,24 @@ std::optional<ElementInstance> EngineState::element_instance(Key key) const {
   out.active_flows = (*doc)["f"].get<std::int32_t>();
   out.job_key = Key((*doc)["j"].get<std::int64_t>());
   out.interrupted = (*doc)["i"].get<bool>();
+  out.loop_counter = doc->value("l", 0);
+  out.completed_inner = doc->value("lc", 0);
+  out.terminated_inner = doc->value("lt", 0);
   return out;
 }
 
 void EngineState::put_element_instance(const ElementInstance& instance) {
-  put_doc(DbKey(StateKind::kElementInstance).i64(instance.key.value()),
-          Json{{"s", static_cast<int>(instance.state)},
-               {"v", instance.value},
-               {"c", instance.child_count},
-               {"f", instance.active_flows},
-               {"j", instance.job_key.value()},
-               {"i", instance.interrupted}});
+  Json doc{{"s", static_cast<int>(instance.state)},
+           {"v", instance.value},
+           {"c", instance.child_count},
+           {"f", instance.active_flows},
+           {"j", instance.job_key.value()},
+           {"i", instance.interrupted}};
+  // Multi-instance counters only where they are used, so other instances stay as small.
+  if (instance.loop_counter != 0) doc["l"] = instance.loop_counter;
+  if (instance.completed_inner != 0) doc["lc"] = instance.completed_inner;
+  if (instance.terminated_inner != 0) doc["lt"] = instance.terminated_inner;
+  put_doc(DbKey(StateKind::kElementInstance).i64(instance.key.value()), doc);
   auto scope = instance.flow_scope_key();
   if (scope.value() > 0) {
     txn_.put(DbKey(StateKind::kElementChild).i64(scope.value()).i64(instance.key.value()), "");

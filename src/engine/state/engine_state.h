@@ -39,12 +39,18 @@ struct ElementInstance {
   std::int32_t active_flows = 0;  // taken sequence flows whose target is not yet activated
   Key job_key = kNoKey;
   bool interrupted = false;  // a terminate end event ended this scope; no new children
+  // MULTI_INSTANCE_BODY only: inner instances activated so far (the last one's loopCounter), and
+  // how many of them completed or were terminated.
+  std::int32_t loop_counter = 0;
+  std::int32_t completed_inner = 0;
+  std::int32_t terminated_inner = 0;
 
   Key flow_scope_key() const { return Key(value.value("flowScopeKey", std::int64_t{-1})); }
   Key process_instance_key() const {
     return Key(value.value("processInstanceKey", std::int64_t{-1}));
   }
   std::string element_id() const { return value.value("elementId", std::string()); }
+  std::string element_type() const { return value.value("bpmnElementType", std::string()); }
 };
 
 enum class JobState : std::uint8_t { kActivatable, kActivated, kFailed, kErrorThrown };
