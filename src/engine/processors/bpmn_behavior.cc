@@ -199,7 +199,8 @@ void BpmnBehavior::continue_activation(ElementInstance instance) {
     case ElementKind::END_EVENT:
     case ElementKind::INTERMEDIATE_THROW_EVENT:
       if (element->event_type == bpmn::EventType::NONE
-          || element->event_type == bpmn::EventType::TERMINATE) {
+          || element->event_type == bpmn::EventType::TERMINATE
+          || element->event_type == bpmn::EventType::LINK) {
         transition(instance, Intent::kElementActivated);
         complete_now(instance);
         return;
@@ -426,6 +427,17 @@ void BpmnBehavior::continue_completion(ElementInstance instance,
   if (element->kind == ElementKind::PROCESS) answer_awaited_result(instance);
   transition(instance, Intent::kElementCompleted);
   if (element->kind == ElementKind::PROCESS) return;
+  if (element->kind == ElementKind::INTERMEDIATE_THROW_EVENT
+      && element->link_target != bpmn::kNoElement) {
+    // A link throw continues at the catch event of its link name in the same scope; no
+    // sequence flow is taken (the parser resolved the target).
+    Key scope_key = instance.flow_scope_key();
+    if (auto scope = ctx_.state.element_instance(scope_key)) {
+      ctx_.out.command(ctx_.out.next_key(), ValueType::kProcessInstance, Intent::kActivateElement,
+                       child_value(scope->value, scope_key, model->element(element->link_target)));
+    }
+    return;
+  }
   take_flows(instance, *model, *element, only_flow);
 }
 

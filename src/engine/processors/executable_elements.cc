@@ -19,7 +19,9 @@ bpmn::ExecutableElementSet make_set() {
       .allow(ElementKind::PARALLEL_GATEWAY, EventType::UNSPECIFIED)
       .allow(ElementKind::SUB_PROCESS, EventType::UNSPECIFIED)
       .allow(ElementKind::MULTI_INSTANCE_BODY, EventType::UNSPECIFIED)
-      .allow(ElementKind::EVENT_BASED_GATEWAY, EventType::UNSPECIFIED);
+      .allow(ElementKind::EVENT_BASED_GATEWAY, EventType::UNSPECIFIED)
+      .allow(ElementKind::INTERMEDIATE_THROW_EVENT, EventType::LINK)
+      .allow(ElementKind::INTERMEDIATE_CATCH_EVENT, EventType::LINK);
   set.allow(ElementKind::START_EVENT, EventType::NONE)
       .allow(ElementKind::START_EVENT, EventType::TIMER)
       .allow(ElementKind::END_EVENT, EventType::NONE)

@@ -1,7 +1,8 @@
 // Deploys every model of the shared BPMN corpus through the engine's DEPLOYMENT CREATE command
 // and prints the tally. A file the parser accepts and whose elements the runtime executes must
 // deploy; every rejection must name the element (or the parse problem) it is about. Files using
-// elements this runtime does not execute yet are counted and listed, not hidden.
+// elements this runtime does not execute yet are counted and listed, not hidden, and only the
+// elements of kNotExecutedYet may keep a file from deploying.
 
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "engine/bpmn/executable.h"
@@ -19,6 +21,16 @@
 
 namespace tern::engine::test {
 namespace {
+
+// What the corpus still needs that this runtime does not execute yet (the first words of the
+// rejection problem). The contract: a corpus file deploys unless the parser rejects it (an element
+// Zeebe itself does not execute) or it uses one of these; whoever makes one of them executable
+// removes it here, so that a file that should deploy and does not fails this test.
+const std::set<std::string> kNotExecutedYet = {
+    "the element BOUNDARY_EVENT with event type SIGNAL", "the element CALL_ACTIVITY",
+    "the element END_EVENT with event type SIGNAL",      "the element INCLUSIVE_GATEWAY",
+    "the element START_EVENT with event type SIGNAL",
+};
 
 std::string read(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -68,7 +80,11 @@ TEST(CorpusDeployTest, EveryCorpusModelDeploysOrIsRejectedNamingWhy) {
         << name << ": " << response.record.rejection_reason;
     for (const auto& problem : executable.error().problems) {
       auto what = problem.message;
-      missing[what.substr(0, what.find(" is not supported"))] += 1;
+      what = what.substr(0, what.find(" is not supported"));
+      missing[what] += 1;
+      EXPECT_TRUE(kNotExecutedYet.contains(what))
+          << name << " is rejected for '" << what
+          << "', which is not on the list of elements still to be executed";
     }
   }
   spdlog::info(
