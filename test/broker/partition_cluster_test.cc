@@ -12,6 +12,7 @@
 
 #include "broker/partition/snapshot_archive.h"
 #include "cluster_test_support.h"
+#include "engine/processors/message_behavior.h"
 #include "engine/records/keys.h"
 #include "support/temp_dir.h"
 
@@ -233,6 +234,109 @@ TEST(PartitionService, ThreeBrokersSurviveLeaderLossRestartAndAWipedDisk) {
   create_some(5);
   cluster.start(third);
   EXPECT_EQ(keys.size(), 25u);
+}
+
+// start -> message catch "paid" (correlation key = orderId) -> service task "ship" -> end.
+engine::Record deploy_message_process() {
+  std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://tern.test">
+  <bpmn:process id="pay" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait"/>
+    <bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition messageRef="m"/>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="task"/>
+    <bpmn:serviceTask id="task">
+      <bpmn:extensionElements><zeebe:taskDefinition type="ship"/></bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="task" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+  <bpmn:message id="m" name="paid">
+    <bpmn:extensionElements><zeebe:subscription correlationKey="=orderId"/></bpmn:extensionElements>
+  </bpmn:message>
+</bpmn:definitions>)";
+  return command(
+      ValueType::kDeployment, Intent::kCreate,
+      engine::Json{{"resources", engine::Json::array({engine::Json{{"resourceName", "pay.bpmn"},
+                                                                   {"resource", xml}}})}});
+}
+
+// Activates "ship" jobs on `partition` until one appears; returns its instance key (-1 if none).
+std::int64_t activated_ship_instance(TestCluster& cluster, PartitionId partition) {
+  std::int64_t instance = -1;
+  wait_until(
+      [&] {
+        auto batch = cluster.submit_to_leader(partition,
+                                              command(ValueType::kJobBatch, Intent::kActivate,
+                                                      {{"type", "ship"},
+                                                       {"worker", "w"},
+                                                       {"timeout", 60000},
+                                                       {"maxJobsToActivate", 5},
+                                                       {"fetchVariables", engine::Json::array()}}));
+        if (!batch.ok() || batch->record.value["jobs"].empty()) return false;
+        instance = batch->record.value["jobs"][0].value("processInstanceKey", std::int64_t{-1});
+        return true;
+      },
+      20s);
+  return instance;
+}
+
+// The message subscription protocol across brokers: partition 1 lives on broker 0 and partition
+// 2 on broker 1 (RF 1). An instance on partition 1 waits for a message whose correlation key
+// hashes to partition 2; its subscription travels to broker 1, the published message's
+// correlation travels back. The subscription is first opened while broker 1 is down: the sender
+// retries until broker 1 is back and acknowledges it.
+TEST(PartitionService, MessageCorrelatesAcrossBrokers) {
+  tern::test::TempDir dir;
+  TestCluster cluster(dir.path(), {.brokers = 2, .partitions = 2, .replication_factor = 1});
+  cluster.start(0);
+  ASSERT_TRUE(cluster.wait_for_leader(PartitionId(1), 10s));
+  ASSERT_TRUE(cluster.submit_to_leader(PartitionId(1), deploy_message_process()).ok());
+  std::string order;
+  for (int i = 0; order.empty(); ++i) {
+    std::string candidate = "order-" + std::to_string(i);
+    if (engine::message_partition(candidate, 2) == PartitionId(2)) order = candidate;
+  }
+  auto create = [&](const std::string& correlation) {
+    auto created = command(
+        ValueType::kProcessInstanceCreation, Intent::kCreate,
+        {{"bpmnProcessId", "pay"}, {"version", -1}, {"variables", {{"orderId", correlation}}}});
+    return cluster.submit_to_leader(PartitionId(1), created);
+  };
+  auto waiting = create(order);  // broker 1 (partition 2) is not running yet
+  ASSERT_GT(instance_key(waiting), 0) << describe(waiting);
+
+  cluster.start(1);
+  ASSERT_TRUE(cluster.wait_for_leader(PartitionId(2), 10s));
+  auto published =
+      cluster.submit_to_leader(PartitionId(2), command(ValueType::kMessage, Intent::kPublish,
+                                                       {{"name", "paid"},
+                                                        {"correlationKey", order},
+                                                        {"timeToLive", 60000},
+                                                        {"messageId", ""},
+                                                        {"variables", {{"amount", 42}}}}));
+  ASSERT_TRUE(published.ok()) << describe(published);
+  ASSERT_EQ(published->record.intent, Intent::kPublished) << describe(published);
+  EXPECT_EQ(engine::partition_of(published->record.key), PartitionId(2));
+
+  EXPECT_EQ(activated_ship_instance(cluster, PartitionId(1)), instance_key(waiting));
+
+  // A second instance, with both brokers up: correlates with a message published after it.
+  auto second = create(order + "-again");
+  std::string again = order + "-again";
+  ASSERT_GT(instance_key(second), 0) << describe(second);
+  auto message_partition = engine::message_partition(again, 2);
+  auto again_published =
+      cluster.submit_to_leader(message_partition, command(ValueType::kMessage, Intent::kPublish,
+                                                          {{"name", "paid"},
+                                                           {"correlationKey", again},
+                                                           {"timeToLive", 60000},
+                                                           {"messageId", ""},
+                                                           {"variables", engine::Json::object()}}));
+  ASSERT_TRUE(again_published.ok()) << describe(again_published);
+  EXPECT_EQ(activated_ship_instance(cluster, PartitionId(1)), instance_key(second));
 }
 
 }  // namespace

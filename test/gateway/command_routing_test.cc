@@ -251,16 +251,50 @@ TEST(CommandRouting, NoTopologyIsUnavailable) {
   EXPECT_THAT(status.error_message(), HasSubstr("topology"));
 }
 
-TEST(CommandRouting, PublishMessageIsRoutedButTheEngineHasNoMessagesYet) {
+TEST(CommandRouting, PublishedMessageCorrelatesToAnInstanceOnAnotherPartition) {
   RoutingCluster cluster(2);
+  cluster.deploy(message_then_task_process("pay", "paid", "ship"));
+  // Instances go round-robin; find one whose correlation key hashes to the other partition.
+  std::string order;
+  gp::CreateProcessInstanceResponse instance;
+  for (int i = 0;; ++i) {
+    ASSERT_LT(i, 20) << "no instance landed away from its message partition";
+    order = "order-" + std::to_string(i);
+    instance = create(cluster, "pay", Json{{"orderId", order}}.dump());
+    if (routing::partition_for_correlation_key(order, 2)
+        != routing::partition_of_key(instance.processinstancekey()))
+      break;
+  }
+
   gp::PublishMessageRequest request;
   request.set_name("paid");
+  request.set_correlationkey(order);
+  request.set_timetolive(60'000);
+  request.set_variables(R"({"amount": 42})");
+  gp::PublishMessageResponse response;
+  auto context = context_for();
+  grpc::Status status = cluster.gateway().PublishMessage(context.get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(routing::partition_of_key(response.key()),
+            routing::partition_for_correlation_key(order, 2));
+  EXPECT_EQ(response.tenantid(), "<default>");
+
+  // The instance on the other partition moves on to its task, with the message's variables.
+  auto jobs = activate(cluster, "ship", 10'000);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].processinstancekey(), instance.processinstancekey());
+  EXPECT_EQ(Json::parse(jobs[0].variables()).value("amount", 0), 42);
+}
+
+TEST(CommandRouting, PublishMessageWithoutANameIsInvalid) {
+  RoutingCluster cluster(2);
+  gp::PublishMessageRequest request;
   request.set_correlationkey("order-123");
   gp::PublishMessageResponse response;
   auto context = context_for();
   grpc::Status status = cluster.gateway().PublishMessage(context.get(), request, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_THAT(status.error_message(), HasSubstr("message correlation is not supported"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("name"));
 }
 
 TEST(CommandRouting, BrokersPushJobAvailabilityToSubscribers) {

@@ -6,7 +6,8 @@ namespace tern::gateway::testing {
 
 // One partition's engine and the callbacks waiting for its responses; worker thread only.
 struct EnginePartitionService::Partition final : engine::ResponseSink,
-                                                 engine::JobAvailabilityListener {
+                                                 engine::JobAvailabilityListener,
+                                                 engine::SubscriptionTransport {
   EnginePartitionService* owner = nullptr;
   PartitionId id{0};
   engine::InMemoryLogStream log;
@@ -30,6 +31,21 @@ struct EnginePartitionService::Partition final : engine::ResponseSink,
     }
     if (callback) callback(id, std::string(type));
   }
+
+  // The message subscription protocol between partitions: the command is appended to the
+  // target partition's log on the worker thread, as a broker appends it on the target's leader.
+  // Delivery here never fails, so no SubscriptionCommandSender is needed for retries.
+  void send(const engine::Record& command) override {
+    auto target = owner->partitions_.find(command.partition_id);
+    if (target == owner->partitions_.end()) return;
+    Partition* to = target->second.get();
+    owner->post([owner = owner, to, command] {
+      engine::Record copy = command;
+      copy.timestamp_ms = owner->clock_.now_ms();
+      std::vector<engine::Record> batch{std::move(copy)};
+      if (to->log.append(batch)) to->engine->on_committed();
+    });
+  }
 };
 
 EnginePartitionService::EnginePartitionService(std::int32_t partition_count)
@@ -40,12 +56,14 @@ EnginePartitionService::EnginePartitionService(std::int32_t partition_count)
     partition->id = PartitionId(p);
     engine::EngineOptions options;
     options.db.write_buffer_size_bytes = 1 << 20;
+    options.processing.partition_count = partition_count;
     auto opened = engine::PartitionEngine::open(dir_.path() / std::to_string(p), PartitionId(p),
                                                 partition->log, clock_, options);
     if (!opened) throw std::runtime_error(opened.error().message);
     partition->engine = std::move(*opened);
     partition->engine->set_response_sink(partition.get());
     partition->engine->set_job_listener(partition.get());
+    partition->engine->set_subscription_transport(partition.get());
     partition->engine->become_leader();
     partitions_.emplace(PartitionId(p), std::move(partition));
   }

@@ -27,6 +27,36 @@ std::string one_task_process(const std::string& id, const std::string& job_type)
 )";
 }
 
+std::string message_then_task_process(const std::string& id, const std::string& message,
+                                      const std::string& job_type) {
+  return R"(<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="defs" targetNamespace="http://tern">
+  <bpmn:process id=")"
+         + id + R"(" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+    <bpmn:intermediateCatchEvent id="wait">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:messageEventDefinition messageRef="msg" />
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="task" />
+    <bpmn:serviceTask id="task">
+      <bpmn:extensionElements><zeebe:taskDefinition type=")"
+         + job_type + R"(" /></bpmn:extensionElements>
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="task" targetRef="end" />
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+  <bpmn:message id="msg" name=")"
+         + message + R"(">
+    <bpmn:extensionElements><zeebe:subscription correlationKey="=orderId" /></bpmn:extensionElements>
+  </bpmn:message>
+</bpmn:definitions>
+)";
+}
+
 RoutingCluster::RoutingCluster(std::int32_t partitions) : partition_count_(partitions) {
   partitions_ = std::make_shared<EnginePartitionService>(partitions);
   commands_ = std::make_unique<broker::command_api::CommandService>(partitions_);

@@ -20,6 +20,10 @@ namespace tern::gateway::testing {
 
 // A process "<id>": start -> service task of `job_type` (3 retries) -> end.
 std::string one_task_process(const std::string& id, const std::string& job_type);
+// A process "<id>": start -> message catch of `message` (correlation key = orderId) -> service
+// task of `job_type` -> end.
+std::string message_then_task_process(const std::string& id, const std::string& message,
+                                      const std::string& job_type);
 
 class RoutingCluster {
  public:

@@ -109,8 +109,9 @@ Result<Json, std::string> parse_variables(const std::string& text, std::string_v
   return parsed;
 }
 
-Result<Translated, TranslateError> to_command(const tc::BrokerRequest& request,
-                                              PartitionId partition) {
+namespace {
+
+Result<Translated, TranslateError> translate(const tc::BrokerRequest& request) {
   Result<Translated, TranslateError> out = tern::unexpected(invalid("no command in the request"));
   switch (request.command_case()) {
     case tc::BrokerRequest::kDeployResource: {
@@ -200,14 +201,38 @@ Result<Translated, TranslateError> to_command(const tc::BrokerRequest& request,
       out = Translated{command(ValueType::kIncident, Intent::kResolve, Json::object(),
                                Key(request.resolve_incident().incidentkey()))};
       break;
-    case tc::BrokerRequest::kPublishMessage:
-      return tern::unexpected(TranslateError{
-          TranslateErrorCode::kUnsupported,
-          "Expected to publish a message, but message correlation is not supported by this "
-          "broker's engine yet"});
+    case tc::BrokerRequest::kPublishMessage: {
+      // The gateway chose the partition from the correlation key's hash (as the engine's
+      // message_partition does); the engine answers with the MESSAGE PUBLISHED event.
+      const auto& publish = request.publish_message();
+      if (publish.name().empty()) {
+        return tern::unexpected(
+            invalid("Expected to publish a message with a name, but property 'name' was empty"));
+      }
+      if (publish.timetolive() < 0) {
+        return tern::unexpected(
+            invalid("Expected to publish a message with a time to live of "
+                    "at least 0 ms, but it was "
+                    + std::to_string(publish.timetolive()) + " ms"));
+      }
+      return with_variables(ValueType::kMessage, Intent::kPublish,
+                            Json{{"name", publish.name()},
+                                 {"correlationKey", publish.correlationkey()},
+                                 {"timeToLive", publish.timetolive()},
+                                 {"messageId", publish.messageid()}},
+                            -1, publish.variables(), true);
+    }
     case tc::BrokerRequest::COMMAND_NOT_SET:
       break;
   }
+  return out;
+}
+
+}  // namespace
+
+Result<Translated, TranslateError> to_command(const tc::BrokerRequest& request,
+                                              PartitionId partition) {
+  auto out = translate(request);
   if (out) out->command.partition_id = partition;
   return out;
 }
@@ -280,9 +305,12 @@ void to_response(const tc::BrokerRequest& request, const engine::Response& respo
     case tc::BrokerRequest::kResolveIncident:
       out.mutable_resolve_incident();
       break;
-    case tc::BrokerRequest::kPublishMessage:
-      out.mutable_publish_message()->set_key(record.key.value());
+    case tc::BrokerRequest::kPublishMessage: {
+      auto* published = out.mutable_publish_message();
+      published->set_key(record.key.value());
+      published->set_tenantid(value.value("tenantId", std::string("<default>")));
       break;
+    }
     case tc::BrokerRequest::COMMAND_NOT_SET:
       break;
   }

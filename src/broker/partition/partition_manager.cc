@@ -46,12 +46,15 @@ Result<void, std::string> PartitionManager::open_and_start() {
     options_.replica.engine.db.block_cache =
         engine::make_shared_block_cache(options_.block_cache_bytes);
   }
+  // Messages go to the partition chosen by correlation key hash over the whole cluster.
+  options_.replica.engine.processing.partition_count = options_.shape.partitions;
   auto send = [this](NodeId to, PartitionId partition, const raft::Message& message) {
     if (transport_) transport_->send(to, partition, message);
   };
+  engine::SubscriptionTransport* subscriptions = this;
   for (const auto& partition : partitions_) {
-    auto replica =
-        std::make_unique<PartitionReplica>(io_, options_.self, partition, options_.replica, send);
+    auto replica = std::make_unique<PartitionReplica>(io_, options_.self, partition,
+                                                      options_.replica, send, subscriptions);
     if (auto opened = replica->open(); !opened) {
       return unexpected("partition " + std::to_string(partition->id().value()) + ": "
                         + opened.error());
@@ -69,12 +72,16 @@ Result<void, std::string> PartitionManager::open_and_start() {
   }
   options_.transport.self = options_.self;
   auto transport = ClusterTransport::start(
-      options_.transport, [this](NodeId, PartitionId partition, raft::Message message) {
+      options_.transport,
+      [this](NodeId, PartitionId partition, raft::Message message) {
         if (auto it = replicas_.find(partition); it != replicas_.end()) {
           it->second->receive(std::move(message));
         } else if (auto group = groups_.find(partition); group != groups_.end()) {
           group->second->receive(std::move(message));
         }
+      },
+      [this](NodeId, PartitionId partition, engine::Record command) {
+        deliver_local(partition, std::move(command));
       });
   if (!transport) return unexpected("cluster transport: " + transport.error());
   transport_ = std::move(*transport);
@@ -108,6 +115,29 @@ void PartitionManager::submit(PartitionId partition, engine::Record command, boo
                                        std::nullopt}));
   }
   it->second->submit(std::move(command), backpressure, std::move(done));
+}
+
+void PartitionManager::send(const engine::Record& command) {
+  PartitionId target = command.partition_id;
+  if (target.value() < 1 || target.value() > options_.shape.partitions) {
+    spdlog::error(
+        "cluster: dropping a subscription command for partition {}, which does not "
+        "exist (the cluster has {})",
+        target.value(), options_.shape.partitions);
+    return;
+  }
+  for (NodeId node : replicas_of(target, options_.shape)) {
+    if (node == options_.self) {
+      deliver_local(target, command);
+    } else if (transport_) {
+      transport_->send_command(node, command);
+    }
+  }
+}
+
+void PartitionManager::deliver_local(PartitionId partition, engine::Record command) {
+  auto it = replicas_.find(partition);
+  if (it != replicas_.end()) it->second->deliver(std::move(command));
 }
 
 void PartitionManager::set_job_available_callback(

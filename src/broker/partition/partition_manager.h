@@ -5,9 +5,14 @@
 // command API submits commands here and they reach the replica of the partition.
 //
 // Threads: `partition_threads` threads run every replica's strand; the transport has its own IO
-// thread and hands each received message to the replica's strand. start() opens every replica
-// (on the caller's thread) before anything runs; shutdown() stops the replicas, then the
-// transport, then the pool. Thread-safe.
+// thread and hands each received message to the replica's strand.
+//
+// It also carries the engine's message subscription protocol between partitions: a command for
+// partition p goes to every replica of p (the local one directly, the others over the cluster
+// transport); only p's serving leader appends it. Sending to all replicas spares a leader lookup
+// that could be stale; the engine's SubscriptionCommandSender resends what stays unacknowledged.
+// start() opens every replica (on the caller's thread) before anything runs; shutdown() stops the
+// replicas, then the transport, then the pool. Thread-safe.
 
 #include <asio.hpp>
 #include <map>
@@ -37,7 +42,7 @@ struct ClusterOptions {
   std::map<PartitionId, RaftGroupFactory> groups;
 };
 
-class PartitionManager final : public PartitionService {
+class PartitionManager final : public PartitionService, private engine::SubscriptionTransport {
  public:
   static Result<std::unique_ptr<PartitionManager>, std::string> start(
       ClusterOptions options, std::vector<std::shared_ptr<Partition>> partitions);
@@ -64,6 +69,9 @@ class PartitionManager final : public PartitionService {
  private:
   PartitionManager(ClusterOptions options, std::vector<std::shared_ptr<Partition>> partitions);
   Result<void, std::string> open_and_start();
+  // engine::SubscriptionTransport: called on any replica's strand.
+  void send(const engine::Record& command) override;
+  void deliver_local(PartitionId partition, engine::Record command);
   void on_jobs_available(PartitionId partition, std::string type);
 
   ClusterOptions options_;

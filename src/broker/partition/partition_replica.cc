@@ -14,14 +14,15 @@ using raft::LogIndex;
 
 PartitionReplica::PartitionReplica(asio::io_context& io, NodeId self,
                                    std::shared_ptr<Partition> partition, ReplicaOptions options,
-                                   Send send)
+                                   Send send, engine::SubscriptionTransport* subscriptions)
     : strand_(asio::make_strand(io)),
       timer_(strand_),
       self_(self),
       partition_(std::move(partition)),
       options_(std::move(options)),
       send_(std::move(send)),
-      log_stream_(partition_->id()) {
+      log_stream_(partition_->id()),
+      subscriptions_(subscriptions) {
   request_base_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count()
@@ -89,6 +90,7 @@ void PartitionReplica::stop() {
     stopped_ = true;
     timer_.cancel();
     fail_pending(SubmitErrorCode::kShuttingDown, "the broker is shutting down");
+    subscription_sender_.reset();
     engine_.reset();
     if (journal_) (void)journal_->flush();
     done.set_value();
@@ -225,6 +227,21 @@ void PartitionReplica::do_submit(engine::Record command, bool backpressure, Subm
   process();
 }
 
+void PartitionReplica::deliver(engine::Record command) {
+  asio::post(strand_,
+             [this, command = std::move(command)]() mutable { do_deliver(std::move(command)); });
+}
+
+void PartitionReplica::do_deliver(engine::Record command) {
+  if (stopped_ || failed_ || !serving_ || !command.is_command() || command.partition_id != id())
+    return;
+  // No request: the protocol answers with its own commands, never with a response.
+  command.request = engine::RequestRef{};
+  command.timestamp_ms = clock_.now_ms();
+  std::vector<engine::Record> batch{std::move(command)};
+  if (log_stream_.append(batch)) process();
+}
+
 void PartitionReplica::on_response(const engine::Response& response) {
   if (response.request.stream_id != self_.value()) return;  // asked through another leader
   auto it = pending_.find(response.request.request_id);
@@ -283,6 +300,12 @@ void PartitionReplica::on_tick() {
     last_due_check_ = now;
     engine_->check_due_dates();
     process();
+  }
+  if (serving_ && subscription_sender_
+      && now - last_subscription_check_
+             >= std::chrono::milliseconds(options_.subscription_check_ms)) {
+    last_subscription_check_ = now;
+    subscription_sender_->send_pending(clock_.now_ms());
   }
   if (serving_) keep_alive(now);
   maybe_snapshot();

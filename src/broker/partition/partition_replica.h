@@ -40,6 +40,7 @@
 #include "broker/partition/partition_service.h"
 #include "broker/partition/raft_log_stream.h"
 #include "engine/partition_engine.h"
+#include "engine/processing/subscription_sender.h"
 #include "raft/core/raft_node.h"
 #include "raft/journal/journal.h"
 
@@ -55,6 +56,10 @@ struct ReplicaOptions {
   std::uint64_t snapshot_log_entries = 2000;  // also snapshot after this many applied entries
   int due_date_check_ms = 1000;               // leader: job time-outs and back-offs
   int idle_append_ms = 2000;  // an idle leader appends an empty batch this often (see keep_alive)
+  // The message subscription protocol: how often the leader looks for unacknowledged commands
+  // to other partitions, and how long it waits before sending one again.
+  int subscription_check_ms = 500;
+  int subscription_retry_ms = 2000;
   raft::journal::Durability durability = raft::journal::Durability::kSync;
   engine::EngineOptions engine;
 };
@@ -64,8 +69,11 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
   using Send = std::function<void(NodeId to, PartitionId partition, const raft::Message&)>;
   using JobCallback = std::function<void(PartitionId, std::string)>;
 
+  // `subscriptions` carries the engine's commands to other partitions (may be null: a
+  // single-partition cluster has nobody to send to); it must outlive the replica.
   PartitionReplica(asio::io_context& io, NodeId self, std::shared_ptr<Partition> partition,
-                   ReplicaOptions options, Send send);
+                   ReplicaOptions options, Send send,
+                   engine::SubscriptionTransport* subscriptions = nullptr);
   ~PartitionReplica() override;
 
   Result<void, std::string> open();
@@ -75,6 +83,10 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
 
   void receive(raft::Message message);
   void submit(engine::Record command, bool backpressure, SubmitCallback done);
+  // A command of the message subscription protocol from another partition: appended to the log
+  // when this replica serves as leader, dropped otherwise (the sender retries; the protocol's
+  // receivers are idempotent, so a duplicate append is harmless). Never back-pressured.
+  void deliver(engine::Record command);
   void set_job_callback(JobCallback callback);
   // Moves leadership away from this replica if it leads (see LeadershipGoal). New commands are
   // refused NOT_LEADER at once; the Raft transfer (dissertation §3.10) starts when the commands
@@ -109,6 +121,7 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
   void expire_pending();
   void maybe_snapshot();
   void keep_alive(std::chrono::steady_clock::time_point now);
+  void do_deliver(engine::Record command);
   Result<void, std::string> restore_engine(const std::optional<raft::Snapshot>& snapshot);
   Result<void, std::string> rebuild_engine();
   void publish_status();
@@ -135,6 +148,8 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
   std::unique_ptr<raft::RaftNode> node_;
   RaftLogStream log_stream_;
   std::unique_ptr<engine::PartitionEngine> engine_;
+  engine::SubscriptionTransport* subscriptions_;
+  std::unique_ptr<engine::SubscriptionCommandSender> subscription_sender_;  // over engine_
 
   // Rejections of already-acknowledged indexes, per follower, since its last accepted append.
   static constexpr int kLostLogRejections = 3;
@@ -153,6 +168,7 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
   int ticks_ = 0;
   std::chrono::steady_clock::time_point last_snapshot_;
   std::chrono::steady_clock::time_point last_due_check_;
+  std::chrono::steady_clock::time_point last_subscription_check_;
   std::chrono::steady_clock::time_point last_append_;
   raft::LogIndex last_seen_index_;
 };

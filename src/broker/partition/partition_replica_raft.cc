@@ -155,6 +155,7 @@ void PartitionReplica::maybe_snapshot() {
 
 Result<void, std::string> PartitionReplica::restore_engine(
     const std::optional<raft::Snapshot>& snapshot) {
+  subscription_sender_.reset();
   engine_.reset();
   const auto& dir = partition_->directory();
   auto db_dir = dir / "state";
@@ -180,6 +181,12 @@ Result<void, std::string> PartitionReplica::restore_engine(
   engine_ = std::move(*opened);
   engine_->set_response_sink(this);
   engine_->set_job_listener(this);
+  if (subscriptions_ != nullptr) {
+    engine_->set_subscription_transport(subscriptions_);
+    subscription_sender_ = std::make_unique<engine::SubscriptionCommandSender>(
+        *engine_, id(), *subscriptions_,
+        engine::SubscriptionSenderOptions{options_.subscription_retry_ms, 256});
+  }
   return {};
 }
 

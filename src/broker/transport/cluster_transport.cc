@@ -12,6 +12,7 @@
 #include "broker/config_validation.h"
 #include "broker/transport/frame_connection.h"
 #include "cluster.pb.h"
+#include "engine/records/record_codec.h"
 #include "raft/codec.h"
 
 namespace tern::broker {
@@ -35,8 +36,11 @@ struct Dialer {
 
 class ClusterTransportImpl final : public ClusterTransport {
  public:
-  ClusterTransportImpl(TransportOptions options, Handler handler)
-      : options_(std::move(options)), handler_(std::move(handler)), acceptor_(io_) {}
+  ClusterTransportImpl(TransportOptions options, Handler handler, CommandHandler command_handler)
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        command_handler_(std::move(command_handler)),
+        acceptor_(io_) {}
 
   ~ClusterTransportImpl() override { shutdown(); }
 
@@ -77,6 +81,19 @@ class ClusterTransportImpl final : public ClusterTransport {
       for (auto& dialer : dialers_) {
         if (dialer->greeted && dialer->peer == to && dialer->connection) {
           dialer->connection->queue(partition, std::move(payload));
+          return;
+        }
+      }
+    });
+  }
+
+  void send_command(NodeId to, const engine::Record& command) override {
+    std::string payload = engine::encode_record(command);
+    asio::post(io_, [this, to, partition = command.partition_id,
+                     payload = std::move(payload)]() mutable {
+      for (auto& dialer : dialers_) {
+        if (dialer->greeted && dialer->peer == to && dialer->connection) {
+          dialer->connection->queue(partition, std::move(payload), FrameConnection::Kind::kCommand);
           return;
         }
       }
@@ -126,6 +143,9 @@ class ClusterTransportImpl final : public ClusterTransport {
           [this](NodeId from, PartitionId partition, raft::Message message) {
             handler_(from, partition, std::move(message));
           },
+          [this](NodeId from, PartitionId partition, engine::Record command) {
+            if (command_handler_) command_handler_(from, partition, std::move(command));
+          },
           [](NodeId, const std::string&) {}, [](NodeId) {});
       std::erase_if(inbound_, [](const auto& weak) { return weak.expired(); });
       inbound_.push_back(connection);
@@ -158,6 +178,9 @@ class ClusterTransportImpl final : public ClusterTransport {
     connection->start(
         [this](NodeId from, PartitionId partition, raft::Message message) {
           handler_(from, partition, std::move(message));
+        },
+        [this](NodeId from, PartitionId partition, engine::Record command) {
+          if (command_handler_) command_handler_(from, partition, std::move(command));
         },
         [this, &dialer, raw = connection.get()](NodeId, const std::string& error) {
           if (dialer.connection.get() != raw) return;
@@ -212,6 +235,7 @@ class ClusterTransportImpl final : public ClusterTransport {
 
   TransportOptions options_;
   Handler handler_;
+  CommandHandler command_handler_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
@@ -226,8 +250,9 @@ class ClusterTransportImpl final : public ClusterTransport {
 }  // namespace
 
 Result<std::unique_ptr<ClusterTransport>, std::string> ClusterTransport::start(
-    TransportOptions options, Handler handler) {
-  auto transport = std::make_unique<ClusterTransportImpl>(std::move(options), std::move(handler));
+    TransportOptions options, Handler handler, CommandHandler command_handler) {
+  auto transport = std::make_unique<ClusterTransportImpl>(std::move(options), std::move(handler),
+                                                          std::move(command_handler));
   if (auto started = transport->start(); !started) return unexpected(started.error());
   return std::unique_ptr<ClusterTransport>(std::move(transport));
 }

@@ -27,6 +27,7 @@
 
 #include "common/result.h"
 #include "common/strong_id.h"
+#include "engine/records/record.h"
 #include "raft/core/messages.h"
 
 namespace tern::broker {
@@ -46,14 +47,21 @@ struct TransportOptions {
 class ClusterTransport {
  public:
   using Handler = std::function<void(NodeId from, PartitionId partition, raft::Message message)>;
+  using CommandHandler =
+      std::function<void(NodeId from, PartitionId partition, engine::Record command)>;
 
-  // Binds the port and starts dialing. The handler receives every well-formed message.
-  static Result<std::unique_ptr<ClusterTransport>, std::string> start(TransportOptions options,
-                                                                      Handler handler);
+  // Binds the port and starts dialing. The handler receives every well-formed Raft message, the
+  // command handler every well-formed subscription command.
+  static Result<std::unique_ptr<ClusterTransport>, std::string> start(
+      TransportOptions options, Handler handler, CommandHandler command_handler = {});
   virtual ~ClusterTransport() = default;
 
   // Queues `message` for node `to`; dropped when that peer is not connected (Raft retries).
   virtual void send(NodeId to, PartitionId partition, const raft::Message& message) = 0;
+  // Queues a command of the engine's message subscription protocol for node `to`'s replica of
+  // `command.partition_id` (appended there if it leads); dropped like a Raft message when the
+  // peer is not connected (the engine's sender retries until the protocol acknowledges it).
+  virtual void send_command(NodeId to, const engine::Record& command) = 0;
   virtual std::uint16_t port() const = 0;
   // Peers with an established outgoing connection (their hello received), ascending.
   virtual std::vector<NodeId> connected_peers() const = 0;

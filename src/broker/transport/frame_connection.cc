@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cluster.pb.h"
+#include "engine/records/record_codec.h"
 #include "raft/codec.h"
 
 namespace tern::broker {
@@ -24,8 +25,10 @@ std::string framed(const cluster::Frame& frame) {
 FrameConnection::FrameConnection(asio::ip::tcp::socket socket, Options options)
     : socket_(std::move(socket)), options_(options) {}
 
-void FrameConnection::start(OnMessage on_message, OnClose on_close, OnHello on_hello) {
+void FrameConnection::start(OnMessage on_message, OnCommand on_command, OnClose on_close,
+                            OnHello on_hello) {
   on_message_ = std::move(on_message);
+  on_command_ = std::move(on_command);
   on_close_ = std::move(on_close);
   on_hello_ = std::move(on_hello);
   cluster::Frame hello;
@@ -36,13 +39,13 @@ void FrameConnection::start(OnMessage on_message, OnClose on_close, OnHello on_h
   read_header();
 }
 
-void FrameConnection::queue(PartitionId partition, std::string payload) {
+void FrameConnection::queue(PartitionId partition, std::string payload, Kind kind) {
   if (closed_) return;
   if (queue_.size() >= options_.max_queued_messages) {
     queue_.pop_front();
     ++dropped_;
   }
-  queue_.emplace_back(partition, std::move(payload));
+  queue_.push_back(Outgoing{partition, std::move(payload), kind});
   write_more();
 }
 
@@ -99,6 +102,19 @@ void FrameConnection::handle_frame() {
     if (closed_) return;
   }
   for (const auto& item : frame.messages()) {
+    if (!item.command().empty()) {
+      if (!item.payload().empty()) return close("a partition message carries both kinds");
+      auto command = engine::decode_record(item.command());
+      if (!command) return close("bad subscription command: " + command.error().message);
+      if (!command->is_command() || command->partition_id.value() != item.partition_id()) {
+        return close("subscription command for partition "
+                     + std::to_string(command->partition_id.value()) + " is not a command of "
+                     + "partition " + std::to_string(item.partition_id()));
+      }
+      if (on_command_) on_command_(*peer_, PartitionId(item.partition_id()), std::move(*command));
+      if (closed_) return;
+      continue;
+    }
     auto message = raft::decode_message(item.payload());
     if (!message) return close("bad Raft message: " + message.error().message);
     if (message->from != *peer_ || message->to != options_.self) {
@@ -122,13 +138,17 @@ void FrameConnection::write_more() {
     std::size_t bytes = 0;
     while (!queue_.empty()
            && static_cast<std::size_t>(frame.messages_size()) < options_.max_messages_per_frame) {
-      auto& [partition, payload] = queue_.front();
-      if (frame.messages_size() > 0 && bytes + payload.size() + 16 > options_.max_frame_bytes)
+      auto& next = queue_.front();
+      if (frame.messages_size() > 0 && bytes + next.payload.size() + 16 > options_.max_frame_bytes)
         break;
-      bytes += payload.size() + 16;
+      bytes += next.payload.size() + 16;
       auto* item = frame.add_messages();
-      item->set_partition_id(partition.value());
-      item->set_payload(std::move(payload));
+      item->set_partition_id(next.partition.value());
+      if (next.kind == Kind::kCommand) {
+        item->set_command(std::move(next.payload));
+      } else {
+        item->set_payload(std::move(next.payload));
+      }
       queue_.pop_front();
     }
     writing_ = framed(frame);

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "common/strong_id.h"
+#include "engine/records/record.h"
 #include "raft/core/messages.h"
 
 namespace tern::broker {
@@ -31,14 +32,17 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
     std::size_t max_messages_per_frame;
   };
   using OnMessage = std::function<void(NodeId, PartitionId, raft::Message)>;
+  using OnCommand = std::function<void(NodeId, PartitionId, engine::Record)>;
   using OnClose = std::function<void(NodeId peer, const std::string& error)>;
   using OnHello = std::function<void(NodeId peer)>;
 
   FrameConnection(asio::ip::tcp::socket socket, Options options);
 
-  void start(OnMessage on_message, OnClose on_close, OnHello on_hello);
-  // Queues one encoded Raft message; the oldest is dropped past the bound.
-  void queue(PartitionId partition, std::string payload);
+  void start(OnMessage on_message, OnCommand on_command, OnClose on_close, OnHello on_hello);
+  // Queues one encoded Raft message (or, with `kind` kCommand, one encoded subscription command
+  // record); the oldest is dropped past the bound.
+  enum class Kind { kRaft, kCommand };
+  void queue(PartitionId partition, std::string payload, Kind kind = Kind::kRaft);
   void close(const std::string& error = {});
 
   std::uint64_t dropped_messages() const { return dropped_; }
@@ -51,13 +55,20 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
 
   asio::ip::tcp::socket socket_;
   Options options_;
+  struct Outgoing {
+    PartitionId partition;
+    std::string payload;
+    Kind kind;
+  };
+
   OnMessage on_message_;
+  OnCommand on_command_;
   OnClose on_close_;
   OnHello on_hello_;
   std::optional<NodeId> peer_;
   std::array<unsigned char, 4> header_{};
   std::string body_;
-  std::deque<std::pair<PartitionId, std::string>> queue_;
+  std::deque<Outgoing> queue_;
   std::string hello_;  // this side's hello, written before anything else
   std::string writing_;
   bool write_in_flight_ = false;
