@@ -4,10 +4,14 @@
 //   node zeebe_client.js <host:port> publish    publishes a message; prints the response, or
 //                                                 exits 1 with the gateway's error on stderr
 //   node zeebe_client.js <host:port> signal     broadcasts a signal; the same
-//   node zeebe_client.js <host:port> scenario <file.bpmn>
+//   node zeebe_client.js <host:port> scenario <file.bpmn> [<message.bpmn>]
 //       deploys the file (a process "compat" with one service task of type "compat-task"),
 //       starts 5 instances and one with result while a worker completes every job (n -> n * 2),
-//       publishes a message; prints one JSON line with what each step returned
+//       publishes a message; prints one JSON line with what each step returned. With a second
+//       file (a process "compat-message": a message catch of "compat-paid" correlated by
+//       orderId, then a service task of type "compat-after-message"), also starts an instance
+//       whose message lives on another partition, publishes that message and waits for the
+//       instance to reach its task.
 'use strict';
 
 const { ZBClient } = require('zeebe-node');
@@ -37,7 +41,7 @@ async function main() {
     } else if (operation === 'signal') {
       result = await zbc.broadcastSignal({ signalName: 'compat', variables: {} });
     } else {
-      result = await scenario(zbc, process.argv[4]);
+      result = await scenario(zbc, process.argv[4], process.argv[5]);
     }
     process.stdout.write(JSON.stringify(result) + '\n');
   } finally {
@@ -45,7 +49,49 @@ async function main() {
   }
 }
 
-async function scenario(zbc, file) {
+// Java's String.hashCode over UTF-16 code units, as the gateway routes messages.
+function javaHash(text) {
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) hash = (Math.imul(31, hash) + text.charCodeAt(i)) | 0;
+  return hash;
+}
+
+// Keys carry their partition in the upper 13 bits; zeebe-node hands keys over as strings.
+function partitionOfKey(key) {
+  return Number(BigInt(key) >> 51n);
+}
+
+async function correlateAcrossPartitions(zbc, file) {
+  const partitions = (await zbc.topology()).partitionsCount;
+  await zbc.deployResource({ processFilename: file });
+  let reached;
+  const taskReached = new Promise((resolve) => { reached = resolve; });
+  zbc.createWorker({
+    taskType: 'compat-after-message',
+    taskHandler: (job) => {
+      reached({ instance: job.processInstanceKey, amount: job.variables.amount });
+      return job.complete();
+    },
+  });
+  for (let i = 0; i < 20; i++) {
+    const orderId = `order-${i}`;
+    const instance = await zbc.createProcessInstance({
+      bpmnProcessId: 'compat-message', variables: { orderId } });
+    const instancePartition = partitionOfKey(instance.processInstanceKey);
+    const messagePartition = Math.abs(javaHash(orderId) % partitions) + 1;
+    if (instancePartition === messagePartition) continue;  // that one keeps waiting; try another
+    const published = await zbc.publishMessage({
+      name: 'compat-paid', correlationKey: orderId, variables: { amount: 42 }, timeToLive: 60000 });
+    const job = await taskReached;
+    return {
+      instance: instance.processInstanceKey, instancePartition, messagePartition,
+      messageKey: published.key, correlatedInstance: job.instance, amount: job.amount,
+    };
+  }
+  throw new Error('no instance landed on another partition than its message');
+}
+
+async function scenario(zbc, file, messageFile) {
   const out = {};
   const deployed = await zbc.deployResource({ processFilename: file });
   out.deployed = deployed.deployments.map((d) => d.process);
@@ -70,6 +116,7 @@ async function scenario(zbc, file) {
   out.result = result.variables;
   await done;
   out.completed = completed;
+  if (messageFile) out.message = await correlateAcrossPartitions(zbc, messageFile);
   try {
     out.publish = { ok: await zbc.publishMessage({
       name: 'paid', correlationKey: 'order-123', variables: { paid: true }, timeToLive: 10000 }) };

@@ -1,5 +1,7 @@
-// Client compatibility: the unmodified `zeebe-node` npm package (a Zeebe client) asks Tern for its
-// topology. Once against an in-process gateway, once against a real `ternd broker` on free ports.
+// Client compatibility: the unmodified `zeebe-node` npm package (a Zeebe client) against Tern:
+// its topology from an in-process gateway, a real `ternd broker` on free ports and a standalone
+// `ternd gateway`; its everyday path (deploy, create, work, create-with-result, a message that
+// correlates on another partition) in process and against a real three-broker cluster.
 // The package is installed from the npm registry into a temporary folder (reruns are fast thanks
 // to npm's own cache in ~/.npm).
 
@@ -16,6 +18,7 @@
 #include "gateway/gateway_server.h"
 #include "gateway/routing_fixture.h"
 #include "gateway/static_topology.h"
+#include "integration/support/ternd_cluster.h"
 #include "support/free_port.h"
 #include "support/paths.h"
 #include "support/process.h"
@@ -305,47 +308,77 @@ TEST_F(ZeebeNodeCompat, UnimplementedRpcReachesTheClientAsANamedError) {
       << signal->err;
 }
 
-// The client's everyday path through a gateway routing to real partition engines (two
-// partitions, in process): deploy, create instances (round-robin), a worker completing jobs
-// (long-polling ActivateJobs), create-with-result, and a message publish.
-TEST_F(ZeebeNodeCompat, DeployCreateWorkAndResultsThroughRouting) {
-  gateway::testing::RoutingCluster cluster(2);
+// Runs the client's everyday path (zeebe_client.js "scenario") against `port`: deploy, create
+// instances (round-robin over `partitions`), a worker completing jobs (long-polling ActivateJobs),
+// create-with-result, and a published message that correlates with an instance on another
+// partition; checks what each step returned.
+void expect_everyday_path(const ZeebeNodeClient& client, std::uint16_t port,
+                          std::int64_t partitions, const std::string& logs_on_failure = "") {
   test::TempDir dir;
   const auto model = dir.path() / "compat.bpmn";
+  const auto message_model = dir.path() / "compat-message.bpmn";
   {
     std::ofstream file(model);
     file << gateway::testing::one_task_process("compat", "compat-task");
+    std::ofstream message_file(message_model);
+    message_file << gateway::testing::message_then_task_process("compat-message", "compat-paid",
+                                                                "compat-after-message");
   }
   auto run = test::run_process(
       {.executable = "node",
        .args = {(test::source_dir() / "test" / "compat" / "zeebe_client.js").string(),
-                "127.0.0.1:" + std::to_string(cluster.gateway_port()), "scenario", model.string()},
-       .env = {{"NODE_PATH", client_->node_path()}},
+                "127.0.0.1:" + std::to_string(port), "scenario", model.string(),
+                message_model.string()},
+       .env = {{"NODE_PATH", client.node_path()}},
        .unset_env = client_env_to_clear()},
       2min);
   ASSERT_TRUE(run.ok()) << run.error();
-  ASSERT_EQ(run->exit_code, 0) << run->err << run->out;
+  ASSERT_EQ(run->exit_code, 0) << run->err << run->out << logs_on_failure;
   const auto out = nlohmann::json::parse(run->out);
   ASSERT_EQ(out.at("deployed").size(), 1u) << out.dump();
   EXPECT_EQ(out.at("deployed").at(0).at("bpmnProcessId"), "compat");
   EXPECT_EQ(out.at("deployed").at(0).at("version"), 1);
   ASSERT_EQ(out.at("created").size(), 5u);
-  std::set<std::int64_t> partitions;
+  std::set<std::int64_t> used;
   for (const auto& created : out.at("created")) {
     // zeebe-node hands 64-bit keys over as strings.
     const std::int64_t key = std::stoll(created.at("key").get<std::string>());
-    partitions.insert(static_cast<std::int64_t>(static_cast<std::uint64_t>(key) >> 51));
+    used.insert(static_cast<std::int64_t>(static_cast<std::uint64_t>(key) >> 51));
   }
-  EXPECT_EQ(partitions, (std::set<std::int64_t>{1, 2})) << "instances go round-robin";
+  std::set<std::int64_t> all;
+  for (std::int64_t p = 1; p <= partitions; ++p)
+    all.insert(p);
+  EXPECT_EQ(used, all) << "instances go round-robin";
   EXPECT_EQ(out.at("result"), (nlohmann::json{{"done", true}, {"n", 42}})) << out.dump();
   EXPECT_GE(out.at("completed").get<int>(), 6);
-  // Message correlation waits for the engine's message support: until then the gateway routes
-  // the message by its correlation key and the broker refuses it by name.
-  ASSERT_TRUE(out.at("publish").contains("error")) << out.dump();
-  EXPECT_NE(
-      out.at("publish").at("error").get<std::string>().find("message correlation is not supported"),
-      std::string::npos)
-      << out.dump();
+
+  // The message correlated with an instance on another partition than its own.
+  const auto& message = out.at("message");
+  EXPECT_NE(message.at("instancePartition"), message.at("messagePartition")) << out.dump();
+  EXPECT_EQ(message.at("correlatedInstance"), message.at("instance")) << out.dump();
+  EXPECT_EQ(message.at("amount"), 42) << out.dump();
+  const std::int64_t message_key = std::stoll(message.at("messageKey").get<std::string>());
+  EXPECT_EQ(static_cast<std::int64_t>(static_cast<std::uint64_t>(message_key) >> 51),
+            message.at("messagePartition").get<std::int64_t>());
+  // A message nobody waits for is published all the same (it waits out its time to live).
+  ASSERT_TRUE(out.at("publish").contains("ok")) << out.dump();
+  EXPECT_FALSE(out.at("publish").at("ok").at("key").get<std::string>().empty()) << out.dump();
+}
+
+// In process: a gateway routing to real partition engines (two partitions).
+TEST_F(ZeebeNodeCompat, DeployCreateWorkAndResultsThroughRouting) {
+  gateway::testing::RoutingCluster cluster(2);
+  expect_everyday_path(*client_, cluster.gateway_port(), 2);
+}
+
+// The same against a real cluster: three `ternd broker` processes, three partitions,
+// replication factor 3, through the gateway embedded in broker 0.
+TEST_F(ZeebeNodeCompat, DeployCreateWorkResultsAndMessagesOnARealCluster) {
+  test::TempDir dir;
+  test::TerndCluster cluster(dir.path(), {});
+  cluster.start_all();
+  ASSERT_TRUE(cluster.wait_for_all_leaders(60s)) << cluster.log_of(0);
+  expect_everyday_path(*client_, cluster.client_port(), 3, cluster.log_of(0));
 }
 
 // A `ternd` process on free ports with a temporary data folder, stopped by the destructor.

@@ -220,6 +220,14 @@ int run_broker(const CommandLine& command_line) {
         management::TopologyReplicaOptions{}, std::move(send));
     return std::static_pointer_cast<RaftGroup>(topology_replica);
   };
+  // Told to peers in the hello, so that a gateway embedded in any broker can route here.
+  if (config.network.command_port != 0) {
+    const std::string& advertised =
+        config.network.advertised_host.empty() ? host : config.network.advertised_host;
+    cluster.transport.command_address =
+        (advertised.find(':') != std::string::npos ? "[" + advertised + "]" : advertised) + ":"
+        + std::to_string(config.network.command_port);
+  }
   auto started_manager = PartitionManager::start(cluster, replicas);
   if (!started_manager) {
     return report_start_failure("network.cluster-port", started_manager.error());
@@ -272,8 +280,9 @@ int run_broker(const CommandLine& command_line) {
   if (config.gateway.enabled) {
     gateway::GatewayOptions options{config.network.host, config.gateway.port,
                                     config.gateway.rest_port};
-    auto started =
-        gateway::GatewayServer::start(options, std::make_shared<EmbeddedTopologySource>(topology));
+    auto started = gateway::GatewayServer::start(
+        options, std::make_shared<EmbeddedTopologySource>(
+                     topology, [manager] { return manager->peer_infos(); }));
     if (!started) return report_start_failure("gateway.port", started.error());
     gateway = std::move(*started);
     health->set_component("gateway", ComponentStatus::kUp);

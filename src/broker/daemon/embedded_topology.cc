@@ -1,8 +1,39 @@
 #include "broker/daemon/embedded_topology.h"
 
+#include <algorithm>
+
+#include "broker/config_validation.h"
 #include "common/version.h"
 
 namespace tern::broker {
+namespace {
+
+// The peers that lead a partition hosted here, with those partitions, by node id.
+std::map<std::int32_t, gateway::BrokerInfo> leading_peers(const BrokerSelfReport& self,
+                                                          const std::map<NodeId, PeerInfo>& peers) {
+  std::map<std::int32_t, gateway::BrokerInfo> out;
+  for (const auto& partition : self.partitions) {
+    if (!partition.leader || *partition.leader == self.node_id) continue;
+    auto peer = peers.find(NodeId(*partition.leader));
+    if (peer == peers.end() || peer->second.command_address.empty()) continue;
+    auto address = parse_host_port(peer->second.command_address);
+    if (!address) continue;
+    auto [it, inserted] = out.try_emplace(*partition.leader);
+    gateway::BrokerInfo& broker = it->second;
+    if (inserted) {
+      broker.node_id = *partition.leader;
+      broker.host = address->host;
+      broker.port = address->port;
+      broker.version = peer->second.version;
+    }
+    broker.partitions.push_back(
+        {partition.id.value(), PartitionRole::kLeader, PartitionHealth::kHealthy});
+  }
+  return out;
+}
+
+}  // namespace
+
 gateway::ClusterTopology EmbeddedTopologySource::current() const {
   BrokerSelfReport self = broker_->report();
   gateway::BrokerInfo broker;
@@ -16,6 +47,12 @@ gateway::ClusterTopology EmbeddedTopologySource::current() const {
   }
   gateway::ClusterTopology topology;
   topology.brokers.push_back(std::move(broker));
+  if (peers_) {
+    for (auto& [id, peer] : leading_peers(self, peers_()))
+      topology.brokers.push_back(std::move(peer));
+    std::sort(topology.brokers.begin(), topology.brokers.end(),
+              [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
+  }
   topology.cluster_size = self.cluster_size;
   topology.partitions_count = self.partitions_count;
   topology.replication_factor = self.replication_factor;

@@ -56,6 +56,7 @@ class PartitionManager final : public PartitionService, private engine::Subscrip
 
   std::uint16_t cluster_port() const { return transport_->port(); }
   std::vector<NodeId> connected_peers() const { return transport_->connected_peers(); }
+  std::map<NodeId, PeerInfo> peer_infos() const { return transport_->peer_infos(); }
   const std::vector<std::shared_ptr<Partition>>& partition_objects() const { return partitions_; }
 
   // Asks every hosted replica that leads its partition to move leadership (rebalance to the

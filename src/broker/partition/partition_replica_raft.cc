@@ -68,7 +68,14 @@ bool PartitionReplica::handle_ready() {
 void PartitionReplica::run_engine() {
   if (!engine_) return;
   engine_->on_committed();
-  log_stream_.clear_consumed(log_stream_.committed_position());
+  // A follower keeps the records after the last command the engine saw processed: commands the
+  // leader wrote but never processed (it died first) are this replica's to process should it
+  // become leader, and the engine reads them again then (StreamProcessor::become_leader).
+  Position consumed = log_stream_.committed_position();
+  if (!serving_) {
+    consumed = std::min(consumed, engine_->processor().last_processed_position());
+  }
+  log_stream_.clear_consumed(consumed);
 }
 
 void PartitionReplica::sync_role() {

@@ -107,6 +107,11 @@ class ClusterTransportImpl final : public ClusterTransport {
     return connected_;
   }
 
+  std::map<NodeId, PeerInfo> peer_infos() const override {
+    std::lock_guard lock(peers_mutex_);
+    return peer_infos_;
+  }
+
   void shutdown() override {
     if (stopped_.exchange(true)) return;
     asio::post(io_, [this] {
@@ -127,7 +132,7 @@ class ClusterTransportImpl final : public ClusterTransport {
  private:
   FrameConnection::Options connection_options() const {
     return {options_.self, options_.max_frame_bytes, options_.max_queued_messages,
-            options_.max_messages_per_frame};
+            options_.max_messages_per_frame, options_.command_address};
   }
 
   void accept() {
@@ -146,7 +151,8 @@ class ClusterTransportImpl final : public ClusterTransport {
           [this](NodeId from, PartitionId partition, engine::Record command) {
             if (command_handler_) command_handler_(from, partition, std::move(command));
           },
-          [](NodeId, const std::string&) {}, [](NodeId) {});
+          [](NodeId, const std::string&) {},
+          [this](const FrameConnection::PeerHello& hello) { remember(hello); });
       std::erase_if(inbound_, [](const auto& weak) { return weak.expired(); });
       inbound_.push_back(connection);
       accept();
@@ -189,7 +195,8 @@ class ClusterTransportImpl final : public ClusterTransport {
           update_connected();
           on_dial_failed(dialer, error);
         },
-        [this, &dialer](NodeId peer) {
+        [this, &dialer](const FrameConnection::PeerHello& hello) {
+          NodeId peer = hello.node;
           if (peer == options_.self) {
             spdlog::info("cluster: contact point {} is this broker; not dialing it",
                          dialer.address);
@@ -204,6 +211,7 @@ class ClusterTransportImpl final : public ClusterTransport {
           dialer.reachable = true;
           dialer.peer = peer;
           dialer.greeted = true;
+          remember(hello);
           update_connected();
         });
   }
@@ -222,6 +230,12 @@ class ClusterTransportImpl final : public ClusterTransport {
     dialer.timer->async_wait([this, &dialer](std::error_code ec) {
       if (!ec) dial(dialer);
     });
+  }
+
+  void remember(const FrameConnection::PeerHello& hello) {
+    if (hello.node == options_.self) return;
+    std::lock_guard lock(peers_mutex_);
+    peer_infos_[hello.node] = PeerInfo{hello.command_address, hello.version};
   }
 
   void update_connected() {
@@ -244,7 +258,8 @@ class ClusterTransportImpl final : public ClusterTransport {
   std::thread thread_;
   std::atomic<bool> stopped_{false};
   mutable std::mutex peers_mutex_;
-  std::vector<NodeId> connected_;  // guarded by peers_mutex_
+  std::vector<NodeId> connected_;          // guarded by peers_mutex_
+  std::map<NodeId, PeerInfo> peer_infos_;  // guarded by peers_mutex_
 };
 
 }  // namespace

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,13 @@ struct TransportOptions {
   std::size_t max_messages_per_frame = 512;
   int reconnect_min_ms = 50;
   int reconnect_max_ms = 2000;
+  std::string command_address;  // "host:port" of this broker's command API, told to peers
+};
+
+// A connected peer as its hello describes it.
+struct PeerInfo {
+  std::string command_address;  // empty when the peer did not say
+  std::string version;
 };
 
 class ClusterTransport {
@@ -65,6 +73,8 @@ class ClusterTransport {
   virtual std::uint16_t port() const = 0;
   // Peers with an established outgoing connection (their hello received), ascending.
   virtual std::vector<NodeId> connected_peers() const = 0;
+  // What each peer said in its latest hello (kept after a disconnect: addresses rarely change).
+  virtual std::map<NodeId, PeerInfo> peer_infos() const = 0;
   // Closes every connection and joins the IO thread; idempotent.
   virtual void shutdown() = 0;
 };

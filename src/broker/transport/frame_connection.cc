@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cluster.pb.h"
+#include "common/version.h"
 #include "engine/records/record_codec.h"
 #include "raft/codec.h"
 
@@ -34,6 +35,8 @@ void FrameConnection::start(OnMessage on_message, OnCommand on_command, OnClose 
   cluster::Frame hello;
   hello.mutable_hello()->set_node_id(options_.self.value());
   hello.mutable_hello()->set_protocol_version(kProtocolVersion);
+  hello.mutable_hello()->set_command_address(options_.command_address);
+  hello.mutable_hello()->set_version(std::string(kVersion));
   hello_ = framed(hello);
   write_more();
   read_header();
@@ -98,7 +101,8 @@ void FrameConnection::handle_frame() {
                    + std::to_string(frame.hello().protocol_version()));
     }
     peer_ = NodeId(frame.hello().node_id());
-    if (on_hello_) on_hello_(*peer_);
+    if (on_hello_)
+      on_hello_(PeerHello{*peer_, frame.hello().command_address(), frame.hello().version()});
     if (closed_) return;
   }
   for (const auto& item : frame.messages()) {

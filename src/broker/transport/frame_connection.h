@@ -30,11 +30,18 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
     std::size_t max_frame_bytes;
     std::size_t max_queued_messages;
     std::size_t max_messages_per_frame;
+    std::string command_address;  // announced in this side's hello
+  };
+  // What a peer announces about itself in its hello.
+  struct PeerHello {
+    NodeId node;
+    std::string command_address;
+    std::string version;
   };
   using OnMessage = std::function<void(NodeId, PartitionId, raft::Message)>;
   using OnCommand = std::function<void(NodeId, PartitionId, engine::Record)>;
   using OnClose = std::function<void(NodeId peer, const std::string& error)>;
-  using OnHello = std::function<void(NodeId peer)>;
+  using OnHello = std::function<void(const PeerHello& peer)>;
 
   FrameConnection(asio::ip::tcp::socket socket, Options options);
 

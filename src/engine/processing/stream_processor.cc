@@ -31,6 +31,13 @@ StreamProcessor::~StreamProcessor() = default;
 void StreamProcessor::become_leader() {
   role_ = Role::kLeader;
   pending_due_jobs_.clear();
+  // As a follower this processor read past commands without processing them. Those the previous
+  // leader never processed (written just before it lost leadership: a client's command, or a
+  // follow-up of its own) are this leader's to process, so reading starts again after the last
+  // processed command; what is already processed or applied is skipped on the way.
+  EngineState state(db_.transaction(), partition_);
+  next_read_ = std::min(
+      next_read_, std::min(state.last_processed_position(), state.last_applied_position()).next());
   spdlog::info("partition {}: stream processor is leader, last processed {}, last applied {}",
                partition_.value(), last_processed_position().value(),
                last_applied_position().value());

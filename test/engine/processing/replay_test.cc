@@ -114,6 +114,29 @@ TEST(ReplayTest, NewLeaderContinuesWithoutReprocessing) {
   EXPECT_EQ(created.size(), 7u);
 }
 
+// The old leader wrote a command (a client's, or a follow-up of its own) and lost leadership
+// before processing it; the follower had already read past it while following. As the new leader
+// it must still process it: an acknowledged instance whose follow-ups stop there would hang.
+TEST(ReplayTest, NewLeaderProcessesCommandsItReadAsFollower) {
+  EngineHarness h;
+  run_workload(h);
+  tern::test::TempDir dir;
+  auto follower = PartitionEngine::open(dir.path() / "state", PartitionId(1), h.log(), h.clock());
+  ASSERT_TRUE(follower.ok());
+  (*follower)->on_committed();
+
+  Position before = h.mark();
+  h.write(ValueType::kProcessInstanceCreation, Intent::kCreate, Json{{"bpmnProcessId", "p"}});
+  (*follower)->on_committed();  // reads the command as a follower: not its to process yet
+  h.engine().become_follower();
+  (*follower)->become_leader();
+  (*follower)->on_committed();
+  EXPECT_EQ(h.find_all(ValueType::kProcessInstanceCreation, Intent::kCreated, before).size(), 1u);
+  h.process();
+  EXPECT_EQ((*follower)->state_digest(), h.digest());
+  EXPECT_THAT(reprocessed(h.records()), ::testing::IsEmpty());
+}
+
 TEST(ReplayTest, SnapshotRestoresStateThatCatchesUpWithTheLog) {
   EngineHarness h;
   h.deploy_process(models::one_task("p", "work"));

@@ -26,17 +26,73 @@ std::vector<std::uint16_t> distinct_free_ports(std::size_t count) {
 
 TerndCluster::TerndCluster(std::filesystem::path root, TerndClusterSpec spec)
     : root_(std::move(root)), spec_(spec) {
-  auto all = distinct_free_ports(static_cast<std::size_t>(spec_.brokers) * 5);
-  for (int i = 0; i < spec_.brokers; ++i) {
+  auto all = distinct_free_ports(static_cast<std::size_t>(spec_.brokers + 1) * 5);
+  for (int i = 0; i <= spec_.brokers; ++i) {
     auto at = static_cast<std::size_t>(i) * 5;
-    ports_.push_back({all[at], all[at + 1], all[at + 2], all[at + 3], all[at + 4]});
+    BrokerPorts ports{all[at], all[at + 1], all[at + 2], all[at + 3], all[at + 4]};
+    if (i < spec_.brokers) {
+      ports_.push_back(ports);
+    } else {
+      gateway_ports_ = ports;  // the standalone gateway's (command and cluster unused)
+    }
   }
   processes_.resize(static_cast<std::size_t>(spec_.brokers));
 }
 
 TerndCluster::~TerndCluster() {
+  if (gateway_ && gateway_->running()) gateway_->kill();
   for (auto& process : processes_)
     if (process && process->running()) process->kill();
+}
+
+namespace {
+
+ProcessOptions ternd_options(std::vector<std::string> args, const std::filesystem::path& log) {
+  ProcessOptions options;
+  options.executable = (binary_dir() / "ternd").string();
+  options.args = std::move(args);
+  // The test's own TERN_ variables (TERN_SOURCE_DIR) would be read as configuration.
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    std::string name(text.substr(0, text.find('=')));
+    if (name.rfind("TERN_", 0) == 0) options.unset_env.push_back(name);
+  }
+  options.stderr_path = log;
+  options.stdout_path = std::filesystem::path(log).replace_extension(".out");
+  return options;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+Result<void, std::string> TerndCluster::start_gateway() {
+  auto path = root_ / "gateway.yaml";
+  {
+    std::ofstream out(path);
+    out << "cluster:\n  contact-points: [";
+    for (int node = 0; node < spec_.brokers; ++node)
+      out << (node == 0 ? "" : ", ") << "\"127.0.0.1:" << ports(node).command << "\"";
+    out << "]\nnetwork:\n  host: 127.0.0.1\n  monitoring-port: " << gateway_ports_.monitoring
+        << "\ngateway:\n  port: " << gateway_ports_.gateway
+        << "\n  rest-port: " << gateway_ports_.rest << "\n";
+  }
+  auto spawned =
+      Process::spawn(ternd_options({"gateway", "--config", path.string()}, root_ / "gateway.log"));
+  if (!spawned) return unexpected(spawned.error());
+  gateway_ = std::move(*spawned);
+  return {};
+}
+
+std::string TerndCluster::gateway_log() const {
+  return read_text(root_ / "gateway.log") + read_text(root_ / "gateway.out");
+}
+
+std::uint16_t TerndCluster::client_port() const {
+  return gateway_ ? gateway_ports_.gateway : ports(0).gateway;
 }
 
 std::filesystem::path TerndCluster::data_dir(int node) const {
@@ -66,18 +122,8 @@ std::filesystem::path TerndCluster::write_config(int node) const {
 }
 
 Result<void, std::string> TerndCluster::start(int node) {
-  ProcessOptions options;
-  options.executable = (binary_dir() / "ternd").string();
-  options.args = {"broker", "--config", write_config(node).string()};
-  // The test's own TERN_ variables (TERN_SOURCE_DIR) would be read as configuration.
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    std::string_view text(*entry);
-    std::string name(text.substr(0, text.find('=')));
-    if (name.rfind("TERN_", 0) == 0) options.unset_env.push_back(name);
-  }
-  options.stderr_path = root_ / ("broker-" + std::to_string(node) + ".log");
-  options.stdout_path = root_ / ("broker-" + std::to_string(node) + ".out");
-  auto spawned = Process::spawn(std::move(options));
+  auto spawned = Process::spawn(ternd_options({"broker", "--config", write_config(node).string()},
+                                              root_ / ("broker-" + std::to_string(node) + ".log")));
   if (!spawned) return unexpected(spawned.error());
   processes_[static_cast<std::size_t>(node)] = std::move(*spawned);
   return {};
@@ -110,11 +156,8 @@ bool TerndCluster::running(int node) {
 }
 
 std::string TerndCluster::log_of(int node) const {
-  std::ifstream in(root_ / ("broker-" + std::to_string(node) + ".log"));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::ifstream out(root_ / ("broker-" + std::to_string(node) + ".out"));
-  text.append((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
-  return text;
+  return read_text(root_ / ("broker-" + std::to_string(node) + ".log"))
+         + read_text(root_ / ("broker-" + std::to_string(node) + ".out"));
 }
 
 std::optional<ReplicaView> TerndCluster::replica(int node, int partition) const {

@@ -59,6 +59,14 @@ class TerndCluster {
   bool running(int node);
   std::string log_of(int node) const;
 
+  // A standalone `ternd gateway` polling every broker's command port (one per cluster).
+  Result<void, std::string> start_gateway();
+  const BrokerPorts& gateway_ports() const { return gateway_ports_; }
+  std::string gateway_log() const;
+  // The gRPC port clients use: the standalone gateway's when started, else broker 0's embedded
+  // one.
+  std::uint16_t client_port() const;
+
   // The partition as broker `node` sees it; nullopt when it does not answer.
   std::optional<ReplicaView> replica(int node, int partition) const;
   // The broker serving `partition` as leader (and that nobody else claims), waiting up to
@@ -75,6 +83,8 @@ class TerndCluster {
   TerndClusterSpec spec_;
   std::vector<BrokerPorts> ports_;
   std::vector<std::unique_ptr<Process>> processes_;
+  BrokerPorts gateway_ports_;
+  std::unique_ptr<Process> gateway_;
 };
 
 // Distinct free ports.
