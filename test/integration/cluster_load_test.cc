@@ -6,11 +6,14 @@
 // acknowledged instance is lost, every one completed, and no key was handed out twice.
 //
 // Run twice: through the gateway embedded in broker 0 (which is then never the one killed), and
-// through a standalone `ternd gateway` (any broker may be killed).
+// through a standalone `ternd gateway` (any broker may be killed). Each run ends with a message
+// that correlates with an instance on another partition.
 
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -65,6 +68,104 @@ std::string describe(const LedgerSnapshot& s) {
   for (const auto& [code, n] : s.create_errors)
     text += " " + code + "=" + std::to_string(n);
   return text;
+}
+
+// Java's String.hashCode over ASCII text, as messages are placed: abs(hash % partitions) + 1.
+int message_partition(const std::string& correlation_key, int partitions) {
+  std::uint32_t hash = 0;
+  for (char c : correlation_key)
+    hash = 31 * hash + static_cast<unsigned char>(c);
+  return std::abs(static_cast<std::int32_t>(hash) % partitions) + 1;
+}
+
+std::unique_ptr<grpc::ClientContext> deadline_in(std::chrono::seconds seconds) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + seconds);
+  return context;
+}
+
+// After the faults: a message published through the gateway correlates with an instance waiting
+// on another partition (led by another broker, as placement spreads leaders).
+void expect_message_across_partitions(gp::Gateway::Stub& gateway) {
+  gp::DeployResourceRequest deploy;
+  auto* resource = deploy.add_resources();
+  resource->set_name("pay.bpmn");
+  resource->set_content(R"(<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://tern">
+  <bpmn:process id="pay" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait"/>
+    <bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition messageRef="m"/>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="task"/>
+    <bpmn:serviceTask id="task">
+      <bpmn:extensionElements><zeebe:taskDefinition type="ship"/></bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="task" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+  <bpmn:message id="m" name="paid">
+    <bpmn:extensionElements><zeebe:subscription correlationKey="=orderId"/></bpmn:extensionElements>
+  </bpmn:message>
+</bpmn:definitions>)");
+  gp::DeployResourceResponse deployed;
+  grpc::Status status = gateway.DeployResource(deadline_in(20s).get(), deploy, &deployed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  std::string order;
+  std::int64_t instance = -1;
+  for (int i = 0; instance < 0; ++i) {
+    ASSERT_LT(i, 20) << "no instance landed away from its message partition";
+    gp::CreateProcessInstanceRequest create;
+    create.set_bpmnprocessid("pay");
+    create.set_version(-1);
+    create.set_variables("{\"orderId\":\"order-" + std::to_string(i) + "\"}");
+    gp::CreateProcessInstanceResponse created;
+    status = gateway.CreateProcessInstance(deadline_in(10s).get(), create, &created);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    if (partition_of_key(created.processinstancekey())
+        != message_partition("order-" + std::to_string(i), 3)) {
+      order = "order-" + std::to_string(i);
+      instance = created.processinstancekey();
+    }
+  }
+  gp::PublishMessageRequest publish;
+  publish.set_name("paid");
+  publish.set_correlationkey(order);
+  publish.set_timetolive(60'000);
+  publish.set_variables(R"({"amount":42})");
+  gp::PublishMessageResponse published;
+  status = gateway.PublishMessage(deadline_in(10s).get(), publish, &published);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(partition_of_key(published.key()), message_partition(order, 3));
+
+  // The instance moves on to its task once the correlation came back to its partition.
+  bool reached = eventually(
+      [&] {
+        gp::ActivateJobsRequest activate;
+        activate.set_type("ship");
+        activate.set_worker("message-check");
+        activate.set_timeout(60'000);
+        activate.set_maxjobstoactivate(10);
+        activate.set_requesttimeout(1'000);
+        auto context = deadline_in(5s);
+        auto reader = gateway.ActivateJobs(context.get(), activate);
+        gp::ActivateJobsResponse response;
+        bool found = false;
+        while (reader->Read(&response)) {
+          for (const auto& job : response.jobs())
+            found = found
+                    || (job.processinstancekey() == instance
+                        && job.variables().find("42") != std::string::npos);
+        }
+        (void)reader->Finish();
+        return found;
+      },
+      20s);
+  EXPECT_TRUE(reached) << "instance " << instance << " on partition " << partition_of_key(instance)
+                       << " never reached its task after the message on partition "
+                       << message_partition(order, 3);
 }
 
 void run_scenario(bool standalone_gateway) {
@@ -172,6 +273,8 @@ void run_scenario(bool standalone_gateway) {
   }
   EXPECT_EQ(final_state.completed, final_state.acknowledged);
   EXPECT_GT(final_state.acknowledged, 200u);
+
+  expect_message_across_partitions(ledger.stub());
 
   // The cluster agrees: no acknowledged instance is still active (cancelling a finished instance
   // is NOT_FOUND; nothing else in this test cancels or fails instances).
