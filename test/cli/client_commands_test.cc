@@ -118,9 +118,15 @@ TEST_F(ClientCommands, FailuresAndUsageErrorsSayWhat) {
   EXPECT_EQ(incident.code, kExitFailure);
   EXPECT_THAT(incident.err, HasSubstr("NOT_FOUND"));
 
-  auto publish = run_tern({"publish", "message", "paid", "--correlation-key", "order-1"});
-  EXPECT_EQ(publish.code, kExitFailure);
-  EXPECT_THAT(publish.err, HasSubstr("UNIMPLEMENTED"));
+  // A message id is unique per message name: publishing it again is refused.
+  std::vector<std::string> publish_args = {
+      "publish", "message", "paid", "--correlation-key", "order-1", "--message-id", "payment-1"};
+  auto publish = run_tern(publish_args);
+  EXPECT_EQ(publish.code, kExitOk) << publish.err;
+  EXPECT_THAT(publish.out, HasSubstr("\"key\""));
+  auto republished = run_tern(publish_args);
+  EXPECT_EQ(republished.code, kExitFailure);
+  EXPECT_THAT(republished.err, HasSubstr("ALREADY_EXISTS"));
 
   EXPECT_EQ(run_tern({"publish", "message", "paid"}).code, kExitUsage);
   EXPECT_THAT(run_tern({"publish", "message", "paid"}).err,

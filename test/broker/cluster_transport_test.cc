@@ -1,0 +1,120 @@
+// The cluster transport on loopback: two brokers say hello (announcing their command address and
+// version), carry a subscription command record from one to the other, and a connection that
+// sends a command record for the wrong partition is closed without reaching the handler.
+
+#include "broker/transport/cluster_transport.h"
+
+#include <gtest/gtest.h>
+
+#include <asio.hpp>
+#include <mutex>
+#include <thread>
+
+#include "cluster.pb.h"
+#include "common/version.h"
+#include "engine/records/record_codec.h"
+
+namespace tern::broker {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return condition();
+}
+
+struct Received {
+  std::mutex mutex;
+  std::vector<std::pair<PartitionId, engine::Record>> commands;
+  std::size_t size() {
+    std::lock_guard lock(mutex);
+    return commands.size();
+  }
+};
+
+std::unique_ptr<ClusterTransport> start(NodeId self, std::vector<std::string> contact_points,
+                                        Received& received, std::string command_address) {
+  TransportOptions options;
+  options.self = self;
+  options.contact_points = std::move(contact_points);
+  options.command_address = std::move(command_address);
+  auto transport = ClusterTransport::start(
+      options, [](NodeId, PartitionId, raft::Message) {},
+      [&received](NodeId, PartitionId partition, engine::Record command) {
+        std::lock_guard lock(received.mutex);
+        received.commands.emplace_back(partition, std::move(command));
+      });
+  EXPECT_TRUE(transport.ok()) << transport.error();
+  return std::move(*transport);
+}
+
+engine::Record subscription_command(PartitionId partition) {
+  engine::Record command;
+  command.record_type = engine::RecordType::kCommand;
+  command.value_type = engine::ValueType::kMessageSubscription;
+  command.intent = engine::Intent::kCreate;
+  command.partition_id = partition;
+  command.value = engine::Json{{"messageName", "paid"}, {"correlationKey", "order-1"}};
+  return command;
+}
+
+TEST(ClusterTransport, HelloAnnouncesCommandAddressAndCommandsTravel) {
+  Received at_one, at_two;
+  auto one = start(NodeId(1), {}, at_one, "127.0.0.1:26601");
+  auto two =
+      start(NodeId(2), {"127.0.0.1:" + std::to_string(one->port())}, at_two, "127.0.0.1:26602");
+  ASSERT_TRUE(eventually([&] { return two->connected_peers() == std::vector{NodeId(1)}; }, 10s));
+  auto peers = two->peer_infos();
+  ASSERT_EQ(peers.count(NodeId(1)), 1u);
+  EXPECT_EQ(peers[NodeId(1)].command_address, "127.0.0.1:26601");
+  EXPECT_EQ(peers[NodeId(1)].version, std::string(kVersion));
+
+  two->send_command(NodeId(1), subscription_command(PartitionId(3)));
+  ASSERT_TRUE(eventually([&] { return at_one.size() == 1; }, 10s));
+  std::lock_guard lock(at_one.mutex);
+  EXPECT_EQ(at_one.commands[0].first, PartitionId(3));
+  EXPECT_EQ(at_one.commands[0].second.value_type, engine::ValueType::kMessageSubscription);
+  EXPECT_EQ(at_one.commands[0].second.value["correlationKey"], "order-1");
+  EXPECT_EQ(at_two.size(), 0u);
+}
+
+// Writes one length-prefixed frame on a raw socket.
+void write_frame(asio::ip::tcp::socket& socket, const cluster::Frame& frame) {
+  std::string body = frame.SerializeAsString();
+  std::string out(4, '\0');
+  auto size = static_cast<std::uint32_t>(body.size());
+  for (int i = 0; i < 4; ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<char>((size >> (24 - 8 * i)) & 0xff);
+  asio::write(socket, asio::buffer(out + body));
+}
+
+TEST(ClusterTransport, CommandForAnotherPartitionClosesTheConnection) {
+  Received received;
+  auto transport = start(NodeId(1), {}, received, "");
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), transport->port()});
+  cluster::Frame hello;
+  hello.mutable_hello()->set_node_id(7);
+  hello.mutable_hello()->set_protocol_version(1);
+  write_frame(socket, hello);
+  cluster::Frame bad;
+  auto* item = bad.add_messages();
+  item->set_partition_id(2);  // the record says partition 3
+  item->set_command(engine::encode_record(subscription_command(PartitionId(3))));
+  write_frame(socket, bad);
+  // The broker closes the connection: reading ends (after its own hello) with an error.
+  std::error_code ec;
+  std::array<char, 256> buffer{};
+  while (!ec)
+    socket.read_some(asio::buffer(buffer), ec);
+  EXPECT_EQ(received.size(), 0u);
+}
+
+}  // namespace
+}  // namespace tern::broker
