@@ -139,8 +139,8 @@ void hand_over_leadership(PartitionManager& manager,
   if (int left = still_leading(); left > 0) {
     spdlog::warn("{} group(s) still led here after {} ms; stopping anyway", left, timeout.count());
   } else {
-    spdlog::info("leadership of {} partition(s){} handed over", scheduled,
-                 topology_moving ? " and of the cluster topology" : "");
+    spdlog::info("leadership of {} partition(s) handed over{}", scheduled,
+                 topology_moving ? ", and of the cluster topology group" : "");
   }
 }
 
