@@ -155,8 +155,15 @@ TEST(BrokerExporting, PauseAndDisableHoldAndReleaseCompaction) {
                            status_of(*cluster.broker(0), "mirror")->acknowledged);
   auto exported_before = read_lines(dir.path() / "audit" / "partition-1.jsonl").size();
   Position last = create_and_wait(cluster, 30);
-  // Many snapshot opportunities passed (5-entry threshold, a check every tick); none covered an
-  // entry the paused exporters still need.
+  // Snapshots are due (5-entry threshold, a check every tick), but none covers an entry the
+  // paused exporters still need.
+  // The snapshot goes as far as the entry before the one holding the held position, no further.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return cluster.status(0, PartitionId(1))->snapshot_index + 1
+               >= index_of_position(held).value();
+      },
+      10s));
   auto status = cluster.status(0, PartitionId(1));
   EXPECT_GT(status->applied_index, index_of_position(held).value() + 20);
   EXPECT_LT(status->snapshot_index, index_of_position(held).value())
