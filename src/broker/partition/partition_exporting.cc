@@ -171,6 +171,10 @@ void PartitionExporting::stop_leading() {
   snapshot_.reset();
 }
 
+void PartitionExporting::persist_positions() {
+  if (director_) director_->persist_positions();
+}
+
 void PartitionExporting::run() {
   if (!director_) return;
   Position committed = reader_->committed_position();

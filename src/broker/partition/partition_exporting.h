@@ -77,6 +77,8 @@ class PartitionExporting {
   void start_leading(const raft::journal::Journal& journal, const RaftLogStream& stream,
                      ReplicaPositionStore::Load load, ReplicaPositionStore::Append append);
   void stop_leading();
+  // Stores every changed position now (before handing leadership over).
+  void persist_positions();
   bool leading() const { return director_ != nullptr; }
 
   // Runs the director when the committed position moved, or when a retry or a position
