@@ -28,6 +28,8 @@ if(TARGET tern_bpmn)
     ${CMAKE_CURRENT_LIST_DIR}/processors/message_processors.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/multi_instance_behavior.cc
     ${CMAKE_CURRENT_LIST_DIR}/processing/subscription_sender.cc
+    ${CMAKE_CURRENT_LIST_DIR}/state/exporter_state.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/exporter_processors.cc
   )
   target_include_directories(tern_engine PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(tern_engine

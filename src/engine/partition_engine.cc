@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/state/exporter_state.h"
+
 namespace tern::engine {
 
 Result<std::unique_ptr<PartitionEngine>, EngineError> PartitionEngine::open(
@@ -44,6 +46,14 @@ Result<SnapshotMetadata, EngineError> PartitionEngine::restore(
   auto json = nlohmann::json::parse(metadata.value());
   return SnapshotMetadata{Position(json.value("lastProcessedPosition", std::int64_t{0})),
                           Position(json.value("lastAppliedPosition", std::int64_t{0}))};
+}
+
+std::optional<Position> PartitionEngine::exporter_position(std::string_view exporter_id) const {
+  return ExporterStateView(db_->transaction()).position(exporter_id);
+}
+
+std::map<std::string, Position> PartitionEngine::exporter_positions() const {
+  return ExporterStateView(db_->transaction()).positions();
 }
 
 }  // namespace tern::engine

@@ -16,8 +16,11 @@
 // Thread: the partition's strand; nothing here is thread-safe.
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 #include "engine/log/log_stream.h"
@@ -73,6 +76,11 @@ class PartitionEngine {
   bool has_uncommitted_effects() const { return processor_->has_uncommitted_effects(); }
 
   Result<SnapshotMetadata, EngineError> snapshot(const std::filesystem::path& dir) const;
+
+  // Exporter positions acknowledged and replicated through EXPORTER records (exporter_state.h):
+  // where a new leader's exporters resume, and how far a follower may compact its log.
+  std::optional<Position> exporter_position(std::string_view exporter_id) const;
+  std::map<std::string, Position> exporter_positions() const;
 
   std::string state_digest() const { return db_->digest(); }
   std::uint64_t state_size_bytes() const { return db_->approximate_size_bytes(); }

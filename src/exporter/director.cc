@@ -301,6 +301,7 @@ ExporterStatus ExporterDirector::status_of(const Entry& entry, Position committe
   status.state = entry.state;
   status.acknowledged = entry.acknowledged;
   status.exported = entry.cursor;
+  status.persisted = entry.persisted;
   status.lag = reader_.distance(entry.acknowledged, committed);
   status.exported_records_total = entry.exported_total;
   status.failures_total = entry.failures_total;

@@ -89,7 +89,8 @@ struct ExporterStatus {
   ExporterState state = ExporterState::kActive;
   HealthStatus health = HealthStatus::kHealthy;
   Position acknowledged{0};
-  Position exported{0};  // the last position handed over since the last (re)open
+  Position exported{0};   // the last position handed over since the last (re)open
+  Position persisted{0};  // the last position handed to the PositionStore
   std::int64_t lag = 0;
   std::uint64_t exported_records_total = 0;
   std::uint64_t failures_total = 0;

@@ -26,6 +26,8 @@ struct TestClusterSpec {
   std::int32_t replication_factor = 1;
   std::uint64_t snapshot_log_entries = 2000;
   std::size_t max_inflight_commands = 500;
+  // Adjusts a broker's replica options before it starts (e.g. exporters).
+  std::function<void(std::int32_t node, ReplicaOptions&)> configure_replica;
 };
 
 class TestCluster {

@@ -17,6 +17,7 @@
 #include "broker/daemon/daemon.h"
 #include "broker/daemon/embedded_topology.h"
 #include "broker/data_directory.h"
+#include "broker/exporting_routes.h"
 #include "broker/health.h"
 #include "broker/logging.h"
 #include "broker/management/cluster_routes.h"
@@ -228,6 +229,9 @@ int run_broker(const CommandLine& command_line) {
         (advertised.find(':') != std::string::npos ? "[" + advertised + "]" : advertised) + ":"
         + std::to_string(config.network.command_port);
   }
+  auto exporting = open_exporting_settings(config, **data);
+  if (!exporting) return report_start_failure("exporters", exporting.error());
+  cluster.replica.exporting = *exporting;
   auto started_manager = PartitionManager::start(cluster, replicas);
   if (!started_manager) {
     return report_start_failure("network.cluster-port", started_manager.error());
@@ -264,6 +268,7 @@ int run_broker(const CommandLine& command_line) {
       *routes, std::make_shared<management::PartitionRoutes>(partitions, [manager] {
         return manager->move_leadership(LeadershipGoal::kPreferred, std::chrono::seconds(2));
       }));
+  add_exporting_endpoints(*routes, *health, manager, *exporting);
 
   auto monitoring =
       MonitoringServer::start(config.network.host, config.network.monitoring_port, routes);

@@ -192,4 +192,25 @@ void PartitionManager::shutdown() {
   groups_.clear();
 }
 
+std::vector<PartitionId> PartitionManager::for_each_exporting(
+    const std::function<void(PartitionId, PartitionExporting*)>& fn) {
+  std::vector<PartitionId> silent;
+  for (auto& [id, replica] : replicas_) {
+    PartitionId partition = id;
+    if (!replica->with_exporting(
+            [fn, partition](PartitionExporting* exporting) { fn(partition, exporting); })) {
+      silent.push_back(id);
+    }
+  }
+  return silent;
+}
+
+std::vector<exporter::DirectorSnapshot> PartitionManager::exporting_snapshots() const {
+  std::vector<exporter::DirectorSnapshot> out;
+  for (const auto& [id, replica] : replicas_) {
+    if (auto snapshot = replica->exporting_snapshot()) out.push_back(std::move(*snapshot));
+  }
+  return out;
+}
+
 }  // namespace tern::broker

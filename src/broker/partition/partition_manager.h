@@ -63,6 +63,12 @@ class PartitionManager final : public PartitionService, private engine::Subscrip
   // preferred leaders, or hand over before shutting down); one entry per hosted partition.
   // Blocks briefly (each strand decides); the transfers themselves complete asynchronously.
   std::vector<LeadershipMove> move_leadership(LeadershipGoal goal, std::chrono::milliseconds drain);
+  // Exporting on every local replica, in partition order: `fn` runs on each replica's strand
+  // (PartitionReplica::with_exporting). Returns the partitions whose strand did not answer.
+  std::vector<PartitionId> for_each_exporting(
+      const std::function<void(PartitionId, PartitionExporting*)>& fn);
+  // The exporter directors of the partitions this broker leads.
+  std::vector<exporter::DirectorSnapshot> exporting_snapshots() const;
 
   // Stops replicas, transport and threads; idempotent.
   void shutdown();

@@ -23,6 +23,10 @@ PartitionReplica::PartitionReplica(asio::io_context& io, NodeId self,
       send_(std::move(send)),
       log_stream_(partition_->id()),
       subscriptions_(subscriptions) {
+  if (options_.exporting && !options_.exporting->exporters().empty()) {
+    exporting_ = std::make_unique<PartitionExporting>(partition_->id(), options_.exporting,
+                                                      options_.exporter_director);
+  }
   request_base_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count()
@@ -32,6 +36,9 @@ PartitionReplica::PartitionReplica(asio::io_context& io, NodeId self,
 PartitionReplica::~PartitionReplica() = default;
 
 Result<void, std::string> PartitionReplica::open() {
+  if (exporting_) {
+    if (auto valid = exporting_->validate(); !valid) return unexpected(valid.error());
+  }
   const auto& dir = partition_->directory();
   raft::journal::JournalOptions journal_options;
   journal_options.durability = options_.durability;
@@ -91,6 +98,7 @@ void PartitionReplica::stop() {
     timer_.cancel();
     fail_pending(SubmitErrorCode::kShuttingDown, "the broker is shutting down");
     subscription_sender_.reset();
+    if (exporting_) exporting_->stop_leading();
     engine_.reset();
     if (journal_) (void)journal_->flush();
     done.set_value();

@@ -19,7 +19,12 @@
 //
 // Snapshots: on a period and on log growth, once the engine has no uncommitted effects; the
 // engine's checkpoint is packed (snapshot_archive.h) into the journal's snapshot, which compacts
-// the journal below it and is what Raft streams to a lagging or empty replica.
+// the journal below it and is what Raft streams to a lagging or empty replica. A snapshot never
+// covers an entry an exporter still needs (partition_exporting.h): on the leader the director's
+// lowest acknowledged position, on followers the replicated positions bound it.
+//
+// Exporting: while serving as leader the replica runs the exporter director after each commit
+// and tick; it is closed when leadership is lost.
 //
 // Thread: everything runs on the replica's strand (an asio strand over the broker's partition
 // pool); receive() and submit() post to it. Journal flushes happen on the strand, once per Ready.
@@ -37,6 +42,7 @@
 
 #include "broker/partition.h"
 #include "broker/partition/leadership.h"
+#include "broker/partition/partition_exporting.h"
 #include "broker/partition/partition_service.h"
 #include "broker/partition/raft_log_stream.h"
 #include "engine/partition_engine.h"
@@ -62,6 +68,9 @@ struct ReplicaOptions {
   int subscription_retry_ms = 2000;
   raft::journal::Durability durability = raft::journal::Durability::kSync;
   engine::EngineOptions engine;
+  // The broker's exporters and switches; null when none are configured.
+  std::shared_ptr<ExportingSettings> exporting;
+  exporter::DirectorOptions exporter_director;
 };
 
 class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabilityListener {
@@ -95,6 +104,14 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
   LeadershipMove move_leadership(LeadershipGoal goal, std::chrono::milliseconds drain);
 
   PartitionId id() const { return partition_->id(); }
+
+  // Exporting (partition_exporting.h). `fn` runs on the strand with this replica's exporting, or
+  // null when none is configured or the replica stopped; waits until it ran (not callable from
+  // the strand). False when the strand did not run it within 10 s (stopped or stuck); `fn` then
+  // may still run later, so it must own what it captures.
+  bool with_exporting(std::function<void(PartitionExporting*)> fn);
+  // The director's state while this replica leads; any thread.
+  std::optional<exporter::DirectorSnapshot> exporting_snapshot() const;
 
   // engine callbacks (strand)
   void on_response(const engine::Response& response) override;
@@ -135,6 +152,11 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
     std::chrono::steady_clock::time_point deadline;  // transfer even if commands still wait
   };
 
+  // Exporting on the strand: the director follows the serving role (partition_replica_export.cc).
+  void start_exporting();
+  void run_exporting();
+  std::optional<raft::LogIndex> exporter_compaction_limit() const;
+
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer timer_;
   const NodeId self_;
@@ -150,6 +172,7 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
   std::unique_ptr<engine::PartitionEngine> engine_;
   engine::SubscriptionTransport* subscriptions_;
   std::unique_ptr<engine::SubscriptionCommandSender> subscription_sender_;  // over engine_
+  std::unique_ptr<PartitionExporting> exporting_;  // null when no exporter is configured
 
   // Rejections of already-acknowledged indexes, per follower, since its last accepted append.
   static constexpr int kLostLogRejections = 3;

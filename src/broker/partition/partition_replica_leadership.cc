@@ -122,6 +122,9 @@ void PartitionReplica::maybe_hand_over() {
   if (!drained && std::chrono::steady_clock::now() < handover_->deadline) return;
   const NodeId target = handover_->target;
   handover_.reset();
+  // Exporter positions go into the log while this replica still leads, so that the next leader
+  // resumes exporting where this one stopped rather than at the last periodic position.
+  if (exporting_) exporting_->persist_positions();
   if (auto transferred = node_->transfer_leadership(target); !transferred) {
     spdlog::warn("partition {}: leadership transfer to broker {} refused: {}", id().value(),
                  target.value(), transferred.error().message);

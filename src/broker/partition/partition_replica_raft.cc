@@ -18,6 +18,12 @@ void PartitionReplica::process() {
   for (int rounds = 0; rounds < 64; ++rounds) {
     if (!handle_ready()) break;
   }
+  // Exporters see what just committed; the positions they persist are appended here and handled
+  // by the Readies that follow.
+  run_exporting();
+  for (int rounds = 0; rounds < 64; ++rounds) {
+    if (!handle_ready()) break;
+  }
   publish_status();
 }
 
@@ -92,6 +98,7 @@ void PartitionReplica::sync_role() {
       run_engine();  // the replay up to the no-op, as a follower
       engine_->become_leader();
       serving_ = true;
+      start_exporting();
       spdlog::info("partition {}: leader in term {} is serving", id().value(),
                    node_->term().value());
     }
@@ -111,6 +118,7 @@ void PartitionReplica::stop_serving(const std::string& why) {
   if (!serving_) return;
   serving_ = false;
   leader_start_.reset();
+  if (exporting_) exporting_->stop_leading();
   engine_->become_follower();
   fail_pending(SubmitErrorCode::kNotLeader, why);
   if (engine_->has_uncommitted_effects()) {
@@ -134,6 +142,7 @@ void PartitionReplica::maybe_snapshot() {
   if (covered <= Position(0)) return;
   LogIndex target = index_of_position(covered).prev();
   if (target > applied) target = applied;
+  if (auto limit = exporter_compaction_limit(); limit && target > *limit) target = *limit;
   if (target <= snapshot_index || target > journal_->flushed_index()) return;
   auto tmp = partition_->directory() / "snapshot-pending";
   std::error_code ec;
@@ -258,6 +267,7 @@ void PartitionReplica::fail(const std::string& reason) {
   failure_ = reason;
   spdlog::error("partition {}: replica stopped serving: {}", id().value(), reason);
   serving_ = false;
+  if (exporting_) exporting_->stop_leading();
   fail_pending(SubmitErrorCode::kUnavailable, reason);
   publish_status();
 }

@@ -1,6 +1,7 @@
 #include "engine/appliers/event_appliers.h"
 
 #include "engine/state/event_state.h"
+#include "engine/state/exporter_state.h"
 
 namespace tern::engine {
 
@@ -151,6 +152,13 @@ bool apply_event_record(const Record& record, EngineState& state) {
       return true;
     case ValueType::kMessageStartEventSubscription:
       apply_message_start(record, events);
+      return true;
+    case ValueType::kExporter:
+      if (record.intent == Intent::kUpdated) {
+        ExporterStateWriter(state.transaction())
+            .put_position(record.value["exporterId"].get<std::string>(),
+                          Position(record.value["position"].get<std::int64_t>()));
+      }
       return true;
     default:
       return false;

@@ -98,6 +98,7 @@ ProcessorMap make_processors() {
   add_misc_processors(map);
   add_timer_processors(map);
   add_message_processors(map);
+  add_exporter_processors(map);
   return map;
 }
 

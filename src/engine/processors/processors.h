@@ -10,6 +10,7 @@
 //   JOB_BATCH ACTIVATE                                JobBatchActivateProcessor
 //   VARIABLE_DOCUMENT UPDATE                          VariableDocumentUpdateProcessor
 //   INCIDENT RESOLVE                                  IncidentResolveProcessor
+//   EXPORTER UPDATE                                   exporter_processors.cc
 
 #include <map>
 #include <memory>
@@ -32,6 +33,7 @@ void add_job_processors(ProcessorMap& map);
 void add_misc_processors(ProcessorMap& map);
 void add_timer_processors(ProcessorMap& map);    // timer_processors.cc
 void add_message_processors(ProcessorMap& map);  // message_processors.cc
+void add_exporter_processors(ProcessorMap& map);  // exporter_processors.cc
 
 // TIMER TRIGGER commands for timers due at `now_ms` (up to `max`), skipping keys in `pending`
 // and adding the rest to it (the leader's due-date checker; timer_processors.cc).

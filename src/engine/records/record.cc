@@ -58,6 +58,8 @@ std::string_view to_string(ValueType type) {
       return "ESCALATION";
     case ValueType::kMessageStartEventSubscription:
       return "MESSAGE_START_EVENT_SUBSCRIPTION";
+    case ValueType::kExporter:
+      return "EXPORTER";
     case ValueType::kCount_:
       break;
   }

@@ -44,6 +44,7 @@ enum class StateKind : std::uint8_t {
   kMessageStartSub = 88,      // message name, process definition key -> start event id
   kActiveByCorrelation = 89,  // bpmn process id, correlation key -> process instance key
   kProcessMessageSub = 90,    // element instance key, message name -> PROCESS_MESSAGE_SUBSCRIPTION
+  kExporterPosition = 100,    // exporter name -> acknowledged position (state/exporter_state.h)
 };
 
 class DbKey {

@@ -118,6 +118,7 @@ std::filesystem::path TerndCluster::write_config(int node) const {
       << ((node == 0 && spec_.embedded_gateway_on_first) ? "true" : "false")
       << "\n  port: " << p.gateway << "\n  rest-port: " << p.rest
       << "\ndata:\n  directory: " << data_dir(node).string() << "\n";
+  out << spec_.extra_config;
   return path;
 }
 

@@ -39,6 +39,8 @@ struct TerndClusterSpec {
   int partitions = 3;
   int replication_factor = 3;
   bool embedded_gateway_on_first = true;
+  // YAML appended to every broker's configuration (e.g. an `exporters:` section).
+  std::string extra_config;
 };
 
 class TerndCluster {
