@@ -166,8 +166,8 @@ JournalResult<void> Journal::flush() {
     new_files_ = false;
   }
   if (flushed_index_ == last_index() && hard_state_ == pending_hard_state_) return {};
-  const bool vote_changed = hard_state_.term != pending_hard_state_.term
-                            || hard_state_.vote != pending_hard_state_.vote;
+  const bool vote_changed =
+      hard_state_.term != pending_hard_state_.term || hard_state_.vote != pending_hard_state_.vote;
   flushed_index_ = last_index();
   hard_state_ = pending_hard_state_;
   return write_state(vote_changed ? StateSync::kSync : StateSync::kLazy);

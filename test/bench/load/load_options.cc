@@ -44,7 +44,9 @@ Result<LoadOptions, OptionsError> parse_options(const std::vector<std::string>& 
   const std::map<std::string, std::function<bool(const std::string&)>> setters = {
       {"--gateway", non_empty(options.gateway)},
       {"--rate",
-       [&](const std::string& text) { return parse_number(text, options.rate) && options.rate > 0; }},
+       [&](const std::string& text) {
+         return parse_number(text, options.rate) && options.rate > 0;
+       }},
       {"--duration-s", positive_int(options.duration_s)},
       {"--warmup-s", non_negative_int(options.warmup_s)},
       {"--report-s", positive_int(options.report_s)},

@@ -16,11 +16,13 @@ std::string one_task_process(const std::string& process_id, const std::string& j
   return R"(<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="load" targetNamespace="http://tern">
-  <bpmn:process id=")" + process_id + R"(" isExecutable="true">
+  <bpmn:process id=")"
+         + process_id + R"(" isExecutable="true">
     <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="to-task" sourceRef="start" targetRef="task" />
     <bpmn:serviceTask id="task">
-      <bpmn:extensionElements><zeebe:taskDefinition type=")" + job_type + R"(" /></bpmn:extensionElements>
+      <bpmn:extensionElements><zeebe:taskDefinition type=")"
+         + job_type + R"(" /></bpmn:extensionElements>
     </bpmn:serviceTask>
     <bpmn:sequenceFlow id="to-end" sourceRef="task" targetRef="end" />
     <bpmn:endEvent id="end" />
@@ -43,7 +45,8 @@ std::int64_t to_ticks(Clock::time_point time) {
 }
 
 Clock::time_point from_ticks(std::int64_t ticks) {
-  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(ticks)));
+  return Clock::time_point(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(ticks)));
 }
 
 double per_second(std::int64_t count, std::chrono::duration<double> span) {
@@ -108,8 +111,8 @@ void LoadRun::start_instance(Clock::time_point scheduled) {
         } else {
           create_failed_.fetch_add(1);
           std::lock_guard lock(last_error_mutex_);
-          last_error_ = "create: " + std::to_string(status.error_code()) + " "
-                        + status.error_message();
+          last_error_ =
+              "create: " + std::to_string(status.error_code()) + " " + status.error_message();
         }
       });
 }
@@ -118,8 +121,9 @@ void LoadRun::starter_loop() {
   const double interval_ns = 1e9 / options_.rate;
   std::int64_t index = 0;
   while (true) {
-    const auto next = start_ + std::chrono::nanoseconds(
-                                   static_cast<std::int64_t>(static_cast<double>(index) * interval_ns));
+    const auto next = start_
+                      + std::chrono::nanoseconds(
+                          static_cast<std::int64_t>(static_cast<double>(index) * interval_ns));
     if (next >= measure_until_) break;
     if (next > Clock::now()) {
       std::this_thread::sleep_until(next);  // pacing the open-loop schedule
@@ -166,8 +170,8 @@ void LoadRun::complete_job(int index, std::int64_t job_key, Clock::time_point sc
         } else {
           complete_failed_.fetch_add(1);
           std::lock_guard lock(last_error_mutex_);
-          last_error_ = "complete: " + std::to_string(status.error_code()) + " "
-                        + status.error_message();
+          last_error_ =
+              "complete: " + std::to_string(status.error_code()) + " " + status.error_message();
         }
         finish_instance(worker);
       });
@@ -214,8 +218,8 @@ void LoadRun::worker_loop(int index) {
       activate_failed_.fetch_add(1);
       {
         std::lock_guard lock(last_error_mutex_);
-        last_error_ = "activate: " + std::to_string(status.error_code()) + " "
-                      + status.error_message();
+        last_error_ =
+            "activate: " + std::to_string(status.error_code()) + " " + status.error_message();
       }
       std::this_thread::sleep_for(100ms);  // a client's back-off before asking again
     }
@@ -238,7 +242,8 @@ void LoadRun::report(std::chrono::duration<double> elapsed,
       "| e2e ms p50=%.2f p99=%.2f p999=%.2f max=%.2f | create-ack ms p50=%.2f p99=%.2f\n",
       elapsed.count(), per_second(created - reported_created_, interval),
       per_second(completed - reported_completed_, interval),
-      static_cast<long long>(in_flight_.load()), static_cast<long long>(skipped - reported_skipped_),
+      static_cast<long long>(in_flight_.load()),
+      static_cast<long long>(skipped - reported_skipped_),
       static_cast<long long>(rejected - reported_rejected_), latency.p50_ms, latency.p99_ms,
       latency.p999_ms, latency.max_ms, ack.p50_ms, ack.p99_ms);
   std::fflush(stdout);

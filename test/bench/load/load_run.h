@@ -59,7 +59,7 @@ class LoadRun {
   std::vector<std::unique_ptr<Worker>> workers_;
 
   Clock::time_point start_;
-  Clock::time_point measure_from_;  // start_ + warm-up
+  Clock::time_point measure_from_;   // start_ + warm-up
   Clock::time_point measure_until_;  // start_ + duration
   std::atomic<bool> starter_done_{false};
   std::atomic<bool> stop_workers_{false};

@@ -21,8 +21,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("tern_load: deployed %s; %.0f instances/s for %ds (warm-up %ds), %d workers\n",
-              options.value().process_id.c_str(), options.value().rate,
-              options.value().duration_s, options.value().warmup_s, options.value().workers);
+              options.value().process_id.c_str(), options.value().rate, options.value().duration_s,
+              options.value().warmup_s, options.value().workers);
   std::fflush(stdout);
   return run.run();
 }
