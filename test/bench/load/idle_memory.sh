@@ -22,13 +22,17 @@ while (($#)); do
 done
 rf=${rf:-$brokers}
 
-start_topology "$brokers" "$partitions" "$rf"
+# One broker embeds its gateway (as a single node does by default); several get a standalone one,
+# which sees every broker's partitions (and whose memory is not counted here).
+gateway_mode=embedded
+((brokers > 1)) && gateway_mode=standalone
+start_topology "$brokers" "$partitions" "$rf" "$gateway_mode"
 cpu_before=()
 for pid in "${BROKER_PIDS[@]}"; do cpu_before+=("$(cpu_seconds "$pid")"); done
 echo "idle_memory: $brokers broker(s), $partitions partition(s), replication factor $rf; all led;" \
   "idle for ${idle_s}s"
 sleep "$idle_s"  # the measurement itself: how the brokers sit when nothing happens
-for i in "${!BROKER_PIDS[@]}"; do
+for ((i = 0; i < brokers; i++)); do
   pid=${BROKER_PIDS[$i]}
   replicas=$(find "$WORK_DIR/data-$i" -maxdepth 1 -name 'partition-*' -type d | wc -l)
   threads=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status")

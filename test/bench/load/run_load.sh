@@ -3,14 +3,16 @@
 # the gateway embedded in broker 0, prints each broker's CPU time and memory, and tears down.
 #
 #   test/bench/load/run_load.sh [--brokers 1|3] [--partitions n] [--replication-factor r]
-#                               [--standalone-gateway] [tern_load arguments...]
-# Defaults: 1 broker, 1 partition per broker, replication factor = brokers.
+#                               [--standalone-gateway|--embedded-gateway] [tern_load arguments...]
+# Defaults: 1 broker, 1 partition per broker, replication factor = brokers. With more than one
+# broker the gateway is a standalone `ternd gateway` subscribed to every broker (an embedded
+# gateway knows only its own broker so far); --embedded-gateway forces broker 0's.
 # Example: test/bench/load/run_load.sh --brokers 3 --partitions 3 --rate 1000 --duration-s 60
 # BUILD_DIR (default build/release) names the build; KEEP_WORK_DIR=1 keeps data and logs.
 
 source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
 
-brokers=1 partitions="" rf="" gateway_mode=embedded
+brokers=1 partitions="" rf="" gateway_mode=""
 load_args=()
 while (($#)); do
   case "$1" in
@@ -18,11 +20,16 @@ while (($#)); do
     --partitions) partitions=$2; shift 2 ;;
     --replication-factor) rf=$2; shift 2 ;;
     --standalone-gateway) gateway_mode=standalone; shift ;;
+    --embedded-gateway) gateway_mode=embedded; shift ;;
     *) load_args+=("$1"); shift ;;
   esac
 done
 partitions=${partitions:-$brokers}
 rf=${rf:-$brokers}
+if [[ -z "$gateway_mode" ]]; then
+  gateway_mode=embedded
+  ((brokers > 1)) && gateway_mode=standalone
+fi
 TERN_LOAD=$BUILD_DIR/bin/tern_load
 [[ -x "$TERN_LOAD" ]] || { echo "no tern_load at $TERN_LOAD (build the tern_load target)" >&2; exit 1; }
 
