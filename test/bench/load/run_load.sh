@@ -5,8 +5,9 @@
 #   test/bench/load/run_load.sh [--brokers 1|3] [--partitions n] [--replication-factor r]
 #                               [--standalone-gateway|--embedded-gateway] [tern_load arguments...]
 # Defaults: 1 broker, 1 partition per broker, replication factor = brokers. With more than one
-# broker the gateway is a standalone `ternd gateway` subscribed to every broker (an embedded
-# gateway knows only its own broker so far); --embedded-gateway forces broker 0's.
+# broker the gateway is a standalone `ternd gateway` subscribed to every broker (the usual
+# deployment, and it keeps the gateway's CPU apart from the brokers'); --embedded-gateway uses
+# broker 0's instead.
 # Example: test/bench/load/run_load.sh --brokers 3 --partitions 3 --rate 1000 --duration-s 60
 # BUILD_DIR (default build/release) names the build; KEEP_WORK_DIR=1 keeps data and logs.
 
