@@ -25,4 +25,37 @@ BrokerSelfReport BrokerTopology::report() const {
   return report;
 }
 
+std::uint64_t BrokerTopology::generation() const {
+  std::lock_guard lock(change_mutex_);
+  return generation_;
+}
+
+void BrokerTopology::notify_changed() const {
+  {
+    std::lock_guard lock(change_mutex_);
+    ++generation_;
+  }
+  changed_.notify_all();
+}
+
+std::uint64_t BrokerTopology::wait_for_change(
+    std::uint64_t seen, std::chrono::steady_clock::time_point deadline) const {
+  std::unique_lock lock(change_mutex_);
+  changed_.wait_until(lock, deadline, [&] { return generation_ != seen || closed_; });
+  return generation_;
+}
+
+void BrokerTopology::close() const {
+  {
+    std::lock_guard lock(change_mutex_);
+    closed_ = true;
+  }
+  changed_.notify_all();
+}
+
+bool BrokerTopology::closed() const {
+  std::lock_guard lock(change_mutex_);
+  return closed_;
+}
+
 }  // namespace tern::broker

@@ -1,11 +1,20 @@
 #pragma once
 
 // What this broker says about the cluster: itself (node id, advertised address, version, region,
-// the partitions it hosts with role and health) and the cluster's shape. Each broker reports only
-// itself; a standalone gateway merges the reports of all brokers it polls. Thread-safe.
+// the partitions it hosts with role, health and term) and the cluster's shape. Each broker reports
+// only itself; a standalone gateway merges the reports of all brokers it subscribes to.
+//
+// Changes: the partitions call notify_changed() (through Partition's status observer, wired by
+// the daemon) when a role, health, term or leader changes; that bumps a generation and wakes
+// wait_for_change(), which the command API's SubscribeTopology streams use to push the change.
+// close() wakes every waiter for good (shutdown). Thread-safe; the change-tracking members are
+// mutable because they describe when the report changes, not the report.
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -33,9 +42,22 @@ class BrokerTopology {
 
   BrokerSelfReport report() const;
 
+  // The number of changes so far.
+  std::uint64_t generation() const;
+  void notify_changed() const;
+  // Returns the generation once it differs from `seen`, at `deadline`, or once closed.
+  std::uint64_t wait_for_change(std::uint64_t seen,
+                                std::chrono::steady_clock::time_point deadline) const;
+  void close() const;
+  bool closed() const;
+
  private:
   BrokerSelfReport fixed_;  // everything but the partitions' live status; immutable
   const std::vector<std::shared_ptr<const Partition>> partitions_;
+  mutable std::mutex change_mutex_;
+  mutable std::condition_variable changed_;
+  mutable std::uint64_t generation_ = 0;  // guarded by change_mutex_
+  mutable bool closed_ = false;           // guarded by change_mutex_
 };
 
 }  // namespace tern::broker

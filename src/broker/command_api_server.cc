@@ -1,6 +1,7 @@
 #include "broker/command_api_server.h"
 
 #include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <mutex>
@@ -11,6 +12,10 @@ namespace tern::broker {
 namespace {
 
 constexpr auto kShutdownGrace = std::chrono::seconds(2);
+// An unchanged topology is sent again this often on a subscription, so that a gateway can tell a
+// broker that went silent (gateway/contact_point_topology.cc drops reports older than a few of
+// these) from one with nothing to say.
+constexpr auto kTopologyHeartbeat = std::chrono::seconds(2);
 
 class CommandApiService final : public tern::command::CommandApi::Service {
  public:
@@ -19,8 +24,40 @@ class CommandApiService final : public tern::command::CommandApi::Service {
 
   grpc::Status GetTopology(grpc::ServerContext*, const tern::command::GetTopologyRequest*,
                            tern::command::TopologyInfo* reply) override {
+    fill(*reply);
+    return grpc::Status::OK;
+  }
+
+  // Runs on one of gRPC's sync threads for as long as the gateway stays subscribed: the thread
+  // sleeps in wait_for_change between writes, so an idle subscription costs no CPU.
+  grpc::Status SubscribeTopology(grpc::ServerContext* context,
+                                 const tern::command::GetTopologyRequest*,
+                                 grpc::ServerWriter<tern::command::TopologyInfo>* writer) override {
+    spdlog::debug("command API: a gateway subscribed to the topology");
+    // Read the generation before the report: a change made while reporting is sent again.
+    std::uint64_t sent = topology_->generation();
+    while (!context->IsCancelled() && !topology_->closed()) {
+      tern::command::TopologyInfo info;
+      fill(info);
+      if (!writer->Write(info)) break;  // the gateway went away
+      const auto heartbeat = std::chrono::steady_clock::now() + kTopologyHeartbeat;
+      while (std::chrono::steady_clock::now() < heartbeat && !context->IsCancelled()) {
+        const std::uint64_t now = topology_->wait_for_change(sent, heartbeat);
+        if (now != sent || topology_->closed()) {
+          sent = now;
+          break;
+        }
+      }
+    }
+    return grpc::Status::OK;
+  }
+
+  void close() { topology_->close(); }
+
+ private:
+  void fill(tern::command::TopologyInfo& reply) const {
     BrokerSelfReport self = topology_->report();
-    auto* broker = reply->add_brokers();
+    auto* broker = reply.add_brokers();
     broker->set_node_id(self.node_id);
     broker->set_host(self.host);
     broker->set_port(self.command_port);
@@ -31,14 +68,13 @@ class CommandApiService final : public tern::command::CommandApi::Service {
       info->set_partition_id(partition.id.value());
       info->set_role(std::string(to_string(partition.role)));
       info->set_health(std::string(to_string(partition.health)));
+      info->set_term(partition.term);
     }
-    reply->set_cluster_size(self.cluster_size);
-    reply->set_partitions_count(self.partitions_count);
-    reply->set_replication_factor(self.replication_factor);
-    return grpc::Status::OK;
+    reply.set_cluster_size(self.cluster_size);
+    reply.set_partitions_count(self.partitions_count);
+    reply.set_replication_factor(self.replication_factor);
   }
 
- private:
   std::shared_ptr<const BrokerTopology> topology_;
 };
 
@@ -74,6 +110,7 @@ class CommandApiServerImpl {
   void shutdown() {
     std::call_once(stopped_, [this] {
       if (!server_) return;
+      service_.close();  // ends the topology subscriptions instead of waiting out the grace
       server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
       server_->Wait();
     });

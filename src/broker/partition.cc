@@ -12,8 +12,20 @@ Partition::Partition(PartitionId id, std::vector<NodeId> replicas, std::filesyst
 
 void Partition::set_status(PartitionStatus status) {
   status.id = id_;
+  std::function<void()> observer;
+  {
+    std::lock_guard lock(mutex_);
+    const bool changed = status.role != status_.role || status.health != status_.health
+                         || status.term != status_.term || status.leader != status_.leader;
+    status_ = std::move(status);
+    if (changed) observer = observer_;
+  }
+  if (observer) observer();
+}
+
+void Partition::set_status_observer(std::function<void()> observer) {
   std::lock_guard lock(mutex_);
-  status_ = std::move(status);
+  observer_ = std::move(observer);
 }
 
 PartitionStatus Partition::status() const {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -50,14 +51,18 @@ class Partition {
   const std::filesystem::path& directory() const { return directory_; }
 
   PartitionStatus status() const;
+  // Stores the status; calls the observer (on the caller's thread, outside the lock) when the
+  // role, health, term or leader changed, which is what the topology reports and pushes.
   void set_status(PartitionStatus status);
+  void set_status_observer(std::function<void()> observer);
 
  private:
   const PartitionId id_;
   const std::vector<NodeId> replicas_;
   const std::filesystem::path directory_;
   mutable std::mutex mutex_;
-  PartitionStatus status_;  // guarded by mutex_
+  PartitionStatus status_;          // guarded by mutex_
+  std::function<void()> observer_;  // guarded by mutex_
 };
 
 // Creates (directories included) the partitions that `node` hosts in a cluster of `shape`.

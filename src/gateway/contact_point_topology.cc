@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "command_api.grpc.pb.h"
@@ -16,10 +17,11 @@
 namespace tern::gateway {
 namespace {
 
-// A request that takes longer than this is treated as a failed poll of that contact point.
-constexpr auto kMaxRequestTimeout = std::chrono::seconds(5);
-constexpr auto kMinRequestTimeout = std::chrono::milliseconds(500);
-// Bounds of the reconnect back-off towards a contact point that is down (the poll interval,
+// A report not refreshed for this long is dropped (brokers re-send every 2 s when idle).
+constexpr auto kStaleAfter = std::chrono::seconds(7);
+// A subscription is renewed this often (see run()).
+constexpr auto kStreamLifetime = std::chrono::seconds(60);
+// Bounds of the reconnect back-off towards a contact point that is down (the retry interval,
 // clamped to these).
 constexpr std::chrono::milliseconds kMinReconnectBackoff{100};
 constexpr std::chrono::milliseconds kMaxReconnectBackoff{5000};
@@ -42,141 +44,165 @@ tern::Result<void, std::string> validate_contact_point(const std::string& contac
 
 }  // namespace
 
-// The polling thread and the last merged topology. Owned by ContactPointTopology; the thread is
-// the only writer of topology_, readers copy it under mutex_.
-class ContactPointPoller {
+// One subscription thread per contact point and the reports they received. Each thread holds a
+// SubscribeTopology stream open to its broker, stores every topology pushed on it, and after a
+// failure waits the retry interval and subscribes again. current() merges the reports that are
+// fresh: a broker re-sends its topology every couple of seconds even when nothing changed, so a
+// report older than kStaleAfter comes from a broker that is gone or cut off, and is dropped.
+class ContactPointSubscriptions {
  public:
-  ContactPointPoller(std::vector<std::string> contact_points, std::chrono::milliseconds interval)
-      : contact_points_(std::move(contact_points)), interval_(interval) {
+  ContactPointSubscriptions(std::vector<std::string> contact_points,
+                            std::chrono::milliseconds retry_interval)
+      : contact_points_(std::move(contact_points)), retry_interval_(retry_interval) {
+    reports_.resize(contact_points_.size());
+    in_flight_.resize(contact_points_.size(), nullptr);
     for (const auto& contact_point : contact_points_) {
       // gRPC backs off reconnecting up to 2 minutes by default; a gateway started before its
-      // brokers (usual in Kubernetes) must notice them within a poll or two instead.
+      // brokers (usual in Kubernetes) must notice them within a retry or two instead.
       grpc::ChannelArguments arguments;
       const int backoff_ms = static_cast<int>(std::clamp<std::int64_t>(
-          interval_.count(), kMinReconnectBackoff.count(), kMaxReconnectBackoff.count()));
+          retry_interval_.count(), kMinReconnectBackoff.count(), kMaxReconnectBackoff.count()));
       arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, backoff_ms);
       arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, backoff_ms);
       arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, backoff_ms);
       auto channel =
           grpc::CreateCustomChannel(contact_point, grpc::InsecureChannelCredentials(), arguments);
       stubs_.push_back(tern::command::CommandApi::NewStub(channel));
-      reachable_.push_back(true);  // so that the first failure is logged
     }
-    thread_ = std::thread([this] { run(); });
+    for (std::size_t i = 0; i < contact_points_.size(); ++i)
+      threads_.emplace_back([this, i] { run(i); });
   }
 
-  ~ContactPointPoller() { shutdown(); }
+  ~ContactPointSubscriptions() { shutdown(); }
 
   ClusterTopology current() const {
     std::lock_guard lock(mutex_);
-    return topology_;
+    const auto now = Clock::now();
+    if (now >= merged_valid_until_) merge_locked(now);
+    return merged_;
   }
 
   void shutdown() {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
-      // Do not make shutdown wait out a request to a broker that does not answer.
-      if (in_flight_ != nullptr) in_flight_->TryCancel();
+      // Do not make shutdown wait for a broker's next push.
+      for (grpc::ClientContext* context : in_flight_)
+        if (context != nullptr) context->TryCancel();
     }
     wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    for (auto& thread : threads_)
+      if (thread.joinable()) thread.join();
   }
 
  private:
-  void run() {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      ClusterTopology merged = poll_once();
-      lock.lock();
-      if (stopping_) break;
-      topology_ = std::move(merged);
-      wake_.wait_for(lock, interval_, [this] { return stopping_; });
+  using Clock = std::chrono::steady_clock;
+  struct Report {
+    ClusterTopology topology;
+    Clock::time_point received;
+  };
+
+  // Thread i: subscribe, store what arrives, and subscribe again after a failure.
+  void run(std::size_t i) {
+    bool reachable = true;  // so that the first failure is logged
+    while (true) {
+      grpc::ClientContext context;
+      // A stream to a broker that vanished without closing the connection would block for as
+      // long as TCP takes to notice; its report goes stale meanwhile, and the stream is renewed.
+      context.set_deadline(std::chrono::system_clock::now() + kStreamLifetime);
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+        in_flight_[i] = &context;
+      }
+      auto reader = stubs_[i]->SubscribeTopology(&context, {});
+      tern::command::TopologyInfo info;
+      while (reader->Read(&info)) {
+        auto topology = from_topology_info(info);
+        if (!topology) {
+          spdlog::warn("contact point {} sent an invalid topology: {}", contact_points_[i],
+                       topology.error());
+          context.TryCancel();
+          break;
+        }
+        if (!reachable) spdlog::info("contact point {} answers again", contact_points_[i]);
+        reachable = true;
+        std::lock_guard lock(mutex_);
+        reports_[i] = Report{std::move(*topology), Clock::now()};
+        merge_locked(Clock::now());
+      }
+      grpc::Status status = reader->Finish();
+      std::unique_lock lock(mutex_);
+      in_flight_[i] = nullptr;
+      if (stopping_) return;
+      if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && reachable) continue;
+      if (reachable) {
+        spdlog::warn(
+            "contact point {} ended its topology subscription: {}", contact_points_[i],
+            status.ok() ? std::string("the broker is shutting down") : status.error_message());
+      }
+      reachable = false;
+      reports_[i].reset();
+      merge_locked(Clock::now());
+      wake_.wait_for(lock, retry_interval_, [this] { return stopping_; });
     }
   }
 
-  // Asks every contact point and merges the answers. A broker knows its own partitions best, so a
-  // broker's entry comes from its own answer when it gave one (its host:port is the contact
-  // point), else from the first answer that names it.
-  ClusterTopology poll_once() {
+  // Merges the fresh reports. A broker knows its own partitions best, so a broker's entry comes
+  // from its own report when there is one (its host:port is the contact point), else from the
+  // first report that names it.
+  void merge_locked(Clock::time_point now) const {
     ClusterTopology merged;
     std::map<std::int32_t, BrokerInfo> brokers;
     std::map<std::int32_t, bool> from_self;
-    const auto timeout = std::clamp<std::chrono::milliseconds>(
-        interval_, kMinRequestTimeout,
-        std::chrono::duration_cast<std::chrono::milliseconds>(kMaxRequestTimeout));
-    for (std::size_t i = 0; i < stubs_.size(); ++i) {
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() + timeout);
-      {
-        std::lock_guard lock(mutex_);
-        if (stopping_) break;
-        in_flight_ = &context;
-      }
-      tern::command::TopologyInfo info;
-      grpc::Status status = stubs_[i]->GetTopology(&context, {}, &info);
-      {
-        std::lock_guard lock(mutex_);
-        in_flight_ = nullptr;
-        if (stopping_) break;
-      }
-      if (!status.ok()) {
-        if (reachable_[i]) {
-          spdlog::warn("contact point {} did not answer GetTopology: {}", contact_points_[i],
-                       status.error_message());
-        }
-        reachable_[i] = false;
-        continue;
-      }
-      auto topology = from_topology_info(info);
-      if (!topology) {
-        spdlog::warn("contact point {} sent an invalid topology: {}", contact_points_[i],
-                     topology.error());
-        reachable_[i] = false;
-        continue;
-      }
-      if (!reachable_[i]) spdlog::info("contact point {} answers again", contact_points_[i]);
-      reachable_[i] = true;
-      merged.cluster_size = std::max(merged.cluster_size, topology->cluster_size);
-      merged.partitions_count = std::max(merged.partitions_count, topology->partitions_count);
-      merged.replication_factor = std::max(merged.replication_factor, topology->replication_factor);
-      for (BrokerInfo& broker : topology->brokers) {
+    Clock::time_point oldest = Clock::time_point::max();
+    for (std::size_t i = 0; i < reports_.size(); ++i) {
+      if (!reports_[i] || now - reports_[i]->received > kStaleAfter) continue;
+      oldest = std::min(oldest, reports_[i]->received);
+      const ClusterTopology& topology = reports_[i]->topology;
+      merged.cluster_size = std::max(merged.cluster_size, topology.cluster_size);
+      merged.partitions_count = std::max(merged.partitions_count, topology.partitions_count);
+      merged.replication_factor = std::max(merged.replication_factor, topology.replication_factor);
+      for (const BrokerInfo& broker : topology.brokers) {
         const bool is_self = broker.host + ":" + std::to_string(broker.port) == contact_points_[i];
         auto found = brokers.find(broker.node_id);
         if (found == brokers.end() || (is_self && !from_self[broker.node_id])) {
           from_self[broker.node_id] = is_self;
-          brokers[broker.node_id] = std::move(broker);
+          brokers[broker.node_id] = broker;
         }
       }
     }
     for (auto& [id, broker] : brokers)
       merged.brokers.push_back(std::move(broker));
-    return merged;
+    merged_ = std::move(merged);
+    // Until the oldest report used goes stale, current() can return merged_ as it is.
+    merged_valid_until_ =
+        oldest == Clock::time_point::max() ? Clock::time_point::max() : oldest + kStaleAfter;
   }
 
   const std::vector<std::string> contact_points_;
-  const std::chrono::milliseconds interval_;
+  const std::chrono::milliseconds retry_interval_;
   std::vector<std::unique_ptr<tern::command::CommandApi::Stub>> stubs_;
-  std::vector<bool> reachable_;  // polling thread only
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  grpc::ClientContext* in_flight_ = nullptr;  // the request being made, for shutdown to cancel
-  ClusterTopology topology_;
-  std::thread thread_;
+  std::vector<grpc::ClientContext*> in_flight_;  // each thread's open subscription, for shutdown
+  std::vector<std::optional<Report>> reports_;   // by contact point; written by its thread
+  mutable ClusterTopology merged_;
+  mutable Clock::time_point merged_valid_until_ = Clock::time_point::max();
+  std::vector<std::thread> threads_;
 };
 
-ContactPointTopology::ContactPointTopology(std::unique_ptr<ContactPointPoller> poller)
-    : poller_(std::move(poller)) {}
+ContactPointTopology::ContactPointTopology(std::unique_ptr<ContactPointSubscriptions> subscriptions)
+    : subscriptions_(std::move(subscriptions)) {}
 
 ContactPointTopology::~ContactPointTopology() {
   shutdown();
 }
 
 tern::Result<std::unique_ptr<ContactPointTopology>, std::string> ContactPointTopology::start(
-    std::vector<std::string> contact_points, std::chrono::milliseconds poll_interval) {
+    std::vector<std::string> contact_points, std::chrono::milliseconds retry_interval) {
   if (contact_points.empty()) {
     return tern::unexpected(std::string("a standalone gateway needs at least one contact point"));
   }
@@ -184,20 +210,20 @@ tern::Result<std::unique_ptr<ContactPointTopology>, std::string> ContactPointTop
     auto valid = validate_contact_point(contact_point);
     if (!valid) return tern::unexpected(valid.error());
   }
-  if (poll_interval.count() <= 0) {
-    return tern::unexpected("the topology poll interval must be positive, got "
-                            + std::to_string(poll_interval.count()) + "ms");
+  if (retry_interval.count() <= 0) {
+    return tern::unexpected("the topology retry interval must be positive, got "
+                            + std::to_string(retry_interval.count()) + "ms");
   }
   return std::unique_ptr<ContactPointTopology>(new ContactPointTopology(
-      std::make_unique<ContactPointPoller>(std::move(contact_points), poll_interval)));
+      std::make_unique<ContactPointSubscriptions>(std::move(contact_points), retry_interval)));
 }
 
 ClusterTopology ContactPointTopology::current() const {
-  return poller_->current();
+  return subscriptions_->current();
 }
 
 void ContactPointTopology::shutdown() {
-  poller_->shutdown();
+  subscriptions_->shutdown();
 }
 
 }  // namespace tern::gateway

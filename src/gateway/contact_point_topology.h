@@ -1,7 +1,8 @@
 #pragma once
 
-// A TopologySource for a standalone gateway: it polls CommandApi.GetTopology on each contact point
-// (the brokers' command ports, "host:port") every poll interval and merges what they report.
+// A TopologySource for a standalone gateway: it subscribes to CommandApi.SubscribeTopology on each
+// contact point (the brokers' command ports, "host:port"), which pushes every change, and merges
+// what they report.
 
 #include <chrono>
 #include <memory>
@@ -13,17 +14,19 @@
 
 namespace tern::gateway {
 
-class ContactPointPoller;
+class ContactPointSubscriptions;
 
-// Owns one polling thread. current() may be called from any thread; it returns the last merged
-// view (each broker is taken from the answer of the contact point that IS that broker when
-// available, since a broker knows its own partitions best; otherwise from any answer naming it).
-// Before the first successful poll it returns an empty topology. shutdown() stops and joins the
-// thread; idempotent, also run by the destructor.
+// Owns one subscription thread per contact point; a failed subscription is retried every retry
+// interval. current() may be called from any thread; it returns the merged view of the reports
+// that are fresh (each broker is taken from the report of the contact point that IS that broker
+// when available, since a broker knows its own partitions best; otherwise from any report naming
+// it; a broker that stopped sending, not even its heartbeat, drops out after a few seconds).
+// Before the first report it returns an empty topology. shutdown() stops and joins the threads;
+// idempotent, also run by the destructor.
 class ContactPointTopology : public TopologySource {
  public:
   static tern::Result<std::unique_ptr<ContactPointTopology>, std::string> start(
-      std::vector<std::string> contact_points, std::chrono::milliseconds poll_interval);
+      std::vector<std::string> contact_points, std::chrono::milliseconds retry_interval);
 
   ContactPointTopology(const ContactPointTopology&) = delete;
   ContactPointTopology& operator=(const ContactPointTopology&) = delete;
@@ -33,8 +36,8 @@ class ContactPointTopology : public TopologySource {
   void shutdown();
 
  private:
-  explicit ContactPointTopology(std::unique_ptr<ContactPointPoller> poller);
-  std::unique_ptr<ContactPointPoller> poller_;
+  explicit ContactPointTopology(std::unique_ptr<ContactPointSubscriptions> subscriptions);
+  std::unique_ptr<ContactPointSubscriptions> subscriptions_;
 };
 
 }  // namespace tern::gateway

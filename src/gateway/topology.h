@@ -20,6 +20,7 @@ struct PartitionInfo {
   std::int32_t partition_id = 0;
   PartitionRole role = PartitionRole::kInactive;
   PartitionHealth health = PartitionHealth::kDead;
+  std::uint64_t term = 0;  // the replica's Raft term (routing prefers the newest leader)
 
   bool operator==(const PartitionInfo&) const = default;
 };
@@ -46,8 +47,9 @@ struct ClusterTopology {
 };
 
 // Where a gateway learns the cluster: the embedded gateway asks its broker directly, a standalone
-// gateway polls brokers' command API. Implementations must be thread-safe: the gRPC and REST
-// servers call current() from their own worker threads, concurrently.
+// gateway subscribes to the brokers' command API, which pushes changes. Implementations must be
+// thread-safe: the gRPC and REST servers call current() from their own worker threads,
+// concurrently.
 class TopologySource {
  public:
   virtual ~TopologySource() = default;

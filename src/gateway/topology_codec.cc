@@ -108,7 +108,7 @@ tern::Result<ClusterTopology, std::string> from_topology_info(
                         "healthy, unhealthy or dead)",
                         broker.node_id(), partition.partition_id(), partition.health()));
       }
-      out.partitions.push_back({partition.partition_id(), *role, *health});
+      out.partitions.push_back({partition.partition_id(), *role, *health, partition.term()});
     }
     topology.brokers.push_back(std::move(out));
   }
@@ -129,6 +129,7 @@ tern::command::TopologyInfo to_topology_info(const ClusterTopology& topology) {
       p->set_partition_id(partition.partition_id);
       p->set_role(std::string(to_string(partition.role)));
       p->set_health(std::string(to_string(partition.health)));
+      p->set_term(partition.term);
     }
   }
   info.set_cluster_size(topology.cluster_size);

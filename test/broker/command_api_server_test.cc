@@ -1,4 +1,5 @@
-// The command API: GetTopology over gRPC reports this broker, its partitions and the cluster shape.
+// The command API: GetTopology over gRPC reports this broker, its partitions and the cluster shape;
+// SubscribeTopology pushes the same on every change.
 
 #include "broker/command_api_server.h"
 
@@ -81,6 +82,7 @@ TEST(CommandApiServer, GetTopologyOverGrpc) {
   EXPECT_EQ(broker.partitions(0).partition_id(), 2);
   EXPECT_EQ(broker.partitions(0).role(), "leader");
   EXPECT_EQ(broker.partitions(0).health(), "healthy");
+  EXPECT_EQ(broker.partitions(0).term(), 3u);
   EXPECT_EQ(broker.partitions(1).partition_id(), 3);
   EXPECT_EQ(broker.partitions(1).role(), "inactive");
   EXPECT_EQ(broker.partitions(1).health(), "unhealthy");
@@ -98,6 +100,73 @@ TEST(CommandApiServer, ATakenPortIsAnError) {
   auto second = CommandApiServer::start("127.0.0.1", (*first)->port(), topology_for(config));
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error(), "cannot listen on 127.0.0.1:" + std::to_string((*first)->port()));
+}
+
+TEST(Partition, TellsItsObserverWhatTheTopologyReportsChanged) {
+  Partition partition(PartitionId(1), {NodeId(0)}, "/x");
+  int calls = 0;
+  partition.set_status_observer([&] { ++calls; });
+  PartitionStatus status = partition.status();
+  status.applied_index = 10;  // progress alone is not a topology change
+  partition.set_status(status);
+  EXPECT_EQ(calls, 0);
+  status.role = PartitionRole::kFollower;
+  partition.set_status(status);
+  EXPECT_EQ(calls, 1);
+  status.term = 2;
+  partition.set_status(status);
+  EXPECT_EQ(calls, 2);
+  status.leader = 0;
+  partition.set_status(status);
+  EXPECT_EQ(calls, 3);
+  status.health = PartitionHealth::kHealthy;
+  partition.set_status(status);
+  EXPECT_EQ(calls, 4);
+}
+
+TEST(CommandApiServer, SubscribeTopologyPushesEveryChange) {
+  auto config = three_broker_config();
+  auto partition = std::make_shared<Partition>(PartitionId(2), std::vector{NodeId(1)}, "/x");
+  auto topology = std::make_shared<const BrokerTopology>(
+      config, std::vector<std::shared_ptr<const Partition>>{partition});
+  partition->set_status_observer([weak = std::weak_ptr<const BrokerTopology>(topology)] {
+    if (auto alive = weak.lock()) alive->notify_changed();
+  });
+  auto server = CommandApiServer::start("127.0.0.1", 0, topology);
+  ASSERT_TRUE(server.ok()) << server.error();
+  auto stub = tern::command::CommandApi::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto reader = stub->SubscribeTopology(&context, tern::command::GetTopologyRequest());
+
+  // The current topology comes at once.
+  tern::command::TopologyInfo info;
+  ASSERT_TRUE(reader->Read(&info));
+  ASSERT_EQ(info.brokers_size(), 1);
+  ASSERT_EQ(info.brokers(0).partitions_size(), 1);
+  EXPECT_EQ(info.brokers(0).partitions(0).role(), "inactive");
+
+  // Each change is pushed (heartbeats in between repeat the previous state; skip those).
+  for (std::uint64_t term = 1; term <= 3; ++term) {
+    PartitionStatus status = partition->status();
+    status.role = term == 2 ? PartitionRole::kFollower : PartitionRole::kLeader;
+    status.health = PartitionHealth::kHealthy;
+    status.term = term;
+    partition->set_status(status);
+    bool seen = false;
+    while (!seen && reader->Read(&info)) {
+      const auto& pushed = info.brokers(0).partitions(0);
+      seen = pushed.term() == term && pushed.role() == to_string(status.role);
+    }
+    ASSERT_TRUE(seen) << "term " << term << " was never pushed";
+  }
+
+  // Shutting the server down ends the stream cleanly rather than waiting for the client.
+  (*server)->shutdown();
+  while (reader->Read(&info)) {
+  }
+  EXPECT_TRUE(reader->Finish().ok());
 }
 
 TEST(BrokerMetrics, PrometheusTextCarriesRealValues) {

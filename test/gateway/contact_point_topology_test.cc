@@ -1,11 +1,12 @@
-// ContactPointTopology against in-process CommandApi servers (a fake broker side that answers
-// GetTopology with what the test sets).
+// ContactPointTopology against in-process CommandApi servers (a fake broker side that pushes what
+// the test sets on SubscribeTopology streams).
 
 #include "gateway/contact_point_topology.h"
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -19,7 +20,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A fake broker command port: answers GetTopology with a settable TopologyInfo.
+// A fake broker command port: answers GetTopology with a settable TopologyInfo and pushes it on
+// every SubscribeTopology stream when it is set, and once a second unchanged (a heartbeat).
 class FakeCommandApi final : public tern::command::CommandApi::Service {
  public:
   // Port 0 lets the kernel choose.
@@ -30,14 +32,57 @@ class FakeCommandApi final : public tern::command::CommandApi::Service {
     builder.RegisterService(this);
     server_ = builder.BuildAndStart();
   }
-  ~FakeCommandApi() override { server_->Shutdown(std::chrono::system_clock::now()); }
+  ~FakeCommandApi() override { stop(); }
+
+  // Ends the streams and stops serving, as a broker that shuts down.
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) return;
+      stopped_ = true;
+    }
+    changed_.notify_all();
+    server_->Shutdown(std::chrono::system_clock::now());
+  }
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
 
   void set(tern::command::TopologyInfo info) {
+    {
+      std::lock_guard lock(mutex_);
+      info_ = std::move(info);
+      ++generation_;
+    }
+    changed_.notify_all();
+  }
+
+  int subscriptions() const {
     std::lock_guard lock(mutex_);
-    info_ = std::move(info);
+    return subscriptions_;
+  }
+
+  grpc::Status SubscribeTopology(grpc::ServerContext* context,
+                                 const tern::command::GetTopologyRequest*,
+                                 grpc::ServerWriter<tern::command::TopologyInfo>* writer) override {
+    std::unique_lock lock(mutex_);
+    ++subscriptions_;
+    std::uint64_t sent = generation_;
+    tern::command::TopologyInfo info = info_;
+    while (true) {
+      lock.unlock();
+      if (!writer->Write(info)) return grpc::Status::OK;
+      lock.lock();
+      // Changes wake this at once; the bounded wait re-checks for a cancelled call, and after a
+      // second the unchanged topology goes out again as the broker's heartbeat does.
+      const auto heartbeat = std::chrono::steady_clock::now() + 1s;
+      while (generation_ == sent && !stopped_ && !context->IsCancelled()
+             && std::chrono::steady_clock::now() < heartbeat)
+        changed_.wait_for(lock, 50ms);
+      if (stopped_ || context->IsCancelled()) return grpc::Status::OK;
+      sent = generation_;
+      info = info_;
+    }
   }
 
   grpc::Status GetTopology(grpc::ServerContext*, const tern::command::GetTopologyRequest*,
@@ -50,12 +95,16 @@ class FakeCommandApi final : public tern::command::CommandApi::Service {
  private:
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
   tern::command::TopologyInfo info_;
+  std::uint64_t generation_ = 0;
+  int subscriptions_ = 0;
+  bool stopped_ = false;
 };
 
-// Polls `condition` until it holds or `timeout` passes: the poller runs on its own thread, so the
-// test observes its effect rather than its timing.
+// Polls `condition` until it holds or `timeout` passes: the subscriptions run on their own
+// threads, so the test observes their effect rather than their timing.
 template <typename Condition>
 bool eventually(Condition condition, std::chrono::milliseconds timeout = 10s) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -89,7 +138,7 @@ TEST(ContactPointTopology, ReportsWhatTheBrokerAnswers) {
   ASSERT_TRUE(eventually([&] { return (*source)->current() == expected; }))
       << "topology never arrived; have " << (*source)->current().brokers.size() << " brokers";
 
-  // Later changes show up on a later poll.
+  // Later changes are pushed.
   expected.brokers[0].partitions[0].role = PartitionRole::kFollower;
   fake.set(to_topology_info(expected));
   EXPECT_TRUE(eventually([&] { return (*source)->current() == expected; }));
@@ -141,7 +190,7 @@ TEST(ContactPointTopology, FindsABrokerThatStartsAfterTheGateway) {
   const std::uint16_t port = test::free_port();
   auto source = ContactPointTopology::start({"127.0.0.1:" + std::to_string(port)}, 20ms);
   ASSERT_TRUE(source.ok()) << source.error();
-  // Nothing listens yet: a few polls fail, and the topology stays empty.
+  // Nothing listens yet: a few subscriptions fail, and the topology stays empty.
   EXPECT_FALSE(eventually([&] { return !(*source)->current().brokers.empty(); }, 200ms));
 
   FakeCommandApi late(port);
@@ -152,7 +201,7 @@ TEST(ContactPointTopology, FindsABrokerThatStartsAfterTheGateway) {
   expected.partitions_count = 1;
   expected.replication_factor = 1;
   late.set(to_topology_info(expected));
-  // Picked up on a later poll once the channel reconnects.
+  // Picked up by a later subscription once the channel reconnects.
   EXPECT_TRUE(eventually([&] { return (*source)->current() == expected; }, 20s));
 }
 
@@ -171,7 +220,56 @@ TEST(ContactPointTopology, RejectsBadConfiguration) {
 
   auto bad_interval = ContactPointTopology::start({"localhost:26501"}, 0ms);
   ASSERT_FALSE(bad_interval.ok());
-  EXPECT_NE(bad_interval.error().find("poll interval"), std::string::npos);
+  EXPECT_NE(bad_interval.error().find("retry interval"), std::string::npos);
+}
+
+TEST(ContactPointTopology, ChangesArePushedNotPolled) {
+  FakeCommandApi fake;
+  ClusterTopology expected;
+  expected.brokers.push_back(broker(0, fake.port(), PartitionRole::kFollower));
+  expected.brokers[0].partitions[0].term = 3;
+  expected.cluster_size = 1;
+  expected.partitions_count = 1;
+  expected.replication_factor = 1;
+  fake.set(to_topology_info(expected));
+
+  // A retry interval far beyond the test's length: only a push can deliver what follows.
+  auto source = ContactPointTopology::start({fake.address()}, std::chrono::minutes(10));
+  ASSERT_TRUE(source.ok()) << source.error();
+  ASSERT_TRUE(eventually([&] { return (*source)->current() == expected; }));
+
+  for (std::uint64_t term = 4; term < 7; ++term) {
+    expected.brokers[0].partitions[0].role =
+        term % 2 == 0 ? PartitionRole::kLeader : PartitionRole::kFollower;
+    expected.brokers[0].partitions[0].term = term;
+    fake.set(to_topology_info(expected));
+    ASSERT_TRUE(eventually([&] { return (*source)->current() == expected; }))
+        << "term " << term << " was not pushed";
+  }
+  // Every change came over the one subscription.
+  EXPECT_EQ(fake.subscriptions(), 1);
+}
+
+TEST(ContactPointTopology, DropsABrokerThatEndsItsSubscription) {
+  FakeCommandApi leaving;
+  FakeCommandApi staying;
+  ClusterTopology from_leaving;
+  from_leaving.brokers.push_back(broker(0, leaving.port(), PartitionRole::kLeader));
+  from_leaving.cluster_size = 2;
+  from_leaving.partitions_count = 1;
+  from_leaving.replication_factor = 2;
+  ClusterTopology from_staying = from_leaving;
+  from_staying.brokers = {broker(1, staying.port(), PartitionRole::kFollower)};
+  leaving.set(to_topology_info(from_leaving));
+  staying.set(to_topology_info(from_staying));
+
+  auto source = ContactPointTopology::start({leaving.address(), staying.address()}, 50ms);
+  ASSERT_TRUE(source.ok()) << source.error();
+  ASSERT_TRUE(eventually([&] { return (*source)->current().brokers.size() == 2; }));
+
+  leaving.stop();
+  EXPECT_TRUE(eventually([&] { return (*source)->current() == from_staying; }))
+      << "the stopped broker is still reported";
 }
 
 }  // namespace

@@ -241,6 +241,13 @@ int run_broker(const CommandLine& command_line) {
                manager->cluster_port());
   auto commands = std::make_unique<command_api::CommandService>(manager);
   auto topology = std::make_shared<const BrokerTopology>(config, partitions);
+  // Role, health, term and leader changes are pushed to subscribed gateways at once.
+  // Weak: the topology holds the partitions.
+  for (const auto& replica : replicas) {
+    replica->set_status_observer([weak = std::weak_ptr<const BrokerTopology>(topology)] {
+      if (auto alive = weak.lock()) alive->notify_changed();
+    });
+  }
 
   auto health = std::make_shared<HealthRegistry>();
   register_partition_health(*health, partitions);

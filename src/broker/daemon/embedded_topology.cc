@@ -43,7 +43,8 @@ gateway::ClusterTopology EmbeddedTopologySource::current() const {
   broker.version = self.version;
   broker.region = self.region;
   for (const auto& partition : self.partitions) {
-    broker.partitions.push_back({partition.id.value(), partition.role, partition.health});
+    broker.partitions.push_back(
+        {partition.id.value(), partition.role, partition.health, partition.term});
   }
   gateway::ClusterTopology topology;
   topology.brokers.push_back(std::move(broker));

@@ -20,9 +20,9 @@
 namespace tern::broker {
 namespace {
 
-// How often the gateway asks the brokers for the topology. Cheap (one small RPC per contact
-// point), and short enough that a restarted broker shows up quickly.
-constexpr std::chrono::milliseconds kTopologyPollInterval{1000};
+// The brokers push topology changes; this is how long the gateway waits before subscribing again
+// to a broker that is down, short enough that a restarted broker shows up quickly.
+constexpr std::chrono::milliseconds kTopologyRetryInterval{1000};
 
 }  // namespace
 
@@ -54,7 +54,7 @@ int run_gateway(const CommandLine& command_line) {
   spdlog::info("monitoring listening on {}:{}", config.network.host, (*monitoring)->port());
 
   auto topology =
-      gateway::ContactPointTopology::start(config.cluster.contact_points, kTopologyPollInterval);
+      gateway::ContactPointTopology::start(config.cluster.contact_points, kTopologyRetryInterval);
   if (!topology) return report_start_failure("cluster.contact-points", topology.error());
   std::shared_ptr<gateway::ContactPointTopology> cluster = std::move(*topology);
   // UP once at least one broker has answered: before that, the gateway can route nothing.

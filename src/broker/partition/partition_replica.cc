@@ -131,7 +131,7 @@ void PartitionReplica::receive(raft::Message message) {
       }
     }
     node_->step(std::move(message));
-    process();
+    schedule_process();
   });
 }
 
@@ -232,7 +232,16 @@ void PartitionReplica::do_submit(engine::Record command, bool backpressure, Subm
                                        std::chrono::steady_clock::now()
                                            + std::chrono::milliseconds(options_.request_timeout_ms),
                                        backpressure});
-  process();
+  schedule_process();
+}
+
+void PartitionReplica::schedule_process() {
+  if (process_scheduled_) return;
+  process_scheduled_ = true;
+  asio::post(strand_, [this] {
+    process_scheduled_ = false;
+    process();
+  });
 }
 
 void PartitionReplica::deliver(engine::Record command) {

@@ -129,6 +129,10 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
   void do_submit(engine::Record command, bool backpressure, SubmitCallback done);
   // Handles every pending Ready, then aligns the engine's role with Raft's.
   void process();
+  // Runs process() once after the handlers already queued on the strand. Submits and peer
+  // messages arrive in bursts; proposing them all before the next Ready lets one journal flush
+  // (group commit) cover the burst instead of one flush per command.
+  void schedule_process();
   bool handle_ready();
   void sync_role();
   void stop_serving(const std::string& why);
@@ -187,6 +191,7 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
   std::optional<raft::LogIndex> leader_start_;  // first entry of this leader's term
   bool failed_ = false;
   bool stopped_ = false;
+  bool process_scheduled_ = false;  // a schedule_process() run is queued on the strand
   std::string failure_;
   int ticks_ = 0;
   std::chrono::steady_clock::time_point last_snapshot_;

@@ -79,14 +79,21 @@ std::int32_t partition_for_correlation_key(std::string_view correlation_key,
 }
 
 std::optional<std::string> leader_address(const ClusterTopology& topology, std::int32_t partition) {
+  // Right after an election the deposed leader's report may still say "leader"; the newer term
+  // is the real one.
+  const BrokerInfo* best = nullptr;
+  std::uint64_t best_term = 0;
   for (const auto& broker : topology.brokers) {
     for (const auto& info : broker.partitions) {
-      if (info.partition_id == partition && info.role == PartitionRole::kLeader) {
-        return address_of(broker);
+      if (info.partition_id == partition && info.role == PartitionRole::kLeader
+          && (best == nullptr || info.term > best_term)) {
+        best = &broker;
+        best_term = info.term;
       }
     }
   }
-  return std::nullopt;
+  if (best == nullptr) return std::nullopt;
+  return address_of(*best);
 }
 
 std::optional<std::string> broker_address(const ClusterTopology& topology, std::int32_t node_id) {

@@ -18,6 +18,13 @@
 // wrong at or below the marker is corruption: open() fails naming the segment, offset and index,
 // and the replica must not be served from this folder.
 //
+// A flush syncs the state file only when term or vote changed (they must be durable before a
+// vote or acknowledgement leaves). A flush that only raises the flushed marker or the commit
+// index writes the slot without syncing it: that costs one sync instead of two per flush, and a
+// slot that reaches the disk late merely leaves the marker at an older, still valid value (the
+// segments it covers were synced before it was written; Raft's commit index is volatile state).
+// Lowering the marker (truncation, snapshot installation) is always synced.
+//
 // Owned by one thread (the partition's strand or its writer); not thread-safe.
 
 #include <cstdint>
@@ -103,7 +110,10 @@ class Journal final : public LogStorage {
   JournalResult<void> load_state();
   JournalResult<void> load_snapshot();
   JournalResult<void> scan_segments();
-  JournalResult<void> write_state();
+  // kLazy: written but not synced. Only for a flush that raises the flushed marker or the commit
+  // index and leaves term and vote alone (see the file comment).
+  enum class StateSync { kSync, kLazy };
+  JournalResult<void> write_state(StateSync sync = StateSync::kSync);
   JournalResult<void> open_segment(LogIndex first);
   JournalResult<void> truncate_from(LogIndex index);
   JournalResult<void> remove_all_segments();

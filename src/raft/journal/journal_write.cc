@@ -166,12 +166,14 @@ JournalResult<void> Journal::flush() {
     new_files_ = false;
   }
   if (flushed_index_ == last_index() && hard_state_ == pending_hard_state_) return {};
+  const bool vote_changed =
+      hard_state_.term != pending_hard_state_.term || hard_state_.vote != pending_hard_state_.vote;
   flushed_index_ = last_index();
   hard_state_ = pending_hard_state_;
-  return write_state();
+  return write_state(vote_changed ? StateSync::kSync : StateSync::kLazy);
 }
 
-JournalResult<void> Journal::write_state() {
+JournalResult<void> Journal::write_state(StateSync sync) {
   if (!state_file_.is_open()) {
     auto file = File::open(dir_ / "state", OpenMode::kCreate);
     if (!file.ok()) return unexpected(io_error(file.error()));
@@ -183,7 +185,9 @@ JournalResult<void> Journal::write_state() {
       !r.ok()) {
     return unexpected(io_error(r.error()));
   }
-  if (auto r = sync_file(state_file_); !r.ok()) return r;
+  if (sync == StateSync::kSync || state_sequence_ == 0) {
+    if (auto r = sync_file(state_file_); !r.ok()) return r;
+  }
   if (state_sequence_ == 0) {
     if (auto r = sync_dir(); !r.ok()) return r;
   }

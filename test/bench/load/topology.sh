@@ -1,0 +1,136 @@
+# Shared by run_load.sh and idle_memory.sh (sourced, not run): starts a topology of real `ternd`
+# brokers on 127.0.0.1 with free ports in a temporary directory and tears it down on exit.
+#
+# After start_topology BROKERS PARTITIONS RF [embedded|standalone]:
+#   GATEWAY_ADDR  host:port of the gateway: embedded in broker 0, or a standalone `ternd gateway`
+#                 with every broker's command port as a contact point
+#   REST_ADDR     host:port of its REST port
+#   BROKER_PIDS   the brokers' process ids, by node id
+#   WORK_DIR      configuration, data and logs
+
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$SCRIPT_DIR/../../.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build/release}
+TERND=$BUILD_DIR/bin/ternd
+BROKER_PIDS=()  # the standalone gateway, when there is one, is the last entry
+WORK_DIR=""
+
+# Free TCP ports on 127.0.0.1, distinct, as the kernel hands them out.
+free_ports() {
+  python3 - "$1" <<'PY'
+import socket, sys
+socks, ports = [], set()
+while len(ports) < int(sys.argv[1]):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+    ports.add(s.getsockname()[1])
+print(" ".join(map(str, sorted(ports))))
+PY
+}
+
+# run_ternd broker|gateway CONFIG LOG: starts one ternd in the background.
+run_ternd() {
+  # Only this script's configuration: TERN_* variables of the caller would override it.
+  env $(env | grep -o '^TERN_[A-Z_]*' | sed 's/^/-u /') \
+    "$TERND" "$1" --config "$2" >"$3" 2>&1 &
+  BROKER_PIDS+=($!)
+}
+
+stop_topology() {
+  local pid
+  for pid in "${BROKER_PIDS[@]:-}"; do
+    [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${BROKER_PIDS[@]:-}"; do
+    [[ -n "$pid" ]] && wait "$pid" 2>/dev/null || true
+  done
+  BROKER_PIDS=()
+  if [[ -n "$WORK_DIR" && -z "${KEEP_WORK_DIR:-}" ]]; then rm -rf "$WORK_DIR"; fi
+}
+
+start_topology() {
+  local brokers=$1 partitions=$2 rf=$3 gateway_mode=${4:-embedded}
+  [[ -x "$TERND" ]] || { echo "no ternd at $TERND (build it, or set BUILD_DIR)" >&2; exit 1; }
+  WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tern-load.XXXXXX")
+  trap stop_topology EXIT
+  local ports
+  read -r -a ports <<<"$(free_ports $((brokers * 5 + 3)))"
+  local node other
+  for ((node = 0; node < brokers; node++)); do
+    local at=$((node * 5)) contacts="" gateway=false
+    for ((other = 0; other < brokers; other++)); do
+      [[ $other == "$node" ]] && continue
+      contacts+="${contacts:+, }\"127.0.0.1:${ports[$((other * 5 + 1))]}\""
+    done
+    [[ $node == 0 && $gateway_mode == embedded ]] && gateway=true
+    cat >"$WORK_DIR/broker-$node.yaml" <<YAML
+cluster:
+  node-id: $node
+  size: $brokers
+  partitions: $partitions
+  replication-factor: $rf
+  contact-points: [$contacts]
+network:
+  host: 127.0.0.1
+  command-port: ${ports[$at]}
+  cluster-port: ${ports[$((at + 1))]}
+  monitoring-port: ${ports[$((at + 2))]}
+gateway:
+  enabled: $gateway
+  port: ${ports[$((at + 3))]}
+  rest-port: ${ports[$((at + 4))]}
+data:
+  directory: $WORK_DIR/data-$node
+logging:
+  level: ${TERN_LOAD_LOG_LEVEL:-warn}
+YAML
+    run_ternd broker "$WORK_DIR/broker-$node.yaml" "$WORK_DIR/broker-$node.log"
+  done
+  GATEWAY_ADDR=127.0.0.1:${ports[3]}
+  REST_ADDR=127.0.0.1:${ports[4]}
+  if [[ $gateway_mode == standalone ]]; then
+    local at=$((brokers * 5)) contacts=""
+    for ((other = 0; other < brokers; other++)); do
+      contacts+="${contacts:+, }\"127.0.0.1:${ports[$((other * 5))]}\""
+    done
+    cat >"$WORK_DIR/gateway.yaml" <<YAML
+cluster:
+  contact-points: [$contacts]
+network:
+  host: 127.0.0.1
+  monitoring-port: ${ports[$at]}
+gateway:
+  port: ${ports[$((at + 1))]}
+  rest-port: ${ports[$((at + 2))]}
+logging:
+  level: ${TERN_LOAD_LOG_LEVEL:-warn}
+YAML
+    run_ternd gateway "$WORK_DIR/gateway.yaml" "$WORK_DIR/gateway.log"
+    GATEWAY_ADDR=127.0.0.1:${ports[$((at + 1))]}
+    REST_ADDR=127.0.0.1:${ports[$((at + 2))]}
+  fi
+  # Ready when the gateway's topology shows a leader for every partition.
+  local deadline=$((SECONDS + 60)) leaders=0
+  while ((SECONDS < deadline)); do
+    leaders=$(curl -sf "http://$REST_ADDR/v2/topology" 2>/dev/null \
+      | jq '[.brokers[].partitions[] | select(.role == "leader")] | length' 2>/dev/null || echo 0)
+    [[ "$leaders" == "$partitions" ]] && return 0
+    sleep 0.2
+  done
+  echo "topology not ready after 60 s ($leaders of $partitions leaders); logs in $WORK_DIR" >&2
+  KEEP_WORK_DIR=1
+  exit 1
+}
+
+# Resident set size of a process in MiB (VmRSS).
+rss_mib() {
+  awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
+}
+
+# User + system CPU seconds a process has used.
+cpu_seconds() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
