@@ -24,6 +24,12 @@ std::vector<Record> InMemoryLogStream::read_committed(Position from,
                                                       std::size_t max_records) const {
   std::vector<Record> out;
   std::int64_t start = std::max<std::int64_t>(from.value(), 1);
+  // One allocation up front: growing a vector of records by doubling asks for ever larger
+  // blocks, each of which makes the allocator consolidate its free lists.
+  if (start <= committed_.value()) {
+    out.reserve(std::min<std::size_t>(max_records,
+                                      static_cast<std::size_t>(committed_.value() - start + 1)));
+  }
   for (std::int64_t p = start; p <= committed_.value() && out.size() < max_records; ++p) {
     auto record = decode_record(entries_[static_cast<std::size_t>(p - 1)]);
     TERN_CHECK(record.ok(), "in-memory log holds a record it cannot decode");

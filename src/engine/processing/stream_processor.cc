@@ -67,13 +67,19 @@ bool StreamProcessor::has_uncommitted_effects() const {
 
 std::size_t StreamProcessor::poll() {
   auto records = log_.read_committed(next_read_, options_.max_records_per_poll);
+  std::size_t handled = 0;
   for (const auto& record : records) {
-    handle(record);
     next_read_ = record.position.next();
+    handle(record);
+    ++handled;
+    // A command whose follow-ups could not be appended stays unprocessed: read it again later.
+    if (next_read_ <= record.position) break;
   }
+  // One RocksDB write for everything this poll handled: the positions stored with it cover
+  // exactly what it holds, so a crash before it only replays more of the log.
   commit_state();
   if (role_ == Role::kLeader) on_committed();
-  return records.size();
+  return handled;
 }
 
 std::size_t StreamProcessor::run_until_idle() {
@@ -88,10 +94,7 @@ void StreamProcessor::handle(const Record& record) {
   if (record.is_command()) {
     state.observe_key(record.key);
     if (record.position <= state.last_processed_position()) return;
-    if (role_ == Role::kLeader) {
-      commit_state();
-      process_command(record);
-    }
+    if (role_ == Role::kLeader) process_command(record);
     return;
   }
   if (record.position <= state.last_applied_position()) return;
@@ -109,6 +112,9 @@ void StreamProcessor::process_command(const Record& command) {
   std::vector<Record> records;
   std::vector<Response> responses;
   std::vector<Record> remote;
+  // The state of earlier commands of this poll is still pending: a failure below undoes only
+  // this command's writes.
+  db_.transaction().set_savepoint();
   {
     ResultBuilder out(command, state, applier_, now_ms);
     ProcessingContext context{command, state, out, models_, options_.partition_count};
@@ -122,7 +128,7 @@ void StreamProcessor::process_command(const Record& command) {
       // partial effects are dropped and the command is rejected with the cause.
       spdlog::warn("partition {}: processing {} at {} failed: {}", partition_.value(),
                    describe(command), command.position.value(), error.what());
-      db_.rollback();
+      db_.transaction().rollback_to_savepoint();
       applier_.take_activatable_types();
       ResultBuilder retry(command, state, applier_, now_ms);
       retry.reject(RejectionType::kProcessingError,
@@ -137,7 +143,8 @@ void StreamProcessor::process_command(const Record& command) {
     // Not leader any more, or back-pressure: the command stays unprocessed for whoever leads.
     spdlog::warn("partition {}: cannot append follow-ups of {}: {}", partition_.value(),
                  describe(command), first.error().message);
-    db_.rollback();
+    db_.transaction().rollback_to_savepoint();
+    db_.transaction().release_savepoint();
     applier_.take_activatable_types();
     next_read_ = command.position;
     return;
@@ -146,7 +153,7 @@ void StreamProcessor::process_command(const Record& command) {
   state.set_last_processed_position(command.position);
   state.set_last_applied_position(last);
   last_written_ = last;
-  commit_state();
+  db_.transaction().release_savepoint();
   for (auto& response : responses)
     pending_responses_.emplace_back(last, std::move(response));
   for (auto& remote_command : remote)

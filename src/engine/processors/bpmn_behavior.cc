@@ -69,6 +69,10 @@ std::shared_ptr<const bpmn::ProcessModel> BpmnBehavior::model_of(const Json& val
 }
 
 void BpmnBehavior::transition(ElementInstance& instance, Intent intent) {
+  // Before the event: its applier forgets the awaited request.
+  if (intent == Intent::kElementTerminated && instance.flow_scope_key().value() <= 0) {
+    reject_awaited_result(instance);
+  }
   ctx_.out.event(instance.key, ValueType::kProcessInstance, intent, instance.value);
   instance.state = intent;
   // Leaving the active state closes the element's catch subscriptions (event_behavior.h).
@@ -497,6 +501,24 @@ void BpmnBehavior::answer_awaited_result(const ElementInstance& process_instance
            {"variables", variables_.collect(process_instance.key, awaited->fetch_variables)},
            {"tenantId", "<default>"}};
   ctx_.out.respond_to(awaited->request, std::move(result));
+}
+
+void BpmnBehavior::reject_awaited_result(const ElementInstance& process_instance) {
+  auto awaited = ctx_.state.awaited_result(process_instance.key);
+  if (!awaited) return;
+  // The client waits for a result that will never come: answer it with a rejection of its
+  // creation command instead of letting it hang until its request times out.
+  Record rejection;
+  rejection.key = process_instance.key;
+  rejection.record_type = RecordType::kCommandRejection;
+  rejection.value_type = ValueType::kProcessInstanceCreation;
+  rejection.intent = Intent::kCreateWithAwaitingResult;
+  rejection.value = awaited->creation;
+  rejection.rejection_type = RejectionType::kInvalidState;
+  rejection.rejection_reason = "Expected to complete process instance with key '"
+                               + std::to_string(process_instance.key.value())
+                               + "' and answer with its result, but it was terminated";
+  ctx_.out.respond_to(awaited->request, std::move(rejection));
 }
 
 void BpmnBehavior::terminate(ElementInstance instance) {

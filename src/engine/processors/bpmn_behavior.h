@@ -72,6 +72,8 @@ class BpmnBehavior {
   void on_path_completed(Key scope_key);
   void on_child_terminated(Key scope_key);
   void answer_awaited_result(const ElementInstance& process_instance);
+  // A terminated instance answers its create-with-result request with a rejection.
+  void reject_awaited_result(const ElementInstance& process_instance);
 
   ProcessingContext& ctx_;
   VariableBehavior variables_;

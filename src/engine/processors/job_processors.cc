@@ -83,14 +83,27 @@ void fail_job(ProcessingContext& ctx) {
                        + std::to_string(retries) + " and back-off " + std::to_string(backoff));
     return;
   }
+  Json variables = ctx.command.value.value("variables", Json::object());
+  if (variables.is_null()) variables = Json::object();
+  if (!variables.is_object()) {
+    ctx.out.reject(RejectionType::kInvalidArgument,
+                   "Expected to fail job with key '" + key_text(job->key)
+                       + "' with variables as a JSON object, but they were not");
+    return;
+  }
   Json value = job->value;
   value["retries"] = retries;
   value["retryBackoff"] = backoff;
   value["errorMessage"] = ctx.command.value.value("errorMessage", std::string());
+  value["variables"] = variables;
   ctx.out.respond(ctx.out.event(job->key, ValueType::kJob, Intent::kFailed, value));
-  if (retries > 0) return;
   auto instance = ctx.state.element_instance(Key(value["elementInstanceKey"].get<std::int64_t>()));
-  if (!instance) return;
+  // The failure's variables are local to the task, so that the retry (or whoever resolves the
+  // incident) sees them without leaking them into the process instance.
+  if (instance && !variables.empty()) {
+    BpmnBehavior(ctx).variables().set_local_document(instance->key, variables, instance->value);
+  }
+  if (retries > 0 || !instance) return;
   std::string message = value["errorMessage"].get<std::string>();
   BpmnBehavior(ctx).create_incident(*instance, kJobNoRetries,
                                     message.empty() ? "No more retries left." : message, job->key);

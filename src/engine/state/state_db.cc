@@ -79,8 +79,19 @@ std::optional<std::string> Transaction::get(std::string_view key) const {
   return found;
 }
 
+void Transaction::remember(std::string_view key, Pending::iterator it) {
+  if (!savepoint_) return;
+  if (it == pending_.end()) {
+    undo_.push_back(Undo{std::string(key), false, std::nullopt});
+  } else {
+    // The caller overwrites the pending value next, so it can be moved out.
+    undo_.push_back(Undo{it->first, true, std::move(it->second)});
+  }
+}
+
 void Transaction::put(std::string_view key, std::string_view value) {
   auto it = pending_.find(key);
+  remember(key, it);
   if (it == pending_.end()) {
     pending_.emplace(std::string(key), std::string(value));
   } else {
@@ -90,11 +101,24 @@ void Transaction::put(std::string_view key, std::string_view value) {
 
 void Transaction::erase(std::string_view key) {
   auto it = pending_.find(key);
+  remember(key, it);
   if (it == pending_.end()) {
     pending_.emplace(std::string(key), std::nullopt);
   } else {
     it->second.reset();
   }
+}
+
+void Transaction::rollback_to_savepoint() {
+  // Newest first, so that a key written twice after the mark ends at its oldest remembered state.
+  for (auto undo = undo_.rbegin(); undo != undo_.rend(); ++undo) {
+    if (undo->was_pending) {
+      pending_.insert_or_assign(std::move(undo->key), std::move(undo->value));
+    } else {
+      pending_.erase(undo->key);
+    }
+  }
+  undo_.clear();
 }
 
 rocksdb::Status Transaction::commit(const rocksdb::WriteOptions& options) {
@@ -115,6 +139,7 @@ rocksdb::Status Transaction::commit(const rocksdb::WriteOptions& options) {
     }
   }
   pending_.clear();
+  release_savepoint();
   return status;
 }
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/result.h"
 
@@ -65,15 +66,42 @@ class Transaction {
   bool empty() const { return pending_.empty(); }
   // Writes the pending changes to `db` atomically; on success they become cached state.
   rocksdb::Status commit(const rocksdb::WriteOptions& options);
-  void clear() { pending_.clear(); }
+  void clear() {
+    pending_.clear();
+    release_savepoint();
+  }
+
+  // The pending writes of many commands are committed together (one RocksDB write per poll), so
+  // a single command's writes must be undoable on their own: set_savepoint() marks the pending
+  // writes, rollback_to_savepoint() restores them as they were at the mark.
+  void set_savepoint() {
+    undo_.clear();
+    savepoint_ = true;
+  }
+  void rollback_to_savepoint();
+  void release_savepoint() {
+    undo_.clear();
+    savepoint_ = false;
+  }
 
   static constexpr std::size_t kMaxCachedEntries = 1 << 16;
 
  private:
   using Pending = std::map<std::string, std::optional<std::string>, std::less<>>;
 
+  // What a write after the savepoint replaced in `pending_`: the previous pending value
+  // (`was_pending`, nullopt = a pending delete) or no pending entry at all.
+  struct Undo {
+    std::string key;
+    bool was_pending;
+    std::optional<std::string> value;
+  };
+  void remember(std::string_view key, Pending::iterator it);
+
   rocksdb::DB* db_;
   Pending pending_;
+  std::vector<Undo> undo_;
+  bool savepoint_ = false;
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view key) const {

@@ -147,6 +147,59 @@ TEST_F(JobTest, UncaughtThrownErrorRaisesAnIncident) {
   EXPECT_THAT(incident.value["errorMessage"].get<std::string>(), ::testing::HasSubstr("'E1'"));
 }
 
+TEST_F(JobTest, FailVariablesBecomeLocalVariablesOfTheTask) {
+  auto batch = h.activate_jobs("work");
+  Key job(batch.record.value["jobKeys"][0].get<std::int64_t>());
+  std::int64_t task = batch.record.value["jobs"][0]["elementInstanceKey"].get<std::int64_t>();
+  Position mark = h.mark();
+  auto failed = h.command(
+      ValueType::kJob, Intent::kFail,
+      Json{{"retries", 0}, {"errorMessage", "down"}, {"variables", Json{{"a", 7}, {"why", "x"}}}},
+      job);
+  EXPECT_EQ(failed.record.intent, Intent::kFailed);
+  EXPECT_EQ(failed.record.value["variables"], (Json{{"a", 7}, {"why", "x"}}));
+  EXPECT_THAT(h.stream_since(mark),
+              ElementsAre("COMMAND JOB FAIL", "EVENT JOB FAILED", "EVENT VARIABLE CREATED",
+                          "EVENT VARIABLE CREATED", "EVENT INCIDENT CREATED"));
+  auto created = h.find_all(ValueType::kVariable, Intent::kCreated, mark);
+  ASSERT_EQ(created.size(), 2u);
+  EXPECT_EQ(created[0].value["name"], "a");
+  EXPECT_EQ(created[0].value["value"], "7");
+  EXPECT_EQ(created[1].value["name"], "why");
+  for (const auto& variable : created) {
+    EXPECT_EQ(variable.value["scopeKey"], task) << "local to the task, not the instance";
+    EXPECT_EQ(variable.value["processInstanceKey"], instance.value());
+  }
+  // The instance's own `a` is untouched; the retried job sees the task's local value.
+  h.command(ValueType::kJob, Intent::kUpdateRetries, Json{{"retries", 1}}, job);
+  h.resolve(h.find(ValueType::kIncident, Intent::kCreated, mark).key);
+  auto again = h.activate_jobs("work", 1, 60'000, {"a", "why"});
+  EXPECT_EQ(again.record.value["jobs"][0]["variables"], (Json{{"a", 7}, {"why", "x"}}));
+}
+
+TEST_F(JobTest, FailWithRetriesAndVariablesWritesThemBeforeTheRetry) {
+  Key job = h.activate_one("work");
+  Position mark = h.mark();
+  h.command(ValueType::kJob, Intent::kFail, Json{{"retries", 2}, {"variables", Json{{"b", 5}}}},
+            job);
+  EXPECT_THAT(h.stream_since(mark),
+              ElementsAre("COMMAND JOB FAIL", "EVENT JOB FAILED", "EVENT VARIABLE CREATED"));
+  auto batch = h.activate_jobs("work", 1, 60'000, {"b"});
+  EXPECT_EQ(batch.record.value["jobs"][0]["variables"], (Json{{"b", 5}}));
+}
+
+TEST_F(JobTest, FailWithVariablesThatAreNotAnObjectIsRejected) {
+  Key job = h.activate_one("work");
+  Position mark = h.mark();
+  auto response = h.command(ValueType::kJob, Intent::kFail,
+                            Json{{"retries", 1}, {"variables", Json::array({1, 2})}}, job);
+  EXPECT_EQ(response.record.rejection_type, RejectionType::kInvalidArgument);
+  EXPECT_THAT(response.record.rejection_reason, ::testing::HasSubstr("variables as a JSON object"));
+  EXPECT_THAT(h.stream_since(mark),
+              ElementsAre("COMMAND JOB FAIL",
+                          ::testing::StartsWith("COMMAND_REJECTION JOB FAIL INVALID_ARGUMENT")));
+}
+
 TEST_F(JobTest, CompletionVariablesPropagateToTheInstance) {
   Key job = h.activate_one("work");
   Position mark = h.mark();

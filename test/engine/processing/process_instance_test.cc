@@ -133,6 +133,34 @@ TEST(ProcessInstanceTest, CreateWithResultAnswersWhenTheInstanceCompletes) {
   EXPECT_EQ(result.value["bpmnProcessId"], "p");
 }
 
+TEST(ProcessInstanceTest, CreateWithResultIsRejectedWhenTheInstanceIsCancelled) {
+  EngineHarness h;
+  h.deploy_process(models::one_task("p", "work"));
+  auto request = h.write(ValueType::kProcessInstanceCreation, Intent::kCreateWithAwaitingResult,
+                         Json{{"bpmnProcessId", "p"}});
+  h.process();
+  ASSERT_EQ(h.responses().count(request.request_id), 0u);
+  Key instance(h.find(ValueType::kProcessInstanceCreation, Intent::kCreated)
+                   .value["processInstanceKey"]
+                   .get<std::int64_t>());
+  auto cancel = h.cancel(instance);
+  EXPECT_EQ(cancel.record.intent, Intent::kElementTerminating);
+  ASSERT_EQ(h.responses().count(request.request_id), 1u) << "the waiting request is answered";
+  const auto& answer = h.responses().at(request.request_id).record;
+  EXPECT_EQ(answer.record_type, RecordType::kCommandRejection);
+  EXPECT_EQ(answer.value_type, ValueType::kProcessInstanceCreation);
+  EXPECT_EQ(answer.intent, Intent::kCreateWithAwaitingResult);
+  EXPECT_EQ(answer.rejection_type, RejectionType::kInvalidState);
+  EXPECT_THAT(answer.rejection_reason,
+              ::testing::HasSubstr("'" + std::to_string(instance.value()) + "'"));
+  EXPECT_THAT(answer.rejection_reason, ::testing::HasSubstr("terminated"));
+  // Answered once: the awaited request is gone with the instance.
+  std::size_t answered = h.responses().size();
+  h.process();
+  EXPECT_EQ(h.responses().size(), answered);
+  EXPECT_EQ(h.digest(), h.replayed_digest());
+}
+
 TEST(ProcessInstanceTest, CancelTerminatesTheTaskAndItsJob) {
   EngineHarness h;
   h.deploy_process(models::one_task("p", "work"));

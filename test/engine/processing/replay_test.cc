@@ -63,6 +63,39 @@ TEST(ReplayTest, ReplayingTheWholeLogRebuildsIdenticalState) {
   EXPECT_EQ(h.replayed_digest(), leader);
 }
 
+// Commands handled in one poll share one RocksDB write; a command whose processing fails midway
+// must lose only its own writes (variables, the key counter), not those of its neighbours.
+TEST(ReplayTest, AFailedCommandInABatchUndoesOnlyItsOwnWrites) {
+  EngineHarness h;
+  h.deploy_process(models::one_task("p", "work"));
+  auto before = h.write(ValueType::kProcessInstanceCreation, Intent::kCreate,
+                        Json{{"bpmnProcessId", "p"}, {"variables", Json{{"x", 1}}}});
+  // A number where the names to fetch belong: the creation writes its variables and takes a key,
+  // then fails when the CREATED event is applied.
+  auto failing = h.write(
+      ValueType::kProcessInstanceCreation, Intent::kCreateWithAwaitingResult,
+      Json{{"bpmnProcessId", "p"}, {"variables", Json{{"lost", true}}}, {"fetchVariables", 5}});
+  auto after = h.write(ValueType::kProcessInstanceCreation, Intent::kCreate,
+                       Json{{"bpmnProcessId", "p"}, {"variables", Json{{"z", 3}}}});
+  h.process();
+  ASSERT_EQ(h.responses().count(failing.request_id), 1u);
+  const auto& rejection = h.responses().at(failing.request_id).record;
+  EXPECT_EQ(rejection.rejection_type, RejectionType::kProcessingError);
+  EXPECT_EQ(h.responses().at(before.request_id).record.intent, Intent::kCreated);
+  EXPECT_EQ(h.responses().at(after.request_id).record.intent, Intent::kCreated);
+  auto first = h.responses().at(before.request_id).record.value["processInstanceKey"];
+  auto second = h.responses().at(after.request_id).record.value["processInstanceKey"];
+  // The first creation took two keys (its instance and its variable); the failed one's are given
+  // back.
+  EXPECT_EQ(second.get<std::int64_t>(), first.get<std::int64_t>() + 2);
+  auto batch = h.activate_jobs("work", 10, 60'000, {"x", "z", "lost"});
+  ASSERT_EQ(batch.record.value["jobs"].size(), 2u);
+  EXPECT_EQ(batch.record.value["jobs"][0]["variables"], (Json{{"x", 1}}));
+  EXPECT_EQ(batch.record.value["jobs"][1]["variables"], (Json{{"z", 3}}));
+  // Replay applies only the events in the log, so equal digests mean no stray writes survived.
+  EXPECT_EQ(h.digest(), h.replayed_digest());
+}
+
 TEST(ReplayTest, DigestDiffersWhenStateDiffers) {
   EngineHarness a;
   EngineHarness b;
