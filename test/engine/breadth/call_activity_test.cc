@@ -226,5 +226,36 @@ TEST(CallActivityTest, AnErrorTheChildDoesNotCatchIsCaughtAtTheCallActivity) {
   EXPECT_EQ(h.digest(), h.replayed_digest());
 }
 
+TEST(CallActivityTest, AnEscalationFromTheChildReachesANonInterruptingBoundaryOnTheCall) {
+  EngineHarness h;
+  std::string child = models::definitions(
+      "child", "<bpmn:startEvent id=\"c_start\" />" + flow("c1", "c_start", "c_shout")
+                   + "<bpmn:intermediateThrowEvent id=\"c_shout\"><bpmn:escalationEventDefinition "
+                     "escalationRef=\"esc\" /></bpmn:intermediateThrowEvent>"
+                   + flow("c2", "c_shout", "c_task") + service("c_task", "child-work")
+                   + flow("c3", "c_task", "c_end") + "<bpmn:endEvent id=\"c_end\" />");
+  child.replace(child.find("</bpmn:definitions>"), 0,
+                "<bpmn:escalation id=\"esc\" escalationCode=\"LATE\" />\n");
+  h.deploy_process(child);
+  std::string parent = parent_model(
+      call("call", "child"), boundary("late", "call", false, "<bpmn:escalationEventDefinition />")
+                                 + flow("f3", "late", "notify") + service("notify", "notify"));
+  h.deploy_process(parent);
+  Position mark = h.mark();
+  Key instance = h.create_instance("parent");
+  auto escalated = h.find(ValueType::kEscalation, Intent::kEscalated, mark);
+  EXPECT_EQ(escalated.value["throwElementId"], "c_shout");
+  EXPECT_EQ(escalated.value["catchElementId"], "late");
+  // The child goes on, and the boundary path runs in the parent beside the call activity.
+  Key notify = h.activate_one("notify");
+  Key work = h.activate_one("child-work");
+  h.complete_job(notify);
+  mark = h.mark();
+  h.complete_job(work);
+  EXPECT_EQ(h.find_all(ValueType::kProcessInstance, Intent::kElementCompleted, mark).back().key,
+            instance);
+  EXPECT_EQ(h.digest(), h.replayed_digest());
+}
+
 }  // namespace
 }  // namespace tern::engine::test::breadth
