@@ -22,6 +22,7 @@ if(TARGET tern_bpmn)
     ${CMAKE_CURRENT_LIST_DIR}/appliers/event_appliers.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/event_behavior.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/catch_behavior.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/call_activity_behavior.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/timer_processors.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/executable_elements.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/message_behavior.cc

@@ -111,7 +111,17 @@ void EventApplier::on_element_activating(const Record& record, EngineState& stat
   instance.value = record.value;
   state.put_element_instance(instance);
   auto scope_key = instance.flow_scope_key();
-  if (scope_key.value() <= 0) return;
+  if (scope_key.value() <= 0) {
+    // A process instance started by a call activity counts as the call activity's child.
+    // (Such records did not exist before call activities were executed: replaying older logs is
+    // unchanged.)
+    if (auto parent = state.element_instance(json_key(record.value, "parentElementInstanceKey"))) {
+      parent->child_count += 1;
+      state.put_element_instance(*parent);
+      state.link_called_instance(parent->key, record.key);
+    }
+    return;
+  }
   auto scope = state.element_instance(scope_key);
   TERN_CHECK(scope.has_value(), "an element is activated inside a live flow scope");
   scope->child_count += 1;
@@ -143,6 +153,11 @@ void EventApplier::on_element_finished(const Record& record, EngineState& state)
   state.remove_element_instance(record.key);
   if (instance->flow_scope_key().value() <= 0) {
     state.remove_awaited_result(record.key);
+    if (auto parent = state.element_instance(json_key(record.value, "parentElementInstanceKey"))) {
+      parent->child_count -= 1;
+      state.put_element_instance(*parent);
+      state.unlink_called_instance(parent->key, record.key);
+    }
     return;
   }
   auto scope = state.element_instance(instance->flow_scope_key());

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/check.h"
+#include "engine/processors/call_activity_behavior.h"
 #include "engine/processors/catch_behavior.h"
 #include "engine/processors/event_behavior.h"
 #include "engine/processors/multi_instance_behavior.h"
@@ -166,6 +167,14 @@ void BpmnBehavior::continue_activation(ElementInstance instance) {
         return;
       }
       multi_instance.start_inner(instance, *model, *element, *total);
+      return;
+    }
+    case ElementKind::CALL_ACTIVITY: {
+      CallActivityBehavior calls(ctx_, *this);
+      auto called = calls.resolve(instance, *element);
+      if (!called) return;
+      transition(instance, Intent::kElementActivated);
+      calls.start_child(instance, *element, *called);
       return;
     }
     case ElementKind::SCRIPT_TASK:
@@ -428,9 +437,17 @@ void BpmnBehavior::continue_completion(ElementInstance instance,
     multi_instance.on_inner_completed(body_key, *model, body, *outcome);
     return;
   }
-  if (element->kind == ElementKind::PROCESS) answer_awaited_result(instance);
+  if (element->kind == ElementKind::PROCESS) {
+    answer_awaited_result(instance);
+    // A called instance hands its variables to its call activity; they go with it.
+    Key parent(instance.value.value("parentElementInstanceKey", std::int64_t{-1}));
+    Json variables = parent.value() > 0 ? variables_.collect(instance.key, {}) : Json();
+    transition(instance, Intent::kElementCompleted);
+    if (parent.value() > 0)
+      CallActivityBehavior(ctx_, *this).on_child_completed(instance, variables);
+    return;
+  }
   transition(instance, Intent::kElementCompleted);
-  if (element->kind == ElementKind::PROCESS) return;
   if (element->kind == ElementKind::INTERMEDIATE_THROW_EVENT
       && element->link_target != bpmn::kNoElement) {
     // A link throw continues at the catch event of its link name in the same scope; no
@@ -546,10 +563,16 @@ void BpmnBehavior::terminate(ElementInstance instance) {
                      child_instance->value);
   }
   if (waiting) return;
-  Key scope_key = instance.flow_scope_key();
+  Key scope_key = parent_of(instance);
   transition(instance, Intent::kElementTerminated);
   EventBehavior(ctx_, *this).on_terminated(instance);
   if (scope_key.value() > 0) on_child_terminated(scope_key);
+}
+
+Key BpmnBehavior::parent_of(const ElementInstance& instance) {
+  Key scope = instance.flow_scope_key();
+  if (scope.value() > 0) return scope;
+  return Key(instance.value.value("parentElementInstanceKey", std::int64_t{-1}));
 }
 
 void BpmnBehavior::on_child_terminated(Key scope_key) {
@@ -560,7 +583,7 @@ void BpmnBehavior::on_child_terminated(Key scope_key) {
     return;
   }
   if (scope->state == Intent::kElementTerminating) {
-    Key parent = scope->flow_scope_key();
+    Key parent = parent_of(*scope);
     transition(*scope, Intent::kElementTerminated);
     EventBehavior(ctx_, *this).on_terminated(*scope);
     if (parent.value() > 0) on_child_terminated(parent);

@@ -27,6 +27,7 @@ inline constexpr std::string_view kConditionError = "CONDITION_ERROR";
 inline constexpr std::string_view kExtractValueError = "EXTRACT_VALUE_ERROR";
 inline constexpr std::string_view kIoMappingError = "IO_MAPPING_ERROR";
 inline constexpr std::string_view kUnhandledErrorEvent = "UNHANDLED_ERROR_EVENT";
+inline constexpr std::string_view kCalledElementError = "CALLED_ELEMENT_ERROR";
 inline constexpr std::string_view kUnknownError = "UNKNOWN";
 
 class BpmnBehavior {
@@ -56,6 +57,10 @@ class BpmnBehavior {
                        std::string message, Key job_key = kNoKey);
 
   std::shared_ptr<const bpmn::ProcessModel> model_of(const Json& value) const;
+
+  // The instance whose child `instance` is: its flow scope, or for a process instance started by
+  // a call activity, that call activity; kNoKey for a root process instance.
+  static Key parent_of(const ElementInstance& instance);
 
  private:
   void transition(ElementInstance& instance, Intent intent);

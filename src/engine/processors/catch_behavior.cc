@@ -55,7 +55,7 @@ CatchBehavior::Search CatchBehavior::find(const ElementInstance& from, EventType
   std::optional<ElementInstance> level = from;
   while (level) {
     auto model = bpmn_.model_of(level->value);
-    const auto* element = model->find(level->element_id());
+    const auto* element = model->find_instance_element(level->element_id(), level->element_type());
     TERN_CHECK(element != nullptr, "an element instance's element exists in its process");
     // Event sub-processes of the scope come before the boundary events of the scope's element,
     // as an inner handler is closer to the thrower.
@@ -89,7 +89,8 @@ CatchBehavior::Search CatchBehavior::find(const ElementInstance& from, EventType
       out.found = Catch{*level, model, chosen};
       return out;
     }
-    Key scope_key = level->flow_scope_key();
+    // Out of a called process instance, the search goes on at its call activity.
+    Key scope_key = BpmnBehavior::parent_of(*level);
     if (scope_key.value() <= 0) break;
     level = ctx_.state.element_instance(scope_key);
   }

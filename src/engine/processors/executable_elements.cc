@@ -45,6 +45,7 @@ bpmn::ExecutableElementSet make_set() {
       .allow(ElementKind::INTERMEDIATE_THROW_EVENT, EventType::ESCALATION)
       .allow(ElementKind::BOUNDARY_EVENT, EventType::ESCALATION)
       .allow(ElementKind::START_EVENT, EventType::ESCALATION);
+  set.allow(ElementKind::CALL_ACTIVITY, EventType::UNSPECIFIED);  // call_activity_behavior.h
   return set;
 }
 

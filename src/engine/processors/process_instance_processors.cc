@@ -164,6 +164,15 @@ void add_process_instance_processors(ProcessorMap& map) {
                          + "', but it is already being terminated");
       return;
     }
+    auto root = instance->value.value("parentProcessInstanceKey", std::int64_t{-1});
+    if (root > 0) {
+      ctx.out.reject(RejectionType::kInvalidState,
+                     "Expected to cancel a process instance with key '" + key_text(ctx.command.key)
+                         + "', but it is created by a parent process instance. Cancel the root "
+                           "process instance '"
+                         + std::to_string(root) + "' instead.");
+      return;
+    }
     BpmnBehavior(ctx).terminate(*instance);
     // The first record is the process's ELEMENT_TERMINATING: the acknowledgement.
     for (const auto& record : ctx.out.records()) {

@@ -183,6 +183,19 @@ void EngineState::remove_element_instance(Key key) {
   txn_.erase(DbKey(StateKind::kElementInstance).i64(key.value()));
 }
 
+void EngineState::link_called_instance(Key call_activity_key, Key process_instance_key) {
+  txn_.put(DbKey(StateKind::kElementChild)
+               .i64(call_activity_key.value())
+               .i64(process_instance_key.value()),
+           "");
+}
+
+void EngineState::unlink_called_instance(Key call_activity_key, Key process_instance_key) {
+  txn_.erase(DbKey(StateKind::kElementChild)
+                 .i64(call_activity_key.value())
+                 .i64(process_instance_key.value()));
+}
+
 std::vector<Key> EngineState::children(Key scope_key) const {
   std::vector<Key> out;
   DbKey prefix = DbKey(StateKind::kElementChild).i64(scope_key.value());

@@ -103,6 +103,10 @@ class EngineState {
   void put_element_instance(const ElementInstance& instance);
   void remove_element_instance(Key key);
   std::vector<Key> children(Key scope_key) const;
+  // A process instance started by a call activity is listed among the call activity's children
+  // (so that terminating the call activity reaches it) without being in its flow scope.
+  void link_called_instance(Key call_activity_key, Key process_instance_key);
+  void unlink_called_instance(Key call_activity_key, Key process_instance_key);
   std::int32_t join_count(Key scope_key, std::string_view gateway_id,
                           std::string_view flow_id) const;
   void set_join_count(Key scope_key, std::string_view gateway_id, std::string_view flow_id,

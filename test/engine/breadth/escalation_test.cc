@@ -276,5 +276,37 @@ TEST(EventSubProcessTest, CancellingTheInstanceWhileWaitingClosesTheStartSubscri
   EXPECT_EQ(m.digest(), m.replayed_digest());
 }
 
+TEST(EventSubProcessTest, AnInterruptingTimerInsideASubProcessEndsOnlyThatSubProcess) {
+  EngineHarness h;
+  std::string body = "<bpmn:startEvent id=\"start\" />" + flow("f1", "start", "sub")
+                     + "<bpmn:subProcess id=\"sub\"><bpmn:startEvent id=\"s_start\" />"
+                     + flow("s1", "s_start", "task") + service("task", "work")
+                     + flow("s2", "task", "s_end") + "<bpmn:endEvent id=\"s_end\" />"
+                     + "<bpmn:subProcess id=\"timeout\" triggeredByEvent=\"true\">"
+                     + "<bpmn:startEvent id=\"t_start\">" + timer("timeDuration", "PT5M")
+                     + "</bpmn:startEvent>" + flow("t1", "t_start", "t_end")
+                     + "<bpmn:endEvent id=\"t_end\" /></bpmn:subProcess>" + "</bpmn:subProcess>"
+                     + flow("f2", "sub", "after") + service("after", "after");
+  h.deploy_process(models::definitions("p", body));
+  h.create_instance("p");
+  h.clock().advance_ms(5 * 60'000);
+  Position mark = h.mark();
+  EXPECT_EQ(fire_due(h), 1u);
+  EXPECT_THAT(
+      h.lifecycle_since(mark),
+      ElementsAre(
+          "ELEMENT_TERMINATING task", "ELEMENT_TERMINATED task", "ELEMENT_ACTIVATING timeout",
+          "ELEMENT_ACTIVATED timeout", "ELEMENT_ACTIVATING t_start", "ELEMENT_ACTIVATED t_start",
+          "ELEMENT_COMPLETING t_start", "ELEMENT_COMPLETED t_start", "SEQUENCE_FLOW_TAKEN t1",
+          "ELEMENT_ACTIVATING t_end", "ELEMENT_ACTIVATED t_end", "ELEMENT_COMPLETING t_end",
+          "ELEMENT_COMPLETED t_end", "ELEMENT_COMPLETING timeout", "ELEMENT_COMPLETED timeout",
+          "ELEMENT_COMPLETING sub", "ELEMENT_COMPLETED sub", "SEQUENCE_FLOW_TAKEN f2",
+          "ELEMENT_ACTIVATING after", "ELEMENT_ACTIVATED after"));
+  EXPECT_THAT(stream_of(h, mark, {ValueType::kTimer, ValueType::kJob}),
+              ElementsAre("COMMAND TIMER TRIGGER t_start", "EVENT TIMER TRIGGERED t_start",
+                          "EVENT JOB CANCELED work", "EVENT JOB CREATED after"));
+  EXPECT_EQ(h.digest(), h.replayed_digest());
+}
+
 }  // namespace
 }  // namespace tern::engine::test::breadth
