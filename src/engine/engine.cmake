@@ -28,6 +28,9 @@ if(TARGET tern_bpmn)
     ${CMAKE_CURRENT_LIST_DIR}/processors/message_behavior.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/message_processors.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/multi_instance_behavior.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/signal_behavior.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/signal_processors.cc
+    ${CMAKE_CURRENT_LIST_DIR}/state/signal_state.cc
     ${CMAKE_CURRENT_LIST_DIR}/processing/subscription_sender.cc
     ${CMAKE_CURRENT_LIST_DIR}/state/exporter_state.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/exporter_processors.cc

@@ -2,6 +2,7 @@
 
 #include "engine/state/event_state.h"
 #include "engine/state/exporter_state.h"
+#include "engine/state/signal_state.h"
 
 namespace tern::engine {
 
@@ -160,6 +161,12 @@ bool apply_event_record(const Record& record, EngineState& state) {
                           Position(record.value["position"].get<std::int64_t>()));
       }
       return true;
+    case ValueType::kSignalSubscription: {
+      SignalStateWriter signals(state);
+      if (record.intent == Intent::kCreated) signals.put({record.key, record.value});
+      if (record.intent == Intent::kDeleted) signals.remove(record.key);
+      return true;
+    }
     default:
       return false;
   }

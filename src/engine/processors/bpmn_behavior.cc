@@ -7,6 +7,7 @@
 #include "engine/processors/catch_behavior.h"
 #include "engine/processors/event_behavior.h"
 #include "engine/processors/multi_instance_behavior.h"
+#include "engine/processors/signal_behavior.h"
 
 namespace tern::engine {
 
@@ -221,6 +222,18 @@ void BpmnBehavior::continue_activation(ElementInstance instance) {
       if (element->event_type == bpmn::EventType::ERROR
           || element->event_type == bpmn::EventType::ESCALATION) {
         throw_event(instance, *element);
+        return;
+      }
+      if (SignalBehavior::is_signal_event(*element)) {
+        SignalBehavior signals(ctx_, *this);
+        auto name = signals.name_of(*element, instance.key);
+        if (!name) {
+          create_incident(instance, kExtractValueError, name.error());
+          return;
+        }
+        transition(instance, Intent::kElementActivated);
+        signals.throw_signal(instance, *name);
+        complete_now(instance);
         return;
       }
       break;

@@ -6,6 +6,8 @@
 #include "engine/processors/bpmn_behavior.h"
 #include "engine/processors/catch_behavior.h"
 #include "engine/processors/message_behavior.h"
+#include "engine/processors/signal_behavior.h"
+#include "engine/state/signal_state.h"
 
 namespace tern::engine {
 
@@ -98,9 +100,12 @@ bool EventBehavior::subscribe(const ElementInstance& instance, const bpmn::Proce
   // Activation runs again when an incident of it is resolved: subscriptions opened by the first
   // run stay, and are not opened twice.
   if (!events.timers_of(instance.key).empty()
-      || !events.process_message_subscriptions_of(instance.key).empty()) {
+      || !events.process_message_subscriptions_of(instance.key).empty()
+      || !SignalStateView(ctx_.state).subscriptions_of(instance.key).empty()) {
     return true;
   }
+  SignalBehavior signals(ctx_, bpmn_);
+  std::vector<std::pair<const bpmn::FlowElement*, std::string>> signal_plans;
   MessageBehavior messages(ctx_, bpmn_);
   std::vector<PlannedTimer> timers;
   std::vector<MessageBehavior::Planned> subscriptions;
@@ -119,6 +124,13 @@ bool EventBehavior::subscribe(const ElementInstance& instance, const bpmn::Proce
         return false;
       }
       subscriptions.push_back(std::move(plan.value()));
+    } else if (SignalBehavior::is_signal_event(*catch_event)) {
+      auto name = signals.name_of(*catch_event, instance.key);
+      if (!name) {
+        bpmn_.create_incident(instance, kExtractValueError, name.error());
+        return false;
+      }
+      signal_plans.emplace_back(catch_event, std::move(name.value()));
     }
   }
   Key definition(instance.value.value("processDefinitionKey", std::int64_t{-1}));
@@ -126,6 +138,8 @@ bool EventBehavior::subscribe(const ElementInstance& instance, const bpmn::Proce
     create_timer(plan, instance.key, instance.value, definition);
   for (const auto& plan : subscriptions)
     messages.open(instance, plan);
+  for (const auto& [catch_event, name] : signal_plans)
+    signals.subscribe(instance, *catch_event, name);
   return true;
 }
 
@@ -136,6 +150,7 @@ void EventBehavior::unsubscribe(Key instance_key) {
     if (timer) ctx_.out.event(key, ValueType::kTimer, Intent::kCanceled, timer->value);
   }
   MessageBehavior(ctx_, bpmn_).close_all(instance_key);
+  SignalBehavior(ctx_, bpmn_).unsubscribe(instance_key);
 }
 
 void EventBehavior::trigger(const ElementInstance& owner, const bpmn::ProcessModel& model,
@@ -340,6 +355,7 @@ void EventBehavior::on_process_deployed(Key definition_key, const bpmn::ProcessM
     ctx_.out.event(ctx_.out.next_key(), ValueType::kMessageStartEventSubscription, Intent::kCreated,
                    start_subscription(definition_key, model, start));
   }
+  SignalBehavior(ctx_, bpmn_).on_process_deployed(definition_key, model, previous_key);
   for (auto index : model.start_events_of(EventType::TIMER)) {
     const auto& start = model.element(index);
     if (!start.timer) continue;

@@ -21,7 +21,12 @@ bpmn::ExecutableElementSet make_set() {
       .allow(ElementKind::MULTI_INSTANCE_BODY, EventType::UNSPECIFIED)
       .allow(ElementKind::EVENT_BASED_GATEWAY, EventType::UNSPECIFIED)
       .allow(ElementKind::INTERMEDIATE_THROW_EVENT, EventType::LINK)
-      .allow(ElementKind::INTERMEDIATE_CATCH_EVENT, EventType::LINK);
+      .allow(ElementKind::INTERMEDIATE_CATCH_EVENT, EventType::LINK)
+      .allow(ElementKind::START_EVENT, EventType::SIGNAL)
+      .allow(ElementKind::INTERMEDIATE_CATCH_EVENT, EventType::SIGNAL)
+      .allow(ElementKind::BOUNDARY_EVENT, EventType::SIGNAL)
+      .allow(ElementKind::INTERMEDIATE_THROW_EVENT, EventType::SIGNAL)
+      .allow(ElementKind::END_EVENT, EventType::SIGNAL);
   set.allow(ElementKind::START_EVENT, EventType::NONE)
       .allow(ElementKind::START_EVENT, EventType::TIMER)
       .allow(ElementKind::END_EVENT, EventType::NONE)

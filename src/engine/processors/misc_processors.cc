@@ -99,6 +99,7 @@ ProcessorMap make_processors() {
   add_timer_processors(map);
   add_message_processors(map);
   add_exporter_processors(map);
+  add_signal_processors(map);
   return map;
 }
 

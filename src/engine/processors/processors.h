@@ -31,9 +31,10 @@ void add_deployment_processors(ProcessorMap& map);
 void add_process_instance_processors(ProcessorMap& map);
 void add_job_processors(ProcessorMap& map);
 void add_misc_processors(ProcessorMap& map);
-void add_timer_processors(ProcessorMap& map);    // timer_processors.cc
-void add_message_processors(ProcessorMap& map);  // message_processors.cc
+void add_timer_processors(ProcessorMap& map);     // timer_processors.cc
+void add_message_processors(ProcessorMap& map);   // message_processors.cc
 void add_exporter_processors(ProcessorMap& map);  // exporter_processors.cc
+void add_signal_processors(ProcessorMap& map);    // signal_processors.cc
 
 // TIMER TRIGGER commands for timers due at `now_ms` (up to `max`), skipping keys in `pending`
 // and adding the rest to it (the leader's due-date checker; timer_processors.cc).

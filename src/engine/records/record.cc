@@ -60,6 +60,8 @@ std::string_view to_string(ValueType type) {
       return "MESSAGE_START_EVENT_SUBSCRIPTION";
     case ValueType::kExporter:
       return "EXPORTER";
+    case ValueType::kSignalSubscription:
+      return "SIGNAL_SUBSCRIPTION";
     case ValueType::kCount_:
       break;
   }

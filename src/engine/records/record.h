@@ -46,6 +46,7 @@ enum class ValueType : std::uint8_t {
   kEscalation = 17,
   kMessageStartEventSubscription = 18,
   kExporter = 19,  // an exporter's acknowledged position (UPDATE / UPDATED), see exporter_state.h
+  kSignalSubscription = 20,
   kCount_,  // not a value type: the number of value types, for decoding checks
 };
 

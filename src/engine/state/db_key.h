@@ -45,6 +45,10 @@ enum class StateKind : std::uint8_t {
   kActiveByCorrelation = 89,  // bpmn process id, correlation key -> process instance key
   kProcessMessageSub = 90,    // element instance key, message name -> PROCESS_MESSAGE_SUBSCRIPTION
   kExporterPosition = 100,    // exporter name -> acknowledged position (state/exporter_state.h)
+  // signals (state/signal_state.h)
+  kSignalSubscription = 91,  // subscription key -> SIGNAL_SUBSCRIPTION value
+  kSignalSubByName = 92,     // signal name, subscription key -> ""
+  kSignalSubByOwner = 93,    // element instance key (or process definition key), sub. key -> ""
 };
 
 class DbKey {
