@@ -236,4 +236,33 @@ grpc::Status GatewayService::PublishMessage(grpc::ServerContext* context,
   return status;
 }
 
+grpc::Status GatewayService::BroadcastSignal(grpc::ServerContext* context,
+                                             const gp::BroadcastSignalRequest* request,
+                                             gp::BroadcastSignalResponse* response) {
+  if (request->signalname().empty()) {
+    return routing::invalid_argument("signalName", "to be present, but it was blank");
+  }
+  const std::int32_t count = router_->partition_count();
+  if (count < 1) return routing::no_topology();
+  const auto deadline = router_->deadline_for(*context);
+  tc::BrokerRequest broker_request;
+  *broker_request.mutable_broadcast_signal() = *request;
+  tc::BrokerResponse broker_response;
+  // A signal reaches the subscriptions of every partition: the gateway sends the broadcast to
+  // each (as it distributes deployments). Partition 1 answers the client; a failure part-way is
+  // reported, and the client may broadcast again.
+  for (std::int32_t partition = 1; partition <= count; ++partition) {
+    broker_request.set_partition_id(partition);
+    grpc::Status status = router_->execute(broker_request, deadline, broker_response);
+    if (!status.ok()) {
+      if (partition == 1) return status;
+      return grpc::Status(status.error_code(),
+                          "Expected to broadcast the signal to every partition, but partition "
+                              + std::to_string(partition) + " failed: " + status.error_message());
+    }
+    if (partition == 1) *response = broker_response.broadcast_signal();
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace tern::gateway

@@ -55,10 +55,4 @@ grpc::Status GatewayService::DeleteResource(grpc::ServerContext*, const gp::Dele
   return not_implemented("DeleteResource");
 }
 
-grpc::Status GatewayService::BroadcastSignal(grpc::ServerContext*,
-                                             const gp::BroadcastSignalRequest*,
-                                             gp::BroadcastSignalResponse*) {
-  return not_implemented("BroadcastSignal");
-}
-
 }  // namespace tern::gateway

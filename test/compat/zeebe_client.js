@@ -3,7 +3,7 @@
 //   node zeebe_client.js <host:port>            prints `await zbc.topology()` as one JSON line
 //   node zeebe_client.js <host:port> publish    publishes a message; prints the response, or
 //                                                 exits 1 with the gateway's error on stderr
-//   node zeebe_client.js <host:port> signal     broadcasts a signal; the same
+//   node zeebe_client.js <host:port> decision   evaluates a decision; the same
 //   node zeebe_client.js <host:port> scenario <file.bpmn> [<message.bpmn>]
 //       deploys the file (a process "compat" with one service task of type "compat-task"),
 //       starts 5 instances and one with result while a worker completes every job (n -> n * 2),
@@ -18,8 +18,8 @@ const { ZBClient } = require('zeebe-node');
 
 const address = process.argv[2];
 const operation = process.argv[3] || 'topology';
-if (!address || !['topology', 'publish', 'signal', 'scenario'].includes(operation)) {
-  console.error('usage: node zeebe_client.js <host:port> [topology|publish|signal|scenario FILE]');
+if (!address || !['topology', 'publish', 'decision', 'scenario'].includes(operation)) {
+  console.error('usage: node zeebe_client.js <host:port> [topology|publish|decision|scenario FILE]');
   process.exit(2);
 }
 
@@ -38,8 +38,8 @@ async function main() {
       result = await zbc.topology();
     } else if (operation === 'publish') {
       result = await zbc.publishMessage({ name: 'compat', correlationKey: 'k', variables: {} });
-    } else if (operation === 'signal') {
-      result = await zbc.broadcastSignal({ signalName: 'compat', variables: {} });
+    } else if (operation === 'decision') {
+      result = await zbc.evaluateDecision({ decisionId: 'compat', variables: {} });
     } else {
       result = await scenario(zbc, process.argv[4], process.argv[5]);
     }

@@ -299,13 +299,14 @@ TEST_F(ZeebeNodeCompat, UnimplementedRpcReachesTheClientAsANamedError) {
       gateway::GatewayServer::start({.host = "127.0.0.1", .grpc_port = 0, .rest_port = 0}, source);
   ASSERT_TRUE(server.ok()) << server.error();
 
-  auto signal =
-      client_->run_script("127.0.0.1:" + std::to_string((*server)->grpc_port()), "signal");
-  ASSERT_TRUE(signal.ok()) << signal.error();
-  EXPECT_EQ(signal->exit_code, 1) << signal->out << signal->err;
-  EXPECT_NE(signal->err.find("UNIMPLEMENTED"), std::string::npos) << signal->err;
-  EXPECT_NE(signal->err.find("BroadcastSignal is not implemented yet in Tern"), std::string::npos)
-      << signal->err;
+  auto decision =
+      client_->run_script("127.0.0.1:" + std::to_string((*server)->grpc_port()), "decision");
+  ASSERT_TRUE(decision.ok()) << decision.error();
+  EXPECT_EQ(decision->exit_code, 1) << decision->out << decision->err;
+  EXPECT_NE(decision->err.find("UNIMPLEMENTED"), std::string::npos) << decision->err;
+  EXPECT_NE(decision->err.find("EvaluateDecision is not implemented yet in Tern"),
+            std::string::npos)
+      << decision->err;
 }
 
 // Runs the client's everyday path (zeebe_client.js "scenario") against `port`: deploy, create

@@ -6,6 +6,7 @@
 
 #include <future>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "gateway/routing/partition_routing.h"
@@ -295,6 +296,76 @@ TEST(CommandRouting, PublishMessageWithoutANameIsInvalid) {
   grpc::Status status = cluster.gateway().PublishMessage(context.get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("name"));
+}
+
+// start -> signal catch "go" -> service task "after-signal" -> end.
+std::string signal_then_task_process(const std::string& id) {
+  return R"(<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="defs" targetNamespace="http://tern">
+  <bpmn:process id=")"
+         + id + R"(" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+    <bpmn:intermediateCatchEvent id="wait">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:signalEventDefinition signalRef="sig" />
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="task" />
+    <bpmn:serviceTask id="task">
+      <bpmn:extensionElements><zeebe:taskDefinition type="after-signal" /></bpmn:extensionElements>
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="task" targetRef="end" />
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+  <bpmn:signal id="sig" name="go" />
+</bpmn:definitions>
+)";
+}
+
+TEST(CommandRouting, BroadcastSignalReachesWaitingInstancesOnEveryPartition) {
+  RoutingCluster cluster(2);
+  cluster.deploy(signal_then_task_process("wait-for-go"));
+  // Round-robin creation puts one instance on each partition.
+  std::set<std::int64_t> instances;
+  std::set<std::int32_t> partitions;
+  for (int i = 0; i < 2; ++i) {
+    auto created = create(cluster, "wait-for-go");
+    instances.insert(created.processinstancekey());
+    partitions.insert(routing::partition_of_key(created.processinstancekey()));
+  }
+  ASSERT_EQ(partitions.size(), 2u);
+
+  gp::BroadcastSignalRequest request;
+  request.set_signalname("go");
+  request.set_variables(R"({"reason": "launch"})");
+  gp::BroadcastSignalResponse response;
+  auto context = context_for();
+  grpc::Status status = cluster.gateway().BroadcastSignal(context.get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(routing::partition_of_key(response.key()), 1);
+  EXPECT_EQ(response.tenantid(), "<default>");
+
+  // Both instances move on to their task, with the signal's variables.
+  std::set<std::int64_t> moved_on;
+  for (int attempt = 0; attempt < 5 && moved_on.size() < 2; ++attempt) {
+    for (const auto& job : activate(cluster, "after-signal", 5'000)) {
+      moved_on.insert(job.processinstancekey());
+      EXPECT_EQ(Json::parse(job.variables()).value("reason", ""), "launch");
+    }
+  }
+  EXPECT_EQ(moved_on, instances);
+}
+
+TEST(CommandRouting, BroadcastSignalWithoutANameIsInvalid) {
+  RoutingCluster cluster(2);
+  gp::BroadcastSignalRequest request;
+  gp::BroadcastSignalResponse response;
+  auto context = context_for();
+  grpc::Status status = cluster.gateway().BroadcastSignal(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("signalName"));
 }
 
 TEST(CommandRouting, BrokersPushJobAvailabilityToSubscribers) {

@@ -110,7 +110,6 @@ TEST_F(GatewayServiceTest, RpcsTheEngineLacksAreUnimplementedAndSayWhich) {
       {"MigrateProcessInstance",
        [&] { return call(context(), &Stub::MigrateProcessInstance, stub_.get()); }},
       {"DeleteResource", [&] { return call(context(), &Stub::DeleteResource, stub_.get()); }},
-      {"BroadcastSignal", [&] { return call(context(), &Stub::BroadcastSignal, stub_.get()); }},
   };
   const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
       "gateway_protocol.Gateway");

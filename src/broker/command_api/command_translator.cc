@@ -222,6 +222,17 @@ Result<Translated, TranslateError> translate(const tc::BrokerRequest& request) {
                                  {"messageId", publish.messageid()}},
                             -1, publish.variables(), true);
     }
+    case tc::BrokerRequest::kBroadcastSignal: {
+      // The gateway sends the broadcast to every partition; each triggers its own subscriptions.
+      const auto& broadcast = request.broadcast_signal();
+      if (broadcast.signalname().empty()) {
+        return tern::unexpected(invalid(
+            "Expected to broadcast a signal with a name, but property 'signalName' was empty"));
+      }
+      return with_variables(ValueType::kSignal, Intent::kBroadcast,
+                            Json{{"signalName", broadcast.signalname()}}, -1, broadcast.variables(),
+                            true);
+    }
     case tc::BrokerRequest::COMMAND_NOT_SET:
       break;
   }
@@ -309,6 +320,12 @@ void to_response(const tc::BrokerRequest& request, const engine::Response& respo
       auto* published = out.mutable_publish_message();
       published->set_key(record.key.value());
       published->set_tenantid(value.value("tenantId", std::string("<default>")));
+      break;
+    }
+    case tc::BrokerRequest::kBroadcastSignal: {
+      auto* broadcast = out.mutable_broadcast_signal();
+      broadcast->set_key(record.key.value());
+      broadcast->set_tenantid(value.value("tenantId", std::string("<default>")));
       break;
     }
     case tc::BrokerRequest::COMMAND_NOT_SET:

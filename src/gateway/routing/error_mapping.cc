@@ -72,6 +72,8 @@ std::string_view command_intent(const tc::BrokerRequest& request) {
       return "RESOLVE";
     case tc::BrokerRequest::kPublishMessage:
       return "PUBLISH";
+    case tc::BrokerRequest::kBroadcastSignal:
+      return "BROADCAST";
     case tc::BrokerRequest::COMMAND_NOT_SET:
       break;
   }
@@ -106,6 +108,8 @@ std::string_view rpc_name(const tc::BrokerRequest& request) {
       return "ResolveIncident";
     case tc::BrokerRequest::kPublishMessage:
       return "PublishMessage";
+    case tc::BrokerRequest::kBroadcastSignal:
+      return "BroadcastSignal";
     case tc::BrokerRequest::COMMAND_NOT_SET:
       break;
   }
