@@ -39,6 +39,28 @@ grpc::Status GatewayService::execute_by_key(grpc::ServerContext* context, std::i
   return router_->execute(request, router_->deadline_for(*context), response);
 }
 
+grpc::Status GatewayService::execute_on_every_partition(grpc::ServerContext* context,
+                                                        std::string_view what,
+                                                        tc::BrokerRequest& request,
+                                                        tc::BrokerResponse& first_response) {
+  const std::int32_t count = router_->partition_count();
+  if (count < 1) return routing::no_topology();
+  const auto deadline = router_->deadline_for(*context);
+  tc::BrokerResponse response;
+  for (std::int32_t partition = 1; partition <= count; ++partition) {
+    request.set_partition_id(partition);
+    grpc::Status status = router_->execute(request, deadline, response);
+    if (!status.ok()) {
+      if (partition == 1) return status;
+      return grpc::Status(status.error_code(),
+                          "Expected to " + std::string(what) + " to every partition, but partition "
+                              + std::to_string(partition) + " failed: " + status.error_message());
+    }
+    if (partition == 1) first_response = response;
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status GatewayService::DeployResource(grpc::ServerContext* context,
                                             const gp::DeployResourceRequest* request,
                                             gp::DeployResourceResponse* response) {
@@ -46,28 +68,15 @@ grpc::Status GatewayService::DeployResource(grpc::ServerContext* context,
     return routing::invalid_argument("resources",
                                      "to contain at least one resource, but none given");
   }
-  const std::int32_t count = router_->partition_count();
-  if (count < 1) return routing::no_topology();
-  const auto deadline = router_->deadline_for(*context);
   tc::BrokerRequest broker_request;
   *broker_request.mutable_deploy_resource() = *request;
   tc::BrokerResponse broker_response;
-  // The engine deploys per partition; the gateway distributes. Partition 1 decides (a rejection
-  // there is the client's answer); the others follow. A failure part-way is reported, and a
-  // retry is safe: a partition that has the resource already answers it as a duplicate.
-  for (std::int32_t partition = 1; partition <= count; ++partition) {
-    broker_request.set_partition_id(partition);
-    grpc::Status status = router_->execute(broker_request, deadline, broker_response);
-    if (!status.ok()) {
-      if (partition == 1) return status;
-      return grpc::Status(status.error_code(),
-                          "Expected to distribute the deployment to every partition, but "
-                          "partition "
-                              + std::to_string(partition) + " failed: " + status.error_message());
-    }
-    if (partition == 1) *response = broker_response.deploy_resource();
-  }
-  return grpc::Status::OK;
+  // The engine deploys per partition; the gateway distributes. A partition that has the resource
+  // already answers it as a duplicate, so a retry after a failure part-way is safe.
+  grpc::Status status = execute_on_every_partition(context, "distribute the deployment",
+                                                   broker_request, broker_response);
+  if (status.ok()) *response = broker_response.deploy_resource();
+  return status;
 }
 
 grpc::Status GatewayService::DeployProcess(grpc::ServerContext* context,
@@ -242,27 +251,15 @@ grpc::Status GatewayService::BroadcastSignal(grpc::ServerContext* context,
   if (request->signalname().empty()) {
     return routing::invalid_argument("signalName", "to be present, but it was blank");
   }
-  const std::int32_t count = router_->partition_count();
-  if (count < 1) return routing::no_topology();
-  const auto deadline = router_->deadline_for(*context);
   tc::BrokerRequest broker_request;
   *broker_request.mutable_broadcast_signal() = *request;
   tc::BrokerResponse broker_response;
-  // A signal reaches the subscriptions of every partition: the gateway sends the broadcast to
-  // each (as it distributes deployments). Partition 1 answers the client; a failure part-way is
-  // reported, and the client may broadcast again.
-  for (std::int32_t partition = 1; partition <= count; ++partition) {
-    broker_request.set_partition_id(partition);
-    grpc::Status status = router_->execute(broker_request, deadline, broker_response);
-    if (!status.ok()) {
-      if (partition == 1) return status;
-      return grpc::Status(status.error_code(),
-                          "Expected to broadcast the signal to every partition, but partition "
-                              + std::to_string(partition) + " failed: " + status.error_message());
-    }
-    if (partition == 1) *response = broker_response.broadcast_signal();
-  }
-  return grpc::Status::OK;
+  // A signal reaches the subscriptions of every partition; the client may broadcast again after
+  // a failure part-way.
+  grpc::Status status =
+      execute_on_every_partition(context, "broadcast the signal", broker_request, broker_response);
+  if (status.ok()) *response = broker_response.broadcast_signal();
+  return status;
 }
 
 }  // namespace tern::gateway

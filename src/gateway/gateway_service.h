@@ -91,6 +91,12 @@ class GatewayService final : public gateway_protocol::Gateway::Service {
                                gateway_protocol::BroadcastSignalResponse* response) override;
 
  private:
+  // Sends `request` to every partition, partition 1 first, and leaves partition 1's answer in
+  // `first_response` (a rejection there is the client's answer). A failure on a later partition
+  // is reported naming it and `what` ("distribute the deployment"); a retry is safe.
+  grpc::Status execute_on_every_partition(grpc::ServerContext* context, std::string_view what,
+                                          tern::command::BrokerRequest& request,
+                                          tern::command::BrokerResponse& first_response);
   // Sends a key-addressed command to the key's partition.
   grpc::Status execute_by_key(grpc::ServerContext* context, std::int64_t key,
                               std::string_view key_name, tern::command::BrokerRequest& request,

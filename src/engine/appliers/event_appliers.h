@@ -1,8 +1,9 @@
 #pragma once
 
 // Appliers of the engine's event records beyond the element lifecycle: TIMER, PROCESS_EVENT,
-// MESSAGE, MESSAGE_SUBSCRIPTION, MESSAGE_START_EVENT_SUBSCRIPTION, EXPORTER. Version 1; deterministic (keys
-// and times come from the record). Called by EventApplier for those value types.
+// MESSAGE, MESSAGE_SUBSCRIPTION, MESSAGE_START_EVENT_SUBSCRIPTION, EXPORTER. Version 1;
+// deterministic (keys and times come from the record). Called by EventApplier for those value
+// types.
 //
 // Thread: the partition's strand.
 
