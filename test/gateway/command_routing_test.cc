@@ -298,35 +298,9 @@ TEST(CommandRouting, PublishMessageWithoutANameIsInvalid) {
   EXPECT_THAT(status.error_message(), HasSubstr("name"));
 }
 
-// start -> signal catch "go" -> service task "after-signal" -> end.
-std::string signal_then_task_process(const std::string& id) {
-  return R"(<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="defs" targetNamespace="http://tern">
-  <bpmn:process id=")"
-         + id + R"(" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
-    <bpmn:intermediateCatchEvent id="wait">
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-      <bpmn:signalEventDefinition signalRef="sig" />
-    </bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="task" />
-    <bpmn:serviceTask id="task">
-      <bpmn:extensionElements><zeebe:taskDefinition type="after-signal" /></bpmn:extensionElements>
-      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
-    </bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f3" sourceRef="task" targetRef="end" />
-    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
-  </bpmn:process>
-  <bpmn:signal id="sig" name="go" />
-</bpmn:definitions>
-)";
-}
-
 TEST(CommandRouting, BroadcastSignalReachesWaitingInstancesOnEveryPartition) {
   RoutingCluster cluster(2);
-  cluster.deploy(signal_then_task_process("wait-for-go"));
+  cluster.deploy(signal_then_task_process("wait-for-go", "go", "after-signal"));
   // Round-robin creation puts one instance on each partition.
   std::set<std::int64_t> instances;
   std::set<std::int32_t> partitions;

@@ -27,8 +27,12 @@ std::string one_task_process(const std::string& id, const std::string& job_type)
 )";
 }
 
-std::string message_then_task_process(const std::string& id, const std::string& message,
-                                      const std::string& job_type) {
+namespace {
+
+// start -> intermediate catch event with `event_definition` -> service task of `job_type` -> end;
+// `root_elements` (the message or signal the definition refers to) follow the process.
+std::string catch_then_task_process(const std::string& id, const std::string& event_definition,
+                                    const std::string& job_type, const std::string& root_elements) {
   return R"(<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="defs" targetNamespace="http://tern">
@@ -38,7 +42,8 @@ std::string message_then_task_process(const std::string& id, const std::string& 
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
     <bpmn:intermediateCatchEvent id="wait">
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-      <bpmn:messageEventDefinition messageRef="msg" />
+      )" + event_definition
+         + R"(
     </bpmn:intermediateCatchEvent>
     <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="task" />
     <bpmn:serviceTask id="task">
@@ -49,12 +54,26 @@ std::string message_then_task_process(const std::string& id, const std::string& 
     <bpmn:sequenceFlow id="f3" sourceRef="task" targetRef="end" />
     <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
   </bpmn:process>
-  <bpmn:message id="msg" name=")"
-         + message + R"(">
-    <bpmn:extensionElements><zeebe:subscription correlationKey="=orderId" /></bpmn:extensionElements>
-  </bpmn:message>
+  )" + root_elements
+         + R"(
 </bpmn:definitions>
 )";
+}
+
+}  // namespace
+
+std::string message_then_task_process(const std::string& id, const std::string& message,
+                                      const std::string& job_type) {
+  return catch_then_task_process(id, R"(<bpmn:messageEventDefinition messageRef="msg" />)",
+                                 job_type, R"(<bpmn:message id="msg" name=")" + message + R"(">
+    <bpmn:extensionElements><zeebe:subscription correlationKey="=orderId" /></bpmn:extensionElements>
+  </bpmn:message>)");
+}
+
+std::string signal_then_task_process(const std::string& id, const std::string& signal,
+                                     const std::string& job_type) {
+  return catch_then_task_process(id, R"(<bpmn:signalEventDefinition signalRef="sig" />)", job_type,
+                                 R"(<bpmn:signal id="sig" name=")" + signal + R"(" />)");
 }
 
 RoutingCluster::RoutingCluster(std::int32_t partitions) : partition_count_(partitions) {

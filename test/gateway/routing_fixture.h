@@ -24,6 +24,9 @@ std::string one_task_process(const std::string& id, const std::string& job_type)
 // task of `job_type` -> end.
 std::string message_then_task_process(const std::string& id, const std::string& message,
                                       const std::string& job_type);
+// A process "<id>": start -> signal catch of `signal` -> service task of `job_type` -> end.
+std::string signal_then_task_process(const std::string& id, const std::string& signal,
+                                     const std::string& job_type);
 
 class RoutingCluster {
  public:
