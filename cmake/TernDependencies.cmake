@@ -21,3 +21,14 @@ add_library(tern_asio INTERFACE)
 target_include_directories(tern_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
 target_compile_definitions(tern_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
 target_link_libraries(tern_asio INTERFACE Threads::Threads)
+
+# The allocator of the long-running binaries (ternd and the benchmarks that measure its parts): jemalloc. The engine
+# allocates and frees many small values per record (JSON documents, keys); glibc's malloc spends
+# about 40% of the engine's CPU on them, jemalloc a fraction of that (docs/benchmarks.md). Off
+# under the sanitizers, which bring their own allocator.
+option(TERN_JEMALLOC "Link ternd and the benchmarks with jemalloc" ON)
+add_library(tern_allocator INTERFACE)
+if(TERN_JEMALLOC AND NOT TERN_SANITIZE)
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+  target_link_libraries(tern_allocator INTERFACE PkgConfig::JEMALLOC)
+endif()

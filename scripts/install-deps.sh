@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git clang-format
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libasio-dev libpugixml-dev
-  nlohmann-json3-dev libcpp-httplib-dev libssl-dev
+  nlohmann-json3-dev libcpp-httplib-dev libssl-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpq-dev postgresql
   nodejs npm curl ca-certificates
