@@ -13,6 +13,7 @@ if(TARGET tern_bpmn)
     ${CMAKE_CURRENT_LIST_DIR}/appliers/event_applier.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/variable_behavior.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/bpmn_behavior.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/inclusive_gateway.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/deployment_processor.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/process_instance_processors.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/job_processors.cc

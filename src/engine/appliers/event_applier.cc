@@ -2,6 +2,7 @@
 
 #include "common/check.h"
 #include "engine/appliers/event_appliers.h"
+#include "engine/bpmn/inclusive.h"
 
 namespace tern::engine {
 
@@ -128,17 +129,37 @@ void EventApplier::on_element_activating(const Record& record, EngineState& stat
   const auto* element = find_element(models_, state, record.value);
   TERN_CHECK(element != nullptr, "an activated element exists in its process");
   // The tokens that led here are consumed: one per incoming flow for a joining parallel gateway,
-  // else the one flow taken (elements without incoming flows are started directly).
+  // one per incoming flow that has one for a joining inclusive gateway, else the one flow taken
+  // (elements without incoming flows are started directly).
+  auto model = models_.get(state, json_key(record.value, "processDefinitionKey"));
   if (is_parallel_join(*element)) {
-    auto model = models_.get(state, json_key(record.value, "processDefinitionKey"));
     for (auto flow_index : element->incoming) {
       const auto& flow = model->element(flow_index);
       auto count = state.join_count(scope_key, element->id, flow.id);
       state.set_join_count(scope_key, element->id, flow.id, count - 1);
       scope->active_flows -= 1;
     }
+  } else if (bpmn::is_inclusive_join(*element)) {
+    for (auto flow_index : element->incoming) {
+      const auto& flow = model->element(flow_index);
+      auto count = state.join_count(scope_key, element->id, flow.id);
+      if (count < 1) continue;
+      state.set_join_count(scope_key, element->id, flow.id, count - 1);
+      scope->active_flows -= 1;
+    }
   } else if (!element->incoming.empty()) {
     scope->active_flows -= 1;
+    // In a scope with an inclusive join every taken flow is counted (where tokens are is what the
+    // join asks); the token that arrived here is no longer on its flow.
+    if (bpmn::scope_has_inclusive_join(*model, element->flow_scope)) {
+      for (auto flow_index : element->incoming) {
+        const auto& flow = model->element(flow_index);
+        auto count = state.join_count(scope_key, element->id, flow.id);
+        if (count < 1) continue;
+        state.set_join_count(scope_key, element->id, flow.id, count - 1);
+        break;
+      }
+    }
   }
   // An inner instance of a multi-instance body: its loopCounter is the body's count so far.
   if (scope->element_type() == "MULTI_INSTANCE_BODY") scope->loop_counter += 1;
@@ -184,7 +205,9 @@ void EventApplier::on_sequence_flow_taken(const Record& record, EngineState& sta
   const auto* flow = model->find(record.value["elementId"].get<std::string>());
   TERN_CHECK(flow != nullptr, "a taken flow exists in its process");
   const auto& target = model->element(flow->target);
-  if (is_parallel_join(target)) {
+  // Inclusive joins exist only since this version of the runtime: logs written before hold no
+  // flow into a scope that has one, so replaying them is unchanged.
+  if (is_parallel_join(target) || bpmn::scope_has_inclusive_join(*model, target.flow_scope)) {
     state.set_join_count(scope_key, target.id, flow->id,
                          state.join_count(scope_key, target.id, flow->id) + 1);
   }

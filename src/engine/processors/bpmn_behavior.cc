@@ -1,11 +1,14 @@
 #include "engine/processors/bpmn_behavior.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/check.h"
+#include "engine/bpmn/inclusive.h"
 #include "engine/processors/call_activity_behavior.h"
 #include "engine/processors/catch_behavior.h"
 #include "engine/processors/event_behavior.h"
+#include "engine/processors/inclusive_gateway.h"
 #include "engine/processors/multi_instance_behavior.h"
 #include "engine/processors/signal_behavior.h"
 
@@ -184,11 +187,12 @@ void BpmnBehavior::continue_activation(ElementInstance instance) {
         return;
       }
       break;
-    case ElementKind::EXCLUSIVE_GATEWAY: {
-      auto chosen = choose_flow(instance, *model, *element);
+    case ElementKind::EXCLUSIVE_GATEWAY:
+    case ElementKind::INCLUSIVE_GATEWAY: {
+      auto chosen = choose_flows(instance, *model, *element);
       if (!chosen) return;
       transition(instance, Intent::kElementActivated);
-      complete_now(instance, *chosen);
+      complete_now(instance, std::move(chosen));
       return;
     }
     case ElementKind::INTERMEDIATE_CATCH_EVENT:
@@ -370,13 +374,15 @@ bool BpmnBehavior::run_script(ElementInstance& instance, const bpmn::FlowElement
   return true;
 }
 
-std::optional<bpmn::ElementIndex> BpmnBehavior::choose_flow(ElementInstance& instance,
-                                                            const bpmn::ProcessModel& model,
-                                                            const bpmn::FlowElement& gateway) {
-  if (gateway.outgoing.empty()) return bpmn::kNoElement;
+FlowChoice BpmnBehavior::choose_flows(ElementInstance& instance, const bpmn::ProcessModel& model,
+                                      const bpmn::FlowElement& gateway) {
+  using Flows = std::vector<bpmn::ElementIndex>;
+  if (gateway.outgoing.empty()) return Flows{};
   if (gateway.outgoing.size() == 1 && !model.element(gateway.outgoing[0]).condition) {
-    return gateway.outgoing[0];
+    return Flows{gateway.outgoing[0]};
   }
+  const bool take_every_match = gateway.kind == ElementKind::INCLUSIVE_GATEWAY;
+  Flows chosen;
   for (auto flow_index : gateway.outgoing) {
     if (flow_index == gateway.default_flow) continue;
     const auto& flow = model.element(flow_index);
@@ -392,9 +398,12 @@ std::optional<bpmn::ElementIndex> BpmnBehavior::choose_flow(ElementInstance& ins
                           + "' to be 'BOOLEAN', but was '" + json_type_name(*result) + "'");
       return std::nullopt;
     }
-    if (result->get<bool>()) return flow_index;
+    if (!result->get<bool>()) continue;
+    chosen.push_back(flow_index);
+    if (!take_every_match) return chosen;
   }
-  if (gateway.default_flow != bpmn::kNoElement) return gateway.default_flow;
+  if (!chosen.empty()) return chosen;
+  if (gateway.default_flow != bpmn::kNoElement) return Flows{gateway.default_flow};
   create_incident(instance, kConditionError,
                   "Expected at least one condition to evaluate to true, or to have a default flow");
   return std::nullopt;
@@ -405,14 +414,12 @@ void BpmnBehavior::complete(ElementInstance instance) {
   continue_completion(std::move(instance));
 }
 
-void BpmnBehavior::complete_now(ElementInstance& instance,
-                                std::optional<bpmn::ElementIndex> only_flow) {
+void BpmnBehavior::complete_now(ElementInstance& instance, FlowChoice only_flows) {
   transition(instance, Intent::kElementCompleting);
-  continue_completion(instance, only_flow);
+  continue_completion(instance, std::move(only_flows));
 }
 
-void BpmnBehavior::continue_completion(ElementInstance instance,
-                                       std::optional<bpmn::ElementIndex> only_flow) {
+void BpmnBehavior::continue_completion(ElementInstance instance, FlowChoice only_flows) {
   auto model = model_of(instance.value);
   const auto* element =
       model->find_instance_element(instance.element_id(), instance.element_type());
@@ -437,8 +444,9 @@ void BpmnBehavior::continue_completion(ElementInstance instance,
                        sibling->value);
     }
   }
-  if (element->kind == ElementKind::EVENT_BASED_GATEWAY && !only_flow) {
-    only_flow = EventBehavior(ctx_, *this).take_gateway_trigger(instance, *model, *element);
+  if (element->kind == ElementKind::EVENT_BASED_GATEWAY && !only_flows) {
+    if (auto winner = EventBehavior(ctx_, *this).take_gateway_trigger(instance, *model, *element))
+      only_flows = std::vector<bpmn::ElementIndex>{*winner};
   }
   if (MultiInstanceBehavior::is_inner(*model, *element)) {
     MultiInstanceBehavior multi_instance(ctx_, *this);
@@ -472,19 +480,21 @@ void BpmnBehavior::continue_completion(ElementInstance instance,
     }
     return;
   }
-  take_flows(instance, *model, *element, only_flow);
+  take_flows(instance, *model, *element, only_flows);
 }
 
 void BpmnBehavior::take_flows(const ElementInstance& instance, const bpmn::ProcessModel& model,
-                              const bpmn::FlowElement& element,
-                              std::optional<bpmn::ElementIndex> only_flow) {
+                              const bpmn::FlowElement& element, const FlowChoice& only_flows) {
   Key scope_key = instance.flow_scope_key();
   auto scope = ctx_.state.element_instance(scope_key);
   TERN_CHECK(scope.has_value(), "a completed element's flow scope is live");
   bool took_any = false;
+  std::vector<const bpmn::FlowElement*> joins;
   if (!scope->interrupted) {
     for (auto flow_index : element.outgoing) {
-      if (only_flow && *only_flow != flow_index) continue;
+      if (only_flows
+          && std::find(only_flows->begin(), only_flows->end(), flow_index) == only_flows->end())
+        continue;
       const auto& flow = model.element(flow_index);
       ctx_.out.event(ctx_.out.next_key(), ValueType::kProcessInstance, Intent::kSequenceFlowTaken,
                      child_value(scope->value, scope_key, flow));
@@ -499,9 +509,20 @@ void BpmnBehavior::take_flows(const ElementInstance& instance, const bpmn::Proce
         }
         if (!all_arrived) continue;
       }
+      if (bpmn::is_inclusive_join(target)) {
+        // Decided once every flow of this completion is taken: a token on its way to another
+        // branch is one the join may have to wait for.
+        if (std::find(joins.begin(), joins.end(), &target) == joins.end()) joins.push_back(&target);
+        continue;
+      }
       ctx_.out.command(ctx_.out.next_key(), ValueType::kProcessInstance, Intent::kActivateElement,
                        child_value(scope->value, scope_key, target));
     }
+  }
+  for (const auto* join : joins) {
+    if (!inclusive_join_ready(ctx_.state, model, scope_key, *join)) continue;
+    ctx_.out.command(ctx_.out.next_key(), ValueType::kProcessInstance, Intent::kActivateElement,
+                     child_value(scope->value, scope_key, *join));
   }
   if (!took_any) on_path_completed(scope_key);
 }

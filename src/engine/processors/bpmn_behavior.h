@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/bpmn/model.h"
 #include "engine/processing/command_processor.h"
@@ -29,6 +30,10 @@ inline constexpr std::string_view kIoMappingError = "IO_MAPPING_ERROR";
 inline constexpr std::string_view kUnhandledErrorEvent = "UNHANDLED_ERROR_EVENT";
 inline constexpr std::string_view kCalledElementError = "CALLED_ELEMENT_ERROR";
 inline constexpr std::string_view kUnknownError = "UNKNOWN";
+
+// The outgoing flows a completion takes: every one (nullopt), or only those listed (a gateway's
+// choice; an empty list takes none).
+using FlowChoice = std::optional<std::vector<bpmn::ElementIndex>>;
 
 class BpmnBehavior {
  public:
@@ -46,9 +51,8 @@ class BpmnBehavior {
   // COMPLETE_ELEMENT: ELEMENT_COMPLETING and the completion.
   void complete(ElementInstance instance);
   // The completion after ELEMENT_COMPLETING (also when an incident of this step is resolved).
-  // `only_flow` restricts the outgoing flows taken (an exclusive gateway's choice).
-  void continue_completion(ElementInstance instance,
-                           std::optional<bpmn::ElementIndex> only_flow = std::nullopt);
+  // `only_flows` restricts the outgoing flows taken (an exclusive or inclusive gateway's choice).
+  void continue_completion(ElementInstance instance, FlowChoice only_flows = std::nullopt);
   // TERMINATE_ELEMENT: ELEMENT_TERMINATING, cancels the element's job and incidents, terminates
   // children; ELEMENT_TERMINATED once none is left.
   void terminate(ElementInstance instance);
@@ -64,16 +68,17 @@ class BpmnBehavior {
 
  private:
   void transition(ElementInstance& instance, Intent intent);
-  void complete_now(ElementInstance& instance, std::optional<bpmn::ElementIndex> only_flow = {});
+  void complete_now(ElementInstance& instance, FlowChoice only_flows = std::nullopt);
   // Error and escalation end/intermediate throw events (catch_behavior.h).
   void throw_event(ElementInstance& instance, const bpmn::FlowElement& element);
   bool create_job(ElementInstance& instance, const bpmn::FlowElement& element);
   bool run_script(ElementInstance& instance, const bpmn::FlowElement& element);
-  std::optional<bpmn::ElementIndex> choose_flow(ElementInstance& instance,
-                                                const bpmn::ProcessModel& model,
-                                                const bpmn::FlowElement& gateway);
+  // An exclusive gateway's first flow whose condition holds, an inclusive gateway's every such
+  // flow; else the default flow; else an incident (nullopt).
+  FlowChoice choose_flows(ElementInstance& instance, const bpmn::ProcessModel& model,
+                          const bpmn::FlowElement& gateway);
   void take_flows(const ElementInstance& instance, const bpmn::ProcessModel& model,
-                  const bpmn::FlowElement& element, std::optional<bpmn::ElementIndex> only_flow);
+                  const bpmn::FlowElement& element, const FlowChoice& only_flows);
   void on_path_completed(Key scope_key);
   void on_child_terminated(Key scope_key);
   void answer_awaited_result(const ElementInstance& process_instance);

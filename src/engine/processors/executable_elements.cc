@@ -17,6 +17,7 @@ bpmn::ExecutableElementSet make_set() {
   }
   set.allow(ElementKind::EXCLUSIVE_GATEWAY, EventType::UNSPECIFIED)
       .allow(ElementKind::PARALLEL_GATEWAY, EventType::UNSPECIFIED)
+      .allow(ElementKind::INCLUSIVE_GATEWAY, EventType::UNSPECIFIED)  // inclusive_gateway.h
       .allow(ElementKind::SUB_PROCESS, EventType::UNSPECIFIED)
       .allow(ElementKind::MULTI_INSTANCE_BODY, EventType::UNSPECIFIED)
       .allow(ElementKind::EVENT_BASED_GATEWAY, EventType::UNSPECIFIED)

@@ -18,7 +18,8 @@ enum class StateKind : std::uint8_t {
   kProcessVersion = 12,   // bpmnProcessId, version -> process definition key
   kElementInstance = 20,  // element instance key -> element instance
   kElementChild = 21,     // flow scope key, child key -> ""
-  kJoinFlows = 22,        // flow scope key, gateway id, flow id -> count of tokens arrived
+  kJoinFlows = 22,        // flow scope key, target id, flow id -> tokens taken there (joins;
+                          // every target in a scope with an inclusive join)
   kVariable = 30,         // scope key, name -> variable (key + JSON text)
   kJob = 40,              // job key -> job
   kActivatableJob = 41,   // type, job key -> ""

@@ -234,6 +234,21 @@ void EngineState::clear_join_counts(Key scope_key) {
     txn_.erase(key);
 }
 
+std::vector<EngineState::FlowTokens> EngineState::join_tokens(Key scope_key) const {
+  std::vector<FlowTokens> out;
+  DbKey prefix = DbKey(StateKind::kJoinFlows).i64(scope_key.value());
+  txn_.scan(prefix, [&](std::string_view key, std::string_view value) {
+    auto rest = key.substr(prefix.bytes().size());
+    auto end_target = rest.find('\0');
+    auto end_flow = rest.find('\0', end_target + 1);
+    out.push_back(FlowTokens{std::string(rest.substr(0, end_target)),
+                             std::string(rest.substr(end_target + 1, end_flow - end_target - 1)),
+                             static_cast<std::int32_t>(decode_i64(value))});
+    return true;
+  });
+  return out;
+}
+
 // --- variables
 
 std::optional<VariableEntry> EngineState::variable(Key scope_key, std::string_view name) const {

@@ -112,6 +112,13 @@ class EngineState {
   void set_join_count(Key scope_key, std::string_view gateway_id, std::string_view flow_id,
                       std::int32_t count);
   void clear_join_counts(Key scope_key);
+  // Every (target element id, flow id, count) of the scope's counted tokens, in key order.
+  struct FlowTokens {
+    std::string target_id;
+    std::string flow_id;
+    std::int32_t count = 0;
+  };
+  std::vector<FlowTokens> join_tokens(Key scope_key) const;
 
   // --- variables
   std::optional<VariableEntry> variable(Key scope_key, std::string_view name) const;

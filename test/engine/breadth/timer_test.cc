@@ -307,9 +307,10 @@ TEST(TimerTest, CronCycleStartEvent) {
 TEST(TimerTest, DeploymentRejectsElementsTheRuntimeDoesNotExecuteNamingThem) {
   EngineHarness h;
   auto response = h.deploy(
-      "signal.bpmn",
+      "compensate.bpmn",
       models::definitions("x", "<bpmn:startEvent id=\"start\" />" + flow("f1", "start", "gw")
-                                   + "<bpmn:inclusiveGateway id=\"gw\" />"));
+                                   + "<bpmn:endEvent id=\"gw\"><bpmn:compensateEventDefinition "
+                                     "/></bpmn:endEvent>"));
   EXPECT_EQ(response.record.record_type, RecordType::kCommandRejection);
   EXPECT_THAT(response.record.rejection_reason, ::testing::HasSubstr("gw"));
 }
