@@ -1,6 +1,7 @@
 // Signals: BROADCAST / BROADCASTED, signal start events, intermediate catch, boundary events
-// (interrupting and non-interrupting), intermediate throw and end events, and cancellation while
-// waiting (the subscription is deleted).
+// (interrupting and non-interrupting), intermediate throw and end events, event sub-process starts
+// (interrupting and non-interrupting), and cancellation while waiting (the subscription is
+// deleted).
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -184,6 +185,136 @@ TEST(SignalTest, CancellingWhileWaitingDeletesTheSubscription) {
   mark = h.mark();
   broadcast(h, "alarm");
   EXPECT_THAT(h.lifecycle_since(mark), IsEmpty());
+}
+
+// An event sub-process with a signal start event, beside a task: the subscription belongs to the
+// process instance while it is active.
+std::string event_subprocess_model(bool interrupting) {
+  return with_signal("e", "<bpmn:startEvent id=\"start\" />" + flow("f1", "start", "task")
+                              + service("task", "work") + flow("f2", "task", "end")
+                              + "<bpmn:endEvent id=\"end\" />"
+                              + "<bpmn:subProcess id=\"handler\" triggeredByEvent=\"true\">"
+                              + "<bpmn:startEvent id=\"h_start\" isInterrupting=\""
+                              + (interrupting ? "true" : "false") + "\">" + kSignalDef
+                              + "</bpmn:startEvent>" + flow("h1", "h_start", "handle")
+                              + service("handle", "handle") + flow("h2", "handle", "h_end")
+                              + "<bpmn:endEvent id=\"h_end\" />" + "</bpmn:subProcess>");
+}
+
+TEST(SignalTest, InterruptingEventSubProcessSignalStartTerminatesTheTaskAndRunsTheHandler) {
+  EngineHarness h;
+  h.deploy_process(event_subprocess_model(true));
+  Position mark = h.mark();
+  Key instance = h.create_instance("e");
+  EXPECT_THAT(stream_of(h, mark, {ValueType::kSignalSubscription}),
+              ElementsAre("EVENT SIGNAL_SUBSCRIPTION CREATED"));
+  auto subscription = h.find(ValueType::kSignalSubscription, Intent::kCreated, mark);
+  EXPECT_EQ(subscription.value["catchEventId"], "h_start");
+  EXPECT_EQ(subscription.value["catchEventInstanceKey"], instance.value());
+
+  mark = h.mark();
+  broadcast(h, "alarm", Json{{"level", 5}});
+  EXPECT_THAT(
+      stream(h, mark),
+      ElementsAre("COMMAND SIGNAL BROADCAST alarm", "EVENT SIGNAL BROADCASTED alarm",
+                  "EVENT PROCESS_EVENT TRIGGERING h_start",
+                  "COMMAND PROCESS_INSTANCE TERMINATE_ELEMENT task",
+                  "EVENT PROCESS_INSTANCE ELEMENT_TERMINATING task", "EVENT JOB CANCELED work",
+                  "EVENT PROCESS_INSTANCE ELEMENT_TERMINATED task",
+                  "EVENT PROCESS_EVENT TRIGGERED h_start", "EVENT VARIABLE CREATED level",
+                  "COMMAND PROCESS_INSTANCE ACTIVATE_ELEMENT handler",
+                  "EVENT PROCESS_INSTANCE ELEMENT_ACTIVATING handler",
+                  "EVENT PROCESS_INSTANCE ELEMENT_ACTIVATED handler",
+                  "COMMAND PROCESS_INSTANCE ACTIVATE_ELEMENT h_start",
+                  "EVENT PROCESS_INSTANCE ELEMENT_ACTIVATING h_start",
+                  "EVENT PROCESS_INSTANCE ELEMENT_ACTIVATED h_start",
+                  "EVENT PROCESS_INSTANCE ELEMENT_COMPLETING h_start",
+                  "EVENT PROCESS_INSTANCE ELEMENT_COMPLETED h_start",
+                  "EVENT PROCESS_INSTANCE SEQUENCE_FLOW_TAKEN h1",
+                  "COMMAND PROCESS_INSTANCE ACTIVATE_ELEMENT handle",
+                  "EVENT PROCESS_INSTANCE ELEMENT_ACTIVATING handle", "EVENT JOB CREATED handle",
+                  "EVENT PROCESS_INSTANCE ELEMENT_ACTIVATED handle"));
+  // Interrupted: the scope catches nothing more (its subscription stays until it ends); a second
+  // broadcast triggers nothing.
+  mark = h.mark();
+  broadcast(h, "alarm");
+  EXPECT_THAT(stream(h, mark),
+              ElementsAre("COMMAND SIGNAL BROADCAST alarm", "EVENT SIGNAL BROADCASTED alarm"));
+  auto activated = h.activate_jobs("handle").record.value;
+  ASSERT_EQ(activated["jobs"].size(), 1u);
+  EXPECT_EQ(activated["jobs"][0]["variables"]["level"], 5);
+  mark = h.mark();
+  h.complete_job(Key(activated["jobKeys"][0].get<std::int64_t>()));
+  EXPECT_THAT(
+      h.lifecycle_since(mark),
+      ElementsAre("ELEMENT_COMPLETING handle", "ELEMENT_COMPLETED handle", "SEQUENCE_FLOW_TAKEN h2",
+                  "ELEMENT_ACTIVATING h_end", "ELEMENT_ACTIVATED h_end", "ELEMENT_COMPLETING h_end",
+                  "ELEMENT_COMPLETED h_end", "ELEMENT_COMPLETING handler",
+                  "ELEMENT_COMPLETED handler", "ELEMENT_COMPLETING e", "ELEMENT_COMPLETED e"));
+  EXPECT_THAT(stream_of(h, mark, {ValueType::kSignalSubscription}),
+              ElementsAre("EVENT SIGNAL_SUBSCRIPTION DELETED"));
+  EXPECT_EQ(h.digest(), h.replayed_digest());
+}
+
+TEST(SignalTest, NonInterruptingEventSubProcessSignalStartRunsBesideTheTaskEveryTime) {
+  EngineHarness h;
+  h.deploy_process(event_subprocess_model(false));
+  h.create_instance("e");
+  Position mark = h.mark();
+  broadcast(h, "alarm", Json{{"level", 1}});
+  EXPECT_THAT(
+      stream(h, mark),
+      ElementsAre("COMMAND SIGNAL BROADCAST alarm", "EVENT SIGNAL BROADCASTED alarm",
+                  "EVENT VARIABLE CREATED level",
+                  "COMMAND PROCESS_INSTANCE ACTIVATE_ELEMENT handler",
+                  "EVENT PROCESS_INSTANCE ELEMENT_ACTIVATING handler",
+                  "EVENT PROCESS_INSTANCE ELEMENT_ACTIVATED handler",
+                  "COMMAND PROCESS_INSTANCE ACTIVATE_ELEMENT h_start",
+                  "EVENT PROCESS_INSTANCE ELEMENT_ACTIVATING h_start",
+                  "EVENT PROCESS_INSTANCE ELEMENT_ACTIVATED h_start",
+                  "EVENT PROCESS_INSTANCE ELEMENT_COMPLETING h_start",
+                  "EVENT PROCESS_INSTANCE ELEMENT_COMPLETED h_start",
+                  "EVENT PROCESS_INSTANCE SEQUENCE_FLOW_TAKEN h1",
+                  "COMMAND PROCESS_INSTANCE ACTIVATE_ELEMENT handle",
+                  "EVENT PROCESS_INSTANCE ELEMENT_ACTIVATING handle", "EVENT JOB CREATED handle",
+                  "EVENT PROCESS_INSTANCE ELEMENT_ACTIVATED handle"));
+  broadcast(h, "alarm", Json{{"level", 2}});
+  EXPECT_EQ(h.activate_jobs("handle", 10).record.value["jobs"].size(), 2u);
+  // The task still runs and the subscription stays until the instance ends.
+  mark = h.mark();
+  h.complete_job(h.activate_one("work"));
+  EXPECT_THAT(stream_of(h, mark, {ValueType::kSignalSubscription}), IsEmpty());
+  mark = h.mark();
+  for (const auto& record : h.find_all(ValueType::kJob, Intent::kCreated)) {
+    if (record.value["type"] == "handle") h.complete_job(record.key);
+  }
+  EXPECT_THAT(stream_of(h, mark, {ValueType::kSignalSubscription}),
+              ElementsAre("EVENT SIGNAL_SUBSCRIPTION DELETED"));
+  EXPECT_EQ(h.find_all(ValueType::kProcessInstance, Intent::kElementCompleted, mark)
+                .back()
+                .value["elementId"],
+            "e");
+  EXPECT_EQ(h.digest(), h.replayed_digest());
+}
+
+TEST(SignalTest, CancellingWhileAnEventSubProcessWaitsDeletesItsSubscription) {
+  EngineHarness h;
+  h.deploy_process(event_subprocess_model(true));
+  Key instance = h.create_instance("e");
+  Position mark = h.mark();
+  h.cancel(instance);
+  EXPECT_THAT(
+      stream(h, mark),
+      ElementsAre("COMMAND PROCESS_INSTANCE CANCEL", "EVENT PROCESS_INSTANCE ELEMENT_TERMINATING e",
+                  "EVENT SIGNAL_SUBSCRIPTION DELETED",
+                  "COMMAND PROCESS_INSTANCE TERMINATE_ELEMENT task",
+                  "EVENT PROCESS_INSTANCE ELEMENT_TERMINATING task", "EVENT JOB CANCELED work",
+                  "EVENT PROCESS_INSTANCE ELEMENT_TERMINATED task",
+                  "EVENT PROCESS_INSTANCE ELEMENT_TERMINATED e"));
+  mark = h.mark();
+  broadcast(h, "alarm");
+  EXPECT_THAT(h.lifecycle_since(mark), IsEmpty());
+  EXPECT_EQ(h.digest(), h.replayed_digest());
 }
 
 }  // namespace
