@@ -1,12 +1,17 @@
 // The cluster transport on loopback: two brokers say hello (announcing their command address and
 // version), carry a subscription command record from one to the other, and a connection that
 // sends a command record for the wrong partition is closed without reaching the handler.
+// Requests: answered by the peer's service in both directions (on the connection either side
+// dialed), an unknown topic is refused, an unanswered request times out, a request to a broker
+// without a connection fails at once, and one whose peer goes away fails when the connection
+// closes.
 
 #include "broker/transport/cluster_transport.h"
 
 #include <gtest/gtest.h>
 
 #include <asio.hpp>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -114,6 +119,80 @@ TEST(ClusterTransport, CommandForAnotherPartitionClosesTheConnection) {
   while (!ec)
     socket.read_some(asio::buffer(buffer), ec);
   EXPECT_EQ(received.size(), 0u);
+}
+
+// Sends a request and waits for its outcome.
+Result<std::string, RequestError> ask(ClusterTransport& transport, NodeId to,
+                                      const std::string& topic, const std::string& body,
+                                      std::chrono::milliseconds timeout) {
+  auto promise = std::make_shared<std::promise<Result<std::string, RequestError>>>();
+  auto future = promise->get_future();
+  transport.request(to, topic, body, timeout, [promise](Result<std::string, RequestError> result) {
+    promise->set_value(std::move(result));
+  });
+  EXPECT_EQ(future.wait_for(timeout + 10s), std::future_status::ready);
+  return future.get();
+}
+
+TEST(ClusterTransport, RequestsAreAnsweredByThePeersServiceInBothDirections) {
+  Received at_one, at_two;
+  auto one = start(NodeId(1), {}, at_one, "");
+  auto two = start(NodeId(2), {"127.0.0.1:" + std::to_string(one->port())}, at_two, "");
+  ASSERT_TRUE(eventually([&] { return two->connected_peers() == std::vector{NodeId(1)}; }, 10s));
+  one->set_request_handler("echo",
+                           [](NodeId from, std::string body, ClusterTransport::Respond respond) {
+                             respond("broker " + std::to_string(from.value()) + " said " + body);
+                           });
+  two->set_request_handler(
+      "echo", [](NodeId from, std::string body, ClusterTransport::Respond respond) {
+        // Answered from another thread, as a replica's strand would.
+        std::thread([from, body, respond] {
+          respond("two heard " + body + " from " + std::to_string(from.value()));
+        }).detach();
+      });
+
+  // Two dialed one: its request goes out on its own connection.
+  auto from_two = ask(*two, NodeId(1), "echo", "hello", 5s);
+  ASSERT_TRUE(from_two.ok()) << from_two.error().message;
+  EXPECT_EQ(*from_two, "broker 2 said hello");
+  // One never dialed two (no contact point): it answers on the connection two opened.
+  ASSERT_TRUE(eventually([&] { return ask(*one, NodeId(2), "echo", "hi", 5s).ok(); }, 10s));
+  auto from_one = ask(*one, NodeId(2), "echo", "hi", 5s);
+  ASSERT_TRUE(from_one.ok()) << from_one.error().message;
+  EXPECT_EQ(*from_one, "two heard hi from 1");
+
+  // A topic nobody serves is refused, naming it.
+  auto unknown = ask(*two, NodeId(1), "nobody-serves-this", "", 5s);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, RequestErrc::kNoService);
+  EXPECT_NE(unknown.error().message.find("nobody-serves-this"), std::string::npos);
+
+  // A service that never answers: the request times out.
+  one->set_request_handler("silent", [](NodeId, std::string, ClusterTransport::Respond) {});
+  auto silent = ask(*two, NodeId(1), "silent", "", 300ms);
+  ASSERT_FALSE(silent.ok());
+  EXPECT_EQ(silent.error().code, RequestErrc::kTimeout);
+
+  // No connection with broker 9.
+  auto nowhere = ask(*two, NodeId(9), "echo", "", 5s);
+  ASSERT_FALSE(nowhere.ok());
+  EXPECT_EQ(nowhere.error().code, RequestErrc::kNotConnected);
+
+  // The peer goes away while a request waits: it fails when the connection closes, before its
+  // timeout.
+  std::promise<void> asked;
+  one->set_request_handler(
+      "hold", [&asked](NodeId, std::string, ClusterTransport::Respond) { asked.set_value(); });
+  auto lost = std::make_shared<std::promise<Result<std::string, RequestError>>>();
+  auto lost_future = lost->get_future();
+  two->request(NodeId(1), "hold", "", 60s,
+               [lost](Result<std::string, RequestError> result) { lost->set_value(result); });
+  ASSERT_EQ(asked.get_future().wait_for(10s), std::future_status::ready);
+  one->shutdown();
+  ASSERT_EQ(lost_future.wait_for(20s), std::future_status::ready);
+  auto outcome = lost_future.get();
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error().code, RequestErrc::kLost);
 }
 
 }  // namespace

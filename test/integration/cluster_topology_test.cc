@@ -1,6 +1,7 @@
 // The cluster topology group ("partition 0") on real brokers: three brokers agree on one topology
-// leader and serve the configured topology on GET /actuator/cluster (which `tern cluster status`
-// reads); changes are not accepted yet (405); a leader stopped with SIGTERM hands the group to a
+// leader, each announces its cluster and monitoring addresses (followers through the leader), and
+// all serve the same topology on GET /actuator/cluster (which `tern cluster status` reads);
+// changes are not accepted yet (405); a leader stopped with SIGTERM hands the group to a
 // follower; the group elects a new leader when its leader is killed; a broker restarted with an
 // empty data directory catches up.
 
@@ -71,24 +72,49 @@ TEST(ClusterTopology, PartitionZeroElectsServesAndSurvivesALostAndAWipedBroker) 
   auto leader = agreed_leader(cluster, {0, 1, 2}, kElection);
   ASSERT_TRUE(leader) << cluster.log_of(0);
 
-  // Every broker serves the same configured topology.
-  nlohmann::json first;
-  for (int node = 0; node < 3; ++node) {
+  // Every broker announces its addresses (two of them are followers of the topology group, so
+  // their announcements are forwarded to its leader), and every broker serves the same topology.
+  auto fetch = [&](int node) -> std::optional<nlohmann::json> {
     httplib::Client client("127.0.0.1", cluster.ports(node).monitoring);
     client.set_read_timeout(5s);
     auto response = client.Get("/actuator/cluster");
-    ASSERT_TRUE(response) << "broker " << node;
-    ASSERT_EQ(response->status, 200) << response->body;
-    auto body = nlohmann::json::parse(response->body);
-    ASSERT_EQ(body["brokers"].size(), 3u) << body.dump();
-    for (const auto& broker : body["brokers"])
-      EXPECT_EQ(broker["partitions"].size(), 3u) << body.dump();
-    if (node == 0) {
+    if (!response || response->status != 200) return std::nullopt;
+    return nlohmann::json::parse(response->body, nullptr, false);
+  };
+  auto announced_everywhere = [&] {
+    std::optional<nlohmann::json> first;
+    for (int node = 0; node < 3; ++node) {
+      auto body = fetch(node);
+      if (!body || body->is_discarded() || (*body)["brokers"].size() != 3) return false;
+      for (const auto& broker : (*body)["brokers"]) {
+        const int id = broker["id"].get<int>();
+        if (broker.value("address", "") != "127.0.0.1:" + std::to_string(cluster.ports(id).cluster)
+            || broker.value("monitoringAddress", "")
+                   != "127.0.0.1:" + std::to_string(cluster.ports(id).monitoring)) {
+          return false;
+        }
+      }
+      if (first && *body != *first) return false;
       first = body;
-    } else {
-      EXPECT_EQ(body, first);
     }
+    return true;
+  };
+  auto deadline = std::chrono::steady_clock::now() + kElection;
+  while (!announced_everywhere() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(announced_everywhere()) << fetch(0).value_or(nlohmann::json()).dump() << "\n"
+                                      << cluster.log_of((*leader + 1) % 3);
+  for (int node = 0; node < 3; ++node) {
+    EXPECT_NE(cluster.log_of(node).find("cluster topology: broker " + std::to_string(node)
+                                        + " announced"),
+              std::string::npos)
+        << cluster.log_of(node);
+    auto body = fetch(node);
+    ASSERT_TRUE(body);
+    for (const auto& broker : (*body)["brokers"])
+      EXPECT_EQ(broker["partitions"].size(), 3u) << body->dump();
     // Changes are not carried out by brokers yet, so they are not accepted.
+    httplib::Client client("127.0.0.1", cluster.ports(node).monitoring);
     auto patch =
         client.Patch("/actuator/cluster", R"({"brokers":{"remove":[2]}})", "application/json");
     ASSERT_TRUE(patch);
@@ -143,7 +169,7 @@ TEST(ClusterTopology, PartitionZeroElectsServesAndSurvivesALostAndAWipedBroker) 
   ASSERT_TRUE(cluster.start(*leader).ok());
   ASSERT_TRUE(agreed_leader(cluster, {0, 1, 2}, kElection)) << cluster.log_of(*leader);
   bool caught_up = false;
-  auto deadline = std::chrono::steady_clock::now() + kElection;
+  deadline = std::chrono::steady_clock::now() + kElection;
   while (!caught_up && std::chrono::steady_clock::now() < deadline) {
     auto mine = topology_view(cluster, *leader);
     auto theirs = topology_view(cluster, *next);

@@ -14,15 +14,18 @@
 #include "broker/command_api/command_service.h"
 #include "broker/command_api_server.h"
 #include "broker/config_validation.h"
+#include "broker/daemon/broker_membership.h"
 #include "broker/daemon/daemon.h"
 #include "broker/daemon/embedded_topology.h"
 #include "broker/data_directory.h"
 #include "broker/exporting_routes.h"
 #include "broker/health.h"
 #include "broker/logging.h"
+#include "broker/management/broker_announcer.h"
 #include "broker/management/cluster_routes.h"
 #include "broker/management/partition_routes.h"
 #include "broker/management/replicated_topology_manager.h"
+#include "broker/management/topology_peers.h"
 #include "broker/management/topology_replica.h"
 #include "broker/monitoring_server.h"
 #include "broker/partition.h"
@@ -30,6 +33,7 @@
 #include "broker/port_check.h"
 #include "broker/signals.h"
 #include "broker/topology/node_identity.h"
+#include "broker/topology/topology_json.h"
 #include "common/version.h"
 #include "gateway/gateway_server.h"
 
@@ -174,6 +178,66 @@ void register_topology_health(HealthRegistry& health,
   });
 }
 
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// host:port as peers reach this broker (the advertised host, else the listening one).
+std::string advertised_address(const TernConfig& config, std::uint16_t port) {
+  const std::string& host = config.network.effective_advertised_host();
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":"
+         + std::to_string(port);
+}
+
+// What this broker announces to the topology: the region is the region index when the cluster
+// has regions (as in the configured topology, which `tern cluster failover --region` matches),
+// else the configured label.
+topology::BrokerIdentity own_identity(const TernConfig& config, std::uint16_t cluster_port,
+                                      std::uint16_t monitoring_port) {
+  topology::BrokerIdentity identity;
+  identity.address = advertised_address(config, cluster_port);
+  identity.monitoring_address = advertised_address(config, monitoring_port);
+  identity.region =
+      config.cluster.region_count > 0
+          ? std::to_string(topology::region_of(config.cluster.node_id, config.cluster.region_count))
+          : config.cluster.region;
+  return identity;
+}
+
+// A fenced broker (removed from the cluster, back with its old data) runs no replica and binds
+// neither the cluster nor the command port: it only answers on monitoring, reporting REMOVED with
+// the reason, until it is stopped. Its data stays untouched for the operator to inspect.
+int run_fenced_broker(const TernConfig& config, const StartMembership& membership,
+                      DataDirectory& data) {
+  const auto& reason = membership.decision.reason;
+  spdlog::error("broker {} is fenced and starts no replica: {}", config.cluster.node_id, reason);
+  auto health = std::make_shared<HealthRegistry>();
+  health->set_component("membership", ComponentStatus::kDown,
+                        {{"state", "REMOVED"}, {"reason", reason}});
+  auto routes = std::make_shared<RouteTable>();
+  add_health_routes(*routes, health);
+  nlohmann::json cluster = topology::topology_to_json(membership.topology);
+  cluster["fenced"] = {
+      {"brokerId", config.cluster.node_id}, {"state", "REMOVED"}, {"reason", reason}};
+  routes->add(HttpMethod::kGet, "/actuator/cluster", [cluster](const HttpRequest&) {
+    return HttpResponse{200, "application/json", cluster.dump()};
+  });
+  auto monitoring =
+      MonitoringServer::start(config.network.host, config.network.monitoring_port, routes);
+  if (!monitoring) return report_start_failure("network.monitoring-port", monitoring.error());
+  spdlog::info("monitoring listening on {}:{} (fenced)", config.network.host,
+               (*monitoring)->port());
+  health->mark_started();
+  int signal_number = wait_for_shutdown_signal();
+  spdlog::info("received {}; shutting down", signal_name(signal_number));
+  (*monitoring)->shutdown();
+  data.release();
+  spdlog::info("broker {} stopped (fenced)", config.cluster.node_id);
+  return 0;
+}
+
 }  // namespace
 
 int run_broker(const CommandLine& command_line) {
@@ -197,6 +261,15 @@ int run_broker(const CommandLine& command_line) {
   auto data = DataDirectory::open(config.data.directory);
   if (!data) return report_config_error(data.error());
   spdlog::info("data directory {} locked", (*data)->path().string());
+
+  // A broker back with data from an earlier membership first learns whether it was removed.
+  auto membership = decide_start_membership(config, (*data)->path(), configured_topology(config),
+                                            std::chrono::seconds(5));
+  if (!membership) return report_start_failure("data.directory", membership.error());
+  if (membership->decision.verdict == topology::FencingVerdict::kFenced) {
+    return run_fenced_broker(config, *membership, **data);
+  }
+  spdlog::info("membership: {}", membership->decision.reason);
 
   ClusterShape shape{config.cluster.size, config.cluster.partitions,
                      config.cluster.replication_factor};
@@ -258,15 +331,17 @@ int run_broker(const CommandLine& command_line) {
   // GET /actuator/cluster reads the replicated topology. Changes (PATCH, POST .../brokers) are not
   // registered until brokers carry them out (the reconcile loop): a change nobody performs would
   // stay pending and block every later one.
+  // Any broker takes topology commands: followers forward them to the topology leader.
+  management::serve_topology_requests(manager->transport(), topology_replica);
+  auto topology_peers = std::make_shared<management::TopologyPeers>(manager->transport());
+  auto topology_manager = std::make_shared<management::ReplicatedTopologyManager>(
+      topology_replica, wall_clock_ms, std::chrono::seconds(10), topology_peers);
+  MembershipMarkerKeeper marker_keeper((*data)->path(), cluster.self,
+                                       [topology_replica] { return topology_replica->topology(); },
+                                       membership->marker);
+  marker_keeper.start();
   auto cluster_routes = std::make_shared<management::ClusterRoutes>(
-      std::make_shared<management::ReplicatedTopologyManager>(
-          topology_replica,
-          [] {
-            return std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                .count();
-          },
-          std::chrono::seconds(10)),
+      topology_manager,
       std::make_shared<management::TcpReachabilityProbe>(std::chrono::milliseconds(500)));
   routes->add(HttpMethod::kGet, "/actuator/cluster", [cluster_routes](const HttpRequest& request) {
     return cluster_routes->get_cluster(request);
@@ -281,6 +356,13 @@ int run_broker(const CommandLine& command_line) {
       MonitoringServer::start(config.network.host, config.network.monitoring_port, routes);
   if (!monitoring) return report_start_failure("network.monitoring-port", monitoring.error());
   spdlog::info("monitoring listening on {}:{}", config.network.host, (*monitoring)->port());
+  // Its own manager with a short timeout: stopping the announcer waits for a running attempt.
+  management::BrokerAnnouncer announcer(
+      std::make_shared<management::ReplicatedTopologyManager>(
+          topology_replica, wall_clock_ms, std::chrono::seconds(3), topology_peers),
+      cluster.self, own_identity(config, manager->cluster_port(), (*monitoring)->port()),
+      wall_clock_ms);
+  announcer.start();
 
   auto command_api = CommandApiServer::start(config.network.host, config.network.command_port,
                                              topology, {commands.get()});
@@ -316,6 +398,8 @@ int run_broker(const CommandLine& command_line) {
     gateway->shutdown();
     spdlog::info("embedded gateway stopped");
   }
+  announcer.stop();
+  marker_keeper.stop();
   commands->shutdown();
   (*command_api)->shutdown();
   spdlog::info("command API stopped");

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <utility>
@@ -185,6 +187,20 @@ HttpResponse ClusterRoutes::change(const tp::ChangeRequest& request, bool dry_ru
   }
 
   std::int64_t change_id = current.next_change_id();
+  if (!dry_run && request.mode == tp::ChangeMode::kForce) {
+    // The topology itself lives in a Raft group that may have lost its quorum with the brokers
+    // being removed: the survivors take it over first. Then the plan is made again on the
+    // topology they hold, which may be newer than what this broker had seen.
+    std::vector<NodeId> survivors;
+    for (const auto& [id, broker] : current.brokers) {
+      if (std::find(request.remove.begin(), request.remove.end(), id) == request.remove.end())
+        survivors.push_back(id);
+    }
+    if (auto restored = manager_->restore_quorum(survivors); !restored) {
+      return problem(503, "Service Unavailable", restored.error().message);
+    }
+    return submit_forced(request);
+  }
   if (!dry_run) {
     auto submitted = manager_->submit(*plan, current.version);
     if (!submitted) {
@@ -197,15 +213,51 @@ HttpResponse ClusterRoutes::change(const tp::ChangeRequest& request, bool dry_ru
                  request.mode == tp::ChangeMode::kForce ? " (forced)" : "",
                  plan->operations.size());
   }
+  return accepted(current, *plan, change_id, dry_run);
+}
+
+// The second half of a forced change, once the topology group has a leader among the survivors:
+// plan on the topology as it is now (waiting briefly for this broker's replica to catch up with
+// the survivors' log) and start the change.
+HttpResponse ClusterRoutes::submit_forced(const tp::ChangeRequest& request) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (true) {
+    const auto current = manager_->current();
+    if (current.pending_change) {
+      return conflict("change " + std::to_string(current.pending_change->id)
+                      + " is in progress; wait for it to complete");
+    }
+    auto now_ms = current.last_change ? current.last_change->completed_at_ms : 0;
+    auto plan = tp::plan_change(current, request, manager_->announced(), now_ms);
+    if (!plan) return bad_request(plan.error().message);
+    auto submitted = manager_->submit(*plan, current.version);
+    if (submitted) {
+      spdlog::info("cluster change {} accepted (forced): {} operation(s)", *submitted,
+                   plan->operations.size());
+      return accepted(current, *plan, *submitted, false);
+    }
+    // A conflict on the version only means this replica lagged the survivors' log: plan again.
+    const bool moved = submitted.error().code == ManagementErrc::kConflict
+                       && manager_->current().version != current.version;
+    if (!moved || std::chrono::steady_clock::now() >= deadline) {
+      return submitted.error().code == ManagementErrc::kConflict
+                 ? conflict(submitted.error().message)
+                 : problem(503, "Service Unavailable", submitted.error().message);
+    }
+  }
+}
+
+HttpResponse ClusterRoutes::accepted(const tp::ClusterTopology& current, const tp::ChangePlan& plan,
+                                     std::int64_t change_id, bool dry_run) const {
   json planned = json::array();
-  for (const auto& operation : plan->operations)
+  for (const auto& operation : plan.operations)
     planned.push_back(tp::operation_to_json(operation));
   HttpResponse response;
   response.status = dry_run ? 200 : 202;
   response.body = json{{"changeId", change_id},
                        {"currentTopology", tp::brokers_to_json(current)},
                        {"plannedChanges", std::move(planned)},
-                       {"expectedTopology", tp::brokers_to_json(plan->expected)}}
+                       {"expectedTopology", tp::brokers_to_json(plan.expected)}}
                       .dump();
   return response;
 }

@@ -11,7 +11,9 @@
 //   POST  /actuator/cluster/brokers  [ids...]: scale to exactly these brokers (?dryRun)
 // A change answers 202 with changeId, currentTopology, plannedChanges and expectedTopology (200
 // for a dry run); 400 with a reason for a malformed or impossible request; 409 while another
-// change is in progress or when a forced removal names a broker that still answers.
+// change is in progress or when a forced removal names a broker that still answers; 503 when the
+// topology cannot be changed (no leader of the topology group; for a forced removal, the
+// survivors could not take the group over: TopologyManager::restore_quorum).
 //
 // Stateless apart from its collaborators; handlers run on the monitoring server's HTTP workers.
 
@@ -35,6 +37,9 @@ class ClusterRoutes {
  private:
   HttpResponse change(const topology::ChangeRequest& request, bool dry_run,
                       bool allow_reachable) const;
+  HttpResponse submit_forced(const topology::ChangeRequest& request) const;
+  HttpResponse accepted(const topology::ClusterTopology& current, const topology::ChangePlan& plan,
+                        std::int64_t change_id, bool dry_run) const;
 
   std::shared_ptr<TopologyManager> manager_;
   std::shared_ptr<const ReachabilityProbe> probe_;

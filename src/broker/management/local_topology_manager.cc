@@ -84,4 +84,8 @@ bool LocalTopologyManager::wait_for_change(std::chrono::milliseconds timeout) co
       lock, timeout, [this] { return machine_.topology().pending_change.has_value(); });
 }
 
+Result<void, ManagementError> LocalTopologyManager::restore_quorum(const std::vector<NodeId>&) {
+  return {};
+}
+
 }  // namespace tern::broker::management

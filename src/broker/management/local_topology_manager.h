@@ -30,6 +30,8 @@ class LocalTopologyManager final : public TopologyManager {
   std::map<NodeId, topology::BrokerIdentity> announced() const override;
   Result<std::int64_t, ManagementError> submit(const topology::ChangePlan& plan,
                                                std::int64_t based_on_version) override;
+  // One process holds the whole topology: nothing to restore, it can always be changed.
+  Result<void, ManagementError> restore_quorum(const std::vector<NodeId>& survivors) override;
 
   // Records a broker that is not a member yet (as a starting broker would announce itself).
   void announce(NodeId id, topology::BrokerIdentity identity);

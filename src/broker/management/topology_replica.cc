@@ -152,10 +152,12 @@ void TopologyReplica::propose(tp::TopologyCommand command, Done done) {
     if (stopped_ || failed_) return unavailable("the cluster topology replica is stopped");
     if (node_->role() != raft::Role::kLeader) {
       auto leader = node_->leader();
-      return unavailable(leader ? "broker " + std::to_string(leader->value())
-                                      + " leads the cluster topology, not this broker"
-                                : "the cluster topology has no leader (election in progress or "
-                                  "no quorum)");
+      return done(unexpected(ManagementError{
+          ManagementErrc::kNotLeader,
+          leader ? "broker " + std::to_string(leader->value())
+                       + " leads the cluster topology, not broker " + std::to_string(self_.value())
+                 : "the cluster topology has no leader (election in progress or no quorum)",
+          leader}));
     }
     if (pending_.size() >= options_.max_pending_proposals) {
       return unavailable("too many topology commands waiting (" + std::to_string(pending_.size())
@@ -164,6 +166,31 @@ void TopologyReplica::propose(tp::TopologyCommand command, Done done) {
     auto index = node_->propose({tp::encode_command(command)});
     if (!index) return unavailable("proposal refused: " + index.error().message);
     pending_.emplace(*index, Pending{node_->term(), std::move(done)});
+    process();
+  });
+}
+
+void TopologyReplica::force(std::vector<NodeId> voters, Done done) {
+  asio::post(strand_, [this, voters = std::move(voters), done = std::move(done)]() mutable {
+    if (stopped_ || failed_) {
+      return done(unexpected(ManagementError{ManagementErrc::kUnavailable,
+                                             "the cluster topology replica is stopped"}));
+    }
+    std::string list;
+    for (NodeId voter : voters)
+      list += (list.empty() ? "" : ",") + std::to_string(voter.value());
+    auto forced = node_->force_configuration(voters);
+    if (!forced) {
+      spdlog::warn("cluster topology: forcing the configuration [{}] refused: {}", list,
+                   forced.error().message);
+      done(unexpected(ManagementError{
+          ManagementErrc::kUnavailable,
+          "forcing the topology group to [" + list + "] refused: " + forced.error().message}));
+    } else {
+      spdlog::warn("cluster topology: forcing the configuration [{}] (term {}, log at {})", list,
+                   node_->term().value(), node_->log().last_index().value());
+      done({});
+    }
     process();
   });
 }
@@ -305,6 +332,28 @@ void TopologyReplica::publish() {
   published_announced_ = machine_.announced();
   published_leader_ = node_ ? node_->leader() : std::nullopt;
   published_applied_ = node_ ? node_->log().applied().value() : 0;
+  if (node_) {
+    TopologyRaftStatus status;
+    status.role = node_->role();
+    status.term = node_->term().value();
+    status.last_index = node_->log().last_index().value();
+    status.last_term = node_->log().last_term().value();
+    status.leader = node_->leader();
+    const raft::Configuration& configuration = node_->configuration();
+    status.voters = configuration.voters;
+    for (NodeId id : configuration.outgoing_voters) {
+      if (std::find(status.voters.begin(), status.voters.end(), id) == status.voters.end())
+        status.voters.push_back(id);
+    }
+    std::sort(status.voters.begin(), status.voters.end());
+    status.fenced = configuration.fenced;
+    published_status_ = std::move(status);
+  }
+}
+
+TopologyRaftStatus TopologyReplica::raft_status() const {
+  std::lock_guard lock(published_mutex_);
+  return published_status_;
 }
 
 tp::ClusterTopology TopologyReplica::topology() const {

@@ -42,14 +42,28 @@ struct TopologyReplicaOptions {
   raft::journal::Durability durability = raft::journal::Durability::kSync;
 };
 
+// What a replica's Raft node looks like from outside (published after every step): what a
+// forced reconfiguration of the group needs to pick the most up-to-date survivor.
+struct TopologyRaftStatus {
+  raft::Role role = raft::Role::kFollower;
+  std::uint64_t term = 0;
+  std::uint64_t last_index = 0;
+  std::uint64_t last_term = 0;
+  std::optional<NodeId> leader;
+  std::vector<NodeId> voters;  // the configuration in force (incoming and outgoing voters)
+  std::vector<NodeId> fenced;
+};
+
 class TopologyReplica final : public RaftGroup {
  public:
   // Partition 0 is never a data partition (those are 1-based).
   static constexpr PartitionId kPartition{0};
 
   // Called once per proposal: with the state machine's verdict once the entry is committed and
-  // applied (a rejection is kConflict with the reason), or kUnavailable when this replica is not
-  // (or stopped being) the leader. Runs on the strand; must not block.
+  // applied (a rejection is kConflict with the reason); kNotLeader (naming the leader it knows)
+  // when this replica does not lead, so nothing was proposed; kUnavailable when it stopped being
+  // the leader before the entry committed (the command may or may not take effect) or cannot
+  // take proposals. Runs on the strand; must not block.
   using Done = std::function<void(Result<void, ManagementError>)>;
 
   TopologyReplica(asio::io_context& io, NodeId self, std::filesystem::path directory,
@@ -67,12 +81,18 @@ class TopologyReplica final : public RaftGroup {
   // caught-up voter that is in step, and returns it; nullopt when not leading or nobody fits.
   // Blocks until the strand decided (not callable from the strand). Used on SIGTERM.
   std::optional<NodeId> hand_over();
+  // Forced reconfiguration of the topology group (src/raft/README.md): this replica adopts a
+  // configuration of `voters` alone and campaigns; it wins only with the vote of every one of
+  // them. `done` says whether the attempt started (not whether it won: watch leader()).
+  void force(std::vector<NodeId> voters, Done done);
 
+  NodeId id() const { return self_; }
   topology::ClusterTopology topology() const;
   std::map<NodeId, topology::BrokerIdentity> announced() const;
   std::optional<NodeId> leader() const;
   // The highest applied index (tests wait on it to see a replica catch up).
   std::uint64_t applied_index() const;
+  TopologyRaftStatus raft_status() const;
 
  private:
   struct Pending {
@@ -106,11 +126,12 @@ class TopologyReplica final : public RaftGroup {
   static constexpr int kLostLogRejections = 3;
   std::map<NodeId, int> lost_log_rejections_;
 
-  mutable std::mutex published_mutex_;  // guards the three published_ fields
+  mutable std::mutex published_mutex_;  // guards the published_ fields
   topology::ClusterTopology published_topology_;
   std::map<NodeId, topology::BrokerIdentity> published_announced_;
   std::optional<NodeId> published_leader_;
   std::uint64_t published_applied_ = 0;
+  TopologyRaftStatus published_status_;
 };
 
 }  // namespace tern::broker::management

@@ -70,6 +70,10 @@ class PartitionManager final : public PartitionService, private engine::Subscrip
   // The exporter directors of the partitions this broker leads.
   std::vector<exporter::DirectorSnapshot> exporting_snapshots() const;
 
+  // The cluster transport, for services other than Raft (the topology's requests between
+  // brokers, management/topology_peers.h). Valid until this manager is destroyed.
+  ClusterTransport& transport() const { return *transport_; }
+
   // Stops replicas, transport and threads; idempotent.
   void shutdown();
 

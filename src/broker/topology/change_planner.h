@@ -31,9 +31,14 @@ struct ChangeRequest {
 };
 
 // Address and region of a broker that is not a member yet, as it announced itself.
+// What a broker announces about itself (ANNOUNCE): its cluster address, its region label and
+// where its monitoring endpoints answer.
 struct BrokerIdentity {
   std::string address;
   std::string region;
+  std::string monitoring_address;
+
+  bool operator==(const BrokerIdentity&) const = default;
 };
 
 enum class PlanErrc {

@@ -43,6 +43,7 @@ struct BrokerInfo {
   NodeId id;
   std::string address;  // the cluster port, host:port; empty until the broker announced itself
   std::string region;   // a label; empty when the cluster has no regions
+  std::string monitoring_address;  // host:port of its monitoring endpoints, as it announced
   BrokerState state = BrokerState::kActive;
   std::int64_t version = 0;           // grows each time this broker's entry changes
   std::int64_t last_updated_ms = 0;   // wall clock (ms since the epoch) of that change

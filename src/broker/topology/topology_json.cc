@@ -177,6 +177,7 @@ json brokers_to_json(const ClusterTopology& topology) {
     brokers.push_back({{"id", id.value()},
                        {"address", broker.address},
                        {"region", broker.region},
+                       {"monitoringAddress", broker.monitoring_address},
                        {"state", to_string(broker.state)},
                        {"version", broker.version},
                        {"lastUpdatedAt", format_timestamp(broker.last_updated_ms)},
@@ -223,6 +224,7 @@ Result<ClusterTopology, TopologyError> topology_from_json(const json& in) {
     broker.id = NodeId(*id);
     broker.address = optional_field<std::string>(item, "address", "");
     broker.region = optional_field<std::string>(item, "region", "");
+    broker.monitoring_address = optional_field<std::string>(item, "monitoringAddress", "");
     auto state_text = field<std::string>(item, "state", where);
     if (!state_text) return tern::unexpected(state_text.error());
     auto state = enum_from(*state_text, kBrokerStates);

@@ -37,6 +37,7 @@ std::string encode_command(const TopologyCommand& command) {
       out["brokerId"] = command.broker.value();
       out["address"] = command.identity.address;
       out["region"] = command.identity.region;
+      out["monitoringAddress"] = command.identity.monitoring_address;
       break;
     case TopologyCommandKind::kStartChange:
       out["basedOnVersion"] = command.based_on_version;
@@ -76,8 +77,8 @@ Result<TopologyCommand, TopologyError> decode_command(std::string_view bytes) {
     switch (command.kind) {
       case TopologyCommandKind::kAnnounce:
         command.broker = NodeId(in.at("brokerId").get<std::int32_t>());
-        command.identity = {in.at("address").get<std::string>(),
-                            in.at("region").get<std::string>()};
+        command.identity = {in.at("address").get<std::string>(), in.at("region").get<std::string>(),
+                            in.value("monitoringAddress", std::string())};
         break;
       case TopologyCommandKind::kStartChange:
         command.based_on_version = in.at("basedOnVersion").get<std::int64_t>();
@@ -114,8 +115,8 @@ TopologyStateMachine::TopologyStateMachine(ClusterTopology initial)
 Result<void, TopologyError> TopologyStateMachine::apply(const TopologyCommand& command) {
   switch (command.kind) {
     case TopologyCommandKind::kAnnounce:
-      if (topology_.brokers.count(command.broker)) {
-        return rejected("broker " + std::to_string(command.broker.value()) + " is a member");
+      if (auto member = topology_.brokers.find(command.broker); member != topology_.brokers.end()) {
+        return announce_member(member->second, command);
       }
       announced_[command.broker] = command.identity;
       return {};
@@ -131,6 +132,25 @@ Result<void, TopologyError> TopologyStateMachine::apply(const TopologyCommand& c
       return {};
   }
   return rejected("unknown command");
+}
+
+// A member's own word on where it listens and its region replaces what the topology had (the
+// configured topology knows no addresses). An empty field keeps the recorded value; the same
+// identity again changes nothing, so that repeated announcements leave the version alone.
+Result<void, TopologyError> TopologyStateMachine::announce_member(BrokerInfo& broker,
+                                                                  const TopologyCommand& command) {
+  const auto& identity = command.identity;
+  BrokerInfo updated = broker;
+  if (!identity.address.empty()) updated.address = identity.address;
+  if (!identity.region.empty()) updated.region = identity.region;
+  if (!identity.monitoring_address.empty())
+    updated.monitoring_address = identity.monitoring_address;
+  if (updated == broker) return {};
+  ++updated.version;
+  updated.last_updated_ms = command.time_ms;
+  broker = std::move(updated);
+  ++topology_.version;
+  return {};
 }
 
 Result<void, TopologyError> TopologyStateMachine::start_change(const TopologyCommand& command) {
@@ -189,8 +209,10 @@ void TopologyStateMachine::finish(ChangeStatus status, std::int64_t time_ms) {
 std::string TopologyStateMachine::snapshot() const {
   json out{{"topology", topology_to_json(topology_)}, {"announced", json::array()}};
   for (const auto& [id, identity] : announced_) {
-    out["announced"].push_back(
-        {{"brokerId", id.value()}, {"address", identity.address}, {"region", identity.region}});
+    out["announced"].push_back({{"brokerId", id.value()},
+                                {"address", identity.address},
+                                {"region", identity.region},
+                                {"monitoringAddress", identity.monitoring_address}});
   }
   return out.dump();
 }
@@ -207,7 +229,8 @@ Result<TopologyStateMachine, TopologyError> TopologyStateMachine::restore(
   try {
     for (const auto& item : in.value("announced", json::array())) {
       machine.announced_[NodeId(item.at("brokerId").get<std::int32_t>())] = {
-          item.at("address").get<std::string>(), item.at("region").get<std::string>()};
+          item.at("address").get<std::string>(), item.at("region").get<std::string>(),
+          item.value("monitoringAddress", std::string())};
     }
   } catch (const json::exception& e) {
     return codec_error(std::string("topology snapshot: announced: ") + e.what());

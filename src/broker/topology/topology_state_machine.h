@@ -3,9 +3,10 @@
 // The topology as a replicated state machine: the commands a topology Raft group commits, and the
 // deterministic code every broker runs on each committed command. The leader of that group turns
 // a management request into kStartChange; brokers report each finished operation as
-// kCompleteOperation (or kFailChange); starting brokers kAnnounce themselves. Timestamps travel in
-// the commands (the proposer's clock), so replicas never read a clock (CONVENTIONS.md,
-// "Determinism").
+// kCompleteOperation (or kFailChange); brokers kAnnounce themselves (a non-member is remembered
+// until a change adds it; a member's entry takes the announced addresses and region, a repeat
+// changing nothing). Timestamps travel in the commands (the proposer's clock), so replicas never
+// read a clock (CONVENTIONS.md, "Determinism").
 //
 // A command that does not fit the current state (a stale version, a change already running, a
 // completion that is not the next pending operation, e.g. a duplicate report after a retry) is
@@ -62,6 +63,7 @@ class TopologyStateMachine {
   static Result<TopologyStateMachine, TopologyError> restore(std::string_view snapshot);
 
  private:
+  Result<void, TopologyError> announce_member(BrokerInfo& broker, const TopologyCommand& command);
   Result<void, TopologyError> start_change(const TopologyCommand& command);
   Result<void, TopologyError> complete_operation(const TopologyCommand& command);
   void finish(ChangeStatus status, std::int64_t time_ms);

@@ -16,9 +16,19 @@
 // unreachable and once when it is back; redials back off exponentially up to
 // `reconnect_max_ms`.
 //
+// Requests: request() sends a ClusterRequest for a topic (a named service) to one peer, on any
+// established connection with it, and calls back exactly once: with the peer's response, or with
+// an error when the peer is not connected, has no service for the topic, the connection closes
+// before the answer, or `timeout` passes. A request may still have reached the peer when it
+// failed (a timeout or a closed connection): the caller decides whether retrying is safe.
+// set_request_handler() installs the service for a topic (any time, any thread); its handler
+// runs on the IO thread, must not block, and answers through the Respond it gets, from any
+// thread, at most once (an unanswered request times out at the requester).
+//
 // Threads: one IO thread owned by the transport runs all sockets; send() may be called from any
-// thread (it posts). The handler runs on the IO thread and must not block.
+// thread (it posts). The handlers run on the IO thread and must not block.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -52,6 +62,21 @@ struct PeerInfo {
   std::string version;
 };
 
+enum class RequestErrc {
+  kNotConnected,  // no connection with the peer: the request was not sent
+  kNoService,     // the peer has no handler for the topic: it did nothing
+  kLost,          // the connection closed before the answer: the peer may have acted on it
+  kTimeout,       // no answer in time: the peer may have acted on it
+  kShutdown,      // this transport is shutting down
+};
+
+struct RequestError {
+  RequestErrc code = RequestErrc::kNotConnected;
+  std::string message;
+};
+
+std::string_view to_string(RequestErrc code);
+
 class ClusterTransport {
  public:
   using Handler = std::function<void(NodeId from, PartitionId partition, raft::Message message)>;
@@ -70,6 +95,17 @@ class ClusterTransport {
   // `command.partition_id` (appended there if it leads); dropped like a Raft message when the
   // peer is not connected (the engine's sender retries until the protocol acknowledges it).
   virtual void send_command(NodeId to, const engine::Record& command) = 0;
+  using ResponseCallback = std::function<void(Result<std::string, RequestError>)>;
+  using Respond = std::function<void(std::string body)>;
+  using RequestHandler = std::function<void(NodeId from, std::string body, Respond respond)>;
+
+  // Sends `body` to the service `topic` of broker `to`; see the class comment. `done` runs on
+  // the IO thread and must not block.
+  virtual void request(NodeId to, std::string topic, std::string body,
+                       std::chrono::milliseconds timeout, ResponseCallback done) = 0;
+  // Installs (or, with an empty handler, removes) the service for `topic`.
+  virtual void set_request_handler(const std::string& topic, RequestHandler handler) = 0;
+
   virtual std::uint16_t port() const = 0;
   // Peers with an established outgoing connection (their hello received), ascending.
   virtual std::vector<NodeId> connected_peers() const = 0;

@@ -26,12 +26,8 @@ std::string framed(const cluster::Frame& frame) {
 FrameConnection::FrameConnection(asio::ip::tcp::socket socket, Options options)
     : socket_(std::move(socket)), options_(options) {}
 
-void FrameConnection::start(OnMessage on_message, OnCommand on_command, OnClose on_close,
-                            OnHello on_hello) {
-  on_message_ = std::move(on_message);
-  on_command_ = std::move(on_command);
-  on_close_ = std::move(on_close);
-  on_hello_ = std::move(on_hello);
+void FrameConnection::start(Handlers handlers) {
+  handlers_ = std::move(handlers);
   cluster::Frame hello;
   hello.mutable_hello()->set_node_id(options_.self.value());
   hello.mutable_hello()->set_protocol_version(kProtocolVersion);
@@ -43,12 +39,26 @@ void FrameConnection::start(OnMessage on_message, OnCommand on_command, OnClose 
 }
 
 void FrameConnection::queue(PartitionId partition, std::string payload, Kind kind) {
+  push(Outgoing{partition, std::move(payload), kind});
+}
+
+void FrameConnection::queue_request(std::uint64_t correlation, std::string topic,
+                                    std::string body) {
+  push(Outgoing{PartitionId(0), std::move(body), Kind::kRequest, correlation, std::move(topic)});
+}
+
+void FrameConnection::queue_response(std::uint64_t correlation, std::string body,
+                                     std::string error) {
+  push(Outgoing{PartitionId(0), std::move(body), Kind::kResponse, correlation, std::move(error)});
+}
+
+void FrameConnection::push(Outgoing outgoing) {
   if (closed_) return;
   if (queue_.size() >= options_.max_queued_messages) {
     queue_.pop_front();
     ++dropped_;
   }
-  queue_.push_back(Outgoing{partition, std::move(payload), kind});
+  queue_.push_back(std::move(outgoing));
   write_more();
 }
 
@@ -63,7 +73,7 @@ void FrameConnection::close(const std::string& error) {
     spdlog::warn("cluster: closing connection{}: {}",
                  peer_ ? " with broker " + std::to_string(peer_->value()) : std::string(), error);
   }
-  if (on_close_) on_close_(peer_.value_or(NodeId(-1)), error);
+  if (handlers_.close) handlers_.close(peer_.value_or(NodeId(-1)), error);
 }
 
 void FrameConnection::read_header() {
@@ -101,8 +111,26 @@ void FrameConnection::handle_frame() {
                    + std::to_string(frame.hello().protocol_version()));
     }
     peer_ = NodeId(frame.hello().node_id());
-    if (on_hello_)
-      on_hello_(PeerHello{*peer_, frame.hello().command_address(), frame.hello().version()});
+    if (handlers_.hello) {
+      handlers_.hello(PeerHello{*peer_, frame.hello().command_address(), frame.hello().version()});
+    }
+    if (closed_) return;
+  }
+  for (auto& request : *frame.mutable_requests()) {
+    if (handlers_.request) {
+      handlers_.request(*peer_, request.correlation_id(), std::move(*request.mutable_topic()),
+                        std::move(*request.mutable_body()));
+    } else {
+      queue_response(request.correlation_id(), {},
+                     "broker " + std::to_string(options_.self.value()) + " serves no requests");
+    }
+    if (closed_) return;
+  }
+  for (auto& response : *frame.mutable_responses()) {
+    if (handlers_.response) {
+      handlers_.response(*peer_, response.correlation_id(), std::move(*response.mutable_body()),
+                         std::move(*response.mutable_error()));
+    }
     if (closed_) return;
   }
   for (const auto& item : frame.messages()) {
@@ -115,7 +143,9 @@ void FrameConnection::handle_frame() {
                      + std::to_string(command->partition_id.value()) + " is not a command of "
                      + "partition " + std::to_string(item.partition_id()));
       }
-      if (on_command_) on_command_(*peer_, PartitionId(item.partition_id()), std::move(*command));
+      if (handlers_.command) {
+        handlers_.command(*peer_, PartitionId(item.partition_id()), std::move(*command));
+      }
       if (closed_) return;
       continue;
     }
@@ -126,7 +156,7 @@ void FrameConnection::handle_frame() {
                    + std::to_string(message->to.value()) + " on the connection of broker "
                    + std::to_string(peer_->value()));
     }
-    on_message_(*peer_, PartitionId(item.partition_id()), std::move(*message));
+    handlers_.message(*peer_, PartitionId(item.partition_id()), std::move(*message));
     if (closed_) return;
   }
 }
@@ -140,18 +170,39 @@ void FrameConnection::write_more() {
     if (queue_.empty()) return;
     cluster::Frame frame;
     std::size_t bytes = 0;
-    while (!queue_.empty()
-           && static_cast<std::size_t>(frame.messages_size()) < options_.max_messages_per_frame) {
+    std::size_t items = 0;
+    while (!queue_.empty() && items < options_.max_messages_per_frame) {
       auto& next = queue_.front();
-      if (frame.messages_size() > 0 && bytes + next.payload.size() + 16 > options_.max_frame_bytes)
-        break;
-      bytes += next.payload.size() + 16;
-      auto* item = frame.add_messages();
-      item->set_partition_id(next.partition.value());
-      if (next.kind == Kind::kCommand) {
-        item->set_command(std::move(next.payload));
-      } else {
-        item->set_payload(std::move(next.payload));
+      const std::size_t size = next.payload.size() + next.topic.size() + 16;
+      if (items > 0 && bytes + size > options_.max_frame_bytes) break;
+      bytes += size;
+      ++items;
+      switch (next.kind) {
+        case Kind::kRequest: {
+          auto* request = frame.add_requests();
+          request->set_correlation_id(next.correlation);
+          request->set_topic(std::move(next.topic));
+          request->set_body(std::move(next.payload));
+          break;
+        }
+        case Kind::kResponse: {
+          auto* response = frame.add_responses();
+          response->set_correlation_id(next.correlation);
+          response->set_body(std::move(next.payload));
+          response->set_error(std::move(next.topic));
+          break;
+        }
+        case Kind::kCommand:
+        case Kind::kRaft: {
+          auto* item = frame.add_messages();
+          item->set_partition_id(next.partition.value());
+          if (next.kind == Kind::kCommand) {
+            item->set_command(std::move(next.payload));
+          } else {
+            item->set_payload(std::move(next.payload));
+          }
+          break;
+        }
       }
       queue_.pop_front();
     }

@@ -2,8 +2,9 @@
 
 // FrameConnection: one TCP connection of the cluster transport, speaking length-prefixed
 // cluster.proto Frames. It sends its Hello first, expects the peer's Hello as the first frame,
-// then delivers every partition message it reads and writes what is queued, draining the queue
-// into one frame per write. Any malformed input closes it (see cluster_transport.h).
+// then delivers every partition message, request and response it reads and writes what is
+// queued, draining the queue into one frame per write. Any malformed input closes it (see
+// cluster_transport.h).
 //
 // Thread: the transport's IO thread only. Kept alive by its own pending operations
 // (shared_from_this); close() is idempotent and reports once through on_close.
@@ -42,15 +43,33 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   using OnCommand = std::function<void(NodeId, PartitionId, engine::Record)>;
   using OnClose = std::function<void(NodeId peer, const std::string& error)>;
   using OnHello = std::function<void(const PeerHello& peer)>;
+  using OnRequest = std::function<void(NodeId from, std::uint64_t correlation, std::string topic,
+                                       std::string body)>;
+  using OnResponse = std::function<void(NodeId from, std::uint64_t correlation, std::string body,
+                                        std::string error)>;
+  struct Handlers {
+    OnMessage message;
+    OnCommand command;
+    OnClose close;
+    OnHello hello;
+    OnRequest request;    // may be empty: requests are then answered "no service"
+    OnResponse response;  // may be empty: responses are then dropped
+  };
 
   FrameConnection(asio::ip::tcp::socket socket, Options options);
 
-  void start(OnMessage on_message, OnCommand on_command, OnClose on_close, OnHello on_hello);
+  void start(Handlers handlers);
   // Queues one encoded Raft message (or, with `kind` kCommand, one encoded subscription command
   // record); the oldest is dropped past the bound.
-  enum class Kind { kRaft, kCommand };
+  enum class Kind { kRaft, kCommand, kRequest, kResponse };
   void queue(PartitionId partition, std::string payload, Kind kind = Kind::kRaft);
+  // Queues a request (answered on this connection) or the response to one; bounded like the rest.
+  void queue_request(std::uint64_t correlation, std::string topic, std::string body);
+  void queue_response(std::uint64_t correlation, std::string body, std::string error);
   void close(const std::string& error = {});
+  // The peer's id once its hello arrived.
+  std::optional<NodeId> peer() const { return peer_; }
+  bool closed() const { return closed_; }
 
   std::uint64_t dropped_messages() const { return dropped_; }
 
@@ -64,14 +83,14 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   Options options_;
   struct Outgoing {
     PartitionId partition;
-    std::string payload;
+    std::string payload;  // the Raft message, command record, request body or response body
     Kind kind;
+    std::uint64_t correlation = 0;  // kRequest, kResponse
+    std::string topic;              // kRequest: the service; kResponse: the error, if any
   };
+  void push(Outgoing outgoing);
 
-  OnMessage on_message_;
-  OnCommand on_command_;
-  OnClose on_close_;
-  OnHello on_hello_;
+  Handlers handlers_;
   std::optional<NodeId> peer_;
   std::array<unsigned char, 4> header_{};
   std::string body_;

@@ -129,7 +129,7 @@ TEST(TopologyReplica, ChangesAreReplicatedOrderedAndSurviveRestartsAndALostMembe
   auto leader = group.wait_for_leader(20s);
   ASSERT_TRUE(leader);
 
-  // A follower refuses, naming the leader.
+  // Without a transport to forward on, a follower refuses, naming the leader.
   const int follower = (*leader + 1) % 3;
   ReplicatedTopologyManager on_follower(group.replica(follower), fake_clock, 5s);
   tp::ChangeRequest lower_rf;
@@ -138,7 +138,8 @@ TEST(TopologyReplica, ChangesAreReplicatedOrderedAndSurviveRestartsAndALostMembe
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   auto refused = on_follower.submit(*plan, initial.version);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().code, ManagementErrc::kUnavailable);
+  EXPECT_EQ(refused.error().code, ManagementErrc::kNotLeader);
+  EXPECT_EQ(refused.error().leader, NodeId(*leader));
   EXPECT_NE(refused.error().message.find("broker " + std::to_string(*leader) + " leads"),
             std::string::npos)
       << refused.error().message;

@@ -156,6 +156,45 @@ TEST(TopologyStateMachine, SnapshotRestoresTheWholeState) {
   EXPECT_EQ(restored->topology(), machine.topology());
 }
 
+TEST(TopologyStateMachine, AMemberAnnouncingItselfUpdatesItsEntryOnce) {
+  TopologyStateMachine machine(four_brokers_two_regions());
+  const auto before = machine.topology();
+  TopologyCommand announce;
+  announce.kind = TopologyCommandKind::kAnnounce;
+  announce.time_ms = 7000;
+  announce.broker = NodeId(2);
+  announce.identity = {"10.0.0.2:26502", "", "10.0.0.2:9600"};
+  auto decoded = decode_command(encode_command(announce));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  ASSERT_TRUE(machine.apply(*decoded).ok());
+  const auto& broker = machine.topology().brokers.at(NodeId(2));
+  EXPECT_EQ(broker.address, "10.0.0.2:26502");
+  EXPECT_EQ(broker.monitoring_address, "10.0.0.2:9600");
+  EXPECT_EQ(broker.region, "0");  // an empty field keeps what the topology had
+  EXPECT_EQ(broker.version, before.brokers.at(NodeId(2)).version + 1);
+  EXPECT_EQ(broker.last_updated_ms, 7000);
+  EXPECT_EQ(machine.topology().version, before.version + 1);
+  EXPECT_TRUE(machine.announced().empty());  // members are not "announced" brokers
+
+  // The same again changes nothing, not even the version.
+  const auto once = machine.topology();
+  announce.time_ms = 8000;
+  ASSERT_TRUE(machine.apply(announce).ok());
+  EXPECT_EQ(machine.topology(), once);
+
+  // Snapshots keep it, and an announced non-member's monitoring address.
+  TopologyCommand stranger;
+  stranger.kind = TopologyCommandKind::kAnnounce;
+  stranger.time_ms = 9000;
+  stranger.broker = NodeId(9);
+  stranger.identity = {"10.0.0.9:26502", "1", "10.0.0.9:9600"};
+  ASSERT_TRUE(machine.apply(stranger).ok());
+  auto restored = TopologyStateMachine::restore(machine.snapshot());
+  ASSERT_TRUE(restored.ok()) << restored.error().message;
+  EXPECT_EQ(restored->topology(), machine.topology());
+  EXPECT_EQ(restored->announced(), machine.announced());
+}
+
 TEST(TopologyStateMachine, BadBytesAreNamed) {
   EXPECT_FALSE(decode_command("not json").ok());
   auto unknown = decode_command(R"({"kind":"REBOOT","time":1})");
