@@ -523,6 +523,22 @@ TEST(RaftRules, PreferredReplicaTimesOutBeforeLowerPriorities) {
   EXPECT_FALSE(of_type(preferred.drain().before, MessageType::kPreVote).empty());
 }
 
+TEST(RaftRules, ANewPriorityOrderAppliesFromTheNextElectionTimeout) {
+  RaftOptions low;
+  low.priority_order = {n(3), n(2), n(1)};  // node 1 ranks third
+  Harness h(voters({1, 2, 3}), 1, low);
+  h.node->set_priority_order({n(1), n(2), n(3)});  // now preferred
+  // The timeout drawn at start still holds node 1 back; after a heartbeat resets it, the new
+  // rank counts: the preferred replica campaigns within 2E - 1 ticks of the leader's last word,
+  // which the third rank (at least 2E) never does.
+  h.tick(40);
+  h.drain();
+  h.node->step(h.reply(MessageType::kHeartbeat, 2, Term(h.node->term().value() + 1)));
+  h.drain();
+  h.tick(19);
+  EXPECT_FALSE(of_type(h.drain().before, MessageType::kPreVote).empty());
+}
+
 TEST(RaftRules, LeaderSkipsAWholeConflictingTermOnRejection_5_3) {
   Harness h(voters({1, 2}));
   // Our log: 1..5 of term 1; elected in term 2 (no-op at 6).

@@ -14,6 +14,10 @@ std::uint64_t RaftNode::next_random() {
   return z ^ (z >> 31);
 }
 
+void RaftNode::set_priority_order(std::vector<NodeId> order) {
+  options_.priority_order = std::move(order);
+}
+
 void RaftNode::reset_randomized_timeout() {
   // §5.2: randomized timeouts in [E, 2E) make split votes rare. Priority election: each rank below
   // the preferred leader waits another half timeout, so the preferred replica normally wins.

@@ -103,6 +103,9 @@ class RaftNode {
   // term and epoch without the old quorum; everyone else is fenced. Pick the survivor with the most
   // up-to-date log so that no committed entry is lost.
   Result<void, ProposeError> force_configuration(std::vector<NodeId> voters);
+  // Replaces RaftOptions::priority_order (a cluster change moved the partition's preferred
+  // leader); it applies from the next election timeout on.
+  void set_priority_order(std::vector<NodeId> order);
 
   // --- outputs ---
   bool has_ready() const;
