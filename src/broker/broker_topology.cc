@@ -6,6 +6,9 @@ namespace tern::broker {
 
 BrokerTopology::BrokerTopology(const TernConfig& config,
                                std::vector<std::shared_ptr<const Partition>> partitions)
+    : BrokerTopology(config, [partitions = std::move(partitions)] { return partitions; }) {}
+
+BrokerTopology::BrokerTopology(const TernConfig& config, PartitionSource partitions)
     : partitions_(std::move(partitions)) {
   fixed_.node_id = config.cluster.node_id;
   fixed_.host = config.network.effective_advertised_host();
@@ -19,8 +22,9 @@ BrokerTopology::BrokerTopology(const TernConfig& config,
 
 BrokerSelfReport BrokerTopology::report() const {
   BrokerSelfReport report = fixed_;
-  report.partitions.reserve(partitions_.size());
-  for (const auto& partition : partitions_)
+  const auto hosted = partitions_();
+  report.partitions.reserve(hosted.size());
+  for (const auto& partition : hosted)
     report.partitions.push_back(partition->status());
   return report;
 }

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,8 +38,12 @@ struct BrokerSelfReport {
 
 class BrokerTopology {
  public:
+  // The hosted partitions now (the set changes when a cluster change starts or stops replicas).
+  using PartitionSource = std::function<std::vector<std::shared_ptr<const Partition>>()>;
+
   BrokerTopology(const TernConfig& config,
                  std::vector<std::shared_ptr<const Partition>> partitions);
+  BrokerTopology(const TernConfig& config, PartitionSource partitions);
 
   BrokerSelfReport report() const;
 
@@ -53,7 +58,7 @@ class BrokerTopology {
 
  private:
   BrokerSelfReport fixed_;  // everything but the partitions' live status; immutable
-  const std::vector<std::shared_ptr<const Partition>> partitions_;
+  const PartitionSource partitions_;
   mutable std::mutex change_mutex_;
   mutable std::condition_variable changed_;
   mutable std::uint64_t generation_ = 0;  // guarded by change_mutex_

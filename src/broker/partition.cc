@@ -28,6 +28,16 @@ void Partition::set_status_observer(std::function<void()> observer) {
   observer_ = std::move(observer);
 }
 
+std::vector<NodeId> Partition::replicas() const {
+  std::lock_guard lock(mutex_);
+  return replicas_;
+}
+
+void Partition::set_replicas(std::vector<NodeId> replicas) {
+  std::lock_guard lock(mutex_);
+  replicas_ = std::move(replicas);
+}
+
 PartitionStatus Partition::status() const {
   std::lock_guard lock(mutex_);
   return status_;

@@ -6,8 +6,7 @@
 // A Partition starts inactive ("opening"); its replica (partition/partition_replica.h) publishes
 // the real Raft role, term and leader from its strand as they change, and the topology reads them.
 //
-// Thread-safe: the partition set is fixed at construction; the status is read and written under a
-// lock.
+// Thread-safe: the replica list and the status are read and written under a lock.
 
 #include <cstdint>
 #include <filesystem>
@@ -47,7 +46,9 @@ class Partition {
   Partition(PartitionId id, std::vector<NodeId> replicas, std::filesystem::path directory);
 
   PartitionId id() const { return id_; }
-  const std::vector<NodeId>& replicas() const { return replicas_; }
+  // The brokers of its replica group, preferred leader first (a cluster change may reorder it).
+  std::vector<NodeId> replicas() const;
+  void set_replicas(std::vector<NodeId> replicas);
   const std::filesystem::path& directory() const { return directory_; }
 
   PartitionStatus status() const;
@@ -58,7 +59,7 @@ class Partition {
 
  private:
   const PartitionId id_;
-  const std::vector<NodeId> replicas_;
+  std::vector<NodeId> replicas_;  // guarded by mutex_
   const std::filesystem::path directory_;
   mutable std::mutex mutex_;
   PartitionStatus status_;          // guarded by mutex_

@@ -33,6 +33,14 @@ void TestCluster::start(std::int32_t node) {
   ClusterOptions options;
   options.self = NodeId(node);
   options.shape = shape;
+  options.partition_directory = [dir = root_ / ("node-" + std::to_string(node))](
+                                    PartitionId id) -> Result<std::filesystem::path, std::string> {
+    auto path = dir / ("partition-" + std::to_string(id.value()));
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec) return unexpected(ec.message());
+    return path;
+  };
   options.transport.host = "127.0.0.1";
   options.transport.port = ports_[static_cast<std::size_t>(node)];
   for (std::int32_t other = 0; other < spec_.brokers; ++other) {

@@ -10,12 +10,23 @@ using nlohmann::json;
 
 PartitionRoutes::PartitionRoutes(std::vector<std::shared_ptr<const Partition>> partitions,
                                  Rebalance rebalance)
+    : PartitionRoutes(
+        Live{}, [partitions = std::move(partitions)] { return partitions; }, std::move(rebalance)) {
+}
+
+PartitionRoutes::PartitionRoutes(Live, PartitionSource partitions, Rebalance rebalance)
     : partitions_(std::move(partitions)), rebalance_(std::move(rebalance)) {}
+
+std::shared_ptr<PartitionRoutes> PartitionRoutes::over(PartitionSource partitions,
+                                                       Rebalance rebalance) {
+  return std::shared_ptr<PartitionRoutes>(
+      new PartitionRoutes(Live{}, std::move(partitions), std::move(rebalance)));
+}
 
 HttpResponse PartitionRoutes::get_partitions(const HttpRequest&) const {
   // Keyed by partition id as a string, the shape of Zeebe's /actuator/partitions.
   json body = json::object();
-  for (const auto& partition : partitions_) {
+  for (const auto& partition : partitions_()) {
     const PartitionStatus status = partition->status();
     json entry = {{"role", to_string(status.role)},
                   {"health", to_string(status.health)},

@@ -23,14 +23,21 @@ namespace tern::broker::management {
 class PartitionRoutes {
  public:
   using Rebalance = std::function<std::vector<LeadershipMove>()>;
+  // The hosted partitions now (cluster changes start and stop replicas).
+  using PartitionSource = std::function<std::vector<std::shared_ptr<const Partition>>()>;
 
   PartitionRoutes(std::vector<std::shared_ptr<const Partition>> partitions, Rebalance rebalance);
+  // Over whatever the broker hosts when a request comes (ternd: its PartitionManager).
+  static std::shared_ptr<PartitionRoutes> over(PartitionSource partitions, Rebalance rebalance);
 
   HttpResponse get_partitions(const HttpRequest& request) const;
   HttpResponse post_rebalance(const HttpRequest& request) const;
 
  private:
-  const std::vector<std::shared_ptr<const Partition>> partitions_;
+  struct Live {};
+  PartitionRoutes(Live, PartitionSource partitions, Rebalance rebalance);
+
+  const PartitionSource partitions_;
   const Rebalance rebalance_;
 };
 

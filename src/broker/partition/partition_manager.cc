@@ -24,24 +24,43 @@ std::string_view to_string(SubmitErrorCode code) {
 
 PartitionManager::PartitionManager(ClusterOptions options,
                                    std::vector<std::shared_ptr<Partition>> partitions)
-    : options_(std::move(options)), partitions_(std::move(partitions)) {}
+    : options_(std::move(options)), initial_partitions_(std::move(partitions)) {}
 
 PartitionManager::~PartitionManager() {
   shutdown();
 }
 
 Result<std::unique_ptr<PartitionManager>, std::string> PartitionManager::start(
-    ClusterOptions options, std::vector<std::shared_ptr<Partition>> partitions) {
+    ClusterOptions options, std::vector<std::shared_ptr<Partition>> partitions,
+    ReplicaStart initial_start) {
   std::unique_ptr<PartitionManager> manager(
       new PartitionManager(std::move(options), std::move(partitions)));
-  if (auto started = manager->open_and_start(); !started) {
+  if (auto started = manager->open_and_start(initial_start); !started) {
     manager->shutdown();
     return unexpected(started.error());
   }
   return manager;
 }
 
-Result<void, std::string> PartitionManager::open_and_start() {
+Result<std::shared_ptr<PartitionReplica>, std::string> PartitionManager::open_replica(
+    std::shared_ptr<Partition> partition, ReplicaStart start) {
+  auto send = [this](NodeId to, PartitionId id, const raft::Message& message) {
+    if (transport_) transport_->send(to, id, message);
+  };
+  engine::SubscriptionTransport* subscriptions = this;
+  auto replica = std::make_shared<PartitionReplica>(io_, options_.self, partition, options_.replica,
+                                                    send, subscriptions);
+  if (auto opened = replica->open(start); !opened) {
+    return unexpected("partition " + std::to_string(partition->id().value()) + ": "
+                      + opened.error());
+  }
+  replica->set_job_callback(
+      [this](PartitionId id, std::string type) { on_jobs_available(id, std::move(type)); });
+  partition->set_status_observer([this] { notify_change(); });
+  return replica;
+}
+
+Result<void, std::string> PartitionManager::open_and_start(ReplicaStart initial_start) {
   if (!options_.replica.engine.db.block_cache) {
     options_.replica.engine.db.block_cache =
         engine::make_shared_block_cache(options_.block_cache_bytes);
@@ -51,17 +70,12 @@ Result<void, std::string> PartitionManager::open_and_start() {
   auto send = [this](NodeId to, PartitionId partition, const raft::Message& message) {
     if (transport_) transport_->send(to, partition, message);
   };
-  engine::SubscriptionTransport* subscriptions = this;
-  for (const auto& partition : partitions_) {
-    auto replica = std::make_unique<PartitionReplica>(io_, options_.self, partition,
-                                                      options_.replica, send, subscriptions);
-    if (auto opened = replica->open(); !opened) {
-      return unexpected("partition " + std::to_string(partition->id().value()) + ": "
-                        + opened.error());
-    }
-    replica->set_job_callback(
-        [this](PartitionId id, std::string type) { on_jobs_available(id, std::move(type)); });
-    replicas_.emplace(partition->id(), std::move(replica));
+  for (const auto& partition : initial_partitions_) {
+    auto replica = open_replica(partition, initial_start);
+    if (!replica) return unexpected(replica.error());
+    std::unique_lock lock(replicas_mutex_);
+    replicas_.emplace(partition->id(), std::move(*replica));
+    partitions_.emplace(partition->id(), partition);
   }
   for (const auto& [id, factory] : options_.groups) {
     auto group = factory(io_, send);
@@ -74,10 +88,10 @@ Result<void, std::string> PartitionManager::open_and_start() {
   auto transport = ClusterTransport::start(
       options_.transport,
       [this](NodeId, PartitionId partition, raft::Message message) {
-        if (auto it = replicas_.find(partition); it != replicas_.end()) {
-          it->second->receive(std::move(message));
-        } else if (auto group = groups_.find(partition); group != groups_.end()) {
+        if (auto group = groups_.find(partition); group != groups_.end()) {
           group->second->receive(std::move(message));
+        } else if (auto target = replica(partition)) {
+          target->receive(std::move(message));
         }
       },
       [this](NodeId, PartitionId partition, engine::Record command) {
@@ -88,13 +102,137 @@ Result<void, std::string> PartitionManager::open_and_start() {
   work_.emplace(io_.get_executor());
   for (int i = 0; i < std::max(1, options_.partition_threads); ++i)
     threads_.emplace_back([this] { io_.run(); });
-  for (auto& [id, replica] : replicas_)
-    replica->start();
+  std::size_t count = 0;
+  {
+    std::shared_lock lock(replicas_mutex_);
+    for (auto& [id, replica] : replicas_)
+      replica->start();
+    count = replicas_.size();
+  }
   for (auto& [id, group] : groups_)
     group->start();
-  spdlog::info("cluster: {} partition replica(s) started; cluster port {}", replicas_.size(),
+  spdlog::info("cluster: {} partition replica(s) started; cluster port {}", count,
                transport_->port());
   return {};
+}
+
+std::shared_ptr<PartitionReplica> PartitionManager::replica(PartitionId partition) const {
+  std::shared_lock lock(replicas_mutex_);
+  auto it = replicas_.find(partition);
+  return it == replicas_.end() ? nullptr : it->second;
+}
+
+Result<void, std::string> PartitionManager::start_replica(PartitionId partition,
+                                                          std::vector<NodeId> replicas,
+                                                          ReplicaStart start) {
+  std::lock_guard change(change_mutex_);
+  {
+    std::lock_guard lock(lifecycle_mutex_);
+    if (stopped_ || threads_.empty()) return unexpected(std::string("the broker is stopping"));
+  }
+  if (partition.value() < 1 || partition.value() > options_.shape.partitions) {
+    return unexpected("partition " + std::to_string(partition.value()) + " does not exist");
+  }
+  if (replica(partition)) return {};
+  if (!options_.partition_directory) {
+    return unexpected(std::string("no data directory for replicas started at runtime"));
+  }
+  auto directory = options_.partition_directory(partition);
+  if (!directory) return unexpected(directory.error());
+  auto object = std::make_shared<Partition>(partition, std::move(replicas), std::move(*directory));
+  auto opened = open_replica(object, start);
+  if (!opened) return unexpected(opened.error());
+  {
+    std::unique_lock lock(replicas_mutex_);
+    replicas_.emplace(partition, *opened);
+    partitions_.emplace(partition, object);
+  }
+  (*opened)->start();
+  spdlog::info("partition {}: replica started on this broker ({})", partition.value(),
+               start == ReplicaStart::kJoin ? "joining" : "bootstrapped");
+  notify_change();
+  return {};
+}
+
+Result<void, std::string> PartitionManager::stop_replica(PartitionId partition, ReplicaData data) {
+  std::lock_guard change(change_mutex_);
+  std::shared_ptr<PartitionReplica> stopping;
+  std::shared_ptr<Partition> object;
+  {
+    std::unique_lock lock(replicas_mutex_);
+    auto it = replicas_.find(partition);
+    if (it == replicas_.end()) return {};
+    stopping = it->second;
+    object = partitions_.at(partition);
+    replicas_.erase(it);
+    partitions_.erase(partition);
+    retired_.push_back(stopping);
+  }
+  object->set_status_observer({});
+  stopping->stop();
+  if (data == ReplicaData::kDelete) {
+    std::error_code ec;
+    std::filesystem::remove_all(object->directory(), ec);
+    if (ec) {
+      return unexpected("partition " + std::to_string(partition.value())
+                        + ": cannot remove its data " + object->directory().string() + ": "
+                        + ec.message());
+    }
+  }
+  spdlog::info("partition {}: replica stopped on this broker{}", partition.value(),
+               data == ReplicaData::kDelete ? " and its data removed" : "");
+  notify_change();
+  return {};
+}
+
+Result<void, std::string> PartitionManager::set_priority_order(PartitionId partition,
+                                                               std::vector<NodeId> order) {
+  auto target = replica(partition);
+  if (!target) {
+    return unexpected("partition " + std::to_string(partition.value()) + " has no replica here");
+  }
+  return target->set_priority_order(std::move(order));
+}
+
+std::shared_ptr<MembershipControl> PartitionManager::membership_control(
+    PartitionId partition) const {
+  if (auto found = replica(partition)) return found;
+  if (auto it = groups_.find(partition); it != groups_.end()) {
+    return std::dynamic_pointer_cast<MembershipControl>(it->second);
+  }
+  return nullptr;
+}
+
+std::shared_ptr<RaftGroup> PartitionManager::group(PartitionId id) const {
+  auto it = groups_.find(id);
+  return it == groups_.end() ? nullptr : it->second;
+}
+
+void PartitionManager::set_placement(std::map<PartitionId, std::vector<NodeId>> placement) {
+  std::unique_lock lock(replicas_mutex_);
+  placement_ = std::move(placement);
+}
+
+void PartitionManager::set_change_observer(std::function<void()> observer) {
+  std::lock_guard lock(callback_mutex_);
+  change_observer_ = std::move(observer);
+}
+
+void PartitionManager::notify_change() {
+  std::function<void()> observer;
+  {
+    std::lock_guard lock(callback_mutex_);
+    observer = change_observer_;
+  }
+  if (observer) observer();
+}
+
+std::vector<std::shared_ptr<Partition>> PartitionManager::partition_objects() const {
+  std::shared_lock lock(replicas_mutex_);
+  std::vector<std::shared_ptr<Partition>> out;
+  for (const auto& [id, partition] : partitions_)
+    out.push_back(partition);
+  return out;
 }
 
 void PartitionManager::submit(PartitionId partition, engine::Record command, bool backpressure,
@@ -106,15 +244,15 @@ void PartitionManager::submit(PartitionId partition, engine::Record command, boo
                                            + std::to_string(options_.shape.partitions) + ")",
                                        std::nullopt}));
   }
-  auto it = replicas_.find(partition);
-  if (it == replicas_.end()) {
+  auto target = replica(partition);
+  if (!target) {
     return done(unexpected(SubmitError{SubmitErrorCode::kNotLeader,
                                        "partition " + std::to_string(partition.value())
                                            + " has no replica on broker "
                                            + std::to_string(options_.self.value()),
                                        std::nullopt}));
   }
-  it->second->submit(std::move(command), backpressure, std::move(done));
+  target->submit(std::move(command), backpressure, std::move(done));
 }
 
 void PartitionManager::send(const engine::Record& command) {
@@ -126,7 +264,13 @@ void PartitionManager::send(const engine::Record& command) {
         target.value(), options_.shape.partitions);
     return;
   }
-  for (NodeId node : replicas_of(target, options_.shape)) {
+  std::vector<NodeId> nodes;
+  {
+    std::shared_lock lock(replicas_mutex_);
+    if (auto it = placement_.find(target); it != placement_.end()) nodes = it->second;
+  }
+  if (nodes.empty()) nodes = replicas_of(target, options_.shape);
+  for (NodeId node : nodes) {
     if (node == options_.self) {
       deliver_local(target, command);
     } else if (transport_) {
@@ -136,8 +280,7 @@ void PartitionManager::send(const engine::Record& command) {
 }
 
 void PartitionManager::deliver_local(PartitionId partition, engine::Record command) {
-  auto it = replicas_.find(partition);
-  if (it != replicas_.end()) it->second->deliver(std::move(command));
+  if (auto target = replica(partition)) target->deliver(std::move(command));
 }
 
 void PartitionManager::set_job_available_callback(
@@ -156,6 +299,7 @@ void PartitionManager::on_jobs_available(PartitionId partition, std::string type
 }
 
 std::vector<PartitionId> PartitionManager::partitions() const {
+  std::shared_lock lock(replicas_mutex_);
   std::vector<PartitionId> ids;
   for (const auto& [id, replica] : replicas_)
     ids.push_back(id);
@@ -167,16 +311,24 @@ std::vector<LeadershipMove> PartitionManager::move_leadership(LeadershipGoal goa
   std::vector<LeadershipMove> moves;
   std::lock_guard lock(lifecycle_mutex_);
   if (stopped_ || threads_.empty()) return moves;
-  for (auto& [id, replica] : replicas_)
+  std::vector<std::shared_ptr<PartitionReplica>> hosted;
+  {
+    std::shared_lock replicas(replicas_mutex_);
+    for (auto& [id, replica] : replicas_)
+      hosted.push_back(replica);
+  }
+  for (auto& replica : hosted)
     moves.push_back(replica->move_leadership(goal, drain));
   return moves;
 }
 
 void PartitionManager::shutdown() {
+  std::lock_guard change(change_mutex_);
   std::lock_guard lock(lifecycle_mutex_);
   if (stopped_) return;
   stopped_ = true;
   if (!threads_.empty()) {
+    std::shared_lock replicas(replicas_mutex_);
     for (auto& [id, replica] : replicas_)
       replica->stop();
     for (auto& [id, group] : groups_)
@@ -188,14 +340,21 @@ void PartitionManager::shutdown() {
   for (auto& thread : threads_)
     thread.join();
   threads_.clear();
+  std::unique_lock replicas(replicas_mutex_);
   replicas_.clear();
+  retired_.clear();
   groups_.clear();
 }
 
 std::vector<PartitionId> PartitionManager::for_each_exporting(
     const std::function<void(PartitionId, PartitionExporting*)>& fn) {
   std::vector<PartitionId> silent;
-  for (auto& [id, replica] : replicas_) {
+  std::map<PartitionId, std::shared_ptr<PartitionReplica>> hosted;
+  {
+    std::shared_lock lock(replicas_mutex_);
+    hosted = replicas_;
+  }
+  for (auto& [id, replica] : hosted) {
     PartitionId partition = id;
     if (!replica->with_exporting(
             [fn, partition](PartitionExporting* exporting) { fn(partition, exporting); })) {
@@ -207,6 +366,7 @@ std::vector<PartitionId> PartitionManager::for_each_exporting(
 
 std::vector<exporter::DirectorSnapshot> PartitionManager::exporting_snapshots() const {
   std::vector<exporter::DirectorSnapshot> out;
+  std::shared_lock lock(replicas_mutex_);
   for (const auto& [id, replica] : replicas_) {
     if (auto snapshot = replica->exporting_snapshot()) out.push_back(std::move(*snapshot));
   }

@@ -35,7 +35,7 @@ PartitionReplica::PartitionReplica(asio::io_context& io, NodeId self,
 
 PartitionReplica::~PartitionReplica() = default;
 
-Result<void, std::string> PartitionReplica::open() {
+Result<void, std::string> PartitionReplica::open(ReplicaStart start) {
   if (exporting_) {
     if (auto valid = exporting_->validate(); !valid) return unexpected(valid.error());
   }
@@ -48,7 +48,10 @@ Result<void, std::string> PartitionReplica::open() {
   bool fresh = journal_->snapshot_meta().index == LogIndex(0)
                && journal_->last_index() == LogIndex(0)
                && journal_->snapshot_meta().configuration == raft::Configuration{};
-  if (fresh) {
+  if (fresh && start == ReplicaStart::kJoin) {
+    spdlog::info("partition {}: empty replica joins the partition; waiting for the leader",
+                 partition_->id().value());
+  } else if (fresh) {
     raft::Configuration initial;
     initial.voters = partition_->replicas();
     std::sort(initial.voters.begin(), initial.voters.end());
@@ -101,6 +104,10 @@ void PartitionReplica::stop() {
     if (exporting_) exporting_->stop_leading();
     engine_.reset();
     if (journal_) (void)journal_->flush();
+    log_stream_.set_node(nullptr);
+    node_.reset();
+    journal_.reset();
+    publish_membership();
     done.set_value();
   });
   done.get_future().wait();

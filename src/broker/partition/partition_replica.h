@@ -42,6 +42,7 @@
 
 #include "broker/partition.h"
 #include "broker/partition/leadership.h"
+#include "broker/partition/membership_control.h"
 #include "broker/partition/partition_exporting.h"
 #include "broker/partition/partition_service.h"
 #include "broker/partition/raft_log_stream.h"
@@ -73,7 +74,15 @@ struct ReplicaOptions {
   exporter::DirectorOptions exporter_director;
 };
 
-class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabilityListener {
+// How a replica with an empty data directory starts: as one of the partition's initial replicas
+// (its journal is bootstrapped with `Partition::replicas()` as voters), or joining a running
+// partition (no configuration of its own: it never campaigns and waits for the leader's appends or
+// snapshot, as a learner the leader added). A replica with data resumes from it either way.
+enum class ReplicaStart { kBootstrap, kJoin };
+
+class PartitionReplica : public engine::ResponseSink,
+                         public engine::JobAvailabilityListener,
+                         public MembershipControl {
  public:
   using Send = std::function<void(NodeId to, PartitionId partition, const raft::Message&)>;
   using JobCallback = std::function<void(PartitionId, std::string)>;
@@ -85,10 +94,21 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
                    engine::SubscriptionTransport* subscriptions = nullptr);
   ~PartitionReplica() override;
 
-  Result<void, std::string> open();
+  Result<void, std::string> open(ReplicaStart start = ReplicaStart::kBootstrap);
   void start();
-  // Blocks until the strand has stopped the replica (not callable from the strand).
+  // Blocks until the strand has stopped the replica (not callable from the strand). The journal
+  // and the Raft node are released, so the data directory may be removed afterwards; the object
+  // must stay alive until the strand's queued handlers ran (the manager keeps it to shutdown).
   void stop();
+
+  // MembershipControl (partition_replica_membership.cc).
+  GroupMembership membership() const override;
+  Result<void, std::string> change_membership(const raft::ConfigChange& change) override;
+  Result<void, std::string> transfer_leadership_away() override;
+  Result<void, std::string> force_configuration(std::vector<NodeId> voters) override;
+  // The partition's brokers, preferred leader first: Raft's priority election and the preferred
+  // leader of a rebalance follow it (a PARTITION_RECONFIGURE_PRIORITY).
+  Result<void, std::string> set_priority_order(std::vector<NodeId> order);
 
   void receive(raft::Message message);
   void submit(engine::Record command, bool backpressure, SubmitCallback done);
@@ -146,6 +166,9 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
   Result<void, std::string> restore_engine(const std::optional<raft::Snapshot>& snapshot);
   Result<void, std::string> rebuild_engine();
   void publish_status();
+  void publish_membership();
+  // Runs `fn` on the strand and returns its answer (not callable from the strand).
+  Result<void, std::string> on_strand(std::function<Result<void, std::string>()> fn);
   void fail(const std::string& reason);
   LeadershipMove schedule_move(LeadershipGoal goal, std::chrono::milliseconds drain);
   std::optional<NodeId> move_target(LeadershipGoal goal) const;
@@ -199,6 +222,9 @@ class PartitionReplica : public engine::ResponseSink, public engine::JobAvailabi
   std::chrono::steady_clock::time_point last_subscription_check_;
   std::chrono::steady_clock::time_point last_append_;
   raft::LogIndex last_seen_index_;
+
+  mutable std::mutex membership_mutex_;
+  GroupMembership membership_;  // guarded by membership_mutex_; written on the strand
 };
 
 }  // namespace tern::broker

@@ -259,6 +259,7 @@ void PartitionReplica::publish_status() {
     status.reason = "opening";
   }
   partition_->set_status(std::move(status));
+  publish_membership();
 }
 
 void PartitionReplica::fail(const std::string& reason) {
