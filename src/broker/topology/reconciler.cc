@@ -36,6 +36,8 @@ void act_on(const Operation& op, std::int64_t change_id, const ClusterTopology& 
             std::vector<LocalAction>& out) {
   auto it = local.find(op.partition);
   const LocalReplicaStatus* replica = it == local.end() ? nullptr : &it->second;
+  auto group0_it = local.find(kTopologyGroup);
+  const LocalReplicaStatus* group0 = group0_it == local.end() ? nullptr : &group0_it->second;
   const bool running = replica && replica->running;
   const bool leading = running && replica->leader;
   switch (op.kind) {
@@ -88,9 +90,34 @@ void act_on(const Operation& op, std::int64_t change_id, const ClusterTopology& 
       }
       break;
     case OperationKind::kBrokerAdd:
-      if (op.broker == self) out.push_back(report(change_id, op));
+      if (group0 == nullptr) {
+        if (op.broker == self) out.push_back(report(change_id, op));
+      } else if (group0->running && group0->leader) {
+        // The new broker's topology replica joins partition 0 as a learner; Raft promotes it
+        // once caught up, and the broker counts as added once it votes there.
+        if (contains(group0->voters, op.broker)) {
+          out.push_back(report(change_id, op));
+        } else if (!contains(group0->learners, op.broker)) {
+          LocalAction add = action(LocalActionKind::kProposeAddLearner, kTopologyGroup);
+          add.target = op.broker;
+          out.push_back(add);
+        }
+      }
       break;
     case OperationKind::kBrokerRemove: {
+      if (group0 != nullptr) {
+        if (!group0->running || !group0->leader) break;
+        if (op.broker == self) {
+          out.push_back(action(LocalActionKind::kTransferLeadership, kTopologyGroup));
+        } else if (contains(group0->voters, op.broker) || contains(group0->learners, op.broker)) {
+          LocalAction remove = action(LocalActionKind::kProposeRemove, kTopologyGroup);
+          remove.target = op.broker;
+          out.push_back(remove);
+        } else {
+          out.push_back(report(change_id, op));
+        }
+        break;
+      }
       NodeId reporter = op.broker;
       for (const auto& [id, broker] : topology.brokers) {
         if (id != op.broker) {
@@ -104,7 +131,40 @@ void act_on(const Operation& op, std::int64_t change_id, const ClusterTopology& 
   }
 }
 
+std::string members_text(const std::vector<NodeId>& members) {
+  std::string text;
+  for (NodeId id : members)
+    text += (text.empty() ? "" : ",") + std::to_string(id.value());
+  return "[" + text + "]";
+}
+
 }  // namespace
+
+std::string describe(const LocalAction& action) {
+  const std::string partition = "partition " + std::to_string(action.partition.value());
+  const std::string target = "broker " + std::to_string(action.target.value());
+  switch (action.kind) {
+    case LocalActionKind::kStartReplica:
+      return "start the replica of " + partition;
+    case LocalActionKind::kStopReplica:
+      return "stop the replica of " + partition + " and remove its data";
+    case LocalActionKind::kProposeAddLearner:
+      return "add " + target + " to " + partition + " as a learner";
+    case LocalActionKind::kProposeRemove:
+      return "remove " + target + " from " + partition;
+    case LocalActionKind::kTransferLeadership:
+      return "hand leadership of " + partition + " to another voter";
+    case LocalActionKind::kForceConfiguration:
+      return "force " + partition + " to the voters " + members_text(action.members);
+    case LocalActionKind::kSetPriority:
+      return "set the priority of this replica of " + partition + " to "
+             + std::to_string(action.priority);
+    case LocalActionKind::kReportCompleted:
+      return "report change " + std::to_string(action.change_id) + " operation '"
+             + describe(action.operation) + "' completed";
+  }
+  return "unknown action";
+}
 
 std::vector<LocalAction> next_local_actions(const ClusterTopology& topology, NodeId self,
                                             const std::map<PartitionId, LocalReplicaStatus>& local,
@@ -131,6 +191,7 @@ std::vector<LocalAction> next_local_actions(const ClusterTopology& topology, Nod
     }
   }
   for (const auto& [partition, status] : local) {
+    if (partition == kTopologyGroup) continue;
     if (status.running && !assigned.count(partition) && !in_flux.count(partition)) {
       out.push_back(action(LocalActionKind::kStopReplica, partition));
     }

@@ -17,17 +17,29 @@
 //   PARTITION_RECONFIGURE_PRIORITY b p   b sets the priority and reports.
 //   PARTITION_FORCE_RECONFIGURE b p m    every member of m forces its replica to m; b reports
 //                               once its own replica has m as voters.
-//   BROKER_ADD b                b reports (it is running).
-//   BROKER_REMOVE b             the lowest-id other member reports.
+//   BROKER_ADD b                with the topology group in `local` (partition 0, see
+//                               kTopologyGroup): its leader adds b's replica of it as a learner
+//                               and reports once Raft promoted it to a voter. Without it: b
+//                               reports (it is running).
+//   BROKER_REMOVE b             with the topology group: its leader (handing leadership over
+//                               first if it is b) removes b from it and reports once b is out.
+//                               Without it: the lowest-id other member reports.
+// The topology group's membership follows the broker operations only; the steady-state rules
+// below never start or stop it.
 // Outside changes: replicas assigned to this broker and not running start; running replicas not
 // assigned stop. A fenced broker does nothing.
 
 #include <map>
+#include <string>
 #include <vector>
 
 #include "broker/topology/cluster_topology.h"
 
 namespace tern::broker::topology {
+
+// The Raft group that replicates the topology itself ("partition 0"); a broker passes its
+// replica's status under this id to take part in BROKER_ADD / BROKER_REMOVE.
+inline constexpr PartitionId kTopologyGroup{0};
 
 struct LocalReplicaStatus {
   bool running = false;
@@ -58,6 +70,10 @@ struct LocalAction {
 
   bool operator==(const LocalAction&) const = default;
 };
+
+// One line naming the action, for logs ("start replica of partition 2", "add broker 3 as a
+// learner of partition 0", ...).
+std::string describe(const LocalAction& action);
 
 std::vector<LocalAction> next_local_actions(const ClusterTopology& topology, NodeId self,
                                             const std::map<PartitionId, LocalReplicaStatus>& local,

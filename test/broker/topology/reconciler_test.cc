@@ -2,7 +2,9 @@
 // Raft stand-in applies membership proposals at once (learners that run are promoted at once, a
 // partition without a running leader elects its first running voter), and completion reports go
 // through the TopologyStateMachine. Failover, failback and scaling must complete with every
-// partition's Raft configuration equal to the topology.
+// partition's Raft configuration equal to the topology. With the topology group modelled
+// (partition 0 on every member broker, passed to the reconciler as kTopologyGroup), its
+// membership must follow the brokers too.
 
 #include "broker/topology/reconciler.h"
 
@@ -25,7 +27,16 @@ struct RaftGroup {
 
 class World {
  public:
-  explicit World(ClusterTopology initial) : machine_(initial) {
+  explicit World(ClusterTopology initial, bool with_topology_group = false)
+      : machine_(initial), with_group0_(with_topology_group) {
+    if (with_group0_) {
+      auto& group0 = groups_[kTopologyGroup];
+      for (const auto& [id, broker] : initial.brokers) {
+        group0.voters.insert(id);
+        running_[id].insert(kTopologyGroup);
+      }
+      group0.leader = initial.brokers.begin()->first;
+    }
     for (std::int32_t p = 1; p <= initial.partition_count; ++p) {
       auto& group = groups_[PartitionId(p)];
       std::int32_t best = 0;
@@ -48,6 +59,7 @@ class World {
   }
   void start_fresh(NodeId id, BrokerIdentity identity) {
     alive_.insert(id);
+    if (with_group0_) running_[id].insert(kTopologyGroup);  // not a member of it: waits
     TopologyCommand announce;
     announce.kind = TopologyCommandKind::kAnnounce;
     announce.broker = id;
@@ -81,10 +93,24 @@ class World {
     return machine_.topology().pending_change ? -1 : max_rounds;
   }
 
+  // What the management endpoint does before a forced change: the topology group adopts the
+  // survivors alone.
+  void force_topology_group(const std::set<NodeId>& survivors) {
+    auto& group0 = groups_.at(kTopologyGroup);
+    group0.voters = survivors;
+    group0.learners.clear();
+  }
+
   // Every partition's Raft voters are exactly its replicas in the topology, all running.
   void expect_converged() {
     const auto& topology = machine_.topology();
     EXPECT_EQ(topology.last_change->status, ChangeStatus::kCompleted);
+    if (with_group0_) {
+      std::set<NodeId> members;
+      for (const auto& [id, broker] : topology.brokers)
+        members.insert(id);
+      EXPECT_EQ(groups_[kTopologyGroup].voters, members) << "the topology group";
+    }
     for (std::int32_t p = 1; p <= topology.partition_count; ++p) {
       std::set<NodeId> wanted;
       for (const auto& [id, replica] : topology.replicas_of(PartitionId(p))) {
@@ -131,7 +157,7 @@ class World {
           }
         }
       }
-      smallest_ = std::min(smallest_, group.voters.size());
+      if (partition != kTopologyGroup) smallest_ = std::min(smallest_, group.voters.size());
     }
   }
 
@@ -183,6 +209,7 @@ class World {
   std::map<PartitionId, RaftGroup> groups_;
   std::map<NodeId, std::set<PartitionId>> running_;
   std::set<NodeId> alive_;
+  bool with_group0_ = false;
   std::size_t smallest_ = SIZE_MAX;
 };
 
@@ -230,6 +257,83 @@ TEST(Reconciler, ScalingOutAndInConvergesWithoutShrinkingAGroupBelowItsFactor) {
   world.expect_converged();
   EXPECT_EQ(world.topology().brokers.size(), 3u);
   EXPECT_GE(world.smallest_group_seen(), 3u);
+}
+
+TEST(Reconciler, WithTheTopologyGroupScalingAddsAndRemovesItsMembersToo) {
+  World world(cluster(3, 6, 3, 1), true);
+  for (std::int32_t id : {3, 4, 5})
+    world.start_fresh(NodeId(id), {"127.0.0.1:" + std::to_string(42000 + id), "0"});
+  world.submit({{NodeId(3), NodeId(4), NodeId(5)}, {}, {}, ChangeMode::kSafe});
+  ASSERT_GT(world.run(500), 0);
+  world.expect_converged();
+  // Removing the topology group's leader (broker 0) too: it hands leadership over first.
+  world.submit({{}, {NodeId(0), NodeId(4), NodeId(5)}, {}, ChangeMode::kSafe});
+  ASSERT_GT(world.run(500), 0);
+  world.expect_converged();
+  EXPECT_EQ(world.topology().brokers.size(), 3u);
+  EXPECT_GE(world.smallest_group_seen(), 3u);
+}
+
+TEST(Reconciler, WithTheTopologyGroupFailoverThenFailbackConverges) {
+  World world(cluster(4, 4, 4, 2), true);
+  for (std::int32_t id : {1, 3})
+    world.kill(NodeId(id));
+  world.force_topology_group({NodeId(0), NodeId(2)});
+  world.submit({{}, {NodeId(1), NodeId(3)}, {}, ChangeMode::kForce});
+  ASSERT_GT(world.run(100), 0);
+  world.expect_converged();
+  for (std::int32_t id : {1, 3})
+    world.start_fresh(NodeId(id), {"127.0.0.1:" + std::to_string(42000 + id), "1"});
+  world.submit({{NodeId(1), NodeId(3)}, {}, 4, ChangeMode::kSafe});
+  ASSERT_GT(world.run(500), 0);
+  world.expect_converged();
+}
+
+TEST(Reconciler, BrokerAddIsTheTopologyLeadersToPerform) {
+  auto topology = cluster(2, 1, 2, 1);
+  TopologyStateMachine machine(topology);
+  TopologyCommand announce;
+  announce.kind = TopologyCommandKind::kAnnounce;
+  announce.broker = NodeId(2);
+  announce.identity = {"127.0.0.1:42002", "0"};
+  ASSERT_TRUE(machine.apply(announce).ok());
+  auto plan = plan_change(machine.topology(), {{NodeId(2)}, {}, {}, ChangeMode::kSafe},
+                          machine.announced());
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  TopologyCommand start;
+  start.kind = TopologyCommandKind::kStartChange;
+  start.based_on_version = machine.topology().version;
+  start.replication_factor = plan->expected.replication_factor;
+  start.operations = plan->operations;
+  ASSERT_TRUE(machine.apply(start).ok());
+  ASSERT_EQ(machine.topology().pending_change->pending.front().kind, OperationKind::kBrokerAdd);
+
+  std::map<PartitionId, LocalReplicaStatus> leader;
+  leader[kTopologyGroup] = LocalReplicaStatus{true, true, {NodeId(0), NodeId(1)}, {}};
+  leader[PartitionId(1)] = LocalReplicaStatus{true, true, {NodeId(0), NodeId(1)}, {}};
+  auto actions = next_local_actions(machine.topology(), NodeId(0), leader, FencingVerdict::kMember);
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, LocalActionKind::kProposeAddLearner);
+  EXPECT_EQ(actions[0].partition, kTopologyGroup);
+  EXPECT_EQ(actions[0].target, NodeId(2));
+  // While it is a learner nothing more; once a voter, the leader reports.
+  leader[kTopologyGroup].learners = {NodeId(2)};
+  EXPECT_TRUE(
+      next_local_actions(machine.topology(), NodeId(0), leader, FencingVerdict::kMember).empty());
+  leader[kTopologyGroup] = LocalReplicaStatus{true, true, {NodeId(0), NodeId(1), NodeId(2)}, {}};
+  actions = next_local_actions(machine.topology(), NodeId(0), leader, FencingVerdict::kMember);
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, LocalActionKind::kReportCompleted);
+  // The new broker itself does nothing for it; a follower of the group neither.
+  std::map<PartitionId, LocalReplicaStatus> fresh;
+  fresh[kTopologyGroup] = LocalReplicaStatus{true, false, {}, {}};
+  EXPECT_TRUE(
+      next_local_actions(machine.topology(), NodeId(2), fresh, FencingVerdict::kUnknown).empty());
+  std::map<PartitionId, LocalReplicaStatus> follower = leader;
+  follower[kTopologyGroup].leader = false;
+  follower[PartitionId(1)].leader = false;
+  EXPECT_TRUE(
+      next_local_actions(machine.topology(), NodeId(1), follower, FencingVerdict::kMember).empty());
 }
 
 TEST(Reconciler, AFencedBrokerDoesNothing) {
