@@ -35,12 +35,11 @@ Result<void, ConfigError> validate_config(const TernConfig& config) {
     return tern::unexpected(
         invalid("cluster.size", "must be at least 1, got " + std::to_string(cluster.size)));
   }
-  if (cluster.node_id < 0 || cluster.node_id >= cluster.size) {
+  // cluster.size counts the initial members (ids 0..size-1), which bootstrap the cluster; a
+  // broker with a larger id joins a running cluster once a change adds it.
+  if (cluster.node_id < 0) {
     return tern::unexpected(invalid(
-        "cluster.node-id", std::to_string(cluster.node_id) + " is outside 0.."
-                               + std::to_string(cluster.size - 1) + " (node ids run from 0 to "
-                               + "cluster.size - 1, and cluster.size is "
-                               + std::to_string(cluster.size) + ")"));
+        "cluster.node-id", std::to_string(cluster.node_id) + " is negative (node ids start at 0)"));
   }
   if (cluster.partitions < 1) {
     return tern::unexpected(invalid(

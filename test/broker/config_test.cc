@@ -245,14 +245,14 @@ TEST(Config, ReplicationFactorGreaterThanSizeIsRejected) {
   EXPECT_EQ(error.to_string(), "cluster.replication-factor: 3 is greater than cluster.size (2)");
 }
 
-TEST(Config, NodeIdMustBeBelowSize) {
-  auto error = parse_error("cluster: {size: 3, node-id: 3}");
-  EXPECT_EQ(error.code, ConfigErrc::kInvalidValue);
-  EXPECT_EQ(error.key, "cluster.node-id");
-  EXPECT_THAT(error.message, HasSubstr("3 is outside 0..2"));
+TEST(Config, NodeIdAtOrAboveSizeJoinsARunningClusterAndANegativeOneIsRejected) {
+  // cluster.size counts the initial members; a larger id is a broker added later.
+  EXPECT_EQ(parse_ok("cluster: {size: 3, node-id: 3}").config.cluster.node_id, 3);
 
   auto negative = parse_error("cluster: {node-id: -1}");
+  EXPECT_EQ(negative.code, ConfigErrc::kInvalidValue);
   EXPECT_EQ(negative.key, "cluster.node-id");
+  EXPECT_THAT(negative.message, HasSubstr("-1 is negative"));
 }
 
 TEST(Config, RegionCountDerivesTheNodeIdFromThePodName) {
@@ -293,10 +293,9 @@ TEST(Config, RegionKeysAreChecked) {
 
   EXPECT_EQ(parse_error("cluster: {region-count: -1}").key, "cluster.region-count");
 
-  // A derived id beyond the cluster's size is reported like a written one.
-  auto too_big = parse_error("cluster: {size: 4, region-count: 2, pod-name: tern-2}");
-  EXPECT_EQ(too_big.key, "cluster.node-id");
-  EXPECT_THAT(too_big.message, HasSubstr("4 is outside 0..3"));
+  // A derived id beyond the initial members (a StatefulSet scaled out) joins the running cluster.
+  EXPECT_EQ(
+      parse_ok("cluster: {size: 4, region-count: 2, pod-name: tern-2}").config.cluster.node_id, 4);
 }
 
 TEST(Config, SizesMustBePositive) {

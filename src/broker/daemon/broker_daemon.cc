@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "broker/broker_metrics.h"
@@ -24,6 +26,7 @@
 #include "broker/management/broker_announcer.h"
 #include "broker/management/cluster_routes.h"
 #include "broker/management/partition_routes.h"
+#include "broker/management/reconcile_loop.h"
 #include "broker/management/replicated_topology_manager.h"
 #include "broker/management/topology_peers.h"
 #include "broker/management/topology_replica.h"
@@ -52,6 +55,20 @@ ComponentStatus component_status(PartitionHealth health) {
   return ComponentStatus::kDead;
 }
 
+// Keeps one health component per hosted partition ("partition-<id>") as replicas start and stop.
+class PartitionHealthSync {
+ public:
+  explicit PartitionHealthSync(std::shared_ptr<HealthRegistry> health)
+      : health_(std::move(health)) {}
+
+  void sync(const std::vector<std::shared_ptr<Partition>>& hosted);
+
+ private:
+  std::shared_ptr<HealthRegistry> health_;
+  std::mutex mutex_;
+  std::set<std::int32_t> registered_;  // guarded by mutex_
+};
+
 void register_partition_health(HealthRegistry& health,
                                const std::vector<std::shared_ptr<const Partition>>& partitions) {
   for (const auto& partition : partitions) {
@@ -67,6 +84,21 @@ void register_partition_health(HealthRegistry& health,
       return ComponentHealth{component_status(status.health), std::move(details)};
     });
   }
+}
+
+void PartitionHealthSync::sync(const std::vector<std::shared_ptr<Partition>>& hosted) {
+  std::lock_guard lock(mutex_);
+  std::set<std::int32_t> now;
+  std::vector<std::shared_ptr<const Partition>> added;
+  for (const auto& partition : hosted) {
+    now.insert(partition->id().value());
+    if (!registered_.count(partition->id().value())) added.push_back(partition);
+  }
+  for (std::int32_t id : registered_) {
+    if (!now.count(id)) health_->remove_component("partition-" + std::to_string(id));
+  }
+  register_partition_health(*health_, added);
+  registered_ = std::move(now);
 }
 
 void add_broker_routes(RouteTable& routes, const TernConfig& config,
@@ -94,12 +126,11 @@ void add_broker_routes(RouteTable& routes, const TernConfig& config,
 // the topology group know their leader, so that a probe's "ready" means commands can be served. A
 // broker started before its peers stops waiting after `timeout` and reports readiness anyway, with
 // a log line.
-void wait_for_leaders(const std::vector<std::shared_ptr<Partition>>& partitions,
-                      const management::TopologyReplica& topology,
+void wait_for_leaders(const PartitionManager& manager, const management::TopologyReplica& topology,
                       std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto all_led = [&] {
-    for (const auto& partition : partitions)
+    for (const auto& partition : manager.partition_objects())
       if (!partition->status().leader) return false;
     return topology.leader().has_value();
   };
@@ -116,10 +147,9 @@ void wait_for_leaders(const std::vector<std::shared_ptr<Partition>>& partitions,
 // SIGTERM: every partition this broker leads hands leadership to its most caught-up follower
 // before anything stops, so that a rolling restart costs clients a NOT_LEADER retry rather than an
 // election timeout. Commands in flight get `drain` to answer; the transfers get until `timeout`.
-void hand_over_leadership(PartitionManager& manager,
-                          const std::vector<std::shared_ptr<const Partition>>& partitions,
-                          management::TopologyReplica& topology, NodeId self,
-                          std::chrono::milliseconds drain, std::chrono::milliseconds timeout) {
+void hand_over_leadership(PartitionManager& manager, management::TopologyReplica& topology,
+                          NodeId self, std::chrono::milliseconds drain,
+                          std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   int scheduled = 0;
   for (const auto& move : manager.move_leadership(LeadershipGoal::kHandOver, drain)) {
@@ -135,7 +165,7 @@ void hand_over_leadership(PartitionManager& manager,
   if (scheduled == 0 && !topology_moving) return;
   auto still_leading = [&] {
     int leading = topology_moving && topology.leader() == self ? 1 : 0;
-    for (const auto& partition : partitions)
+    for (const auto& partition : manager.partition_objects())
       if (partition->status().role == PartitionRole::kLeader) ++leading;
     return leading;
   };
@@ -238,6 +268,40 @@ int run_fenced_broker(const TernConfig& config, const StartMembership& membershi
   return 0;
 }
 
+// Whether `directory` holds a Raft journal (a broker that ran before).
+bool has_raft_data(const std::filesystem::path& directory) {
+  std::error_code ec;
+  return std::filesystem::exists(directory / "raft", ec)
+         && !std::filesystem::is_empty(directory / "raft", ec);
+}
+
+// The data-partition replicas that start with the broker. First start of an initial member: the
+// configured round-robin placement (bootstrapped). Otherwise: the replicas whose folders hold a
+// journal resume from it; the reconcile loop starts the others the committed topology assigns
+// here and stops those it no longer does. Their priority order is the configured placement's
+// until a cluster change reorders it.
+Result<std::vector<std::shared_ptr<Partition>>, ConfigError> initial_replicas(
+    const TernConfig& config, const ClusterShape& shape, const DataDirectory& data,
+    bool first_start) {
+  std::vector<std::shared_ptr<Partition>> out;
+  const NodeId self(config.cluster.node_id);
+  if (first_start) {
+    auto created = create_partitions(self, shape, data);
+    if (!created) return unexpected(created.error());
+    for (auto& partition : *created)
+      out.push_back(std::move(partition));
+    return out;
+  }
+  for (std::int32_t p = 1; p <= shape.partitions; ++p) {
+    const PartitionId id(p);
+    if (!has_raft_data(data.path() / ("partition-" + std::to_string(p)))) continue;
+    auto directory = data.partition_directory(id);
+    if (!directory) return unexpected(directory.error());
+    out.push_back(std::make_shared<Partition>(id, replicas_of(id, shape), std::move(*directory)));
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_broker(const CommandLine& command_line) {
@@ -273,25 +337,43 @@ int run_broker(const CommandLine& command_line) {
 
   ClusterShape shape{config.cluster.size, config.cluster.partitions,
                      config.cluster.replication_factor};
-  auto created = create_partitions(NodeId(config.cluster.node_id), shape, **data);
-  if (!created) return report_config_error(created.error());
-  std::vector<std::shared_ptr<Partition>> replicas(std::make_move_iterator(created->begin()),
-                                                   std::make_move_iterator(created->end()));
-  std::vector<std::shared_ptr<const Partition>> partitions(replicas.begin(), replicas.end());
+  const NodeId self(config.cluster.node_id);
+  // A broker's very first start as one of the initial members bootstraps the configured cluster;
+  // any other start (a restart, or a broker joining a running cluster) follows the committed
+  // topology, which the reconcile loop carries out.
+  const bool initial_member = config.cluster.node_id < config.cluster.size;
+  const bool first_start = initial_member && !has_raft_data((*data)->path() / "topology");
+  auto initial = initial_replicas(config, shape, **data, first_start);
+  if (!initial) return report_config_error(initial.error());
+  spdlog::info("{}; {} partition replica(s) start with the broker",
+               first_start      ? "first start of an initial member: bootstrapping the cluster"
+               : initial_member ? "restart: replicas follow the committed cluster topology"
+                                : "not an initial member: joining a running cluster",
+               initial->size());
 
   ClusterOptions cluster;
-  cluster.self = NodeId(config.cluster.node_id);
+  cluster.self = self;
   cluster.shape = shape;
   cluster.transport.host = config.network.host;
   cluster.transport.port = config.network.cluster_port;
   cluster.transport.contact_points = config.cluster.contact_points;
-  // "Partition 0": the cluster topology, replicated on every broker (created during start).
+  cluster.partition_directory =
+      [&data_directory = **data](PartitionId id) -> Result<std::filesystem::path, std::string> {
+    auto directory = data_directory.partition_directory(id);
+    if (!directory) return unexpected(directory.error().message);
+    return *directory;
+  };
+  // "Partition 0": the cluster topology, replicated on every broker (created during start). A
+  // broker that joins a running cluster does not bootstrap it: its replica waits, empty, until
+  // the topology leader adds it (BROKER_ADD).
   std::shared_ptr<management::TopologyReplica> topology_replica;
   cluster.groups[management::TopologyReplica::kPartition] = [&](asio::io_context& io,
                                                                 RaftGroup::Send send) {
+    management::TopologyReplicaOptions options;
+    options.bootstrap = initial_member;
     topology_replica = std::make_shared<management::TopologyReplica>(
-        io, cluster.self, (*data)->path() / "topology", configured_topology(config),
-        management::TopologyReplicaOptions{}, std::move(send));
+        io, cluster.self, (*data)->path() / "topology", configured_topology(config), options,
+        std::move(send));
     return std::static_pointer_cast<RaftGroup>(topology_replica);
   };
   // Told to peers in the hello, so that a gateway embedded in any broker can route here.
@@ -305,7 +387,8 @@ int run_broker(const CommandLine& command_line) {
   auto exporting = open_exporting_settings(config, **data);
   if (!exporting) return report_start_failure("exporters", exporting.error());
   cluster.replica.exporting = *exporting;
-  auto started_manager = PartitionManager::start(cluster, replicas);
+  auto started_manager = PartitionManager::start(
+      cluster, *initial, first_start ? ReplicaStart::kBootstrap : ReplicaStart::kJoin);
   if (!started_manager) {
     return report_start_failure("network.cluster-port", started_manager.error());
   }
@@ -313,24 +396,25 @@ int run_broker(const CommandLine& command_line) {
   spdlog::info("cluster transport listening on {}:{}", config.network.host,
                manager->cluster_port());
   auto commands = std::make_unique<command_api::CommandService>(manager);
-  auto topology = std::make_shared<const BrokerTopology>(config, partitions);
-  // Role, health, term and leader changes are pushed to subscribed gateways at once.
-  // Weak: the topology holds the partitions.
-  for (const auto& replica : replicas) {
-    replica->set_status_observer([weak = std::weak_ptr<const BrokerTopology>(topology)] {
-      if (auto alive = weak.lock()) alive->notify_changed();
-    });
-  }
+  // The broker's view of itself follows the replicas it hosts now. Weak: the manager outlives
+  // neither the topology nor the routes that read it, but it is shut down first.
+  auto topology = std::make_shared<const BrokerTopology>(
+      config, [weak = std::weak_ptr<PartitionManager>(manager)] {
+        std::vector<std::shared_ptr<const Partition>> hosted;
+        if (auto alive = weak.lock()) {
+          for (auto& partition : alive->partition_objects())
+            hosted.push_back(std::move(partition));
+        }
+        return hosted;
+      });
 
   auto health = std::make_shared<HealthRegistry>();
-  register_partition_health(*health, partitions);
+  auto health_sync = std::make_shared<PartitionHealthSync>(health);
+  health_sync->sync(manager->partition_objects());
   auto routes = std::make_shared<RouteTable>();
   add_health_routes(*routes, health);
   add_broker_routes(*routes, config, topology);
   register_topology_health(*health, topology_replica);
-  // GET /actuator/cluster reads the replicated topology. Changes (PATCH, POST .../brokers) are not
-  // registered until brokers carry them out (the reconcile loop): a change nobody performs would
-  // stay pending and block every later one.
   // Any broker takes topology commands: followers forward them to the topology leader.
   management::serve_topology_requests(manager->transport(), topology_replica);
   auto topology_peers = std::make_shared<management::TopologyPeers>(manager->transport());
@@ -340,16 +424,48 @@ int run_broker(const CommandLine& command_line) {
                                        [topology_replica] { return topology_replica->topology(); },
                                        membership->marker);
   marker_keeper.start();
+  // The reconcile loop performs the committed topology's changes on this broker's replicas.
+  auto reconcile = std::make_shared<management::ReconcileLoop>(
+      self, manager, [topology_replica] { return topology_replica->topology(); }, topology_replica,
+      [topology_manager](topology::TopologyCommand command) {
+        return topology_manager->propose(std::move(command));
+      },
+      wall_clock_ms,
+      // A fenced broker never gets here (run_fenced_broker); a fresh one is kUnknown until added.
+      [verdict = membership->decision.verdict] { return verdict; });
+  // Role, health, term and leader changes are pushed to subscribed gateways at once, the health
+  // components follow the hosted replicas, and the reconcile loop looks again.
+  manager->set_change_observer([weak_topology = std::weak_ptr<const BrokerTopology>(topology),
+                                weak_health = std::weak_ptr<PartitionHealthSync>(health_sync),
+                                weak_manager = std::weak_ptr<PartitionManager>(manager),
+                                weak_loop = std::weak_ptr<management::ReconcileLoop>(reconcile)] {
+    if (auto alive = weak_topology.lock()) alive->notify_changed();
+    auto sync = weak_health.lock();
+    auto partitions = weak_manager.lock();
+    if (sync && partitions) sync->sync(partitions->partition_objects());
+    if (auto loop = weak_loop.lock()) loop->wake();
+  });
+  reconcile->start();
   auto cluster_routes = std::make_shared<management::ClusterRoutes>(
       topology_manager,
       std::make_shared<management::TcpReachabilityProbe>(std::chrono::milliseconds(500)));
-  routes->add(HttpMethod::kGet, "/actuator/cluster", [cluster_routes](const HttpRequest& request) {
-    return cluster_routes->get_cluster(request);
-  });
-  management::add_partition_routes(
-      *routes, std::make_shared<management::PartitionRoutes>(partitions, [manager] {
-        return manager->move_leadership(LeadershipGoal::kPreferred, std::chrono::seconds(2));
-      }));
+  // GET /actuator/cluster reads the replicated topology; PATCH and POST .../brokers start changes
+  // that the brokers' reconcile loops carry out (any broker takes them: followers forward).
+  management::add_cluster_routes(*routes, cluster_routes);
+  management::add_partition_routes(*routes,
+                                   management::PartitionRoutes::over(
+                                       [weak = std::weak_ptr<PartitionManager>(manager)] {
+                                         std::vector<std::shared_ptr<const Partition>> hosted;
+                                         if (auto alive = weak.lock()) {
+                                           for (auto& partition : alive->partition_objects())
+                                             hosted.push_back(std::move(partition));
+                                         }
+                                         return hosted;
+                                       },
+                                       [manager] {
+                                         return manager->move_leadership(LeadershipGoal::kPreferred,
+                                                                         std::chrono::seconds(2));
+                                       }));
   add_exporting_endpoints(*routes, *health, manager, *exporting);
 
   auto monitoring =
@@ -384,16 +500,18 @@ int run_broker(const CommandLine& command_line) {
                  gateway->grpc_port(), config.network.host, gateway->rest_port());
   }
 
-  wait_for_leaders(replicas, *topology_replica, std::chrono::seconds(10));
+  wait_for_leaders(*manager, *topology_replica, std::chrono::seconds(10));
   health->mark_started();
   spdlog::info("broker {} ready (tern {}, {} partition(s) hosted)", config.cluster.node_id,
-               kVersion, partitions.size());
+               kVersion, manager->partition_objects().size());
 
   int signal_number = wait_for_shutdown_signal();
   spdlog::info("received {}; shutting down", signal_name(signal_number));
   health->mark_shutting_down();
-  hand_over_leadership(*manager, partitions, *topology_replica, cluster.self,
-                       std::chrono::seconds(2), std::chrono::seconds(5));
+  // No cluster change is carried out from here on: the replicas stay as they are.
+  reconcile->stop();
+  hand_over_leadership(*manager, *topology_replica, cluster.self, std::chrono::seconds(2),
+                       std::chrono::seconds(5));
   if (gateway) {
     gateway->shutdown();
     spdlog::info("embedded gateway stopped");

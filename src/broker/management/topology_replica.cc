@@ -32,7 +32,9 @@ Result<void, std::string> TopologyReplica::open() {
   const bool fresh = journal_->snapshot_meta().index == LogIndex(0)
                      && journal_->last_index() == LogIndex(0)
                      && journal_->snapshot_meta().configuration == raft::Configuration{};
-  if (fresh) {
+  if (fresh && !options_.bootstrap) {
+    spdlog::info("cluster topology: empty replica joins the cluster; waiting for the leader");
+  } else if (fresh) {
     // Every initial member votes; brokers added later join through membership changes.
     raft::Configuration initial;
     for (const auto& [id, broker] : machine_.topology().brokers)
@@ -332,6 +334,18 @@ void TopologyReplica::publish() {
   published_announced_ = machine_.announced();
   published_leader_ = node_ ? node_->leader() : std::nullopt;
   published_applied_ = node_ ? node_->log().applied().value() : 0;
+  published_membership_ = GroupMembership{};
+  if (node_ && !stopped_ && !failed_) {
+    published_membership_.running = true;
+    published_membership_.leader = node_->role() == raft::Role::kLeader;
+    published_membership_.known_leader = node_->leader();
+    published_membership_.voters = node_->configuration().voters;
+    published_membership_.learners = node_->configuration().learners;
+    published_membership_.last_term = node_->log().last_term().value();
+    published_membership_.last_index = node_->log().last_index().value();
+    published_membership_.committed_index = node_->log().committed().value();
+    published_membership_.applied_index = node_->log().applied().value();
+  }
   if (node_) {
     TopologyRaftStatus status;
     status.role = node_->role();

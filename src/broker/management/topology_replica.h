@@ -26,6 +26,7 @@
 #include <string>
 
 #include "broker/management/topology_manager.h"
+#include "broker/partition/membership_control.h"
 #include "broker/partition/raft_group.h"
 #include "broker/topology/topology_state_machine.h"
 #include "raft/core/raft_node.h"
@@ -40,6 +41,9 @@ struct TopologyReplicaOptions {
   std::uint64_t snapshot_entries = 100;  // snapshot (and compact) after this many applied entries
   std::size_t max_pending_proposals = 64;
   raft::journal::Durability durability = raft::journal::Durability::kSync;
+  // False for a broker that joins a running cluster: an empty journal is not bootstrapped with
+  // the initial members; the replica waits, as a learner, for the topology leader's log.
+  bool bootstrap = true;
 };
 
 // What a replica's Raft node looks like from outside (published after every step): what a
@@ -54,7 +58,7 @@ struct TopologyRaftStatus {
   std::vector<NodeId> fenced;
 };
 
-class TopologyReplica final : public RaftGroup {
+class TopologyReplica final : public RaftGroup, public MembershipControl {
  public:
   // Partition 0 is never a data partition (those are 1-based).
   static constexpr PartitionId kPartition{0};
@@ -94,6 +98,13 @@ class TopologyReplica final : public RaftGroup {
   std::uint64_t applied_index() const;
   TopologyRaftStatus raft_status() const;
 
+  // MembershipControl: partition-0 membership for BROKER_ADD / BROKER_REMOVE, carried out by the
+  // reconcile loop (topology_replica_membership.cc).
+  GroupMembership membership() const override;
+  Result<void, std::string> change_membership(const raft::ConfigChange& change) override;
+  Result<void, std::string> transfer_leadership_away() override;
+  Result<void, std::string> force_configuration(std::vector<NodeId> voters) override;
+
  private:
   struct Pending {
     raft::Term term;
@@ -108,6 +119,7 @@ class TopologyReplica final : public RaftGroup {
   void maybe_snapshot();
   void publish();
   void notice_lost_log(const raft::Message& rejection);
+  Result<void, std::string> on_strand(std::function<Result<void, std::string>()> fn);
 
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer timer_;
@@ -132,6 +144,7 @@ class TopologyReplica final : public RaftGroup {
   std::optional<NodeId> published_leader_;
   std::uint64_t published_applied_ = 0;
   TopologyRaftStatus published_status_;
+  GroupMembership published_membership_;
 };
 
 }  // namespace tern::broker::management

@@ -103,7 +103,8 @@ std::filesystem::path TerndCluster::write_config(int node) const {
   auto path = root_ / ("broker-" + std::to_string(node) + ".yaml");
   const auto& p = ports(node);
   std::ofstream out(path);
-  out << "cluster:\n  node-id: " << node << "\n  size: " << spec_.brokers
+  const int size = spec_.initial_members > 0 ? spec_.initial_members : spec_.brokers;
+  out << "cluster:\n  node-id: " << node << "\n  size: " << size
       << "\n  partitions: " << spec_.partitions
       << "\n  replication-factor: " << spec_.replication_factor << "\n  contact-points: [";
   bool first = true;

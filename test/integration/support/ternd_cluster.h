@@ -41,6 +41,9 @@ struct TerndClusterSpec {
   bool embedded_gateway_on_first = true;
   // YAML appended to every broker's configuration (e.g. an `exporters:` section).
   std::string extra_config;
+  // cluster.size in the configurations: the initial members (ids below it). Zero: every broker.
+  // Brokers with larger ids join the running cluster when a change adds them.
+  int initial_members = 0;
 };
 
 class TerndCluster {
