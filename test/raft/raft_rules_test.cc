@@ -523,6 +523,23 @@ TEST(RaftRules, PreferredReplicaTimesOutBeforeLowerPriorities) {
   EXPECT_FALSE(of_type(preferred.drain().before, MessageType::kPreVote).empty());
 }
 
+TEST(RaftRules, AnAppendedConfigurationCountsAsCommittedOnlyOnceItCommits) {
+  Harness h(voters({1, 2}));
+  EXPECT_TRUE(h.node->configuration_committed());  // the bootstrap configuration
+  h.elect({2});
+  h.drain();
+  h.ack(2);
+  h.drain();
+  ASSERT_TRUE(h.node->propose_config_change({ConfigChangeType::kAddLearner, n(3), {}}).ok());
+  EXPECT_TRUE(h.node->configuration().is_learner(n(3)));  // in force once appended
+  EXPECT_FALSE(h.node->configuration_committed());
+  h.drain();
+  EXPECT_FALSE(h.node->configuration_committed());
+  h.ack(2);  // (the learner never answers, so it is not promoted meanwhile)
+  h.drain();
+  EXPECT_TRUE(h.node->configuration_committed());
+}
+
 TEST(RaftRules, ANewPriorityOrderAppliesFromTheNextElectionTimeout) {
   RaftOptions low;
   low.priority_order = {n(3), n(2), n(1)};  // node 1 ranks third

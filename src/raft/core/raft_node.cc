@@ -53,6 +53,11 @@ const Configuration& RaftNode::configuration() const {
   return configurations_.empty() ? base_configuration_ : configurations_.rbegin()->second;
 }
 
+bool RaftNode::configuration_committed() const {
+  if (forced_) return false;
+  return configurations_.empty() || configurations_.rbegin()->first <= log_.committed();
+}
+
 Configuration RaftNode::configuration_at(LogIndex index) const {
   auto it = configurations_.upper_bound(index);
   if (it == configurations_.begin()) return base_configuration_;

@@ -119,6 +119,10 @@ class RaftNode {
   std::optional<NodeId> vote() const { return vote_; }
   std::optional<NodeId> leader() const { return leader_; }
   const Configuration& configuration() const;
+  // Whether the configuration in force is committed (not a forced one still to be won, nor an
+  // appended change a new leader could still truncate): what a membership change's completion
+  // waits for.
+  bool configuration_committed() const;
   // The configuration in force at `index` (for snapshots taken at an applied index).
   Configuration configuration_at(LogIndex index) const;
   const RaftLog& log() const { return log_; }
