@@ -73,7 +73,8 @@ bool ReconcileLoop::topology_current() const {
 std::map<PartitionId, tp::LocalReplicaStatus> ReconcileLoop::local_statuses() const {
   std::map<PartitionId, tp::LocalReplicaStatus> out;
   auto add = [&out](PartitionId id, const GroupMembership& group) {
-    out[id] = tp::LocalReplicaStatus{group.running, group.leader, group.voters, group.learners};
+    out[id] = tp::LocalReplicaStatus{group.running, group.leader, group.voters, group.learners,
+                                     group.configuration_committed};
   };
   for (const auto& partition : partitions_->partition_objects()) {
     if (auto control = partitions_->membership_control(partition->id()))

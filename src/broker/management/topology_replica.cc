@@ -341,6 +341,7 @@ void TopologyReplica::publish() {
     published_membership_.known_leader = node_->leader();
     published_membership_.voters = node_->configuration().voters;
     published_membership_.learners = node_->configuration().learners;
+    published_membership_.configuration_committed = node_->configuration_committed();
     published_membership_.last_term = node_->log().last_term().value();
     published_membership_.last_index = node_->log().last_index().value();
     published_membership_.committed_index = node_->log().committed().value();

@@ -30,7 +30,10 @@ struct GroupMembership {
   std::optional<NodeId> known_leader;
   std::vector<NodeId> voters;    // the configuration in force here (incoming set when joint)
   std::vector<NodeId> learners;  // replicate the log but do not vote
-  std::uint64_t last_term = 0;   // the log's last entry: who is the most up-to-date survivor
+  // The configuration above is committed (a change is complete only then: an appended one could
+  // still be truncated by a new leader, a forced one is not in force until its election is won).
+  bool configuration_committed = false;
+  std::uint64_t last_term = 0;  // the log's last entry: who is the most up-to-date survivor
   std::uint64_t last_index = 0;
   std::uint64_t committed_index = 0;
   std::uint64_t applied_index = 0;

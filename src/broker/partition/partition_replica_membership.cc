@@ -18,6 +18,7 @@ void PartitionReplica::publish_membership() {
     view.known_leader = node_->leader();
     view.voters = config.voters;
     view.learners = config.learners;
+    view.configuration_committed = node_->configuration_committed();
     view.last_term = node_->log().last_term().value();
     view.last_index = node_->log().last_index().value();
     view.committed_index = node_->log().committed().value();

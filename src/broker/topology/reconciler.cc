@@ -47,7 +47,7 @@ void act_on(const Operation& op, std::int64_t change_id, const ClusterTopology& 
       }
       if (leading) {
         if (contains(replica->voters, op.broker)) {
-          out.push_back(report(change_id, op));
+          if (replica->configuration_committed) out.push_back(report(change_id, op));
         } else if (!contains(replica->learners, op.broker)) {
           LocalAction add = action(LocalActionKind::kProposeAddLearner, op.partition);
           add.target = op.broker;
@@ -63,7 +63,7 @@ void act_on(const Operation& op, std::int64_t change_id, const ClusterTopology& 
           LocalAction remove = action(LocalActionKind::kProposeRemove, op.partition);
           remove.target = op.broker;
           out.push_back(remove);
-        } else {
+        } else if (replica->configuration_committed) {
           out.push_back(report(change_id, op));
         }
       }
@@ -85,7 +85,8 @@ void act_on(const Operation& op, std::int64_t change_id, const ClusterTopology& 
         force.members = op.members;
         out.push_back(force);
       }
-      if (op.broker == self && running && same_members(replica->voters, op.members)) {
+      if (op.broker == self && running && same_members(replica->voters, op.members)
+          && replica->configuration_committed) {
         out.push_back(report(change_id, op));
       }
       break;
@@ -96,7 +97,7 @@ void act_on(const Operation& op, std::int64_t change_id, const ClusterTopology& 
         // The new broker's topology replica joins partition 0 as a learner; Raft promotes it
         // once caught up, and the broker counts as added once it votes there.
         if (contains(group0->voters, op.broker)) {
-          out.push_back(report(change_id, op));
+          if (group0->configuration_committed) out.push_back(report(change_id, op));
         } else if (!contains(group0->learners, op.broker)) {
           LocalAction add = action(LocalActionKind::kProposeAddLearner, kTopologyGroup);
           add.target = op.broker;
@@ -113,7 +114,7 @@ void act_on(const Operation& op, std::int64_t change_id, const ClusterTopology& 
           LocalAction remove = action(LocalActionKind::kProposeRemove, kTopologyGroup);
           remove.target = op.broker;
           out.push_back(remove);
-        } else {
+        } else if (group0->configuration_committed) {
           out.push_back(report(change_id, op));
         }
         break;

@@ -46,6 +46,9 @@ struct LocalReplicaStatus {
   bool leader = false;
   std::vector<NodeId> voters;    // the replica's current Raft configuration
   std::vector<NodeId> learners;  // learners in it (not counted in quorums)
+  // The configuration is committed: completions of membership operations are reported only then
+  // (an appended change may still be lost with its leader).
+  bool configuration_committed = true;
 };
 
 enum class LocalActionKind {

@@ -320,7 +320,12 @@ TEST(Reconciler, BrokerAddIsTheTopologyLeadersToPerform) {
   leader[kTopologyGroup].learners = {NodeId(2)};
   EXPECT_TRUE(
       next_local_actions(machine.topology(), NodeId(0), leader, FencingVerdict::kMember).empty());
-  leader[kTopologyGroup] = LocalReplicaStatus{true, true, {NodeId(0), NodeId(1), NodeId(2)}, {}};
+  // Promoted, but the promotion is not committed yet: no report (a new leader could lose it).
+  leader[kTopologyGroup] =
+      LocalReplicaStatus{true, true, {NodeId(0), NodeId(1), NodeId(2)}, {}, false};
+  EXPECT_TRUE(
+      next_local_actions(machine.topology(), NodeId(0), leader, FencingVerdict::kMember).empty());
+  leader[kTopologyGroup].configuration_committed = true;
   actions = next_local_actions(machine.topology(), NodeId(0), leader, FencingVerdict::kMember);
   ASSERT_EQ(actions.size(), 1u);
   EXPECT_EQ(actions[0].kind, LocalActionKind::kReportCompleted);

@@ -187,7 +187,8 @@ std::optional<int> TerndCluster::wait_for_leader(int partition, std::chrono::mil
                                                  std::optional<int> excluding) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    for (int node : replicas_of_partition(partition, spec_.brokers, spec_.replication_factor)) {
+    // Every broker, not only the configured placement's: cluster changes move replicas.
+    for (int node = 0; node < spec_.brokers; ++node) {
       if (node == excluding) continue;
       auto view = replica(node, partition);
       if (view && view->role == "leader") return node;
