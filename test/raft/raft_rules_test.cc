@@ -510,6 +510,22 @@ TEST(RaftRules, ForcedReconfigurationFencesTheLostAndNeedsEverySurvivor) {
   EXPECT_EQ(appends[0].entries[1].type, EntryType::kNoop);
 }
 
+TEST(RaftRules, AFencedNodeComesBackOnlyAsANewLearner) {
+  Configuration forced;
+  forced.voters = {n(1), n(3)};
+  forced.fenced = {n(2), n(4)};
+  forced.epoch = 1;
+  EXPECT_FALSE(apply_config_change(forced, {ConfigChangeType::kPromoteLearner, n(2), {}}).ok());
+  EXPECT_FALSE(
+      apply_config_change(forced, {ConfigChangeType::kReplaceVoters, {}, {n(1), n(2)}}).ok());
+  auto back = apply_config_change(forced, {ConfigChangeType::kAddLearner, n(2), {}});
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(back->is_learner(n(2)));
+  EXPECT_FALSE(back->is_fenced(n(2)));
+  EXPECT_TRUE(back->is_fenced(n(4)));  // the others stay fenced
+  EXPECT_FALSE(back->is_voter(n(2)));  // it votes only once promoted
+}
+
 TEST(RaftRules, PreferredReplicaTimesOutBeforeLowerPriorities) {
   RaftOptions low;
   low.priority_order = {n(3), n(2), n(1)};  // node 1 ranks third

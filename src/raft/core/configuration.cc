@@ -154,8 +154,13 @@ Result<Configuration, ConfigChangeError> apply_config_change(const Configuration
   Configuration next = current;
   auto fail = [](std::string message) { return unexpected(ConfigChangeError{std::move(message)}); };
   std::string node = std::to_string(change.node.value());
+  // A fenced id comes back only as a new learner: the operator's failback of a broker with an
+  // empty disk (the broker refuses to start on the data it had when it was removed). Adding it
+  // lifts the fence; as a learner it votes only once the leader replicated the log to it and
+  // promoted it, so nothing it may have held before counts again.
   if (change.type != ConfigChangeType::kLeaveJoint
-      && change.type != ConfigChangeType::kReplaceVoters && current.is_fenced(change.node)) {
+      && change.type != ConfigChangeType::kReplaceVoters
+      && change.type != ConfigChangeType::kAddLearner && current.is_fenced(change.node)) {
     return fail("node " + node + " was fenced by a forced reconfiguration");
   }
   if (current.joint() && change.type != ConfigChangeType::kLeaveJoint) {
@@ -164,6 +169,7 @@ Result<Configuration, ConfigChangeError> apply_config_change(const Configuration
   switch (change.type) {
     case ConfigChangeType::kAddLearner:
       if (current.is_member(change.node)) return fail("node " + node + " is already a member");
+      erase_sorted(next.fenced, change.node);
       insert_sorted(next.learners, change.node);
       return next;
     case ConfigChangeType::kPromoteLearner:
