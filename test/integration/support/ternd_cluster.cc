@@ -104,7 +104,16 @@ std::filesystem::path TerndCluster::write_config(int node) const {
   const auto& p = ports(node);
   std::ofstream out(path);
   const int size = spec_.initial_members > 0 ? spec_.initial_members : spec_.brokers;
-  out << "cluster:\n  node-id: " << node << "\n  size: " << size
+  out << "cluster:\n";
+  if (spec_.region_count > 0) {
+    // As a StatefulSet per region would: the id comes from the pod's ordinal and the region.
+    out << "  region-count: " << spec_.region_count
+        << "\n  region-index: " << node % spec_.region_count << "\n  pod-name: tern-region"
+        << node % spec_.region_count << "-" << node / spec_.region_count;
+  } else {
+    out << "  node-id: " << node;
+  }
+  out << "\n  size: " << size
       << "\n  partitions: " << spec_.partitions
       << "\n  replication-factor: " << spec_.replication_factor << "\n  contact-points: [";
   bool first = true;

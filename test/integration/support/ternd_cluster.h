@@ -39,6 +39,9 @@ struct TerndClusterSpec {
   int partitions = 3;
   int replication_factor = 3;
   bool embedded_gateway_on_first = true;
+  // With regions, brokers alternate (region = id mod region_count) and take their id from a pod
+  // name and region index, as in Kubernetes; 0: plain node ids.
+  int region_count = 0;
   // YAML appended to every broker's configuration (e.g. an `exporters:` section).
   std::string extra_config;
   // cluster.size in the configurations: the initial members (ids below it). Zero: every broker.
