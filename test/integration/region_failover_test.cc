@@ -173,9 +173,9 @@ class RegionDrill {
       ASSERT_TRUE(cluster_.start(id).ok());
     }
     for (int id : region(index)) {
-      ASSERT_TRUE(eventually(
-          [&] { return health_component(cluster_, id, "cluster-topology").has_value(); },
-          kElection))
+      ASSERT_TRUE(
+          eventually([&] { return health_component(cluster_, id, "cluster-topology").has_value(); },
+                     kElection))
           << cluster_.log_of(id);
     }
   }
@@ -217,8 +217,8 @@ TEST(RegionFailover, CliFailoverAndFailbackLoseNoAcknowledgedInstance) {
   const auto lost_at = Clock::now();
   ASSERT_TRUE(RegionDrill::acknowledgements_stop(ledger, 30s)) << describe(ledger.snapshot());
 
-  auto failover = run_cluster_cli(cluster, 0, {"failover", "--region", "1", "--timeout", "120"},
-                                  150s);
+  auto failover =
+      run_cluster_cli(cluster, 0, {"failover", "--region", "1", "--timeout", "120"}, 150s);
   ASSERT_EQ(failover.exit_code, 0) << failover.out << failover.err << cluster.log_of(0);
   EXPECT_NE(failover.out.find("Region 1: removing brokers " + json(drill.region(1)).dump()),
             std::string::npos)
@@ -244,8 +244,8 @@ TEST(RegionFailover, CliFailoverAndFailbackLoseNoAcknowledgedInstance) {
   // Region 1 is rebuilt with empty disks and added back.
   drill.restart_region_empty(1);
   if (HasFatalFailure()) return;
-  auto failback = run_cluster_cli(cluster, 0, {"failback", "--region", "1", "--timeout", "180"},
-                                  210s);
+  auto failback =
+      run_cluster_cli(cluster, 0, {"failback", "--region", "1", "--timeout", "180"}, 210s);
   ASSERT_EQ(failback.exit_code, 0) << failback.out << failback.err << cluster.log_of(1);
   EXPECT_TRUE(drill.replication_is(kReplicationFactor))
       << cluster_topology(cluster, 0).value_or(json()).dump();
@@ -290,8 +290,8 @@ TEST(RegionFailover, RawPatchRefusalsAndFencing) {
 
   // Broker 3 comes back with its old data: it is fenced, hosts nothing and says why.
   ASSERT_TRUE(cluster.start(3).ok());
-  ASSERT_TRUE(eventually([&] { return health_component(cluster, 3, "membership").has_value(); },
-                         kElection))
+  ASSERT_TRUE(
+      eventually([&] { return health_component(cluster, 3, "membership").has_value(); }, kElection))
       << cluster.log_of(3);
   auto membership = health_component(cluster, 3, "membership");
   EXPECT_EQ((*membership)["status"], "DOWN") << membership->dump();

@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <future>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "broker/management/topology_peers.h"
+#include "broker/topology/topology_json.h"
 #include "broker/transport/cluster_transport.h"
 
 namespace tern::broker {
@@ -15,45 +18,76 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-// The freshest topology the contact points hold: asked over a temporary transport for at most
-// `patience` while nobody answers, and a moment longer for the others once somebody did.
-std::optional<tp::ClusterTopology> ask_peers(const TernConfig& config, milliseconds patience) {
+// The freshest topology the contact points hold. Asked over a temporary transport on the
+// broker's own cluster port, which meanwhile answers `topology/get` with "no service": that is
+// how two brokers starting at the same time (a new cluster) tell each other that neither holds a
+// committed topology, instead of waiting for each other. A contact point that does not answer at
+// all is waited for at most `patience`; once one peer sent a topology, the others get a second.
+struct PeerAnswers {
+  std::optional<tp::ClusterTopology> freshest;
+  std::size_t topologies = 0;  // peers that sent one
+  std::size_t starting = 0;    // peers that are starting too
+};
+
+PeerAnswers ask_peers(const TernConfig& config, milliseconds patience) {
+  PeerAnswers out;
   TransportOptions options;
   options.self = NodeId(config.cluster.node_id);
   options.host = config.network.host;
-  options.port = 0;  // the broker's own port is bound later
+  options.port = config.network.cluster_port;
   options.contact_points = config.cluster.contact_points;
   options.reconnect_min_ms = 50;
   options.reconnect_max_ms = 200;
   auto transport = ClusterTransport::start(options, [](NodeId, PartitionId, raft::Message) {});
   if (!transport) {
-    spdlog::warn("membership check: cannot open a transport to ask peers: {}", transport.error());
-    return std::nullopt;
+    spdlog::warn("membership check: cannot open the cluster port to ask peers: {}",
+                 transport.error());
+    return out;
   }
-  management::TopologyPeers peers(**transport);
-  std::optional<tp::ClusterTopology> best;
   std::set<NodeId> answered;
-  const auto start = SteadyClock::now();
-  auto deadline = start + patience;
-  const std::size_t others = config.cluster.contact_points.size();
+  auto deadline = SteadyClock::now() + patience;
+  // Contact points may list this broker itself (one list for every pod): it never answers.
+  std::size_t others = 0;
+  const std::string own_port = ":" + std::to_string(config.network.cluster_port);
+  for (const auto& point : config.cluster.contact_points) {
+    if (point != config.network.host + own_port
+        && point != config.network.effective_advertised_host() + own_port)
+      ++others;
+  }
   while (SteadyClock::now() < deadline && answered.size() < others) {
-    for (NodeId peer : peers.connected()) {
+    for (NodeId peer : (*transport)->connected_peers()) {
       if (answered.count(peer)) continue;
-      auto fetched = peers.fetch(peer, milliseconds(1000));
-      if (!fetched) continue;
+      auto promise = std::make_shared<std::promise<Result<std::string, RequestError>>>();
+      auto future = promise->get_future();
+      (*transport)
+          ->request(peer, management::kTopologyGetTopic, {}, milliseconds(1000),
+                    [promise](Result<std::string, RequestError> result) {
+                      promise->set_value(std::move(result));
+                    });
+      auto answer = future.get();
+      if (!answer) {
+        if (answer.error().code != RequestErrc::kNoService) continue;
+        answered.insert(peer);
+        ++out.starting;
+        continue;
+      }
+      auto parsed = tp::topology_from_json(nlohmann::json::parse(*answer, nullptr, false));
+      if (!parsed) continue;
       answered.insert(peer);
-      if (!best || fetched->version > best->version) best = std::move(*fetched);
-      // Once one peer answered, the others get a short grace period, not the whole patience.
+      ++out.topologies;
+      if (!out.freshest || parsed->version > out.freshest->version)
+        out.freshest = std::move(*parsed);
       deadline = std::min(deadline, SteadyClock::now() + milliseconds(1000));
     }
     std::this_thread::sleep_for(milliseconds(50));
   }
   (*transport)->shutdown();
-  if (best) {
-    spdlog::info("membership check: {} peer(s) answered; the freshest topology is version {}",
-                 answered.size(), best->version);
-  }
-  return best;
+  spdlog::info(
+      "membership check: {} peer(s) sent their topology{}, {} are starting too, {} did not answer",
+      out.topologies,
+      out.freshest ? " (freshest version " + std::to_string(out.freshest->version) + ")" : "",
+      out.starting, others - answered.size());
+  return out;
 }
 
 }  // namespace
@@ -67,14 +101,19 @@ Result<StartMembership, std::string> decide_start_membership(
   out.marker = *marker;
   out.topology = configured;
   const NodeId self(config.cluster.node_id);
-  if (out.marker) {
-    // Data from an earlier run: the cluster may have moved on (removed this broker) meanwhile.
-    if (auto fetched = ask_peers(config, patience); fetched) {
-      out.topology = std::move(*fetched);
-      out.verified = true;
-    }
+  // The cluster may have moved on meanwhile: removed this broker (its data is stale), or removed
+  // and re-added it (a fresh disk must then join, not bootstrap the configured cluster).
+  auto answers = ask_peers(config, patience);
+  if (answers.freshest) {
+    out.topology = std::move(*answers.freshest);
+    out.verified = true;
   }
   out.decision = management::decide_fencing(out.topology, self, out.marker);
+  auto member = out.topology.brokers.find(self);
+  out.may_bootstrap =
+      !out.verified
+      || (member != out.topology.brokers.end() && member->second.joined_by_change == 0
+          && !out.topology.removed.count(self));
   if (out.decision.verdict == tp::FencingVerdict::kFenced && !out.verified) {
     // Only the configured topology says so, and it knows nothing of later changes (a broker added
     // by a change has a later marker): without a peer's word this is no proof.

@@ -2,14 +2,15 @@
 
 // What `ternd broker` decides about its own membership before it starts any replica, and keeps
 // true while it runs:
-// * fencing at start-up: a broker whose data directory carries a membership marker asks its peers
-//   for the committed cluster topology (its own copy may predate its removal) and calls
-//   decide_fencing; a fenced broker starts no replica, logs why and reports itself REMOVED;
+// * fencing at start-up: a broker asks its peers for the committed cluster topology (its own copy
+//   may predate its removal) and calls decide_fencing with its data's membership marker; a fenced
+//   broker starts no replica, logs why and reports itself REMOVED; a fresh disk learns whether it
+//   may bootstrap the configured cluster or must wait to be added;
 // * the marker: written for an initial member at its first start (change 0), and by a broker
 //   that was added later once the topology lists it as a member (its BROKER_ADD completed).
 //
-// Peers are asked over a short-lived cluster transport on an ephemeral port (the broker's own
-// cluster port is not bound yet), through the topology/get service of management/topology_peers.
+// Peers are asked over a short-lived cluster transport on the broker's own cluster port (before
+// the real one binds it), through the topology/get service of management/topology_peers.
 
 #include <atomic>
 #include <chrono>
@@ -32,9 +33,13 @@ struct StartMembership {
   std::optional<management::MembershipMarker> marker;  // as found in the data directory
   topology::ClusterTopology topology;                  // what the decision was made on
   bool verified = false;  // true when a peer's topology (not only the configured one) was used
+  // Whether an empty data directory may bootstrap the configured cluster: no peer holds a
+  // committed topology (a new cluster), or the peers' topology lists this broker as an initial
+  // member never removed. A broker removed (or added by a change) must join instead.
+  bool may_bootstrap = true;
 };
 
-// Reads the marker, asks the contact points (for at most `patience` when nobody answers) and
+// Reads the marker, asks the contact points (waiting at most `patience` for silent ones) and
 // decides. An error when the marker cannot be read.
 Result<StartMembership, std::string> decide_start_membership(
     const TernConfig& config, const std::filesystem::path& data_directory,

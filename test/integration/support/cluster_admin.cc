@@ -39,8 +39,7 @@ std::optional<HttpAnswer> patch_cluster(const TerndCluster& cluster, int node,
   auto client = client_of(cluster, node);
   auto response = client.Patch("/actuator/cluster" + query, body.dump(), "application/json");
   if (!response) return std::nullopt;
-  return HttpAnswer{response->status, json::parse(response->body, nullptr, false),
-                    response->body};
+  return HttpAnswer{response->status, json::parse(response->body, nullptr, false), response->body};
 }
 
 std::optional<std::string> wait_for_change(const TerndCluster& cluster, int node, std::int64_t id,
@@ -72,9 +71,8 @@ CliRun run_cluster_cli(const TerndCluster& cluster, int node, const std::vector<
       "--management", "http://127.0.0.1:" + std::to_string(cluster.ports(node).monitoring),
       "cluster"};
   argv.insert(argv.end(), args.begin(), args.end());
-  ProcessOptions options{(binary_dir() / "tern").string(), argv, {}, {"TERN_MANAGEMENT_ADDRESS"},
-                         {},
-                         {}};
+  ProcessOptions options{(binary_dir() / "tern").string(), argv, {},
+                         {"TERN_MANAGEMENT_ADDRESS"},      {},   {}};
   auto ran = run_process(options, timeout);
   if (!ran) return CliRun{-1, "", ran.error()};
   return CliRun{ran->exit_code, ran->out, ran->err};

@@ -113,8 +113,7 @@ std::filesystem::path TerndCluster::write_config(int node) const {
   } else {
     out << "  node-id: " << node;
   }
-  out << "\n  size: " << size
-      << "\n  partitions: " << spec_.partitions
+  out << "\n  size: " << size << "\n  partitions: " << spec_.partitions
       << "\n  replication-factor: " << spec_.replication_factor << "\n  contact-points: [";
   bool first = true;
   for (int other = 0; other < spec_.brokers; ++other) {
