@@ -420,9 +420,9 @@ int run_broker(const CommandLine& command_line) {
   auto topology_peers = std::make_shared<management::TopologyPeers>(manager->transport());
   auto topology_manager = std::make_shared<management::ReplicatedTopologyManager>(
       topology_replica, wall_clock_ms, std::chrono::seconds(10), topology_peers);
-  MembershipMarkerKeeper marker_keeper((*data)->path(), cluster.self,
-                                       [topology_replica] { return topology_replica->topology(); },
-                                       membership->marker);
+  MembershipMarkerKeeper marker_keeper(
+      (*data)->path(), cluster.self, [topology_replica] { return topology_replica->topology(); },
+      membership->marker, membership->verified ? membership->topology.version : 0);
   marker_keeper.start();
   // The reconcile loop performs the committed topology's changes on this broker's replicas.
   auto reconcile = std::make_shared<management::ReconcileLoop>(

@@ -130,10 +130,11 @@ Result<StartMembership, std::string> decide_start_membership(
 MembershipMarkerKeeper::MembershipMarkerKeeper(std::filesystem::path data_directory, NodeId self,
                                                TopologyView view,
                                                std::optional<management::MembershipMarker> existing,
-                                               milliseconds interval)
+                                               std::int64_t min_version, milliseconds interval)
     : data_directory_(std::move(data_directory)),
       self_(self),
       view_(std::move(view)),
+      min_version_(min_version),
       interval_(interval) {
   written_ = existing.has_value();
 }
@@ -167,10 +168,10 @@ void MembershipMarkerKeeper::stop() {
 bool MembershipMarkerKeeper::check_once() {
   if (written_) return true;
   const tp::ClusterTopology topology = view_();
-  // Version 0 is the configured topology nobody has committed anything to: a fresh broker whose
-  // replica has not heard from the cluster yet must not take it for its membership.
+  // A fresh broker's replica starts from the configured topology, which lists every initial id as
+  // a member; until it caught up with what the peers said at start-up, that is no evidence.
   auto member = topology.brokers.find(self_);
-  if (topology.version == 0 || member == topology.brokers.end()) return false;
+  if (topology.version < min_version_ || member == topology.brokers.end()) return false;
   const management::MembershipMarker marker{self_, member->second.joined_by_change};
   if (auto wrote = management::write_membership_marker(data_directory_, marker); !wrote) {
     spdlog::warn("membership marker: {}", wrote.error());

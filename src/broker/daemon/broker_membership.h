@@ -51,8 +51,11 @@ class MembershipMarkerKeeper {
  public:
   using TopologyView = std::function<topology::ClusterTopology()>;
 
+  // `min_version`: the topology version the start-up decision saw; an older view (a joining
+  // replica replaying the log from before this broker's removal) is not believed.
   MembershipMarkerKeeper(std::filesystem::path data_directory, NodeId self, TopologyView view,
                          std::optional<management::MembershipMarker> existing,
+                         std::int64_t min_version,
                          std::chrono::milliseconds interval = std::chrono::milliseconds(500));
   ~MembershipMarkerKeeper();
 
@@ -65,6 +68,7 @@ class MembershipMarkerKeeper {
   const std::filesystem::path data_directory_;
   const NodeId self_;
   TopologyView view_;
+  const std::int64_t min_version_;
   const std::chrono::milliseconds interval_;
   std::atomic<bool> written_{false};
   std::mutex mutex_;
