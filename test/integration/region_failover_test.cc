@@ -69,7 +69,9 @@ std::string describe(const LedgerSnapshot& s) {
 }
 
 // The drill's cluster: `brokers` brokers in two regions, as many partitions, replication factor
-// 4, the gateway embedded in broker 0 (region 0, the one that survives).
+// 4. With four brokers every broker hosts every partition, so the gateway embedded in broker 0
+// (region 0, the one that survives) routes everywhere; larger drills use a standalone gateway
+// (an embedded one only knows the leaders of the partitions its broker hosts).
 class RegionDrill {
  public:
   explicit RegionDrill(int brokers)
@@ -77,7 +79,7 @@ class RegionDrill {
         cluster_(dir_.path(), {.brokers = brokers,
                                .partitions = brokers,
                                .replication_factor = kReplicationFactor,
-                               .embedded_gateway_on_first = true,
+                               .embedded_gateway_on_first = brokers <= kReplicationFactor,
                                .region_count = 2}) {}
 
   TerndCluster& cluster() { return cluster_; }
@@ -93,6 +95,9 @@ class RegionDrill {
   // its cluster address (the forced removal's reachability check knocks there).
   void start() {
     cluster_.start_all();
+    if (brokers_ > kReplicationFactor) {
+      ASSERT_TRUE(cluster_.start_gateway().ok());
+    }
     ASSERT_TRUE(cluster_.wait_for_all_leaders(kElection)) << cluster_.log_of(0);
     ASSERT_TRUE(eventually(
         [&] {
@@ -246,7 +251,8 @@ TEST(RegionFailover, CliFailoverAndFailbackLoseNoAcknowledgedInstance) {
   if (HasFatalFailure()) return;
   auto failback =
       run_cluster_cli(cluster, 0, {"failback", "--region", "1", "--timeout", "180"}, 210s);
-  ASSERT_EQ(failback.exit_code, 0) << failback.out << failback.err << cluster.log_of(1);
+  ASSERT_EQ(failback.exit_code, 0) << failback.out << failback.err << cluster.log_of(0)
+                                   << cluster.log_of(1);
   EXPECT_TRUE(drill.replication_is(kReplicationFactor))
       << cluster_topology(cluster, 0).value_or(json()).dump();
   for (int id : drill.region(1)) {
@@ -319,7 +325,8 @@ TEST(RegionFailover, RawPatchRefusalsAndFencing) {
   ASSERT_TRUE(second);
   EXPECT_EQ(second->status, 409) << second->text;
   EXPECT_NE(second->text.find("in progress"), std::string::npos) << second->text;
-  EXPECT_EQ(wait_for_change(cluster, 0, failback_id, 120s), "COMPLETED") << cluster.log_of(1);
+  EXPECT_EQ(wait_for_change(cluster, 0, failback_id, 120s), "COMPLETED")
+      << cluster.log_of(0) << cluster.log_of(1);
   EXPECT_TRUE(drill.replication_is(kReplicationFactor));
   for (int id : drill.region(1)) {
     EXPECT_TRUE(eventually([&] { return drill.in_sync(id); }, 60s)) << cluster.log_of(id);
