@@ -155,9 +155,13 @@ class RegionDrill {
     return true;
   }
 
-  // Broker `node`'s replica of every partition follows its leader and has applied what it did.
+  // Broker `node`'s replica of every partition the topology places on it follows its leader and
+  // has applied what the leader did.
   bool in_sync(int node) {
-    for (int p = 1; p <= brokers_; ++p) {
+    auto topology = cluster_topology(cluster_, 0);
+    if (!topology) return false;
+    for (const auto& [p, hosts] : replicas_by_partition(*topology)) {
+      if (std::find(hosts.begin(), hosts.end(), node) == hosts.end()) continue;
       auto leader = cluster_.wait_for_leader(p, 2s);
       if (!leader) return false;
       auto mine = cluster_.replica(node, p);
