@@ -13,6 +13,9 @@
 //   restarted with its data after its removal (fenced: no replica, REMOVED, never counted), and a
 //   second change while the failback runs (409).
 //
+// * ThreeRegionsLoseOneWithoutAnyManualStep: three brokers in three regions, replication factor 3:
+//   losing one region leaves every partition a quorum; processing goes on with no change made.
+//
 // Shape: 4 brokers and 4 partitions in CI. The 8-broker drill of the issue (8 partitions) runs on
 // demand: TERN_DRILL_BROKERS=8 build/release/bin/region_failover_test
 // --gtest_filter='*CliFailover*' (several minutes on a small machine).
@@ -74,19 +77,21 @@ std::string describe(const LedgerSnapshot& s) {
 // (an embedded one only knows the leaders of the partitions its broker hosts).
 class RegionDrill {
  public:
-  explicit RegionDrill(int brokers)
+  explicit RegionDrill(int brokers, int regions = 2, int replication_factor = kReplicationFactor)
       : brokers_(brokers),
+        regions_(regions),
+        replication_factor_(replication_factor),
         cluster_(dir_.path(), {.brokers = brokers,
                                .partitions = brokers,
-                               .replication_factor = kReplicationFactor,
-                               .embedded_gateway_on_first = brokers <= kReplicationFactor,
-                               .region_count = 2}) {}
+                               .replication_factor = replication_factor,
+                               .embedded_gateway_on_first = brokers <= replication_factor,
+                               .region_count = regions}) {}
 
   TerndCluster& cluster() { return cluster_; }
   int brokers() const { return brokers_; }
   std::vector<int> region(int index) const {
     std::vector<int> ids;
-    for (int id = index; id < brokers_; id += 2)
+    for (int id = index; id < brokers_; id += regions_)
       ids.push_back(id);
     return ids;
   }
@@ -95,7 +100,7 @@ class RegionDrill {
   // its cluster address (the forced removal's reachability check knocks there).
   void start() {
     cluster_.start_all();
-    if (brokers_ > kReplicationFactor) {
+    if (brokers_ > replication_factor_) {
       ASSERT_TRUE(cluster_.start_gateway().ok());
     }
     ASSERT_TRUE(cluster_.wait_for_all_leaders(kElection)) << cluster_.log_of(0);
@@ -208,6 +213,8 @@ class RegionDrill {
  private:
   TempDir dir_;
   int brokers_;
+  int regions_;
+  int replication_factor_;
   TerndCluster cluster_;
 };
 
@@ -255,8 +262,8 @@ TEST(RegionFailover, CliFailoverAndFailbackLoseNoAcknowledgedInstance) {
   if (HasFatalFailure()) return;
   auto failback =
       run_cluster_cli(cluster, 0, {"failback", "--region", "1", "--timeout", "180"}, 210s);
-  ASSERT_EQ(failback.exit_code, 0) << failback.out << failback.err << cluster.log_of(0)
-                                   << cluster.log_of(1);
+  ASSERT_EQ(failback.exit_code, 0)
+      << failback.out << failback.err << cluster.log_of(0) << cluster.log_of(1);
   EXPECT_TRUE(drill.replication_is(kReplicationFactor))
       << cluster_topology(cluster, 0).value_or(json()).dump();
   for (int id : drill.region(1)) {
@@ -336,6 +343,35 @@ TEST(RegionFailover, RawPatchRefusalsAndFencing) {
     EXPECT_TRUE(eventually([&] { return drill.in_sync(id); }, 60s)) << cluster.log_of(id);
   }
 
+  drill.drain_and_check(ledger, started);
+}
+
+TEST(RegionFailover, ThreeRegionsLoseOneWithoutAnyManualStep) {
+  const auto started = Clock::now();
+  RegionDrill drill(3, 3, 3);
+  drill.start();
+  if (HasFatalFailure()) return;
+  auto& cluster = drill.cluster();
+  LoadLedger ledger(cluster.client_port(), {});
+  drill.start_load(ledger, 50);
+  if (HasFatalFailure()) return;
+
+  // Region 2 (broker 2) is lost: every partition keeps 2 of 3 voters and goes on by itself.
+  drill.kill_region(2);
+  const auto lost_at = Clock::now();
+  const std::size_t before = ledger.snapshot().acknowledged;
+  EXPECT_TRUE(eventually([&] { return ledger.snapshot().acknowledged >= before + 50; }, 60s))
+      << describe(ledger.snapshot());
+  std::cout << "region 2 lost; " << ledger.snapshot().acknowledged - before
+            << " instances acknowledged in the " << seconds_since(lost_at) << " s after\n";
+  auto topology = cluster_topology(cluster, 0);
+  ASSERT_TRUE(topology);
+  EXPECT_FALSE(topology->contains("lastChange")) << "no change was made: " << topology->dump();
+  EXPECT_TRUE(drill.replication_is(3));
+
+  // It comes back from its folder and catches up.
+  ASSERT_TRUE(cluster.start(2).ok());
+  EXPECT_TRUE(eventually([&] { return drill.in_sync(2); }, 60s)) << cluster.log_of(2);
   drill.drain_and_check(ledger, started);
 }
 
