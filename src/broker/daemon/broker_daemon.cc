@@ -340,9 +340,12 @@ int run_broker(const CommandLine& command_line) {
   const NodeId self(config.cluster.node_id);
   // A broker's very first start as one of the initial members bootstraps the configured cluster;
   // any other start (a restart, or a broker joining a running cluster) follows the committed
-  // topology, which the reconcile loop carries out.
+  // topology, which the reconcile loop carries out. An initial id whose peers say it was removed
+  // (or re-added by a change) is not on its first start, whatever its empty disk suggests: it
+  // joins (failback).
   const bool initial_member = config.cluster.node_id < config.cluster.size;
-  const bool first_start = initial_member && !has_raft_data((*data)->path() / "topology");
+  const bool first_start = initial_member && membership->may_bootstrap
+                           && !has_raft_data((*data)->path() / "topology");
   auto initial = initial_replicas(config, shape, **data, first_start);
   if (!initial) return report_config_error(initial.error());
   spdlog::info("{}; {} partition replica(s) start with the broker",
