@@ -155,6 +155,11 @@ Result<std::int64_t, ManagementError> ReplicatedTopologyManager::submit(
   }
   const std::int64_t id = now.next_change_id();
   spdlog::info("cluster change {} committed with {} operation(s)", id, plan.operations.size());
+  // Committed on the leader; once this replica applied it too, a GET here shows the change (and a
+  // second change is refused here as running). Bounded: the answer stays right without it.
+  const auto applied_by = SteadyClock::now() + std::chrono::seconds(2);
+  while (replica_->topology().version <= based_on_version && SteadyClock::now() < applied_by)
+    std::this_thread::sleep_for(milliseconds(10));
   return id;
 }
 
