@@ -89,7 +89,7 @@ void EventApplier::apply_process_instance(const Record& record, EngineState& sta
       auto instance = state.element_instance(record.key);
       TERN_CHECK(instance.has_value(), "a lifecycle event refers to a live element instance");
       instance->state = record.intent;
-      instance->value = record.value;
+      instance->value = ProcessInstanceValue::from_json(record.value);
       state.put_element_instance(*instance);
       break;
     }
@@ -109,7 +109,7 @@ void EventApplier::on_element_activating(const Record& record, EngineState& stat
   ElementInstance instance;
   instance.key = record.key;
   instance.state = Intent::kElementActivating;
-  instance.value = record.value;
+  instance.value = ProcessInstanceValue::from_json(record.value);
   state.put_element_instance(instance);
   auto scope_key = instance.flow_scope_key();
   if (scope_key.value() <= 0) {

@@ -12,6 +12,7 @@
 
 #include "engine/appliers/event_applier.h"
 #include "engine/processing/sinks.h"
+#include "engine/records/process_instance_value.h"
 #include "engine/records/record.h"
 #include "engine/state/engine_state.h"
 
@@ -34,8 +35,16 @@ class ResultBuilder {
   // `request` is set only on events that carry a request for a later answer (create with result).
   const Record& event(Key key, ValueType value_type, Intent intent, Json value,
                       RequestRef request = {});
+  // A PROCESS_INSTANCE event: its JSON value is built here, where the record is written.
+  const Record& event(Key key, ValueType value_type, Intent intent,
+                      const ProcessInstanceValue& value, RequestRef request = {}) {
+    return event(key, value_type, intent, value.to_json(), request);
+  }
   // Appends a follow-up command, processed once committed.
   void command(Key key, ValueType value_type, Intent intent, Json value);
+  void command(Key key, ValueType value_type, Intent intent, const ProcessInstanceValue& value) {
+    command(key, value_type, intent, value.to_json());
+  }
   // A command for another partition (message subscriptions), sent by the stream processor once
   // this batch is committed; not written to this partition's log.
   void remote_command(PartitionId target, ValueType value_type, Intent intent, Json value) {

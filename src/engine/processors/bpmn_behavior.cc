@@ -51,24 +51,26 @@ std::string json_type_name(const Json& value) {
 
 }  // namespace
 
-Json BpmnBehavior::child_value(const Json& scope_value, Key scope_key,
-                               const bpmn::FlowElement& element) {
-  Json value = Json::object();
-  for (const char* field :
-       {"bpmnProcessId", "version", "processDefinitionKey", "processInstanceKey",
-        "parentProcessInstanceKey", "parentElementInstanceKey", "tenantId"}) {
-    value[field] = scope_value[field];
-  }
-  value["elementId"] = element.id;
-  value["bpmnElementType"] = bpmn::to_string(element.kind);
-  value["bpmnEventType"] = bpmn::to_string(element.event_type);
-  value["flowScopeKey"] = scope_key.value();
+ProcessInstanceValue BpmnBehavior::child_value(const ProcessInstanceValue& scope_value,
+                                               Key scope_key, const bpmn::FlowElement& element) {
+  ProcessInstanceValue value;
+  value.bpmn_process_id = scope_value.bpmn_process_id;
+  value.version = scope_value.version;
+  value.process_definition_key = scope_value.process_definition_key;
+  value.process_instance_key = scope_value.process_instance_key;
+  value.parent_process_instance_key = scope_value.parent_process_instance_key;
+  value.parent_element_instance_key = scope_value.parent_element_instance_key;
+  value.tenant_id = scope_value.tenant_id;
+  value.element_id = element.id;
+  value.bpmn_element_type = bpmn::to_string(element.kind);
+  value.bpmn_event_type = bpmn::to_string(element.event_type);
+  value.flow_scope_key = scope_key;
   return value;
 }
 
-std::shared_ptr<const bpmn::ProcessModel> BpmnBehavior::model_of(const Json& value) const {
-  auto model =
-      ctx_.models.get(ctx_.state, Key(value.value("processDefinitionKey", std::int64_t{-1})));
+std::shared_ptr<const bpmn::ProcessModel> BpmnBehavior::model_of(
+    const ProcessInstanceValue& value) const {
+  auto model = ctx_.models.get(ctx_.state, value.process_definition_key);
   TERN_CHECK(model != nullptr, "an element instance belongs to a deployed process");
   return model;
 }
@@ -90,10 +92,10 @@ void BpmnBehavior::create_incident(const ElementInstance& instance, std::string_
                                    std::string message, Key job_key) {
   Json value{{"errorType", error_type},
              {"errorMessage", std::move(message)},
-             {"bpmnProcessId", instance.value["bpmnProcessId"]},
-             {"processDefinitionKey", instance.value["processDefinitionKey"]},
-             {"processInstanceKey", instance.value["processInstanceKey"]},
-             {"elementId", instance.value["elementId"]},
+             {"bpmnProcessId", instance.value.bpmn_process_id},
+             {"processDefinitionKey", instance.value.process_definition_key.value()},
+             {"processInstanceKey", instance.value.process_instance_key.value()},
+             {"elementId", instance.value.element_id},
              {"elementInstanceKey", instance.key.value()},
              {"jobKey", job_key.value()},
              {"variableScopeKey", instance.key.value()},
@@ -104,7 +106,7 @@ void BpmnBehavior::create_incident(const ElementInstance& instance, std::string_
 void BpmnBehavior::activate(Key key, const Json& value) {
   ElementInstance instance;
   instance.key = key;
-  instance.value = value;
+  instance.value = ProcessInstanceValue::from_json(value);
   transition(instance, Intent::kElementActivating);
   continue_activation(std::move(instance));
 }
@@ -342,12 +344,12 @@ bool BpmnBehavior::create_job(ElementInstance& instance, const bpmn::FlowElement
            {"errorMessage", ""},
            {"errorCode", ""},
            {"variables", Json::object()},
-           {"elementId", instance.value["elementId"]},
+           {"elementId", instance.value.element_id},
            {"elementInstanceKey", instance.key.value()},
-           {"bpmnProcessId", instance.value["bpmnProcessId"]},
-           {"processDefinitionVersion", instance.value["version"]},
-           {"processDefinitionKey", instance.value["processDefinitionKey"]},
-           {"processInstanceKey", instance.value["processInstanceKey"]},
+           {"bpmnProcessId", instance.value.bpmn_process_id},
+           {"processDefinitionVersion", instance.value.version},
+           {"processDefinitionKey", instance.value.process_definition_key.value()},
+           {"processInstanceKey", instance.value.process_instance_key.value()},
            {"retryBackoff", 0},
            {"recurringTime", -1},
            {"tenantId", "<default>"}};
@@ -461,7 +463,7 @@ void BpmnBehavior::continue_completion(ElementInstance instance, FlowChoice only
   if (element->kind == ElementKind::PROCESS) {
     answer_awaited_result(instance);
     // A called instance hands its variables to its call activity; they go with it.
-    Key parent(instance.value.value("parentElementInstanceKey", std::int64_t{-1}));
+    Key parent = instance.value.parent_element_instance_key;
     Json variables = parent.value() > 0 ? variables_.collect(instance.key, {}) : Json();
     transition(instance, Intent::kElementCompleted);
     if (parent.value() > 0)
@@ -545,10 +547,10 @@ void BpmnBehavior::answer_awaited_result(const ElementInstance& process_instance
   result.value_type = ValueType::kProcessInstanceResult;
   result.intent = Intent::kCompleted;
   result.value =
-      Json{{"bpmnProcessId", process_instance.value["bpmnProcessId"]},
-           {"processDefinitionKey", process_instance.value["processDefinitionKey"]},
+      Json{{"bpmnProcessId", process_instance.value.bpmn_process_id},
+           {"processDefinitionKey", process_instance.value.process_definition_key.value()},
            {"processInstanceKey", process_instance.key.value()},
-           {"version", process_instance.value["version"]},
+           {"version", process_instance.value.version},
            {"variables", variables_.collect(process_instance.key, awaited->fetch_variables)},
            {"tenantId", "<default>"}};
   ctx_.out.respond_to(awaited->request, std::move(result));
@@ -606,7 +608,7 @@ void BpmnBehavior::terminate(ElementInstance instance) {
 Key BpmnBehavior::parent_of(const ElementInstance& instance) {
   Key scope = instance.flow_scope_key();
   if (scope.value() > 0) return scope;
-  return Key(instance.value.value("parentElementInstanceKey", std::int64_t{-1}));
+  return instance.value.parent_element_instance_key;
 }
 
 void BpmnBehavior::on_child_terminated(Key scope_key) {

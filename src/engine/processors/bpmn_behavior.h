@@ -42,7 +42,8 @@ class BpmnBehavior {
   VariableBehavior& variables() { return variables_; }
 
   // The PROCESS_INSTANCE value of `element` as a child of the scope whose value is given.
-  static Json child_value(const Json& scope_value, Key scope_key, const bpmn::FlowElement& element);
+  static ProcessInstanceValue child_value(const ProcessInstanceValue& scope_value, Key scope_key,
+                                          const bpmn::FlowElement& element);
 
   // ACTIVATE_ELEMENT: writes ELEMENT_ACTIVATING and runs the element's activation.
   void activate(Key key, const Json& value);
@@ -60,7 +61,7 @@ class BpmnBehavior {
   void create_incident(const ElementInstance& instance, std::string_view error_type,
                        std::string message, Key job_key = kNoKey);
 
-  std::shared_ptr<const bpmn::ProcessModel> model_of(const Json& value) const;
+  std::shared_ptr<const bpmn::ProcessModel> model_of(const ProcessInstanceValue& value) const;
 
   // The instance whose child `instance` is: its flow scope, or for a process instance started by
   // a call activity, that call activity; kNoKey for a root process instance.

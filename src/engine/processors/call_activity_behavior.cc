@@ -50,17 +50,10 @@ void CallActivityBehavior::start_child(const ElementInstance& instance,
   auto definition = ctx_.state.process(definition_key);
   TERN_CHECK(definition.has_value(), "a resolved called process is deployed");
   Key child_key = ctx_.out.next_key();
-  Json child{{"bpmnProcessId", definition->bpmn_process_id},
-             {"version", definition->version},
-             {"processDefinitionKey", definition_key.value()},
-             {"processInstanceKey", child_key.value()},
-             {"elementId", definition->bpmn_process_id},
-             {"bpmnElementType", "PROCESS"},
-             {"bpmnEventType", "UNSPECIFIED"},
-             {"flowScopeKey", -1},
-             {"parentProcessInstanceKey", instance.value["processInstanceKey"]},
-             {"parentElementInstanceKey", instance.key.value()},
-             {"tenantId", "<default>"}};
+  auto child = ProcessInstanceValue::root(definition->bpmn_process_id, definition->version,
+                                          definition_key, child_key);
+  child.parent_process_instance_key = instance.value.process_instance_key;
+  child.parent_element_instance_key = instance.key;
   // Every variable visible from the call activity, or only its own (input mappings).
   Json variables = element.called_element->propagate_all_parent_variables
                        ? bpmn_.variables().collect(instance.key, {})
@@ -74,7 +67,7 @@ void CallActivityBehavior::start_child(const ElementInstance& instance,
 }
 
 void CallActivityBehavior::on_child_completed(const ElementInstance& child, const Json& variables) {
-  Key parent_key(child.value.value("parentElementInstanceKey", std::int64_t{-1}));
+  Key parent_key = child.value.parent_element_instance_key;
   auto parent = ctx_.state.element_instance(parent_key);
   if (!parent || parent->state != Intent::kElementActivated) return;
   auto model = bpmn_.model_of(parent->value);

@@ -37,8 +37,8 @@ Json process_event_value(const ElementInstance& scope, std::string_view target,
   return Json{{"scopeKey", scope.key.value()},
               {"targetElementId", target},
               {"variables", variables},
-              {"processDefinitionKey", scope.value["processDefinitionKey"]},
-              {"processInstanceKey", scope.value["processInstanceKey"]},
+              {"processDefinitionKey", scope.value.process_definition_key.value()},
+              {"processInstanceKey", scope.value.process_instance_key.value()},
               {"tenantId", "<default>"}};
 }
 
@@ -133,7 +133,7 @@ bool CatchBehavior::throw_error(const ElementInstance& from, std::string_view co
 bool CatchBehavior::throw_escalation(const ElementInstance& from, const bpmn::FlowElement& thrower,
                                      std::string_view code) {
   auto search = find(from, EventType::ESCALATION, code);
-  Json value{{"processInstanceKey", from.value["processInstanceKey"]},
+  Json value{{"processInstanceKey", from.value.process_instance_key.value()},
              {"escalationCode", code},
              {"throwElementId", thrower.id},
              {"catchElementId", search.found ? search.found->element->id : ""},
@@ -192,8 +192,7 @@ bool CatchBehavior::interrupted_by_event_subprocess(const ElementInstance& scope
   }
   for (Key child : ctx_.state.children(scope.key)) {
     auto instance = ctx_.state.element_instance(child);
-    if (!instance
-        || instance->value.value("bpmnElementType", std::string()) != "EVENT_SUB_PROCESS") {
+    if (!instance || instance->value.bpmn_element_type != "EVENT_SUB_PROCESS") {
       continue;
     }
     const auto* sub_process = model.find(instance->element_id());

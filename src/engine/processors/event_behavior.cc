@@ -81,11 +81,11 @@ Result<EventBehavior::PlannedTimer, std::string> EventBehavior::plan_timer(
 }
 
 void EventBehavior::create_timer(const PlannedTimer& plan, Key instance_key,
-                                 const Json& instance_value, Key definition_key) {
+                                 Key process_instance_key, Key definition_key) {
   std::int32_t repetitions = 1;
   if (plan.value.kind == bpmn::TimerKind::CYCLE) repetitions = plan.value.repetitions;
   Json timer{{"elementInstanceKey", instance_key.value()},
-             {"processInstanceKey", instance_value.value("processInstanceKey", std::int64_t{-1})},
+             {"processInstanceKey", process_instance_key.value()},
              {"processDefinitionKey", definition_key.value()},
              {"dueDate", plan.due_ms},
              {"targetElementId", plan.element->id},
@@ -133,9 +133,9 @@ bool EventBehavior::subscribe(const ElementInstance& instance, const bpmn::Proce
       signal_plans.emplace_back(catch_event, std::move(name.value()));
     }
   }
-  Key definition(instance.value.value("processDefinitionKey", std::int64_t{-1}));
+  Key definition = instance.value.process_definition_key;
   for (const auto& plan : timers)
-    create_timer(plan, instance.key, instance.value, definition);
+    create_timer(plan, instance.key, instance.value.process_instance_key, definition);
   for (const auto& plan : subscriptions)
     messages.open(instance, plan);
   for (const auto& [catch_event, name] : signal_plans)
@@ -172,8 +172,8 @@ void EventBehavior::trigger(const ElementInstance& owner, const bpmn::ProcessMod
                      Json{{"scopeKey", owner.key.value()},
                           {"targetElementId", catch_element.id},
                           {"variables", variables},
-                          {"processDefinitionKey", owner.value["processDefinitionKey"]},
-                          {"processInstanceKey", owner.value["processInstanceKey"]},
+                          {"processDefinitionKey", owner.value.process_definition_key.value()},
+                          {"processInstanceKey", owner.value.process_instance_key.value()},
                           {"tenantId", "<default>"}});
       if (owner.state != Intent::kElementTerminating) {
         ctx_.out.command(owner.key, ValueType::kProcessInstance, Intent::kTerminateElement,
@@ -197,8 +197,8 @@ void EventBehavior::trigger(const ElementInstance& owner, const bpmn::ProcessMod
                    Json{{"scopeKey", owner.key.value()},
                         {"targetElementId", catch_element.id},
                         {"variables", variables},
-                        {"processDefinitionKey", owner.value["processDefinitionKey"]},
-                        {"processInstanceKey", owner.value["processInstanceKey"]},
+                        {"processDefinitionKey", owner.value.process_definition_key.value()},
+                        {"processInstanceKey", owner.value.process_instance_key.value()},
                         {"tenantId", "<default>"}});
     ctx_.out.command(owner.key, ValueType::kProcessInstance, Intent::kCompleteElement, owner.value);
     return;
@@ -224,8 +224,8 @@ void EventBehavior::on_terminated(const ElementInstance& instance) {
                  Json{{"scopeKey", instance.key.value()},
                       {"targetElementId", trigger->element_id},
                       {"variables", trigger->variables},
-                      {"processDefinitionKey", instance.value["processDefinitionKey"]},
-                      {"processInstanceKey", instance.value["processInstanceKey"]},
+                      {"processDefinitionKey", instance.value.process_definition_key.value()},
+                      {"processInstanceKey", instance.value.process_instance_key.value()},
                       {"tenantId", "<default>"}});
   Key scope_key = instance.flow_scope_key();
   auto scope = ctx_.state.element_instance(scope_key);
@@ -253,8 +253,8 @@ std::optional<bpmn::ElementIndex> EventBehavior::take_gateway_trigger(
                  Json{{"scopeKey", gateway.key.value()},
                       {"targetElementId", trigger->element_id},
                       {"variables", trigger->variables},
-                      {"processDefinitionKey", gateway.value["processDefinitionKey"]},
-                      {"processInstanceKey", gateway.value["processInstanceKey"]},
+                      {"processDefinitionKey", gateway.value.process_definition_key.value()},
+                      {"processInstanceKey", gateway.value.process_instance_key.value()},
                       {"tenantId", "<default>"}});
   Key scope_key = gateway.flow_scope_key();
   if (trigger->variables.is_object() && !trigger->variables.empty()) {
@@ -285,8 +285,8 @@ std::optional<bpmn::ElementIndex> EventBehavior::take_start_trigger(
                  Json{{"scopeKey", instance.key.value()},
                       {"targetElementId", trigger->element_id},
                       {"variables", trigger->variables},
-                      {"processDefinitionKey", instance.value["processDefinitionKey"]},
-                      {"processInstanceKey", instance.value["processInstanceKey"]},
+                      {"processDefinitionKey", instance.value.process_definition_key.value()},
+                      {"processInstanceKey", instance.value.process_instance_key.value()},
                       {"tenantId", "<default>"}});
   auto index = model.index_of(trigger->element_id);
   TERN_CHECK(index.has_value(), "a start trigger names an element of the process");
@@ -298,17 +298,8 @@ Key EventBehavior::start_instance(Key definition_key, const bpmn::FlowElement& s
   auto definition = ctx_.state.process(definition_key);
   TERN_CHECK(definition.has_value(), "a start event belongs to a deployed process");
   Key instance_key = ctx_.out.next_key();
-  Json process_value{{"bpmnProcessId", definition->bpmn_process_id},
-                     {"version", definition->version},
-                     {"processDefinitionKey", definition_key.value()},
-                     {"processInstanceKey", instance_key.value()},
-                     {"elementId", definition->bpmn_process_id},
-                     {"bpmnElementType", "PROCESS"},
-                     {"bpmnEventType", "UNSPECIFIED"},
-                     {"flowScopeKey", -1},
-                     {"parentProcessInstanceKey", -1},
-                     {"parentElementInstanceKey", -1},
-                     {"tenantId", "<default>"}};
+  auto process_value = ProcessInstanceValue::root(definition->bpmn_process_id, definition->version,
+                                                  definition_key, instance_key);
   ctx_.out.event(ctx_.out.next_key(), ValueType::kProcessEvent, Intent::kTriggering,
                  Json{{"scopeKey", instance_key.value()},
                       {"targetElementId", start_event.id},
@@ -363,7 +354,7 @@ void EventBehavior::on_process_deployed(Key definition_key, const bpmn::ProcessM
     // A start timer that cannot be planned (an expression needing variables, a date in the past
     // with nothing after it) is not scheduled; deployment still succeeds as in Zeebe.
     if (!plan) continue;
-    create_timer(*plan, kNoKey, Json{{"processInstanceKey", -1}}, definition_key);
+    create_timer(*plan, kNoKey, kNoKey, definition_key);
   }
 }
 

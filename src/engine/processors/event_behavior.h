@@ -76,7 +76,7 @@ class EventBehavior {
   };
   // Evaluates a catch event's timer for `scope_key`; an error text on failure.
   Result<PlannedTimer, std::string> plan_timer(const bpmn::FlowElement& element, Key scope_key);
-  void create_timer(const PlannedTimer& plan, Key instance_key, const Json& instance_value,
+  void create_timer(const PlannedTimer& plan, Key instance_key, Key process_instance_key,
                     Key definition_key);
 
   ProcessingContext& ctx_;

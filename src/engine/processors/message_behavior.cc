@@ -124,14 +124,14 @@ void MessageBehavior::open(const ElementInstance& instance, const Planned& plann
                           ? planned.element->cancel_activity
                           : planned.element->interrupting;
   Json value{{"subscriptionPartitionId", target.value()},
-             {"processInstanceKey", instance.value["processInstanceKey"]},
+             {"processInstanceKey", instance.value.process_instance_key.value()},
              {"elementInstanceKey", instance.key.value()},
              {"messageName", planned.name},
              {"correlationKey", planned.correlation_key},
              {"interrupting", interrupting},
              {"messageKey", -1},
              {"variables", Json::object()},
-             {"bpmnProcessId", instance.value["bpmnProcessId"]},
+             {"bpmnProcessId", instance.value.bpmn_process_id},
              {"elementId", planned.element->id},
              {"tenantId", "<default>"}};
   ctx_.out.event(ctx_.out.next_key(), ValueType::kProcessMessageSubscription, Intent::kCreating,

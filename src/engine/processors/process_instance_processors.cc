@@ -62,17 +62,8 @@ void create_instance(ProcessingContext& ctx, bool await_result) {
     return;
   }
   Key instance_key = ctx.out.next_key();
-  Json process_value{{"bpmnProcessId", definition->bpmn_process_id},
-                     {"version", definition->version},
-                     {"processDefinitionKey", key->value()},
-                     {"processInstanceKey", instance_key.value()},
-                     {"elementId", definition->bpmn_process_id},
-                     {"bpmnElementType", "PROCESS"},
-                     {"bpmnEventType", "UNSPECIFIED"},
-                     {"flowScopeKey", -1},
-                     {"parentProcessInstanceKey", -1},
-                     {"parentElementInstanceKey", -1},
-                     {"tenantId", "<default>"}};
+  auto process_value = ProcessInstanceValue::root(definition->bpmn_process_id, definition->version,
+                                                  *key, instance_key);
   BpmnBehavior bpmn(ctx);
   bpmn.variables().set_local_document(instance_key, variables, process_value);
   ctx.out.command(instance_key, ValueType::kProcessInstance, Intent::kActivateElement,
@@ -164,7 +155,7 @@ void add_process_instance_processors(ProcessorMap& map) {
                          + "', but it is already being terminated");
       return;
     }
-    auto root = instance->value.value("parentProcessInstanceKey", std::int64_t{-1});
+    auto root = instance->value.parent_process_instance_key.value();
     if (root > 0) {
       ctx.out.reject(RejectionType::kInvalidState,
                      "Expected to cancel a process instance with key '" + key_text(ctx.command.key)

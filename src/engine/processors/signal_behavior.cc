@@ -31,8 +31,8 @@ void SignalBehavior::subscribe(const ElementInstance& owner, const bpmn::FlowEle
                                const std::string& name) {
   ctx_.out.event(ctx_.out.next_key(), ValueType::kSignalSubscription, Intent::kCreated,
                  Json{{"signalName", name},
-                      {"processDefinitionKey", owner.value["processDefinitionKey"]},
-                      {"bpmnProcessId", owner.value["bpmnProcessId"]},
+                      {"processDefinitionKey", owner.value.process_definition_key.value()},
+                      {"bpmnProcessId", owner.value.bpmn_process_id},
                       {"catchEventId", catch_event.id},
                       {"catchEventInstanceKey", owner.key.value()},
                       {"tenantId", "<default>"}});

@@ -71,16 +71,16 @@ Json VariableBehavior::collect(Key scope_key, const std::vector<std::string>& na
 }
 
 void VariableBehavior::set_local(Key scope_key, std::string_view name, const Json& value,
-                                 const Json& process) {
+                                 const ProcessInstanceValue& process) {
   std::string text = value.dump();
   auto existing = ctx_.state.variable(scope_key, name);
   if (existing && existing->json_text == text) return;  // unchanged: no record, as Zeebe
   Json record{{"name", name},
               {"value", text},
               {"scopeKey", scope_key.value()},
-              {"processInstanceKey", process.value("processInstanceKey", std::int64_t{-1})},
-              {"processDefinitionKey", process.value("processDefinitionKey", std::int64_t{-1})},
-              {"bpmnProcessId", process.value("bpmnProcessId", std::string())},
+              {"processInstanceKey", process.process_instance_key.value()},
+              {"processDefinitionKey", process.process_definition_key.value()},
+              {"bpmnProcessId", process.bpmn_process_id},
               {"tenantId", "<default>"}};
   if (existing) {
     ctx_.out.event(existing->key, ValueType::kVariable, Intent::kUpdated, std::move(record));
@@ -90,7 +90,7 @@ void VariableBehavior::set_local(Key scope_key, std::string_view name, const Jso
 }
 
 void VariableBehavior::set_local_document(Key scope_key, const Json& document,
-                                          const Json& process) {
+                                          const ProcessInstanceValue& process) {
   if (!document.is_object()) return;
   for (auto it = document.begin(); it != document.end(); ++it) {
     set_local(scope_key, it.key(), it.value(), process);
@@ -98,9 +98,9 @@ void VariableBehavior::set_local_document(Key scope_key, const Json& document,
 }
 
 void VariableBehavior::propagate_document(Key start_scope_key, const Json& document,
-                                          const Json& process) {
+                                          const ProcessInstanceValue& process) {
   if (!document.is_object()) return;
-  Key root(process.value("processInstanceKey", std::int64_t{-1}));
+  Key root = process.process_instance_key;
   for (auto it = document.begin(); it != document.end(); ++it) {
     Key target = root;
     for (Key scope = start_scope_key; scope.value() > 0; scope = parent_scope(scope)) {

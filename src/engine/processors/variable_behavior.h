@@ -43,9 +43,11 @@ class VariableBehavior {
   Json collect(Key scope_key, const std::vector<std::string>& names) const;
 
   // `process` is any PROCESS_INSTANCE value of the instance (for the VARIABLE records' context).
-  void set_local(Key scope_key, std::string_view name, const Json& value, const Json& process);
-  void set_local_document(Key scope_key, const Json& document, const Json& process);
-  void propagate_document(Key start_scope_key, const Json& document, const Json& process);
+  void set_local(Key scope_key, std::string_view name, const Json& value,
+                 const ProcessInstanceValue& process);
+  void set_local_document(Key scope_key, const Json& document, const ProcessInstanceValue& process);
+  void propagate_document(Key start_scope_key, const Json& document,
+                          const ProcessInstanceValue& process);
 
   // Evaluates a static-or-expression value in a scope. Static text becomes a JSON string.
   Result<Json, std::string> evaluate(const bpmn::ValueOrExpression& value, Key scope_key,

@@ -1,5 +1,7 @@
 #include "engine/state/engine_state.h"
 
+#include "common/check.h"
+#include "engine/records/binary_io.h"
 #include "engine/records/keys.h"
 
 namespace tern::engine {
@@ -138,35 +140,54 @@ void EngineState::put_process(const ProcessDefinition& process) {
 
 // --- element instances
 
+// The element instance's encoding: a version byte, the state, the counters and the job key as
+// (zig-zag) varints, the interrupted flag, then the value's own encoding
+// (ProcessInstanceValue::encode).
+namespace {
+
+constexpr std::uint8_t kElementInstanceEncoding = 1;
+
+}  // namespace
+
 std::optional<ElementInstance> EngineState::element_instance(Key key) const {
-  auto doc = get_doc(DbKey(StateKind::kElementInstance).i64(key.value()));
-  if (!doc) return std::nullopt;
+  auto bytes = txn_.get(DbKey(StateKind::kElementInstance).i64(key.value()));
+  if (!bytes) return std::nullopt;
+  binary::Reader reader(*bytes);
   ElementInstance out;
   out.key = key;
-  out.state = static_cast<Intent>((*doc)["s"].get<int>());
-  out.value = std::move((*doc)["v"]);
-  out.child_count = (*doc)["c"].get<std::int32_t>();
-  out.active_flows = (*doc)["f"].get<std::int32_t>();
-  out.job_key = Key((*doc)["j"].get<std::int64_t>());
-  out.interrupted = (*doc)["i"].get<bool>();
-  out.loop_counter = doc->value("l", 0);
-  out.completed_inner = doc->value("lc", 0);
-  out.terminated_inner = doc->value("lt", 0);
+  std::uint8_t version = 0;
+  std::uint8_t state = 0;
+  std::uint8_t interrupted = 0;
+  std::int64_t job_key = 0;
+  bool ok = reader.byte(version) && version == kElementInstanceEncoding && reader.byte(state)
+            && reader.signed_as(out.child_count) && reader.signed_as(out.active_flows)
+            && reader.signed_varint(job_key) && reader.byte(interrupted)
+            && reader.signed_as(out.loop_counter) && reader.signed_as(out.completed_inner)
+            && reader.signed_as(out.terminated_inner);
+  std::optional<ProcessInstanceValue> value;
+  if (ok) value = ProcessInstanceValue::decode(reader.rest());
+  TERN_CHECK(value.has_value(), "a stored element instance decodes");
+  out.state = static_cast<Intent>(state);
+  out.job_key = Key(job_key);
+  out.interrupted = interrupted != 0;
+  out.value = std::move(*value);
   return out;
 }
 
 void EngineState::put_element_instance(const ElementInstance& instance) {
-  Json doc{{"s", static_cast<int>(instance.state)},
-           {"v", instance.value},
-           {"c", instance.child_count},
-           {"f", instance.active_flows},
-           {"j", instance.job_key.value()},
-           {"i", instance.interrupted}};
-  // Multi-instance counters only where they are used, so other instances stay as small.
-  if (instance.loop_counter != 0) doc["l"] = instance.loop_counter;
-  if (instance.completed_inner != 0) doc["lc"] = instance.completed_inner;
-  if (instance.terminated_inner != 0) doc["lt"] = instance.terminated_inner;
-  put_doc(DbKey(StateKind::kElementInstance).i64(instance.key.value()), doc);
+  std::string bytes;
+  bytes.reserve(128);
+  bytes.push_back(static_cast<char>(kElementInstanceEncoding));
+  bytes.push_back(static_cast<char>(instance.state));
+  binary::put_signed(bytes, instance.child_count);
+  binary::put_signed(bytes, instance.active_flows);
+  binary::put_signed(bytes, instance.job_key.value());
+  bytes.push_back(instance.interrupted ? '\1' : '\0');
+  binary::put_signed(bytes, instance.loop_counter);
+  binary::put_signed(bytes, instance.completed_inner);
+  binary::put_signed(bytes, instance.terminated_inner);
+  instance.value.encode(bytes);
+  txn_.put(DbKey(StateKind::kElementInstance).i64(instance.key.value()), bytes);
   auto scope = instance.flow_scope_key();
   if (scope.value() > 0) {
     txn_.put(DbKey(StateKind::kElementChild).i64(scope.value()).i64(instance.key.value()), "");

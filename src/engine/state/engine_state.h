@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/records/process_instance_value.h"
 #include "engine/records/record.h"
 #include "engine/state/db_key.h"
 #include "engine/state/state_db.h"
@@ -30,11 +31,13 @@ struct ProcessDefinition {
   std::string resource;  // the BPMN XML
 };
 
-// A running element instance: the PROCESS_INSTANCE value of its records plus runtime counters.
+// A running element instance: the PROCESS_INSTANCE value of its records (typed) plus runtime
+// counters. Stored in a compact binary encoding (engine_state.cc), not as a JSON document: element
+// instances are read and written several times per element, and decoding JSON dominated.
 struct ElementInstance {
   Key key = kNoKey;
   Intent state = Intent::kElementActivating;
-  Json value;                     // the PROCESS_INSTANCE record value
+  ProcessInstanceValue value;     // the PROCESS_INSTANCE record value
   std::int32_t child_count = 0;   // existing child element instances
   std::int32_t active_flows = 0;  // taken sequence flows whose target is not yet activated
   Key job_key = kNoKey;
@@ -45,12 +48,10 @@ struct ElementInstance {
   std::int32_t completed_inner = 0;
   std::int32_t terminated_inner = 0;
 
-  Key flow_scope_key() const { return Key(value.value("flowScopeKey", std::int64_t{-1})); }
-  Key process_instance_key() const {
-    return Key(value.value("processInstanceKey", std::int64_t{-1}));
-  }
-  std::string element_id() const { return value.value("elementId", std::string()); }
-  std::string element_type() const { return value.value("bpmnElementType", std::string()); }
+  Key flow_scope_key() const { return value.flow_scope_key; }
+  Key process_instance_key() const { return value.process_instance_key; }
+  const std::string& element_id() const { return value.element_id; }
+  const std::string& element_type() const { return value.bpmn_element_type; }
 };
 
 enum class JobState : std::uint8_t { kActivatable, kActivated, kFailed, kErrorThrown };
