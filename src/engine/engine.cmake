@@ -33,6 +33,8 @@ if(TARGET tern_bpmn)
     ${CMAKE_CURRENT_LIST_DIR}/processors/signal_behavior.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/signal_processors.cc
     ${CMAKE_CURRENT_LIST_DIR}/state/signal_state.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processors/compensation_behavior.cc
+    ${CMAKE_CURRENT_LIST_DIR}/state/compensation_state.cc
     ${CMAKE_CURRENT_LIST_DIR}/processing/subscription_sender.cc
     ${CMAKE_CURRENT_LIST_DIR}/state/exporter_state.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/exporter_processors.cc

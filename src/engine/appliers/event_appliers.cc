@@ -1,5 +1,6 @@
 #include "engine/appliers/event_appliers.h"
 
+#include "engine/state/compensation_state.h"
 #include "engine/state/event_state.h"
 #include "engine/state/exporter_state.h"
 #include "engine/state/signal_state.h"
@@ -165,6 +166,17 @@ bool apply_event_record(const Record& record, EngineState& state) {
       SignalStateWriter signals(state);
       if (record.intent == Intent::kCreated) signals.put({record.key, record.value});
       if (record.intent == Intent::kDeleted) signals.remove(record.key);
+      return true;
+    }
+    case ValueType::kCompensationSubscription: {
+      // TRIGGERED keeps the subscription (with the throw event and the handler instance) until
+      // the handler completes; COMPLETED and DELETED end it.
+      CompensationStateWriter compensations(state);
+      if (record.intent == Intent::kCreated || record.intent == Intent::kTriggered) {
+        compensations.put({record.key, record.value});
+      } else if (record.intent == Intent::kCompleted || record.intent == Intent::kDeleted) {
+        compensations.remove(record.key);
+      }
       return true;
     }
     default:

@@ -7,6 +7,7 @@
 #include "engine/bpmn/inclusive.h"
 #include "engine/processors/call_activity_behavior.h"
 #include "engine/processors/catch_behavior.h"
+#include "engine/processors/compensation_behavior.h"
 #include "engine/processors/event_behavior.h"
 #include "engine/processors/inclusive_gateway.h"
 #include "engine/processors/multi_instance_behavior.h"
@@ -228,6 +229,14 @@ void BpmnBehavior::continue_activation(ElementInstance instance) {
       if (element->event_type == bpmn::EventType::ERROR
           || element->event_type == bpmn::EventType::ESCALATION) {
         throw_event(instance, *element);
+        return;
+      }
+      if (CompensationBehavior::is_compensation_throw(*element)) {
+        // Waits for the handlers it invokes (compensation_behavior.h).
+        transition(instance, Intent::kElementActivated);
+        if (!CompensationBehavior(ctx_, *this).throw_compensation(instance, *model, *element)) {
+          complete_now(instance);
+        }
         return;
       }
       if (SignalBehavior::is_signal_event(*element)) {
@@ -455,6 +464,7 @@ void BpmnBehavior::continue_completion(ElementInstance instance, FlowChoice only
     const auto& body = model->element(element->flow_scope);
     auto outcome = multi_instance.on_inner_completing(instance, body);
     if (!outcome) return;
+    CompensationBehavior(ctx_, *this).before_completed(instance, *model, *element);
     Key body_key = instance.flow_scope_key();
     transition(instance, Intent::kElementCompleted);
     multi_instance.on_inner_completed(body_key, *model, body, *outcome);
@@ -465,12 +475,16 @@ void BpmnBehavior::continue_completion(ElementInstance instance, FlowChoice only
     // A called instance hands its variables to its call activity; they go with it.
     Key parent = instance.value.parent_element_instance_key;
     Json variables = parent.value() > 0 ? variables_.collect(instance.key, {}) : Json();
+    CompensationBehavior(ctx_, *this).before_completed(instance, *model, *element);
     transition(instance, Intent::kElementCompleted);
     if (parent.value() > 0)
       CallActivityBehavior(ctx_, *this).on_child_completed(instance, variables);
     return;
   }
+  CompensationBehavior compensation(ctx_, *this);
+  compensation.before_completed(instance, *model, *element);
   transition(instance, Intent::kElementCompleted);
+  compensation.after_completed(instance, *element);
   if (element->kind == ElementKind::INTERMEDIATE_THROW_EVENT
       && element->link_target != bpmn::kNoElement) {
     // A link throw continues at the catch event of its link name in the same scope; no
@@ -600,6 +614,7 @@ void BpmnBehavior::terminate(ElementInstance instance) {
   }
   if (waiting) return;
   Key scope_key = parent_of(instance);
+  CompensationBehavior(ctx_, *this).before_terminated(instance);
   transition(instance, Intent::kElementTerminated);
   EventBehavior(ctx_, *this).on_terminated(instance);
   if (scope_key.value() > 0) on_child_terminated(scope_key);
@@ -620,6 +635,7 @@ void BpmnBehavior::on_child_terminated(Key scope_key) {
   }
   if (scope->state == Intent::kElementTerminating) {
     Key parent = parent_of(*scope);
+    CompensationBehavior(ctx_, *this).before_terminated(*scope);
     transition(*scope, Intent::kElementTerminated);
     EventBehavior(ctx_, *this).on_terminated(*scope);
     if (parent.value() > 0) on_child_terminated(parent);

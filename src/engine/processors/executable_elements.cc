@@ -52,6 +52,11 @@ bpmn::ExecutableElementSet make_set() {
       .allow(ElementKind::BOUNDARY_EVENT, EventType::ESCALATION)
       .allow(ElementKind::START_EVENT, EventType::ESCALATION);
   set.allow(ElementKind::CALL_ACTIVITY, EventType::UNSPECIFIED);  // call_activity_behavior.h
+  // Compensation (compensation_behavior.h): boundary events with their handlers, thrown by
+  // intermediate throw and end events.
+  set.allow(ElementKind::BOUNDARY_EVENT, EventType::COMPENSATION)
+      .allow(ElementKind::INTERMEDIATE_THROW_EVENT, EventType::COMPENSATION)
+      .allow(ElementKind::END_EVENT, EventType::COMPENSATION);
   return set;
 }
 

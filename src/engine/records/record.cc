@@ -62,6 +62,8 @@ std::string_view to_string(ValueType type) {
       return "EXPORTER";
     case ValueType::kSignalSubscription:
       return "SIGNAL_SUBSCRIPTION";
+    case ValueType::kCompensationSubscription:
+      return "COMPENSATION_SUBSCRIPTION";
     case ValueType::kCount_:
       break;
   }

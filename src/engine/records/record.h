@@ -47,6 +47,8 @@ enum class ValueType : std::uint8_t {
   kMessageStartEventSubscription = 18,
   kExporter = 19,  // an exporter's acknowledged position (UPDATE / UPDATED), see exporter_state.h
   kSignalSubscription = 20,
+  kCompensationSubscription = 21,  // CREATED / TRIGGERED / COMPLETED / DELETED, see
+                                   // processors/compensation_behavior.h
   kCount_,  // not a value type: the number of value types, for decoding checks
 };
 

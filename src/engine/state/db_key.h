@@ -50,6 +50,9 @@ enum class StateKind : std::uint8_t {
   kSignalSubscription = 91,  // subscription key -> SIGNAL_SUBSCRIPTION value
   kSignalSubByName = 92,     // signal name, subscription key -> ""
   kSignalSubByOwner = 93,    // element instance key (or process definition key), sub. key -> ""
+  // compensation (state/compensation_state.h)
+  kCompensationSubscription = 94,  // subscription key -> COMPENSATION_SUBSCRIPTION value
+  kCompensationByInstance = 95,    // process instance key, subscription key -> ""
 };
 
 class DbKey {

@@ -69,6 +69,9 @@ std::string line(const Record& record) {
     case ValueType::kEscalation:
       add("escalationCode");
       break;
+    case ValueType::kCompensationSubscription:
+      add("compensableActivityId");
+      break;
     default:
       break;
   }

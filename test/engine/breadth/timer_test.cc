@@ -308,11 +308,16 @@ TEST(TimerTest, DeploymentRejectsElementsTheRuntimeDoesNotExecuteNamingThem) {
   EngineHarness h;
   auto response = h.deploy(
       "compensate.bpmn",
-      models::definitions("x", "<bpmn:startEvent id=\"start\" />" + flow("f1", "start", "gw")
-                                   + "<bpmn:endEvent id=\"gw\"><bpmn:compensateEventDefinition "
-                                     "/></bpmn:endEvent>"));
+      models::definitions("x", "<bpmn:startEvent id=\"start\" />" + flow("f1", "start", "end")
+                                   + "<bpmn:endEvent id=\"end\" /><bpmn:subProcess id=\"undo\" "
+                                     "triggeredByEvent=\"true\"><bpmn:startEvent id=\"gw\">"
+                                     "<bpmn:compensateEventDefinition /></bpmn:startEvent>"
+                                   + flow("u1", "gw", "u_end")
+                                   + "<bpmn:endEvent id=\"u_end\" /></bpmn:subProcess>"));
   EXPECT_EQ(response.record.record_type, RecordType::kCommandRejection);
-  EXPECT_THAT(response.record.rejection_reason, ::testing::HasSubstr("gw"));
+  EXPECT_THAT(response.record.rejection_reason,
+              ::testing::HasSubstr("Element 'gw': the element START_EVENT with event type "
+                                   "COMPENSATION is not supported by this engine yet"));
 }
 
 }  // namespace
