@@ -162,6 +162,17 @@ bool apply_event_record(const Record& record, EngineState& state) {
                           Position(record.value["position"].get<std::int64_t>()));
       }
       return true;
+    case ValueType::kSignal: {
+      SignalStateWriter signals(state);
+      Key distribution(record.value.value("distributionKey", std::int64_t{-1}));
+      if (record.intent == Intent::kDistributing)
+        signals.put_distribution({record.key, record.value});
+      if (record.intent == Intent::kAcknowledged) signals.remove_distribution(record.key);
+      if (record.intent == Intent::kBroadcasted && distribution.value() > 0) {
+        signals.mark_received(distribution);
+      }
+      return true;
+    }
     case ValueType::kSignalSubscription: {
       SignalStateWriter signals(state);
       if (record.intent == Intent::kCreated) signals.put({record.key, record.value});

@@ -3,8 +3,10 @@
 #include <set>
 
 #include "engine/processors/message_behavior.h"
+#include "engine/processors/signal_behavior.h"
 #include "engine/records/keys.h"
 #include "engine/state/event_state.h"
+#include "engine/state/signal_state.h"
 
 namespace tern::engine {
 
@@ -52,6 +54,12 @@ std::size_t SubscriptionCommandSender::send_pending(std::int64_t now_ms) {
                      + std::to_string(value.value("messageKey", 0LL));
     deliver(id, ValueType::kProcessMessageSubscription, Intent::kCorrelate, std::move(value),
             partition_of(element));
+  }
+  for (const auto& entry : SignalStateView(state).pending_distributions(options_.max_per_round)) {
+    std::string id = "SIGNAL/" + std::to_string(entry.key.value());
+    PartitionId target(entry.value.value("partitionId", 0));
+    deliver(id, ValueType::kSignal, Intent::kBroadcast,
+            SignalBehavior::distributed_broadcast(entry.key, entry.value), target);
   }
   std::erase_if(last_sent_ms_, [&](const auto& item) { return !pending.contains(item.first); });
   return sent;

@@ -1,11 +1,12 @@
 #pragma once
 
 // Delivers the message subscription protocol's commands to other partitions
-// (processors/message_behavior.h). The processors leave a command for another partition as
+// (processors/message_behavior.h), and thrown signals to the other partitions
+// (processors/signal_behavior.h). The processors leave a command for another partition as
 // pending state (a process message subscription CREATING or DELETING, a message subscription
-// CORRELATING); this sender, run by the leader's host now and then, reads that state and sends
-// each pending command through the transport, again every retry interval until the state shows
-// it was acknowledged. Receivers are idempotent, so duplicates are harmless.
+// CORRELATING, a signal DISTRIBUTING); this sender, run by the leader's host now and then, reads
+// that state and sends each pending command through the transport, again every retry interval until
+// the state shows it was acknowledged. Receivers are idempotent, so duplicates are harmless.
 //
 // The cluster wires the transport across brokers (the command is appended to the target
 // partition's log by its leader); tests wire two engines' in-memory logs.

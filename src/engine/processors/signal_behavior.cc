@@ -90,11 +90,24 @@ void SignalBehavior::throw_signal(const ElementInstance& instance, const std::st
   for (std::int32_t partition = 1; partition <= ctx_.partition_count; ++partition) {
     if (PartitionId(partition) == ctx_.state.partition()) {
       ctx_.out.command(kNoKey, ValueType::kSignal, Intent::kBroadcast, value);
-    } else {
-      ctx_.out.remote_command(PartitionId(partition), ValueType::kSignal, Intent::kBroadcast,
-                              value);
+      continue;
     }
+    // Pending until the partition acknowledges: the subscription sender sends it again until
+    // then (distributed_broadcast); the first attempt goes out with this batch.
+    Json pending = value;
+    pending["partitionId"] = partition;
+    Key distribution = ctx_.out.next_key();
+    ctx_.out.event(distribution, ValueType::kSignal, Intent::kDistributing, pending);
+    ctx_.out.remote_command(PartitionId(partition), ValueType::kSignal, Intent::kBroadcast,
+                            distributed_broadcast(distribution, pending));
   }
+}
+
+Json SignalBehavior::distributed_broadcast(Key distribution_key, const Json& distributing) {
+  Json command = distributing;
+  command.erase("partitionId");
+  command["distributionKey"] = distribution_key.value();
+  return command;
 }
 
 }  // namespace tern::engine

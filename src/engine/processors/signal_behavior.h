@@ -8,7 +8,8 @@
 //    subscriptions: a start event creates an instance, a catch event is triggered like a timer
 //    or a message (event_behavior.h).
 //  * A throw or end event broadcasts on its own partition (a follow-up command) and sends the
-//    same command to every other partition, so that a signal reaches the whole cluster.
+//    same command to every other partition, again and again until each acknowledges it, so that
+//    a signal reaches the whole cluster (processing/subscription_sender.h sends what is pending).
 //
 // Thread: the partition's strand; lives for one command.
 
@@ -47,8 +48,13 @@ class SignalBehavior {
 
   // SIGNAL BROADCAST received on this partition: triggers every subscription to `name`.
   void broadcast_here(const std::string& name, const Json& variables);
-  // A signal throw or end event: broadcasts `name` here and on every other partition.
+  // A signal throw or end event: broadcasts `name` here, and on every other partition through a
+  // distribution (SIGNAL DISTRIBUTING, one per partition) that stays pending until the partition
+  // acknowledges it (SIGNAL ACKNOWLEDGE -> ACKNOWLEDGED). A partition broadcasts a distribution
+  // once and acknowledges every copy it receives.
   void throw_signal(const ElementInstance& instance, const std::string& name);
+  // The SIGNAL BROADCAST command that delivers the pending distribution `distributing`.
+  static Json distributed_broadcast(Key distribution_key, const Json& distributing);
 
  private:
   ProcessingContext& ctx_;

@@ -129,6 +129,9 @@ constexpr std::array kIntentNames = {
     "NOT_ESCALATED",
     "REJECT",
     "REJECTED",
+    "DISTRIBUTING",
+    "ACKNOWLEDGE",
+    "ACKNOWLEDGED",
 };
 static_assert(kIntentNames.size() == static_cast<std::size_t>(Intent::kCount_));
 

@@ -113,6 +113,10 @@ enum class Intent : std::uint8_t {
   kNotEscalated,
   kReject,
   kRejected,
+  // signals thrown to other partitions until each acknowledges (signal_behavior.h)
+  kDistributing,
+  kAcknowledge,
+  kAcknowledged,
   kCount_,  // not an intent: the number of intents, for decoding checks
 };
 

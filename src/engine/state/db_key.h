@@ -53,6 +53,9 @@ enum class StateKind : std::uint8_t {
   // compensation (state/compensation_state.h)
   kCompensationSubscription = 94,  // subscription key -> COMPENSATION_SUBSCRIPTION value
   kCompensationByInstance = 95,    // process instance key, subscription key -> ""
+  // signals thrown to other partitions (state/signal_state.h)
+  kSignalDistribution = 96,  // distribution key -> SIGNAL DISTRIBUTING value, until acknowledged
+  kSignalReceived = 97,      // distribution key -> "": a distributed broadcast processed here
 };
 
 class DbKey {

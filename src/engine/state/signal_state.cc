@@ -48,6 +48,40 @@ std::vector<SignalSubscriptionEntry> SignalStateView::subscriptions_of(Key owner
   return load_all(txn_, DbKey(StateKind::kSignalSubByOwner).i64(owner.value()).bytes());
 }
 
+std::optional<SignalDistributionEntry> SignalStateView::distribution(Key key) const {
+  auto bytes = txn_.get(DbKey(StateKind::kSignalDistribution).i64(key.value()));
+  if (!bytes) return std::nullopt;
+  return SignalDistributionEntry{key, Json::from_msgpack(*bytes)};
+}
+
+std::vector<SignalDistributionEntry> SignalStateView::pending_distributions(std::size_t max) const {
+  std::vector<SignalDistributionEntry> out;
+  txn_.scan(DbKey(StateKind::kSignalDistribution).bytes(),
+            [&](std::string_view key, std::string_view bytes) {
+              out.push_back({Key(read_key_i64(key, 1)), Json::from_msgpack(bytes)});
+              return out.size() < max;
+            });
+  return out;
+}
+
+bool SignalStateView::distribution_received(Key key) const {
+  return txn_.get(DbKey(StateKind::kSignalReceived).i64(key.value())).has_value();
+}
+
+void SignalStateWriter::put_distribution(const SignalDistributionEntry& distribution) {
+  auto packed = Json::to_msgpack(distribution.value);
+  txn_.put(DbKey(StateKind::kSignalDistribution).i64(distribution.key.value()),
+           std::string_view(reinterpret_cast<const char*>(packed.data()), packed.size()));
+}
+
+void SignalStateWriter::remove_distribution(Key key) {
+  txn_.erase(DbKey(StateKind::kSignalDistribution).i64(key.value()));
+}
+
+void SignalStateWriter::mark_received(Key distribution_key) {
+  txn_.put(DbKey(StateKind::kSignalReceived).i64(distribution_key.value()), "");
+}
+
 void SignalStateWriter::put(const SignalSubscriptionEntry& subscription) {
   auto packed = Json::to_msgpack(subscription.value);
   txn_.put(DbKey(StateKind::kSignalSubscription).i64(subscription.key.value()),

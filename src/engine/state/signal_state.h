@@ -10,6 +10,7 @@
 //
 // Thread: the partition's strand.
 
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -31,6 +32,13 @@ struct SignalSubscriptionEntry {
   Key owner() const;
 };
 
+// A signal broadcast sent to another partition, pending until that partition acknowledges it.
+struct SignalDistributionEntry {
+  Key key = kNoKey;  // the distribution key
+  // The SIGNAL DISTRIBUTING value: signalName, variables, tenantId, partitionId (the target).
+  Json value;
+};
+
 class SignalStateView {
  public:
   explicit SignalStateView(const EngineState& state) : txn_(state.transaction()) {}
@@ -39,6 +47,12 @@ class SignalStateView {
   std::vector<SignalSubscriptionEntry> subscriptions_for(std::string_view name) const;
   // The subscriptions an element instance (or a process definition's start events) holds.
   std::vector<SignalSubscriptionEntry> subscriptions_of(Key owner) const;
+
+  // Distributions of this partition's thrown signals not acknowledged yet (by key, up to `max`).
+  std::optional<SignalDistributionEntry> distribution(Key key) const;
+  std::vector<SignalDistributionEntry> pending_distributions(std::size_t max) const;
+  // Whether the broadcast of another partition's distribution `key` was processed here.
+  bool distribution_received(Key key) const;
 
  protected:
   Transaction& txn_;
@@ -50,6 +64,9 @@ class SignalStateWriter : public SignalStateView {
 
   void put(const SignalSubscriptionEntry& subscription);
   void remove(Key key);
+  void put_distribution(const SignalDistributionEntry& distribution);
+  void remove_distribution(Key key);
+  void mark_received(Key distribution_key);
 };
 
 }  // namespace tern::engine

@@ -81,6 +81,16 @@ class Partition final : public SubscriptionTransport {
     }
     return out;
   }
+  // Records of one value type after `since`, as "EVENT SIGNAL BROADCASTED".
+  std::vector<std::string> of_type_since(Position since, ValueType type) const {
+    std::vector<std::string> out;
+    for (const auto& record : log_.all()) {
+      if (record.position > since && record.value_type == type) {
+        out.push_back(describe(record).substr(0, describe(record).find(':')));
+      }
+    }
+    return out;
+  }
   std::vector<std::string> lifecycle_since(Position since) const {
     std::vector<std::string> out;
     for (const auto& record : log_.all()) {
@@ -269,6 +279,80 @@ TEST(CrossPartitionTest, CancellingClosesTheRemoteSubscription) {
       c.two.messaging_since(two_mark),
       ElementsAre("COMMAND MESSAGE PUBLISH", "EVENT MESSAGE PUBLISHED", "EVENT MESSAGE EXPIRED"));
   EXPECT_TRUE(c.one.outbox.empty() && c.two.outbox.empty());
+}
+
+std::string with_alarm_signal(const std::string& process_id, const std::string& body) {
+  std::string xml = models::definitions(process_id, body);
+  return xml.replace(xml.find("</bpmn:definitions>"), 0,
+                     "<bpmn:signal id=\"sig\" name=\"alarm\" />\n");
+}
+
+// Partition 2 runs an instance waiting for the signal; partition 1 runs one that throws it.
+void deploy_signal_models(Cluster& c) {
+  const std::string definition = "<bpmn:signalEventDefinition signalRef=\"sig\" />";
+  std::string waiting =
+      with_alarm_signal("s", "<bpmn:startEvent id=\"start\" />" + flow("f1", "start", "wait")
+                                 + "<bpmn:intermediateCatchEvent id=\"wait\">" + definition
+                                 + "</bpmn:intermediateCatchEvent>" + flow("f2", "wait", "end")
+                                 + "<bpmn:endEvent id=\"end\" />");
+  std::string throwing =
+      with_alarm_signal("t", "<bpmn:startEvent id=\"start\" />" + flow("f1", "start", "throw")
+                                 + "<bpmn:intermediateThrowEvent id=\"throw\">" + definition
+                                 + "</bpmn:intermediateThrowEvent>" + flow("f2", "throw", "end")
+                                 + "<bpmn:endEvent id=\"end\" />");
+  for (auto* partition : {&c.one, &c.two}) {
+    for (const auto& [name, xml] : {std::pair{"s.bpmn", waiting}, std::pair{"t.bpmn", throwing}}) {
+      partition->write(
+          ValueType::kDeployment, Intent::kCreate,
+          Json{{"resources", Json::array({Json{{"resourceName", name}, {"resource", xml}}})}});
+    }
+  }
+  c.two.write(ValueType::kProcessInstanceCreation, Intent::kCreate,
+              Json{{"bpmnProcessId", "s"}, {"version", -1}});
+}
+
+TEST(CrossPartitionTest, AThrownSignalIsSentAgainUntilAcknowledgedAndBroadcastOnlyOnce) {
+  Cluster c;
+  deploy_signal_models(c);
+  Position one_mark = c.one.mark();
+  Position two_mark = c.two.mark();
+  c.one.write(ValueType::kProcessInstanceCreation, Intent::kCreate,
+              Json{{"bpmnProcessId", "t"}, {"version", -1}});
+  EXPECT_THAT(c.one.of_type_since(one_mark, ValueType::kSignal),
+              ElementsAre("COMMAND SIGNAL BROADCAST", "EVENT SIGNAL DISTRIBUTING",
+                          "EVENT SIGNAL BROADCASTED"));
+  ASSERT_EQ(c.one.outbox.size(), 1u);
+  EXPECT_EQ(c.one.outbox.front().partition_id, PartitionId(2));
+  c.lose_all();  // the first attempt never arrives: the waiting instance is not triggered
+  EXPECT_TRUE(c.two.of_type_since(two_mark, ValueType::kSignal).empty());
+
+  EXPECT_EQ(c.one.send_pending(), 1u);  // pending: sent again
+  Record copy = c.one.outbox.front();
+  c.deliver_all();
+  EXPECT_THAT(c.two.of_type_since(two_mark, ValueType::kSignal),
+              ElementsAre("COMMAND SIGNAL BROADCAST", "EVENT SIGNAL BROADCASTED"));
+  EXPECT_THAT(c.two.lifecycle_since(two_mark), Contains("ELEMENT_COMPLETED s"));
+  EXPECT_THAT(c.one.of_type_since(one_mark, ValueType::kSignal),
+              ElementsAre("COMMAND SIGNAL BROADCAST", "EVENT SIGNAL DISTRIBUTING",
+                          "EVENT SIGNAL BROADCASTED", "COMMAND SIGNAL ACKNOWLEDGE",
+                          "EVENT SIGNAL ACKNOWLEDGED"));
+  c.clock.advance_ms(5'000);
+  EXPECT_EQ(c.one.send_pending() + c.two.send_pending(), 0u);  // acknowledged: nothing pending
+
+  // A late copy (a retry that crossed the acknowledgement) is acknowledged again but not
+  // broadcast again; the second acknowledgement finds nothing pending.
+  Position one_again = c.one.mark();
+  Position two_again = c.two.mark();
+  c.two.receive(copy);
+  c.deliver_all();
+  EXPECT_THAT(
+      c.two.of_type_since(two_again, ValueType::kSignal),
+      ElementsAre("COMMAND SIGNAL BROADCAST", "COMMAND_REJECTION SIGNAL BROADCAST ALREADY_EXISTS"));
+  EXPECT_THAT(
+      c.one.of_type_since(one_again, ValueType::kSignal),
+      ElementsAre("COMMAND SIGNAL ACKNOWLEDGE", "COMMAND_REJECTION SIGNAL ACKNOWLEDGE NOT_FOUND"));
+  auto lines = c.two.lifecycle_since(two_mark);
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), "ELEMENT_COMPLETED s"), 1);
 }
 
 }  // namespace
