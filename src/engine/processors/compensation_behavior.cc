@@ -73,9 +73,9 @@ void CompensationBehavior::before_completed(const ElementInstance& instance,
   }
   std::string handler_id;
   if (boundary != nullptr) handler_id = model.element(boundary->compensation_handler).id;
-  Json value{{"tenantId", instance.value.value("tenantId", std::string("<default>"))},
+  Json value{{"tenantId", instance.value.tenant_id},
              {"processInstanceKey", instance.process_instance_key().value()},
-             {"processDefinitionKey", instance.value["processDefinitionKey"]},
+             {"processDefinitionKey", instance.value.process_definition_key.value()},
              {"compensableActivityId", element.id},
              {"compensableActivityScopeId", model.element(element.flow_scope).id},
              {"compensableActivityInstanceKey", instance.key.value()},
@@ -150,15 +150,17 @@ int CompensationBehavior::trigger(const CompensationSubscriptionEntry& subscript
     // The boundary event passes at once in the throw event's flow scope; the handler runs
     // there too (its activity's own scope may be long gone).
     Key scope_key = throw_event.flow_scope_key();
-    Json boundary_value = BpmnBehavior::child_value(throw_event.value, scope_key, *boundary);
+    ProcessInstanceValue boundary_value =
+        BpmnBehavior::child_value(throw_event.value, scope_key, *boundary);
     Key boundary_key = ctx_.out.next_key();
     for (auto intent : {Intent::kElementActivating, Intent::kElementActivated,
                         Intent::kElementCompleting, Intent::kElementCompleted}) {
       ctx_.out.event(boundary_key, ValueType::kProcessInstance, intent, boundary_value);
     }
     const auto& handler = model.element(boundary->compensation_handler);
-    Json handler_value = BpmnBehavior::child_value(throw_event.value, scope_key, handler);
-    handler_value["bpmnEventType"] = bpmn::to_string(EventType::COMPENSATION);
+    ProcessInstanceValue handler_value =
+        BpmnBehavior::child_value(throw_event.value, scope_key, handler);
+    handler_value.bpmn_event_type = bpmn::to_string(EventType::COMPENSATION);
     handler_key = ctx_.out.next_key();
     ctx_.out.command(handler_key, ValueType::kProcessInstance, Intent::kActivateElement,
                      std::move(handler_value));
@@ -182,8 +184,7 @@ int CompensationBehavior::trigger(const CompensationSubscriptionEntry& subscript
 
 void CompensationBehavior::after_completed(const ElementInstance& instance,
                                            const bpmn::FlowElement& element) {
-  if (!element.is_for_compensation
-      || instance.value.value("bpmnEventType", std::string()) != "COMPENSATION") {
+  if (!element.is_for_compensation || instance.value.bpmn_event_type != "COMPENSATION") {
     return;
   }
   Key process_instance = instance.process_instance_key();
