@@ -2,7 +2,9 @@
 // acknowledged instances: three brokers, three partitions, replication factor 2. PATCH
 // /actuator/cluster raises the replication factor to 3 and lowers it back to 2; then a fresh
 // fourth broker (not an initial member: it starts empty and waits) is added by POST
-// /actuator/cluster/brokers [0,1,2,3], and removed again with [0,1,2]. Each change must end
+// /actuator/cluster/brokers [0,1,2,3], and removed again with [0,1,2]; then the cluster scales
+// out to six brokers (the removed one back with an empty disk, two fresh ones) and in to three
+// again. Each change must end
 // COMPLETED in GET /actuator/cluster, with the brokers hosting exactly the replicas the topology
 // names; at the end every acknowledged instance completed and no key was handed out twice. The
 // load goes through a standalone gateway, which follows the brokers' reports as replicas move.
@@ -139,10 +141,10 @@ std::string describe(const LedgerSnapshot& s) {
   return text;
 }
 
-TEST(ClusterChange, ReplicationFactorUpAndDownThenAFourthBrokerInAndOutUnderLoad) {
+TEST(ClusterChange, ReplicationFactorUpAndDownThenScalingOutAndInUnderLoad) {
   TempDir dir;
   TerndClusterSpec spec;
-  spec.brokers = 4;
+  spec.brokers = 6;
   spec.initial_members = 3;
   spec.partitions = 3;
   spec.replication_factor = 2;
@@ -195,6 +197,24 @@ TEST(ClusterChange, ReplicationFactorUpAndDownThenAFourthBrokerInAndOutUnderLoad
     EXPECT_EQ((*topology)["brokers"].size(), 4u) << topology->dump();
   }
   change("POST", "/actuator/cluster/brokers", "[0,1,2]", {0, 1, 2, 3}, 2, "scale 4 -> 3");
+
+  // Scaling out to twice the brokers and back. Broker 3 was removed: its id returns only with an
+  // empty disk (its old data is fenced), so it restarts wiped, next to two fresh brokers.
+  cluster.stop(3);
+  cluster.wipe(3);
+  for (int node = 3; node < 6; ++node) {
+    ASSERT_TRUE(cluster.start(node).ok());
+    ASSERT_TRUE(eventually([&] { return hosts_exactly(cluster, node, {}); }, 20s))
+        << cluster.log_of(node);
+  }
+  change("POST", "/actuator/cluster/brokers", "[0,1,2,3,4,5]", {0, 1, 2, 3, 4, 5}, 2,
+         "scale 3 -> 6");
+  {
+    auto topology = get_json(cluster.ports(5).monitoring, "/actuator/cluster");
+    ASSERT_TRUE(topology);
+    EXPECT_EQ((*topology)["brokers"].size(), 6u) << topology->dump();
+  }
+  change("POST", "/actuator/cluster/brokers", "[0,1,2]", {0, 1, 2, 3, 4, 5}, 2, "scale 6 -> 3");
 
   ledger.stop_starting();
   EXPECT_TRUE(eventually([&] { return ledger.not_completed().empty(); }, 60s))
