@@ -344,8 +344,8 @@ int run_broker(const CommandLine& command_line) {
   // (or re-added by a change) is not on its first start, whatever its empty disk suggests: it
   // joins (failback).
   const bool initial_member = config.cluster.node_id < config.cluster.size;
-  const bool first_start = initial_member && membership->may_bootstrap
-                           && !has_raft_data((*data)->path() / "topology");
+  const bool first_start =
+      initial_member && membership->may_bootstrap && !has_raft_data((*data)->path() / "topology");
   auto initial = initial_replicas(config, shape, **data, first_start);
   if (!initial) return report_config_error(initial.error());
   spdlog::info("{}; {} partition replica(s) start with the broker",
