@@ -1,8 +1,9 @@
 #pragma once
 
 // Small helpers for Tern's compact binary encodings (state entities): varints, zig-zag signed
-// varints and length-prefixed bytes. The reader never reads past its input; every read reports
-// whether it succeeded, so a truncated or corrupt entry is detected, never misread.
+// varints and length-prefixed bytes; the log's record codec uses them too. The reader never reads
+// past its input; every read reports whether it succeeded, so a truncated or corrupt entry is
+// detected, never misread.
 
 #include <cstdint>
 #include <string>
@@ -31,7 +32,8 @@ inline void put_bytes(std::string& out, std::string_view bytes) {
 
 class Reader {
  public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+  explicit Reader(std::string_view bytes, std::size_t offset = 0)
+      : bytes_(bytes), offset_(offset) {}
 
   bool varint(std::uint64_t& value) {
     value = 0;
@@ -76,6 +78,7 @@ class Reader {
   }
   std::string_view rest() const { return bytes_.substr(offset_); }
   bool at_end() const { return offset_ == bytes_.size(); }
+  std::size_t offset() const { return offset_; }
 
  private:
   std::string_view bytes_;

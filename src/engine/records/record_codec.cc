@@ -2,68 +2,18 @@
 
 #include <string_view>
 
+#include "engine/records/binary_io.h"
+
 namespace tern::engine {
 
 namespace {
 
 constexpr std::uint8_t kFormatVersion = 1;
 
-void put_varint(std::string& out, std::uint64_t value) {
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
-}
-
-void put_signed(std::string& out, std::int64_t value) {
-  // Zig-zag so that the frequent -1 ("none") costs one byte.
-  put_varint(out,
-             (static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63));
-}
-
-void put_bytes(std::string& out, std::string_view bytes) {
-  put_varint(out, bytes.size());
-  out.append(bytes);
-}
-
-class Reader {
- public:
-  Reader(std::string_view bytes, std::size_t& offset) : bytes_(bytes), offset_(offset) {}
-
-  bool varint(std::uint64_t& value) {
-    value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (offset_ >= bytes_.size()) return false;
-      auto byte = static_cast<std::uint8_t>(bytes_[offset_++]);
-      value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) return true;
-    }
-    return false;
-  }
-  bool signed_varint(std::int64_t& value) {
-    std::uint64_t raw = 0;
-    if (!varint(raw)) return false;
-    value = static_cast<std::int64_t>(raw >> 1) ^ -static_cast<std::int64_t>(raw & 1);
-    return true;
-  }
-  bool byte(std::uint8_t& value) {
-    if (offset_ >= bytes_.size()) return false;
-    value = static_cast<std::uint8_t>(bytes_[offset_++]);
-    return true;
-  }
-  bool bytes(std::string_view& value) {
-    std::uint64_t size = 0;
-    if (!varint(size) || size > bytes_.size() - offset_) return false;
-    value = bytes_.substr(offset_, size);
-    offset_ += size;
-    return true;
-  }
-
- private:
-  std::string_view bytes_;
-  std::size_t& offset_;
-};
+using binary::put_bytes;
+using binary::put_signed;
+using binary::put_varint;
+using binary::Reader;
 
 Unexpected<CodecError> truncated(std::string_view what) {
   return unexpected(CodecError{CodecErrorCode::kTruncated,
@@ -128,6 +78,7 @@ Result<Record, CodecError> decode_record(std::string_view bytes, std::size_t& of
   std::string_view reason, value;
   if (!in.bytes(reason)) return truncated("rejection reason");
   if (!in.bytes(value)) return truncated("value");
+  offset = in.offset();
   record.position = Position(position);
   record.source_position = Position(source);
   record.key = Key(key);
@@ -160,10 +111,10 @@ std::string encode_batch(const std::vector<Record>& records) {
 }
 
 Result<std::vector<Record>, CodecError> decode_batch(std::string_view bytes) {
-  std::size_t offset = 0;
-  Reader in(bytes, offset);
+  Reader in(bytes);
   std::uint64_t count = 0;
   if (!in.varint(count)) return truncated("batch count");
+  std::size_t offset = in.offset();
   std::vector<Record> records;
   for (std::uint64_t i = 0; i < count; ++i) {
     auto record = decode_record(bytes, offset);
