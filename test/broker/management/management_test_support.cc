@@ -48,4 +48,23 @@ int run_to_completion(LocalTopologyManager& manager) {
   return steps;
 }
 
+std::int64_t advancing_clock() {
+  static std::atomic<std::int64_t> now{1'700'000'000'000};
+  return now += 1000;
+}
+
+Result<void, ManagementError> report_completed(ReplicatedTopologyManager& manager,
+                                               std::int64_t change_id,
+                                               const std::vector<topology::Operation>& operations) {
+  for (const auto& operation : operations) {
+    topology::TopologyCommand report;
+    report.kind = topology::TopologyCommandKind::kCompleteOperation;
+    report.time_ms = advancing_clock();
+    report.change_id = change_id;
+    report.operation = operation;
+    if (auto reported = manager.propose(report); !reported) return reported;
+  }
+  return {};
+}
+
 }  // namespace tern::broker::management::testing

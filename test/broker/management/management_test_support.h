@@ -10,6 +10,7 @@
 
 #include "broker/management/local_topology_manager.h"
 #include "broker/management/reachability_probe.h"
+#include "broker/management/replicated_topology_manager.h"
 
 namespace tern::broker::management::testing {
 
@@ -36,5 +37,15 @@ std::shared_ptr<LocalTopologyManager> make_manager(topology::ClusterTopology top
 
 // Applies operations until the change in progress (if any) finished; returns the steps taken.
 int run_to_completion(LocalTopologyManager& manager);
+
+// A wall clock for replicated managers that advances one second per reading (shared by every
+// manager of a test binary, so readings never repeat).
+std::int64_t advancing_clock();
+
+// Proposes, through `manager`, that each of `operations` of change `change_id` completed; the
+// first refusal is returned.
+Result<void, ManagementError> report_completed(ReplicatedTopologyManager& manager,
+                                               std::int64_t change_id,
+                                               const std::vector<topology::Operation>& operations);
 
 }  // namespace tern::broker::management::testing

@@ -26,11 +26,6 @@ namespace {
 namespace tp = tern::broker::topology;
 using namespace std::chrono_literals;
 
-std::int64_t fake_clock() {
-  static std::atomic<std::int64_t> now{1'700'000'000'000};
-  return now += 1000;
-}
-
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -100,7 +95,7 @@ class ForwardingCluster {
     }
     serve_topology_requests(*broker.transport, broker.replica);
     broker.manager = std::make_shared<ReplicatedTopologyManager>(
-        broker.replica, fake_clock, commit_timeout,
+        broker.replica, testing::advancing_clock, commit_timeout,
         std::make_shared<TopologyPeers>(*broker.transport));
     broker.replica->start();
   }
@@ -194,15 +189,8 @@ TEST(TopologyForwarding, AnyBrokerSubmitsAndReportsThroughTheLeader) {
       << second.error().message;
 
   // Completion reports from the other follower finish the change everywhere.
-  for (const auto& operation : plan->operations) {
-    tp::TopologyCommand report;
-    report.kind = tp::TopologyCommandKind::kCompleteOperation;
-    report.time_ms = fake_clock();
-    report.change_id = *started;
-    report.operation = operation;
-    auto reported = cluster.manager(other).propose(report);
-    ASSERT_TRUE(reported.ok()) << reported.error().message;
-  }
+  auto reported = testing::report_completed(cluster.manager(other), *started, plan->operations);
+  ASSERT_TRUE(reported.ok()) << reported.error().message;
   const auto finished = cluster.replica(*leader).topology();
   ASSERT_TRUE(finished.last_change);
   EXPECT_EQ(finished.last_change->status, tp::ChangeStatus::kCompleted);

@@ -115,11 +115,6 @@ class TopologyGroup {
   std::vector<std::shared_ptr<TopologyReplica>> replicas_;  // guarded by mutex_
 };
 
-std::int64_t fake_clock() {
-  static std::atomic<std::int64_t> now{1'700'000'000'000};
-  return now += 1000;
-}
-
 TEST(TopologyReplica, ChangesAreReplicatedOrderedAndSurviveRestartsAndALostMember) {
   tern::test::TempDir dir;
   const auto initial = testing::region_cluster(3, 3, 3, 3);
@@ -131,7 +126,7 @@ TEST(TopologyReplica, ChangesAreReplicatedOrderedAndSurviveRestartsAndALostMembe
 
   // Without a transport to forward on, a follower refuses, naming the leader.
   const int follower = (*leader + 1) % 3;
-  ReplicatedTopologyManager on_follower(group.replica(follower), fake_clock, 5s);
+  ReplicatedTopologyManager on_follower(group.replica(follower), testing::advancing_clock, 5s);
   tp::ChangeRequest lower_rf;
   lower_rf.replication_factor = 2;
   auto plan = tp::plan_change(initial, lower_rf);
@@ -145,7 +140,7 @@ TEST(TopologyReplica, ChangesAreReplicatedOrderedAndSurviveRestartsAndALostMembe
       << refused.error().message;
 
   // The leader starts the change; every replica applies it.
-  ReplicatedTopologyManager on_leader(group.replica(*leader), fake_clock, 10s);
+  ReplicatedTopologyManager on_leader(group.replica(*leader), testing::advancing_clock, 10s);
   auto started = on_leader.submit(*plan, initial.version);
   ASSERT_TRUE(started.ok()) << started.error().message;
   const auto with_change = on_leader.current();
@@ -162,15 +157,8 @@ TEST(TopologyReplica, ChangesAreReplicatedOrderedAndSurviveRestartsAndALostMembe
       << second.error().message;
 
   // Completion reports, one per operation, finish the change everywhere.
-  for (const auto& operation : plan->operations) {
-    tp::TopologyCommand report;
-    report.kind = tp::TopologyCommandKind::kCompleteOperation;
-    report.time_ms = fake_clock();
-    report.change_id = *started;
-    report.operation = operation;
-    auto reported = on_leader.propose(report);
-    ASSERT_TRUE(reported.ok()) << reported.error().message;
-  }
+  auto reported = testing::report_completed(on_leader, *started, plan->operations);
+  ASSERT_TRUE(reported.ok()) << reported.error().message;
   const auto finished = on_leader.current();
   EXPECT_FALSE(finished.pending_change);
   ASSERT_TRUE(finished.last_change);
@@ -185,7 +173,7 @@ TEST(TopologyReplica, ChangesAreReplicatedOrderedAndSurviveRestartsAndALostMembe
   auto next = group.wait_for_leader(20s);
   ASSERT_TRUE(next);
   EXPECT_NE(*next, *leader);
-  ReplicatedTopologyManager on_next(group.replica(*next), fake_clock, 10s);
+  ReplicatedTopologyManager on_next(group.replica(*next), testing::advancing_clock, 10s);
   tp::ChangeRequest restore_rf;
   restore_rf.replication_factor = 3;
   auto back = tp::plan_change(on_next.current(), restore_rf);
