@@ -14,6 +14,7 @@
 #include "cluster_test_support.h"
 #include "engine/processors/message_behavior.h"
 #include "engine/records/keys.h"
+#include "support/bpmn_models.h"
 #include "support/temp_dir.h"
 
 namespace tern::broker::test {
@@ -238,25 +239,7 @@ TEST(PartitionService, ThreeBrokersSurviveLeaderLossRestartAndAWipedDisk) {
 
 // start -> message catch "paid" (correlation key = orderId) -> service task "ship" -> end.
 engine::Record deploy_message_process() {
-  std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://tern.test">
-  <bpmn:process id="pay" isExecutable="true">
-    <bpmn:startEvent id="start"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait"/>
-    <bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition messageRef="m"/>
-    </bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="task"/>
-    <bpmn:serviceTask id="task">
-      <bpmn:extensionElements><zeebe:taskDefinition type="ship"/></bpmn:extensionElements>
-    </bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f3" sourceRef="task" targetRef="end"/>
-    <bpmn:endEvent id="end"/>
-  </bpmn:process>
-  <bpmn:message id="m" name="paid">
-    <bpmn:extensionElements><zeebe:subscription correlationKey="=orderId"/></bpmn:extensionElements>
-  </bpmn:message>
-</bpmn:definitions>)";
+  std::string xml = tern::test::pay_on_message_bpmn();
   return command(
       ValueType::kDeployment, Intent::kCreate,
       engine::Json{{"resources", engine::Json::array({engine::Json{{"resourceName", "pay.bpmn"},

@@ -20,6 +20,7 @@
 #include "integration/support/load_ledger.h"
 #include "integration/support/placement_view.h"
 #include "integration/support/ternd_cluster.h"
+#include "support/bpmn_models.h"
 #include "support/temp_dir.h"
 
 namespace tern::test {
@@ -90,25 +91,7 @@ void expect_message_across_partitions(gp::Gateway::Stub& gateway) {
   gp::DeployResourceRequest deploy;
   auto* resource = deploy.add_resources();
   resource->set_name("pay.bpmn");
-  resource->set_content(R"(<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://tern">
-  <bpmn:process id="pay" isExecutable="true">
-    <bpmn:startEvent id="start"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait"/>
-    <bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition messageRef="m"/>
-    </bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="task"/>
-    <bpmn:serviceTask id="task">
-      <bpmn:extensionElements><zeebe:taskDefinition type="ship"/></bpmn:extensionElements>
-    </bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f3" sourceRef="task" targetRef="end"/>
-    <bpmn:endEvent id="end"/>
-  </bpmn:process>
-  <bpmn:message id="m" name="paid">
-    <bpmn:extensionElements><zeebe:subscription correlationKey="=orderId"/></bpmn:extensionElements>
-  </bpmn:message>
-</bpmn:definitions>)");
+  resource->set_content(tern::test::pay_on_message_bpmn());
   gp::DeployResourceResponse deployed;
   grpc::Status status = gateway.DeployResource(deadline_in(20s).get(), deploy, &deployed);
   ASSERT_TRUE(status.ok()) << status.error_message();

@@ -1,0 +1,14 @@
+#pragma once
+
+// BPMN models that several test folders deploy, kept in one place so that the tests agree on
+// their element ids and job types.
+
+#include <string>
+
+namespace tern::test {
+
+// Process "pay": start -> message catch "wait" (message "paid", correlation key `=orderId`) ->
+// service task "task" (job type "ship") -> end.
+std::string pay_on_message_bpmn();
+
+}  // namespace tern::test
