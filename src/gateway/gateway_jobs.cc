@@ -1,5 +1,7 @@
-// GatewayService: job activation across partitions. ActivateJobs polls every partition (starting
-// at a rotating one, so no partition is always last) and, when none has jobs, long-polls: it
+// GatewayService: job activation across partitions. ActivateJobs polls the partitions
+// concurrently, splitting the worker's maximum between them (starting at a rotating one, so no
+// partition is always last), asks again those that filled their share while the maximum is not
+// reached, and, when none has jobs, long-polls: it
 // waits for a broker's wake-up for the job type (JobWakeups) or for the request time-out, and
 // polls again. StreamActivatedJobs does the same without end, pushing each job to the worker.
 
@@ -38,29 +40,53 @@ grpc::Status GatewayService::poll_jobs(const gp::ActivateJobsRequest& request,
                                        std::vector<gp::ActivateJobsResponse>& batches) {
   const std::int32_t count = router_->partition_count();
   if (count < 1) return routing::no_topology();
-  int remaining = request.maxjobstoactivate();
+  // Partitions that may still have jobs, in the order they are offered the quota, starting at a
+  // rotating one so that no partition is always last to be served.
+  std::vector<std::int32_t> candidates;
   const std::int32_t first = router_->round_robin().next(count);
-  tc::BrokerRequest broker_request;
-  *broker_request.mutable_activate_jobs() = request;
-  tc::BrokerResponse broker_response;
+  for (std::int32_t i = 0; i < count; ++i)
+    candidates.push_back((first - 1 + i) % count + 1);
+  int remaining = request.maxjobstoactivate();
   grpc::Status failure = grpc::Status::OK;
   int answered = 0;
-  for (std::int32_t i = 0; i < count && remaining > 0; ++i) {
-    broker_request.set_partition_id((first - 1 + i) % count + 1);
-    broker_request.mutable_activate_jobs()->set_maxjobstoactivate(remaining);
-    grpc::Status status = router_->execute(broker_request, deadline, broker_response);
-    if (!status.ok()) {
-      // An invalid request is invalid everywhere; a busy or leaderless partition is skipped.
-      if (!is_retryable_poll_failure(status)) return status;
-      failure = status;
-      continue;
+  while (remaining > 0 && !candidates.empty()) {
+    // Every round asks its partitions at once, for shares of what is left that add up to no more
+    // than that: a job activated beyond the worker's maximum could not be handed to it and would
+    // sit until its time-out.
+    const auto asked =
+        std::min<std::size_t>(candidates.size(), static_cast<std::size_t>(remaining));
+    std::vector<tc::BrokerRequest> requests(asked);
+    for (std::size_t i = 0; i < asked; ++i) {
+      const int share = remaining / static_cast<int>(asked)
+                        + (static_cast<int>(i) < remaining % static_cast<int>(asked) ? 1 : 0);
+      requests[i].set_partition_id(candidates[i]);
+      *requests[i].mutable_activate_jobs() = request;
+      requests[i].mutable_activate_jobs()->set_maxjobstoactivate(share);
     }
-    ++answered;
-    const auto& batch = broker_response.activate_jobs();
-    if (batch.jobs_size() > 0) {
-      remaining -= batch.jobs_size();
-      batches.push_back(batch);
+    std::vector<tc::BrokerResponse> responses;
+    std::vector<grpc::Status> statuses = router_->execute_all(requests, deadline, responses);
+    // A partition that filled its share may have more; one that did not, or failed, is done.
+    std::vector<std::int32_t> next;
+    for (std::size_t i = 0; i < asked; ++i) {
+      if (!statuses[i].ok()) {
+        // An invalid request is invalid everywhere; a busy or leaderless partition is skipped.
+        if (!is_retryable_poll_failure(statuses[i])) return statuses[i];
+        failure = statuses[i];
+        continue;
+      }
+      ++answered;
+      auto& batch = *responses[i].mutable_activate_jobs();
+      const int got = batch.jobs_size();
+      if (got > 0) {
+        remaining -= got;
+        batches.push_back(std::move(batch));
+      }
+      if (got >= requests[i].activate_jobs().maxjobstoactivate()) next.push_back(candidates[i]);
     }
+    // The partitions not asked this round (fewer jobs wanted than partitions) come next.
+    next.insert(next.end(), candidates.begin() + static_cast<std::ptrdiff_t>(asked),
+                candidates.end());
+    candidates = std::move(next);
   }
   if (answered == 0 && !failure.ok()) return failure;
   return grpc::Status::OK;

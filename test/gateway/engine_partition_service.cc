@@ -1,5 +1,7 @@
 #include "gateway/engine_partition_service.h"
 
+#include <algorithm>
+#include <set>
 #include <stdexcept>
 
 namespace tern::gateway::testing {
@@ -71,9 +73,15 @@ EnginePartitionService::EnginePartitionService(std::int32_t partition_count)
 }
 
 EnginePartitionService::~EnginePartitionService() {
+  std::vector<Held> held;
   {
     std::lock_guard lock(mutex_);
     stopped_ = true;
+    held.swap(held_);
+  }
+  for (auto& activation : held) {
+    activation.done(tern::unexpected(broker::SubmitError{broker::SubmitErrorCode::kShuttingDown,
+                                                         "the test cluster stops", std::nullopt}));
   }
   wake_.notify_all();
   worker_.join();
@@ -119,6 +127,29 @@ void EnginePartitionService::submit(PartitionId partition, engine::Record comman
     return;
   }
   Partition* target = it->second.get();
+  if (command.value_type == engine::ValueType::kJobBatch) {
+    std::vector<Held> released;
+    {
+      std::lock_guard lock(mutex_);
+      if (hold_until_ > 0) {
+        held_.push_back(Held{target, std::move(command), std::move(done)});
+        std::set<Partition*> waiting;
+        for (const auto& activation : held_)
+          waiting.insert(activation.partition);
+        most_held_ = std::max(most_held_, static_cast<std::int32_t>(waiting.size()));
+        if (static_cast<std::int32_t>(waiting.size()) < hold_until_) return;
+        released.swap(held_);
+      }
+    }
+    for (auto& activation : released)
+      append(activation.partition, std::move(activation.command), std::move(activation.done));
+    if (!released.empty()) return;
+  }
+  append(target, std::move(command), std::move(done));
+}
+
+void EnginePartitionService::append(Partition* target, engine::Record command,
+                                    broker::SubmitCallback done) {
   post([this, target, command = std::move(command), done = std::move(done)]() mutable {
     command.request = engine::RequestRef{0, target->next_request++};
     command.partition_id = target->id;
@@ -169,6 +200,16 @@ std::int64_t EnginePartitionService::processed(PartitionId partition) const {
   std::lock_guard lock(mutex_);
   auto it = processed_.find(partition);
   return it == processed_.end() ? 0 : it->second;
+}
+
+void EnginePartitionService::hold_job_activations_until(std::int32_t partitions) {
+  std::lock_guard lock(mutex_);
+  hold_until_ = partitions;
+}
+
+std::int32_t EnginePartitionService::most_activations_held() const {
+  std::lock_guard lock(mutex_);
+  return most_held_;
 }
 
 }  // namespace tern::gateway::testing

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "broker/partition/partition_service.h"
 #include "engine/log/in_memory_log_stream.h"
@@ -40,11 +41,19 @@ class EnginePartitionService final : public broker::PartitionService {
   void refuse(PartitionId partition, std::optional<broker::SubmitError> error);
   // Commands each partition accepted so far (processed by its engine).
   std::int64_t processed(PartitionId partition) const;
+  // From now on, job activations are held back until `partitions` different partitions each have
+  // one waiting, and then all are let through together: a gateway that asks partitions one after
+  // another never gets an answer (until its deadline). Held activations still waiting when the
+  // service is destroyed are answered "shutting down".
+  void hold_job_activations_until(std::int32_t partitions);
+  // The most activations that were held at once.
+  std::int32_t most_activations_held() const;
 
  private:
   struct Partition;
   void run();
   void post(std::function<void()> task);
+  void append(Partition* target, engine::Record command, broker::SubmitCallback done);
 
   std::int32_t partition_count_;
   tern::test::TempDir dir_;
@@ -58,6 +67,14 @@ class EnginePartitionService final : public broker::PartitionService {
   std::function<void(PartitionId, std::string)> job_callback_;  // guarded by mutex_
   std::map<PartitionId, std::int64_t> processed_;               // guarded by mutex_
   bool stopped_ = false;                                        // guarded by mutex_
+  std::int32_t hold_until_ = 0;                                 // guarded by mutex_
+  std::int32_t most_held_ = 0;                                  // guarded by mutex_
+  struct Held {
+    Partition* partition;
+    engine::Record command;
+    broker::SubmitCallback done;
+  };
+  std::vector<Held> held_;  // activations waiting for the others; guarded by mutex_
   std::thread worker_;
 };
 

@@ -1,6 +1,8 @@
 #include "gateway/routing/command_router.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -45,57 +47,147 @@ std::int32_t CommandRouter::partition_count() const {
   return topology_->current().partitions_count;
 }
 
+namespace {
+
+// One request's progress through its attempts.
+struct Attempt {
+  grpc::Status last;                  // why the latest attempt did not settle it
+  std::optional<std::string> hinted;  // the leader a broker named, tried next without back-off
+  int hints_followed = 0;             // bounded: two brokers naming each other must not spin
+  std::optional<grpc::Status> outcome;
+};
+
+// One call in flight, alive until its callback ran.
+struct Call {
+  std::size_t index = 0;
+  std::string address;
+  grpc::ClientContext context;
+  grpc::Status status;
+};
+
+// Counts the callbacks of one round of calls down to zero.
+class Latch {
+ public:
+  explicit Latch(std::size_t count) : count_(count) {}
+  void count_down() {
+    std::lock_guard lock(mutex_);
+    if (--count_ == 0) done_.notify_all();
+  }
+  void wait() {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [this] { return count_ == 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  std::size_t count_;  // guarded by mutex_
+};
+
+}  // namespace
+
 grpc::Status CommandRouter::execute(const tc::BrokerRequest& request, Clock::time_point deadline,
                                     tc::BrokerResponse& response) {
+  std::vector<tc::BrokerRequest> requests{request};
+  std::vector<tc::BrokerResponse> responses;
+  grpc::Status status = execute_all(requests, deadline, responses).front();
+  response = std::move(responses.front());
+  return status;
+}
+
+std::vector<grpc::Status> CommandRouter::execute_all(const std::vector<tc::BrokerRequest>& requests,
+                                                     Clock::time_point deadline,
+                                                     std::vector<tc::BrokerResponse>& responses) {
   const auto started = Clock::now();
-  const std::int32_t partition = request.partition_id();
+  responses.assign(requests.size(), tc::BrokerResponse());
+  std::vector<Attempt> attempts(requests.size());
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    attempts[i].last = no_leader(requests[i].partition_id());
   auto backoff = options_.min_backoff;
-  grpc::Status last = no_leader(partition);
-  std::optional<std::string> hinted;
-  int hints_followed = 0;  // bounded: two brokers naming each other must not spin
+  bool hinted_only = false;  // a round right after NOT_LEADER hints sends only the hinted ones
   while (true) {
     ClusterTopology topology = topology_->current();
-    std::optional<std::string> address = hinted ? hinted : leader_address(topology, partition);
-    hinted.reset();
-    if (topology.brokers.empty()) {
-      last = no_topology();
-    } else if (!address) {
-      last = no_leader(partition);
-    } else {
-      grpc::ClientContext context;
-      context.set_deadline(deadline);
-      response.Clear();
-      grpc::Status status = stub(*address)->Execute(&context, request, &response);
-      if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-        return timed_out(
-            request, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started));
-      }
-      if (!status.ok() && status.error_code() != grpc::StatusCode::UNAVAILABLE) {
-        return grpc::Status(status.error_code(), "the broker at " + *address + " failed "
-                                                     + std::string(rpc_name(request)) + ": "
-                                                     + status.error_message());
-      }
-      if (!status.ok()) {
-        last = grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                            "Expected to execute the command on partition "
-                                + std::to_string(partition) + ", but the broker at " + *address
-                                + " is unreachable: " + status.error_message());
-      } else if (response.status() == tc::NOT_LEADER) {
-        last = to_grpc_status(request, response);
-        if (response.leader_hint() >= 0) hinted = broker_address(topology, response.leader_hint());
-        if (hinted == address) hinted.reset();
-      } else if (response.status() == tc::UNAVAILABLE) {
-        last = to_grpc_status(request, response);
+    std::vector<std::unique_ptr<Call>> calls;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      Attempt& attempt = attempts[i];
+      if (attempt.outcome || (hinted_only && !attempt.hinted)) continue;
+      const std::int32_t partition = requests[i].partition_id();
+      std::optional<std::string> address =
+          attempt.hinted ? attempt.hinted : leader_address(topology, partition);
+      attempt.hinted.reset();
+      if (topology.brokers.empty()) {
+        attempt.last = no_topology();
+      } else if (!address) {
+        attempt.last = no_leader(partition);
       } else {
-        return to_grpc_status(request, response);
+        auto call = std::make_unique<Call>();
+        call->index = i;
+        call->address = std::move(*address);
+        call->context.set_deadline(deadline);
+        responses[i].Clear();
+        calls.push_back(std::move(call));
       }
     }
-    if (hinted && ++hints_followed <= 3) continue;  // straight to the leader the broker named
-    hinted.reset();
-    if (Clock::now() + backoff >= deadline) return last;
+    // All of this round's calls are in flight at once; the round ends when every one answered.
+    Latch latch(calls.size());
+    for (auto& call : calls) {
+      stub(call->address)
+          ->async()
+          ->Execute(&call->context, &requests[call->index], &responses[call->index],
+                    [&latch, raw = call.get()](grpc::Status status) {
+                      raw->status = std::move(status);
+                      latch.count_down();
+                    });
+    }
+    latch.wait();
+    bool any_hinted = false;
+    for (auto& call : calls) {
+      const tc::BrokerRequest& request = requests[call->index];
+      const tc::BrokerResponse& response = responses[call->index];
+      Attempt& attempt = attempts[call->index];
+      const grpc::Status& status = call->status;
+      if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+        attempt.outcome = timed_out(
+            request, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started));
+      } else if (!status.ok() && status.error_code() != grpc::StatusCode::UNAVAILABLE) {
+        attempt.outcome =
+            grpc::Status(status.error_code(), "the broker at " + call->address + " failed "
+                                                  + std::string(rpc_name(request)) + ": "
+                                                  + status.error_message());
+      } else if (!status.ok()) {
+        attempt.last =
+            grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                         "Expected to execute the command on partition "
+                             + std::to_string(request.partition_id()) + ", but the broker at "
+                             + call->address + " is unreachable: " + status.error_message());
+      } else if (response.status() == tc::NOT_LEADER) {
+        attempt.last = to_grpc_status(request, response);
+        if (response.leader_hint() >= 0) {
+          attempt.hinted = broker_address(topology, response.leader_hint());
+        }
+        if (attempt.hinted == call->address) attempt.hinted.reset();
+        if (attempt.hinted && ++attempt.hints_followed > 3) attempt.hinted.reset();
+        any_hinted = any_hinted || attempt.hinted.has_value();
+      } else if (response.status() == tc::UNAVAILABLE) {
+        attempt.last = to_grpc_status(request, response);
+      } else {
+        attempt.outcome = to_grpc_status(request, response);
+      }
+    }
+    const bool settled = std::all_of(attempts.begin(), attempts.end(),
+                                     [](const Attempt& attempt) { return attempt.outcome; });
+    if (settled) break;
+    hinted_only = any_hinted;
+    if (any_hinted) continue;  // straight to the leaders the brokers named
+    if (Clock::now() + backoff >= deadline) break;
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
+  std::vector<grpc::Status> statuses;
+  statuses.reserve(attempts.size());
+  for (auto& attempt : attempts)
+    statuses.push_back(attempt.outcome ? std::move(*attempt.outcome) : std::move(attempt.last));
+  return statuses;
 }
 
 }  // namespace tern::gateway::routing

@@ -6,6 +6,9 @@
 // NOT_LEADER (going straight to the hinted leader if any) or UNAVAILABLE, and when the broker
 // cannot be reached; anything else is final. Channels (one per broker address) are cached.
 //
+// execute_all() sends several requests at once (one round trip for all of them rather than one
+// after another), each with its own retries; execute() is execute_all() of one request.
+//
 // Threads: any gRPC worker thread; blocking calls (the gateway's handlers are synchronous).
 // Thread-safe.
 
@@ -16,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "command_api.grpc.pb.h"
 #include "gateway/routing/job_wakeups.h"
@@ -45,6 +49,13 @@ class CommandRouter {
   // Sends `request` (its partition_id set) and fills `response`. OK only for an accepted command.
   grpc::Status execute(const tern::command::BrokerRequest& request, Clock::time_point deadline,
                        tern::command::BrokerResponse& response);
+
+  // Sends every request (each with its partition_id set) concurrently, each retried as execute()
+  // does, and waits for all of them; `responses` and the returned statuses are in the order of
+  // `requests`.
+  std::vector<grpc::Status> execute_all(const std::vector<tern::command::BrokerRequest>& requests,
+                                        Clock::time_point deadline,
+                                        std::vector<tern::command::BrokerResponse>& responses);
 
   // The deadline of a request: the client's, bounded by the default request timeout.
   Clock::time_point deadline_for(const grpc::ServerContext& context) const;

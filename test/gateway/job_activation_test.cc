@@ -1,0 +1,145 @@
+// ActivateJobs across several partitions, end to end in one process: the gateway asks the
+// partitions concurrently, never activates more jobs than the worker asked for, and a worker
+// that asks again gets exactly the jobs left.
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "gateway/routing/partition_routing.h"
+#include "gateway/routing_fixture.h"
+
+namespace tern::gateway::testing {
+namespace {
+
+namespace gp = gateway_protocol;
+
+void create_instances(RoutingCluster& cluster, const std::string& process, int count) {
+  for (int i = 0; i < count; ++i) {
+    gp::CreateProcessInstanceRequest request;
+    request.set_bpmnprocessid(process);
+    request.set_version(-1);
+    gp::CreateProcessInstanceResponse response;
+    auto context = context_for();
+    grpc::Status status =
+        cluster.gateway().CreateProcessInstance(context.get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+}
+
+struct Activated {
+  grpc::Status status;
+  std::vector<gp::ActivatedJob> jobs;
+};
+
+// One ActivateJobs call without long polling, within `deadline_s`.
+Activated activate(RoutingCluster& cluster, const std::string& type, int max_jobs,
+                   int deadline_s = 20) {
+  gp::ActivateJobsRequest request;
+  request.set_type(type);
+  request.set_worker("test");
+  request.set_timeout(60'000);
+  request.set_maxjobstoactivate(max_jobs);
+  request.set_requesttimeout(-1);
+  auto context = context_for(deadline_s);
+  auto reader = cluster.gateway().ActivateJobs(context.get(), request);
+  Activated out;
+  gp::ActivateJobsResponse response;
+  while (reader->Read(&response)) {
+    for (const auto& job : response.jobs())
+      out.jobs.push_back(job);
+  }
+  out.status = reader->Finish();
+  return out;
+}
+
+std::map<std::int32_t, int> jobs_per_partition(const std::vector<gp::ActivatedJob>& jobs) {
+  std::map<std::int32_t, int> out;
+  for (const auto& job : jobs)
+    ++out[routing::partition_of_key(job.key())];
+  return out;
+}
+
+TEST(JobActivation, AsksEveryPartitionAtOnce) {
+  RoutingCluster cluster(4);
+  cluster.deploy(one_task_process("p", "pack"));
+  create_instances(cluster, "p", 8);  // round-robin: two jobs on each partition
+  // No partition answers before all four were asked: polling one after another would end at
+  // the deadline with nothing.
+  cluster.partitions().hold_job_activations_until(4);
+  Activated activated = activate(cluster, "pack", 8, 10);
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(cluster.partitions().most_activations_held(), 4);
+  EXPECT_EQ(activated.jobs.size(), 8u);
+  EXPECT_EQ(jobs_per_partition(activated.jobs),
+            (std::map<std::int32_t, int>{{1, 2}, {2, 2}, {3, 2}, {4, 2}}));
+}
+
+TEST(JobActivation, NeverActivatesMoreThanTheWorkerAskedFor) {
+  RoutingCluster cluster(4);
+  cluster.deploy(one_task_process("p", "pack"));
+  create_instances(cluster, "p", 8);
+  // Fewer wanted than partitions, then an uneven number: each answer holds at most the maximum,
+  // and what the worker did not take is still there for the next request (a job activated and
+  // not handed out would stay locked until its 60 s time-out).
+  Activated first = activate(cluster, "pack", 3);
+  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+  EXPECT_EQ(first.jobs.size(), 3u);
+  Activated second = activate(cluster, "pack", 3);
+  ASSERT_TRUE(second.status.ok()) << second.status.error_message();
+  EXPECT_EQ(second.jobs.size(), 3u);
+  Activated rest = activate(cluster, "pack", 100);
+  ASSERT_TRUE(rest.status.ok()) << rest.status.error_message();
+  EXPECT_EQ(rest.jobs.size(), 2u);
+  EXPECT_TRUE(activate(cluster, "pack", 100).jobs.empty());
+}
+
+TEST(JobActivation, AsksAgainThePartitionsThatFilledTheirShare) {
+  RoutingCluster cluster(4);
+  cluster.deploy(one_task_process("p", "pack"));
+  // Every job on partition 1: the others refuse creations for back-pressure meanwhile.
+  for (std::int32_t p = 2; p <= 4; ++p) {
+    cluster.partitions().refuse(
+        PartitionId(p), broker::SubmitError{broker::SubmitErrorCode::kBackPressure, "busy", {}});
+  }
+  create_instances(cluster, "p", 9);
+  for (std::int32_t p = 2; p <= 4; ++p)
+    cluster.partitions().refuse(PartitionId(p), std::nullopt);
+  // A first round asks each partition for a share of 7; only partition 1 fills its share, so it
+  // is asked again for the rest.
+  Activated activated = activate(cluster, "pack", 7);
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(activated.jobs.size(), 7u);
+  EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{1, 7}}));
+  EXPECT_EQ(activate(cluster, "pack", 100).jobs.size(), 2u);
+}
+
+TEST(JobActivation, AnInvalidRequestIsRefusedWhateverThePartitions) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("p", "pack"));
+  Activated activated = activate(cluster, "", 5);
+  EXPECT_EQ(activated.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  activated = activate(cluster, "pack", 0);
+  EXPECT_EQ(activated.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST(JobActivation, ABusyPartitionIsSkippedAndTheOthersAnswer) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("p", "pack"));
+  create_instances(cluster, "p", 3);
+  cluster.partitions().refuse(
+      PartitionId(2), broker::SubmitError{broker::SubmitErrorCode::kBackPressure, "busy", {}});
+  Activated activated = activate(cluster, "pack", 10);
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{1, 1}, {3, 1}}));
+  // Every partition busy: the worker hears why.
+  for (std::int32_t p = 1; p <= 3; ++p) {
+    cluster.partitions().refuse(
+        PartitionId(p), broker::SubmitError{broker::SubmitErrorCode::kBackPressure, "busy", {}});
+  }
+  activated = activate(cluster, "pack", 10);
+  EXPECT_EQ(activated.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+}  // namespace
+}  // namespace tern::gateway::testing
