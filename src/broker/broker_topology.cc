@@ -8,8 +8,9 @@ BrokerTopology::BrokerTopology(const TernConfig& config,
                                std::vector<std::shared_ptr<const Partition>> partitions)
     : BrokerTopology(config, [partitions = std::move(partitions)] { return partitions; }) {}
 
-BrokerTopology::BrokerTopology(const TernConfig& config, PartitionSource partitions)
-    : partitions_(std::move(partitions)) {
+BrokerTopology::BrokerTopology(const TernConfig& config, PartitionSource partitions,
+                               ShapeSource shape)
+    : partitions_(std::move(partitions)), shape_(std::move(shape)) {
   fixed_.node_id = config.cluster.node_id;
   fixed_.host = config.network.effective_advertised_host();
   fixed_.command_port = config.network.command_port;
@@ -22,6 +23,12 @@ BrokerTopology::BrokerTopology(const TernConfig& config, PartitionSource partiti
 
 BrokerSelfReport BrokerTopology::report() const {
   BrokerSelfReport report = fixed_;
+  if (shape_) {
+    const ReportedShape shape = shape_();
+    if (shape.cluster_size > 0) report.cluster_size = shape.cluster_size;
+    if (shape.partitions_count > 0) report.partitions_count = shape.partitions_count;
+    if (shape.replication_factor > 0) report.replication_factor = shape.replication_factor;
+  }
   const auto hosted = partitions_();
   report.partitions.reserve(hosted.size());
   for (const auto& partition : hosted)

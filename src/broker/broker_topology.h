@@ -1,7 +1,8 @@
 #pragma once
 
 // What this broker says about the cluster: itself (node id, advertised address, version, region,
-// the partitions it hosts with role, health and term) and the cluster's shape. Each broker reports
+// the partitions it hosts with role, health and term) and the cluster's shape (from the shape
+// source, the committed cluster topology in ternd, else the configuration). Each broker reports
 // only itself; a standalone gateway merges the reports of all brokers it subscribes to.
 //
 // Changes: the partitions call notify_changed() (through Partition's status observer, wired by
@@ -36,6 +37,14 @@ struct BrokerSelfReport {
   std::int32_t replication_factor = 0;
 };
 
+// The cluster's shape as the committed cluster topology has it (it changes with a scale-out or a
+// new replication factor); a field of zero means "not known", and the configured value is used.
+struct ReportedShape {
+  std::int32_t cluster_size = 0;
+  std::int32_t partitions_count = 0;
+  std::int32_t replication_factor = 0;
+};
+
 class BrokerTopology {
  public:
   // The hosted partitions now (the set changes when a cluster change starts or stops replicas).
@@ -43,7 +52,9 @@ class BrokerTopology {
 
   BrokerTopology(const TernConfig& config,
                  std::vector<std::shared_ptr<const Partition>> partitions);
-  BrokerTopology(const TernConfig& config, PartitionSource partitions);
+  using ShapeSource = std::function<ReportedShape()>;
+
+  BrokerTopology(const TernConfig& config, PartitionSource partitions, ShapeSource shape = {});
 
   BrokerSelfReport report() const;
 
@@ -59,6 +70,7 @@ class BrokerTopology {
  private:
   BrokerSelfReport fixed_;  // everything but the partitions' live status; immutable
   const PartitionSource partitions_;
+  const ShapeSource shape_;  // empty: the configured shape
   mutable std::mutex change_mutex_;
   mutable std::condition_variable changed_;
   mutable std::uint64_t generation_ = 0;  // guarded by change_mutex_

@@ -402,13 +402,20 @@ int run_broker(const CommandLine& command_line) {
   // The broker's view of itself follows the replicas it hosts now. Weak: the manager outlives
   // neither the topology nor the routes that read it, but it is shut down first.
   auto topology = std::make_shared<const BrokerTopology>(
-      config, [weak = std::weak_ptr<PartitionManager>(manager)] {
+      config,
+      [weak = std::weak_ptr<PartitionManager>(manager)] {
         std::vector<std::shared_ptr<const Partition>> hosted;
         if (auto alive = weak.lock()) {
           for (auto& partition : alive->partition_objects())
             hosted.push_back(std::move(partition));
         }
         return hosted;
+      },
+      [topology_replica] {
+        // The committed topology, so that a scale-out or a new replication factor shows.
+        const topology::ClusterTopology committed = topology_replica->topology();
+        return ReportedShape{static_cast<std::int32_t>(committed.brokers.size()),
+                             committed.partition_count, committed.replication_factor};
       });
 
   auto health = std::make_shared<HealthRegistry>();

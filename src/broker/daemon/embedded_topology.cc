@@ -1,5 +1,7 @@
 #include "broker/daemon/embedded_topology.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "broker/config_validation.h"
@@ -8,7 +10,8 @@
 namespace tern::broker {
 namespace {
 
-// The peers that lead a partition hosted here, with those partitions, by node id.
+// The peers that lead a partition hosted here, with those partitions, by node id: what this
+// broker's own replicas know, used for peers whose subscription has not reported yet.
 std::map<std::int32_t, gateway::BrokerInfo> leading_peers(const BrokerSelfReport& self,
                                                           const std::map<NodeId, PeerInfo>& peers) {
   std::map<std::int32_t, gateway::BrokerInfo> out;
@@ -34,6 +37,29 @@ std::map<std::int32_t, gateway::BrokerInfo> leading_peers(const BrokerSelfReport
 
 }  // namespace
 
+EmbeddedTopologySource::EmbeddedTopologySource(std::shared_ptr<const BrokerTopology> broker,
+                                               Peers peers,
+                                               std::chrono::milliseconds retry_interval)
+    : broker_(std::move(broker)), peers_(std::move(peers)), retry_interval_(retry_interval) {}
+
+EmbeddedTopologySource::~EmbeddedTopologySource() {
+  std::lock_guard lock(mutex_);
+  for (auto& [address, subscription] : subscriptions_)
+    subscription->shutdown();
+}
+
+std::map<std::int32_t, gateway::BrokerInfo> EmbeddedTopologySource::subscribed_peers(
+    std::int32_t self) const {
+  std::map<std::int32_t, gateway::BrokerInfo> out;
+  std::lock_guard lock(mutex_);
+  for (const auto& [address, subscription] : subscriptions_) {
+    for (auto& broker : subscription->current().brokers) {
+      if (broker.node_id != self) out.try_emplace(broker.node_id, std::move(broker));
+    }
+  }
+  return out;
+}
+
 gateway::ClusterTopology EmbeddedTopologySource::current() const {
   BrokerSelfReport self = broker_->report();
   gateway::BrokerInfo broker;
@@ -49,7 +75,27 @@ gateway::ClusterTopology EmbeddedTopologySource::current() const {
   gateway::ClusterTopology topology;
   topology.brokers.push_back(std::move(broker));
   if (peers_) {
-    for (auto& [id, peer] : leading_peers(self, peers_()))
+    const std::map<NodeId, PeerInfo> peers = peers_();
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [id, peer] : peers) {
+        if (peer.command_address.empty() || subscriptions_.contains(peer.command_address)) continue;
+        auto started =
+            gateway::ContactPointTopology::start({peer.command_address}, retry_interval_);
+        if (!started) {
+          spdlog::warn("embedded gateway: cannot follow broker {}'s topology at {}: {}", id.value(),
+                       peer.command_address, started.error());
+          continue;
+        }
+        spdlog::info("embedded gateway: following broker {}'s topology at {}", id.value(),
+                     peer.command_address);
+        subscriptions_.emplace(peer.command_address, std::move(*started));
+      }
+    }
+    auto known = subscribed_peers(self.node_id);
+    for (auto& [id, leader] : leading_peers(self, peers))
+      known.try_emplace(id, std::move(leader));
+    for (auto& [id, peer] : known)
       topology.brokers.push_back(std::move(peer));
     std::sort(topology.brokers.begin(), topology.brokers.end(),
               [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
