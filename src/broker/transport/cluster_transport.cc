@@ -8,7 +8,9 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
+#include <utility>
 
 #include "broker/config_validation.h"
 #include "broker/transport/frame_connection.h"
@@ -21,18 +23,26 @@ namespace {
 
 using asio::ip::tcp;
 
-// One contact point: dials, says hello, learns the peer's node id, and carries what this broker
-// sends to that peer. Lives on the IO thread.
+// One contact point: dials, says hello and learns the peer's node id. Lives on the IO thread.
+// Its connection carries the pair's traffic unless the peer's own dialed connection wins (see
+// on_greeted); the dialer then rests (`dormant`) until the pair has no connection again.
 struct Dialer {
   std::string address;
   HostPort target;
-  std::shared_ptr<FrameConnection> connection;  // set while connected
+  std::shared_ptr<FrameConnection> connection;  // set while connecting or connected, not retired
   std::optional<NodeId> peer;                   // known once the peer's hello arrived
   bool reachable = true;                        // for logging transitions only
   bool is_self = false;
-  bool greeted = false;  // the current connection's hello arrived
+  bool dormant = false;
   int backoff_ms = 0;
   std::unique_ptr<asio::steady_timer> timer;
+};
+
+// The pair's connection: the one every message, request and response towards the peer goes on.
+// Every other greeted connection with the peer is retired (it only drains what the peer still
+// sends on it).
+struct Link {
+  std::shared_ptr<FrameConnection> active;
 };
 
 // A request waiting for its response, on the IO thread.
@@ -89,26 +99,18 @@ class ClusterTransportImpl final : public ClusterTransport {
   void send(NodeId to, PartitionId partition, const raft::Message& message) override {
     std::string payload = raft::encode_message(message);
     asio::post(io_, [this, to, partition, payload = std::move(payload)]() mutable {
-      for (auto& dialer : dialers_) {
-        if (dialer->greeted && dialer->peer == to && dialer->connection) {
-          dialer->connection->queue(partition, std::move(payload));
-          return;
-        }
-      }
+      if (auto connection = connection_to(to)) connection->queue(partition, std::move(payload));
     });
   }
 
   void send_command(NodeId to, const engine::Record& command) override {
     std::string payload = engine::encode_record(command);
-    asio::post(io_, [this, to, partition = command.partition_id,
-                     payload = std::move(payload)]() mutable {
-      for (auto& dialer : dialers_) {
-        if (dialer->greeted && dialer->peer == to && dialer->connection) {
-          dialer->connection->queue(partition, std::move(payload), FrameConnection::Kind::kCommand);
-          return;
-        }
-      }
-    });
+    asio::post(
+        io_, [this, to, partition = command.partition_id, payload = std::move(payload)]() mutable {
+          if (auto connection = connection_to(to)) {
+            connection->queue(partition, std::move(payload), FrameConnection::Kind::kCommand);
+          }
+        });
   }
 
   void request(NodeId to, std::string topic, std::string body, std::chrono::milliseconds timeout,
@@ -156,6 +158,11 @@ class ClusterTransportImpl final : public ClusterTransport {
     return connected_;
   }
 
+  std::map<NodeId, PairStats> pair_stats() const override {
+    std::lock_guard lock(peers_mutex_);
+    return pair_stats_;
+  }
+
   std::map<NodeId, PeerInfo> peer_infos() const override {
     std::lock_guard lock(peers_mutex_);
     return peer_infos_;
@@ -166,11 +173,9 @@ class ClusterTransportImpl final : public ClusterTransport {
     asio::post(io_, [this] {
       std::error_code ec;
       acceptor_.close(ec);
-      for (auto& dialer : dialers_) {
+      for (auto& dialer : dialers_)
         dialer->timer->cancel();
-        if (dialer->connection) dialer->connection->close();
-      }
-      for (auto& weak : inbound_) {
+      for (auto& weak : connections_) {
         if (auto connection = weak.lock()) connection->close();
       }
       auto requests = std::move(requests_);
@@ -198,15 +203,23 @@ class ClusterTransportImpl final : public ClusterTransport {
       }
       std::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      auto connection = std::make_shared<FrameConnection>(std::move(socket), connection_options());
+      auto connection = std::make_shared<FrameConnection>(std::move(socket), connection_options(),
+                                                          FrameConnection::Origin::kAccepted);
       FrameConnection::Handlers handlers = common_handlers(connection);
-      handlers.close = [this, raw = connection.get()](NodeId, const std::string&) {
-        fail_requests_on(raw);
+      handlers.close = [this, raw = connection.get()](NodeId peer, const std::string&) {
+        on_closed(raw, peer);
       };
-      handlers.hello = [this](const FrameConnection::PeerHello& hello) { remember(hello); };
+      handlers.hello = [this, weak = std::weak_ptr<FrameConnection>(connection)](
+                           const FrameConnection::PeerHello& hello) {
+        auto self = weak.lock();
+        if (!self) return;
+        if (hello.node == options_.self) return self->close();  // this broker dialed itself
+        remember(hello);
+        on_greeted(self, hello.node);
+      };
       connection->start(std::move(handlers));
-      std::erase_if(inbound_, [](const auto& weak) { return weak.expired(); });
-      inbound_.push_back(connection);
+      std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
+      connections_.push_back(connection);
       accept();
     });
   }
@@ -230,20 +243,25 @@ class ClusterTransportImpl final : public ClusterTransport {
   void on_connected(Dialer& dialer, tcp::socket socket) {
     std::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    auto connection = std::make_shared<FrameConnection>(std::move(socket), connection_options());
+    auto connection = std::make_shared<FrameConnection>(std::move(socket), connection_options(),
+                                                        FrameConnection::Origin::kDialed);
     dialer.connection = connection;
-    dialer.greeted = false;
+    std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
+    connections_.push_back(connection);
     FrameConnection::Handlers handlers = common_handlers(connection);
-    handlers.close = [this, &dialer, raw = connection.get()](NodeId, const std::string& error) {
-      fail_requests_on(raw);
+    handlers.close = [this, &dialer, raw = connection.get()](NodeId peer,
+                                                             const std::string& error) {
+      const bool retired = raw->retired();
+      on_closed(raw, peer);
       if (dialer.connection.get() != raw) return;
       dialer.connection.reset();
-      dialer.greeted = false;
-      update_connected();
+      if (retired) return;
       on_dial_failed(dialer, error);
     };
-    handlers.hello = [this, &dialer](const FrameConnection::PeerHello& hello) {
+    handlers.hello = [this, &dialer,
+                      raw = connection.get()](const FrameConnection::PeerHello& hello) {
       NodeId peer = hello.node;
+      if (dialer.connection.get() != raw) return;
       if (peer == options_.self) {
         spdlog::info("cluster: contact point {} is this broker; not dialing it", dialer.address);
         dialer.is_self = true;
@@ -256,15 +274,14 @@ class ClusterTransportImpl final : public ClusterTransport {
       }
       dialer.reachable = true;
       dialer.peer = peer;
-      dialer.greeted = true;
       remember(hello);
-      update_connected();
+      on_greeted(dialer.connection, peer);
     };
     connection->start(std::move(handlers));
   }
 
   void on_dial_failed(Dialer& dialer, const std::string& error) {
-    if (stopped_ || dialer.is_self) return;
+    if (stopped_ || dialer.is_self || dialer.dormant) return;
     if (dialer.reachable) {
       spdlog::warn(
           "cluster: broker at {}{} is unreachable ({}); retrying with back-off up to {} ms",
@@ -275,13 +292,91 @@ class ClusterTransportImpl final : public ClusterTransport {
     dialer.timer->expires_after(std::chrono::milliseconds(dialer.backoff_ms));
     dialer.backoff_ms = std::min(dialer.backoff_ms * 2, options_.reconnect_max_ms);
     dialer.timer->async_wait([this, &dialer](std::error_code ec) {
-      if (!ec) dial(dialer);
+      if (!ec && !dialer.dormant) dial(dialer);
     });
+  }
+
+  // A connection with `peer` is greeted: keep one per pair. The connection the lower node id
+  // dialed wins (both ends decide alike, so neither flaps); between two of the same kind the newer
+  // wins (the peer redialed: the older one is probably dead). The loser is retired, its unsent
+  // messages and waiting requests move to the winner, and its dialer rests.
+  void on_greeted(const std::shared_ptr<FrameConnection>& connection, NodeId peer) {
+    counted_.insert(connection.get());
+    {
+      std::lock_guard lock(peers_mutex_);
+      PairStats& stats = pair_stats_[peer];
+      ++stats.open_connections;
+      ++stats.opened_connections;
+    }
+    Link& link = links_[peer];
+    if (!link.active || link.active->closed()) {
+      link.active = connection;
+      update_connected();
+      return;
+    }
+    if (link.active == connection) return;
+    if (lower_dialed(*connection, peer) || !lower_dialed(*link.active, peer)) {
+      std::shared_ptr<FrameConnection> loser = std::exchange(link.active, connection);
+      for (auto& [correlation, pending] : requests_) {
+        if (pending.connection == loser.get()) pending.connection = connection.get();
+      }
+      retire(*loser, *connection);
+    } else {
+      retire(*connection, *link.active);
+    }
+    update_connected();
+  }
+
+  bool lower_dialed(const FrameConnection& connection, NodeId peer) const {
+    const bool dialed_here = connection.origin() == FrameConnection::Origin::kDialed;
+    return dialed_here == (options_.self < peer);
+  }
+
+  void retire(FrameConnection& loser, FrameConnection& winner) {
+    spdlog::debug("cluster: broker {} and this broker keep one connection; retiring the one {}",
+                  loser.peer() ? loser.peer()->value() : -1,
+                  loser.origin() == FrameConnection::Origin::kDialed ? "this broker dialed"
+                                                                     : "the peer dialed");
+    for (auto& dialer : dialers_) {
+      if (dialer->connection.get() != &loser) continue;
+      dialer->connection.reset();
+      dialer->dormant = true;
+      dialer->timer->cancel();
+    }
+    loser.retire(winner);
+  }
+
+  // A connection closed. Retired ones only drained; losing the pair's connection fails the
+  // requests waiting on it and wakes the resting dialers towards that peer.
+  void on_closed(const FrameConnection* connection, NodeId peer) {
+    if (counted_.erase(connection) > 0) {
+      std::lock_guard lock(peers_mutex_);
+      --pair_stats_[peer].open_connections;
+    }
+    if (connection->retired()) return;
+    fail_requests_on(connection);
+    auto it = links_.find(peer);
+    if (it == links_.end() || it->second.active.get() != connection) return;
+    links_.erase(it);
+    update_connected();
+    for (auto& dialer : dialers_) {
+      if (!dialer->dormant || dialer->peer != peer) continue;
+      dialer->dormant = false;
+      dialer->backoff_ms = options_.reconnect_min_ms;
+      dial(*dialer);
+    }
   }
 
   // What every connection does with Raft messages, commands, requests and responses.
   FrameConnection::Handlers common_handlers(const std::shared_ptr<FrameConnection>& connection) {
     FrameConnection::Handlers handlers;
+    handlers.written = [this, raw = connection.get()](std::size_t bytes) {
+      if (!raw->peer()) return;
+      std::lock_guard lock(peers_mutex_);
+      PairStats& stats = pair_stats_[*raw->peer()];
+      ++stats.frames_sent;
+      stats.bytes_sent += bytes;
+    };
     handlers.message = [this](NodeId from, PartitionId partition, raft::Message message) {
       handler_(from, partition, std::move(message));
     };
@@ -304,7 +399,8 @@ class ClusterTransportImpl final : public ClusterTransport {
     return handlers;
   }
 
-  // Hands a request to its service; the answer goes back on the connection it came on.
+  // Hands a request to its service; the answer goes back on the pair's connection (the one the
+  // request came on, unless that one was retired meanwhile).
   void serve(const std::weak_ptr<FrameConnection>& weak, NodeId from, std::uint64_t correlation,
              const std::string& topic, std::string body) {
     std::shared_ptr<RequestHandler> service;
@@ -313,7 +409,7 @@ class ClusterTransportImpl final : public ClusterTransport {
       if (auto it = services_.find(topic); it != services_.end()) service = it->second;
     }
     if (!service) {
-      if (auto connection = weak.lock()) {
+      if (auto connection = answer_path(weak, from)) {
         connection->queue_response(
             correlation, {},
             "broker " + std::to_string(options_.self.value()) + " has no service '" + topic + "'");
@@ -322,10 +418,15 @@ class ClusterTransportImpl final : public ClusterTransport {
     }
     // Holds the io_context, not the transport: a late answer after shutdown is simply dropped.
     auto answered = std::make_shared<std::atomic<bool>>(false);
-    Respond respond = [io = io_holder_, weak, correlation, answered](std::string answer) {
+    // The transport outlives the io_context's handlers (shutdown joins the IO thread before the
+    // transport goes), so a posted answer may use `this`; after io_.stop() it is never run.
+    Respond respond = [this, io = io_holder_, weak, from, correlation,
+                       answered](std::string answer) {
       if (answered->exchange(true)) return;
-      asio::post(*io, [weak, correlation, answer = std::move(answer)]() mutable {
-        if (auto connection = weak.lock()) connection->queue_response(correlation, answer, {});
+      asio::post(*io, [this, weak, from, correlation, answer = std::move(answer)]() mutable {
+        if (auto connection = answer_path(weak, from)) {
+          connection->queue_response(correlation, answer, {});
+        }
       });
     };
     (*service)(from, std::move(body), std::move(respond));
@@ -354,16 +455,18 @@ class ClusterTransportImpl final : public ClusterTransport {
     }
   }
 
-  // An established connection with `peer`: the one this broker dialed, else one the peer dialed.
+  // The pair's connection with `peer`, if there is one.
   std::shared_ptr<FrameConnection> connection_to(NodeId peer) {
-    for (auto& dialer : dialers_) {
-      if (dialer->greeted && dialer->peer == peer && dialer->connection) return dialer->connection;
-    }
-    for (auto& weak : inbound_) {
-      auto connection = weak.lock();
-      if (connection && connection->peer() == peer && !connection->closed()) return connection;
-    }
-    return nullptr;
+    auto it = links_.find(peer);
+    if (it == links_.end() || it->second.active->closed()) return nullptr;
+    return it->second.active;
+  }
+
+  std::shared_ptr<FrameConnection> answer_path(const std::weak_ptr<FrameConnection>& weak,
+                                               NodeId peer) {
+    auto connection = weak.lock();
+    if (connection && !connection->retired() && !connection->closed()) return connection;
+    return connection_to(peer);
   }
 
   void remember(const FrameConnection::PeerHello& hello) {
@@ -375,10 +478,8 @@ class ClusterTransportImpl final : public ClusterTransport {
   void update_connected() {
     std::lock_guard lock(peers_mutex_);
     connected_.clear();
-    for (const auto& d : dialers_) {
-      if (d->connection && d->greeted && d->peer) connected_.push_back(*d->peer);
-    }
-    std::sort(connected_.begin(), connected_.end());
+    for (const auto& [peer, link] : links_)
+      connected_.push_back(peer);  // the map is ordered: ascending
   }
 
   TransportOptions options_;
@@ -389,12 +490,15 @@ class ClusterTransportImpl final : public ClusterTransport {
   tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   std::vector<std::unique_ptr<Dialer>> dialers_;
-  std::vector<std::weak_ptr<FrameConnection>> inbound_;
+  std::vector<std::weak_ptr<FrameConnection>> connections_;  // every one, for shutdown
+  std::map<NodeId, Link> links_;                             // IO thread only
   std::thread thread_;
   std::atomic<bool> stopped_{false};
   mutable std::mutex peers_mutex_;
   std::vector<NodeId> connected_;                     // guarded by peers_mutex_
   std::map<NodeId, PeerInfo> peer_infos_;             // guarded by peers_mutex_
+  std::map<NodeId, PairStats> pair_stats_;            // guarded by peers_mutex_
+  std::set<const FrameConnection*> counted_;          // greeted, not closed; IO thread only
   std::map<std::uint64_t, PendingRequest> requests_;  // IO thread only
   std::uint64_t next_correlation_ = 0;                // IO thread only
   std::mutex services_mutex_;

@@ -3,21 +3,25 @@
 // ClusterTransport: carries every partition's Raft messages between brokers over TCP on the
 // cluster port.
 //
-// Each broker dials every contact point and keeps that connection for what it sends; what it
-// receives arrives on the connections its peers dialed. Both sides open with a Hello naming their
-// node id. A connection's writer drains its whole queue into one Frame (cluster.proto), so the
-// messages of all partitions towards one broker — heartbeats included — travel together.
+// One connection per pair of brokers carries both directions. Each broker dials every contact
+// point and accepts what its peers dial; both sides open with a Hello naming their node id. When
+// a pair ends up with two connections (both dialed), the one the lower node id dialed is kept by
+// both ends; the other is retired without losing what was queued or in flight on it (goodbye,
+// then half-close; frame_connection.h), and the dialer that opened it rests until the pair has no
+// connection again, so the pair does not flap. A peer known only from its own dialing is reached
+// on the connection it opened. A connection's writer drains its whole queue into one Frame
+// (cluster.proto), so the messages of all partitions towards one broker travel together.
 //
 // Every frame is a 4-byte big-endian length and a serialized Frame. A length of 0 or above
 // `max_frame_bytes`, an unparsable Frame, a bad Raft payload, or a message claiming another sender
-// closes that connection (logged once); the broker carries on and the dialer reconnects.
+// closes that connection (logged once); the broker carries on and the dialers reconnect.
 // Outgoing queues are bounded (`max_queued_messages` per peer; the oldest is dropped, which Raft
 // tolerates as message loss). A peer that cannot be reached is logged once when it becomes
 // unreachable and once when it is back; redials back off exponentially up to
 // `reconnect_max_ms`.
 //
-// Requests: request() sends a ClusterRequest for a topic (a named service) to one peer, on any
-// established connection with it, and calls back exactly once: with the peer's response, or with
+// Requests: request() sends a ClusterRequest for a topic (a named service) to one peer, on the
+// pair's connection, and calls back exactly once: with the peer's response, or with
 // an error when the peer is not connected, has no service for the topic, the connection closes
 // before the answer, or `timeout` passes. A request may still have reached the peer when it
 // failed (a timeout or a closed connection): the caller decides whether retrying is safe.
@@ -60,6 +64,14 @@ struct TransportOptions {
 struct PeerInfo {
   std::string command_address;  // empty when the peer did not say
   std::string version;
+};
+
+// What the transport did with one peer, for tests, metrics and benchmarks.
+struct PairStats {
+  std::size_t open_connections = 0;      // greeted and not closed (a retiring one until it closes)
+  std::uint64_t opened_connections = 0;  // greeted since start
+  std::uint64_t frames_sent = 0;         // after the hello, on every connection with the peer
+  std::uint64_t bytes_sent = 0;          // of those frames, length prefixes included
 };
 
 enum class RequestErrc {
@@ -107,8 +119,10 @@ class ClusterTransport {
   virtual void set_request_handler(const std::string& topic, RequestHandler handler) = 0;
 
   virtual std::uint16_t port() const = 0;
-  // Peers with an established outgoing connection (their hello received), ascending.
+  // Peers with an established connection (either side dialed; hellos exchanged), ascending.
   virtual std::vector<NodeId> connected_peers() const = 0;
+  // Connections and traffic per peer (every peer ever greeted), ascending.
+  virtual std::map<NodeId, PairStats> pair_stats() const = 0;
   // What each peer said in its latest hello (kept after a disconnect: addresses rarely change).
   virtual std::map<NodeId, PeerInfo> peer_infos() const = 0;
   // Closes every connection and joins the IO thread; idempotent.

@@ -23,8 +23,8 @@ std::string framed(const cluster::Frame& frame) {
 
 }  // namespace
 
-FrameConnection::FrameConnection(asio::ip::tcp::socket socket, Options options)
-    : socket_(std::move(socket)), options_(options) {}
+FrameConnection::FrameConnection(asio::ip::tcp::socket socket, Options options, Origin origin)
+    : socket_(std::move(socket)), options_(std::move(options)), origin_(origin) {}
 
 void FrameConnection::start(Handlers handlers) {
   handlers_ = std::move(handlers);
@@ -54,6 +54,10 @@ void FrameConnection::queue_response(std::uint64_t correlation, std::string body
 
 void FrameConnection::push(Outgoing outgoing) {
   if (closed_) return;
+  if (retiring_) {  // the transport sends on the successor; a late item has nowhere to go
+    ++dropped_;
+    return;
+  }
   if (queue_.size() >= options_.max_queued_messages) {
     queue_.pop_front();
     ++dropped_;
@@ -76,10 +80,27 @@ void FrameConnection::close(const std::string& error) {
   if (handlers_.close) handlers_.close(peer_.value_or(NodeId(-1)), error);
 }
 
+void FrameConnection::retire(FrameConnection& successor) {
+  if (retiring_ || closed_) return;
+  for (auto& outgoing : queue_)
+    successor.push(std::move(outgoing));
+  queue_.clear();
+  retiring_ = true;
+  write_more();
+}
+
+void FrameConnection::on_end_of_stream() {
+  if (!peer_said_goodbye_) return close();  // the peer went away: a lost connection
+  peer_finished_ = true;
+  // Both halves done: close. Otherwise keep writing until this side retires too.
+  if (goodbye_written_ && !write_in_flight_) close();
+}
+
 void FrameConnection::read_header() {
   asio::async_read(
       socket_, asio::buffer(header_), [self = shared_from_this()](std::error_code ec, std::size_t) {
-        if (ec) return self->close(ec == asio::error::eof ? "" : ec.message());
+        if (ec == asio::error::eof) return self->on_end_of_stream();
+        if (ec) return self->close(self->closed_ ? "" : ec.message());
         std::uint32_t size = 0;
         for (unsigned char byte : self->header_)
           size = (size << 8) | byte;
@@ -95,7 +116,7 @@ void FrameConnection::read_body(std::size_t size) {
   body_.resize(size);
   asio::async_read(socket_, asio::buffer(body_),
                    [self = shared_from_this()](std::error_code ec, std::size_t) {
-                     if (ec) return self->close(ec.message());
+                     if (ec) return self->close(self->closed_ ? "" : ec.message());
                      self->handle_frame();
                      if (!self->closed_) self->read_header();
                    });
@@ -115,7 +136,11 @@ void FrameConnection::handle_frame() {
       handlers_.hello(PeerHello{*peer_, frame.hello().command_address(), frame.hello().version()});
     }
     if (closed_) return;
+  } else if (frame.has_hello()) {
+    return close("a second hello");
   }
+  if (peer_said_goodbye_ && frame.ByteSizeLong() > 0) return close("a frame after the goodbye");
+  if (frame.goodbye()) peer_said_goodbye_ = true;
   for (auto& request : *frame.mutable_requests()) {
     if (handlers_.request) {
       handlers_.request(*peer_, request.correlation_id(), std::move(*request.mutable_topic()),
@@ -163,11 +188,17 @@ void FrameConnection::handle_frame() {
 
 void FrameConnection::write_more() {
   if (closed_ || write_in_flight_) return;
+  hello_sent_ = hello_.empty();
   if (!hello_.empty()) {
     writing_ = std::move(hello_);
     hello_.clear();
+  } else if (queue_.empty()) {
+    if (!retiring_ || goodbye_written_) return;
+    cluster::Frame goodbye;
+    goodbye.set_goodbye(true);
+    writing_ = framed(goodbye);
+    goodbye_written_ = true;
   } else {
-    if (queue_.empty()) return;
     cluster::Frame frame;
     std::size_t bytes = 0;
     std::size_t items = 0;
@@ -209,12 +240,21 @@ void FrameConnection::write_more() {
     writing_ = framed(frame);
   }
   write_in_flight_ = true;
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](std::error_code ec, std::size_t) {
-                      self->write_in_flight_ = false;
-                      if (ec) return self->close(ec.message());
-                      self->write_more();
-                    });
+  asio::async_write(
+      socket_, asio::buffer(writing_),
+      [self = shared_from_this(), hello = !hello_sent_](std::error_code ec, std::size_t bytes) {
+        self->write_in_flight_ = false;
+        if (ec) return self->close(self->retiring_ ? "" : ec.message());
+        if (!hello && self->handlers_.written) self->handlers_.written(bytes);
+        if (self->goodbye_written_) {
+          // The last frame: stop sending; the peer's end of stream closes it.
+          std::error_code ignored;
+          self->socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+          if (self->peer_finished_) self->close();
+          return;
+        }
+        self->write_more();
+      });
 }
 
 }  // namespace tern::broker

@@ -6,6 +6,13 @@
 // queued, draining the queue into one frame per write. Any malformed input closes it (see
 // cluster_transport.h).
 //
+// Retiring (when the transport keeps another connection with the same peer): the unsent queue
+// moves to the successor, a last frame says `goodbye`, then this side shuts its sending half. It
+// keeps reading — the peer may still be writing until it retires the connection too — and closes
+// once the peer's goodbye and end of stream arrived. A peer's goodbye alone does not stop this
+// side from writing: the peer reads until this side retires as well. End of stream without a
+// goodbye is a lost connection.
+//
 // Thread: the transport's IO thread only. Kept alive by its own pending operations
 // (shared_from_this); close() is idempotent and reports once through on_close.
 
@@ -47,7 +54,9 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
                                        std::string body)>;
   using OnResponse = std::function<void(NodeId from, std::uint64_t correlation, std::string body,
                                         std::string error)>;
+  using OnWritten = std::function<void(std::size_t bytes)>;
   struct Handlers {
+    OnWritten written;  // after each frame following the hello went out; may be empty
     OnMessage message;
     OnCommand command;
     OnClose close;
@@ -56,7 +65,10 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
     OnResponse response;  // may be empty: responses are then dropped
   };
 
-  FrameConnection(asio::ip::tcp::socket socket, Options options);
+  // Which side opened the TCP connection (decides which of two connections a pair keeps).
+  enum class Origin { kDialed, kAccepted };
+
+  FrameConnection(asio::ip::tcp::socket socket, Options options, Origin origin);
 
   void start(Handlers handlers);
   // Queues one encoded Raft message (or, with `kind` kCommand, one encoded subscription command
@@ -67,9 +79,14 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   void queue_request(std::uint64_t correlation, std::string topic, std::string body);
   void queue_response(std::uint64_t correlation, std::string body, std::string error);
   void close(const std::string& error = {});
+  // Moves every unsent item to `successor` (in order), says goodbye and stops sending; see the
+  // file comment. Anything queued here afterwards is dropped. Idempotent.
+  void retire(FrameConnection& successor);
   // The peer's id once its hello arrived.
   std::optional<NodeId> peer() const { return peer_; }
+  Origin origin() const { return origin_; }
   bool closed() const { return closed_; }
+  bool retired() const { return retiring_; }
 
   std::uint64_t dropped_messages() const { return dropped_; }
 
@@ -78,9 +95,11 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   void read_body(std::size_t size);
   void handle_frame();
   void write_more();
+  void on_end_of_stream();
 
   asio::ip::tcp::socket socket_;
   Options options_;
+  Origin origin_;
   struct Outgoing {
     PartitionId partition;
     std::string payload;  // the Raft message, command record, request body or response body
@@ -98,7 +117,12 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   std::string hello_;  // this side's hello, written before anything else
   std::string writing_;
   bool write_in_flight_ = false;
+  bool hello_sent_ = false;  // the write in flight (or the last one) is not the hello
   bool closed_ = false;
+  bool retiring_ = false;         // this side retired the connection
+  bool goodbye_written_ = false;  // ... and its goodbye frame went out
+  bool peer_said_goodbye_ = false;
+  bool peer_finished_ = false;  // end of stream after the peer's goodbye
   std::uint64_t dropped_ = 0;
 };
 
