@@ -13,11 +13,10 @@ Key json_key(const Json& value, const char* field) {
 }
 
 const bpmn::FlowElement* find_element(ModelCache& models, const EngineState& state,
-                                      const Json& value) {
-  auto model = models.get(state, json_key(value, "processDefinitionKey"));
+                                      const ProcessInstanceValue& value) {
+  auto model = models.get(state, value.process_definition_key);
   TERN_CHECK(model != nullptr, "an element event refers to a deployed process");
-  return model->find_instance_element(value["elementId"].get<std::string>(),
-                                      value.value("bpmnElementType", std::string()));
+  return model->find_instance_element(value.element_id, value.bpmn_element_type);
 }
 
 bool is_parallel_join(const bpmn::FlowElement& element) {
@@ -54,10 +53,10 @@ void EventApplier::apply(const Record& record, EngineState& state) {
       }
       break;
     case ValueType::kProcessInstance:
-      apply_process_instance(record, state);
+      apply_process_instance(record, ProcessInstanceValue::from_json(record.value), state);
       break;
     case ValueType::kJob:
-      apply_job(record, state);
+      apply_job(record, JobValue::from_json(record.value), state);
       break;
     case ValueType::kJobBatch:
       apply_job_batch(record, state);
@@ -78,10 +77,30 @@ void EventApplier::apply(const Record& record, EngineState& state) {
   }
 }
 
-void EventApplier::apply_process_instance(const Record& record, EngineState& state) {
+void EventApplier::apply(const Record& record, const ProcessInstanceValue& value,
+                         EngineState& state) {
+  if (!record.is_event() || record.value_type != ValueType::kProcessInstance) {
+    apply(record, state);
+    return;
+  }
+  state.observe_key(record.key);
+  apply_process_instance(record, value, state);
+}
+
+void EventApplier::apply(const Record& record, const JobValue& value, EngineState& state) {
+  if (!record.is_event() || record.value_type != ValueType::kJob) {
+    apply(record, state);
+    return;
+  }
+  state.observe_key(record.key);
+  apply_job(record, value, state);
+}
+
+void EventApplier::apply_process_instance(const Record& record, const ProcessInstanceValue& value,
+                                          EngineState& state) {
   switch (record.intent) {
     case Intent::kElementActivating:
-      on_element_activating(record, state);
+      on_element_activating(record, value, state);
       break;
     case Intent::kElementActivated:
     case Intent::kElementCompleting:
@@ -89,34 +108,35 @@ void EventApplier::apply_process_instance(const Record& record, EngineState& sta
       auto instance = state.element_instance(record.key);
       TERN_CHECK(instance.has_value(), "a lifecycle event refers to a live element instance");
       instance->state = record.intent;
-      instance->value = ProcessInstanceValue::from_json(record.value);
+      instance->value = value;
       state.put_element_instance(*instance);
       break;
     }
     case Intent::kElementCompleted:
     case Intent::kElementTerminated:
-      on_element_finished(record, state);
+      on_element_finished(record, value, state);
       break;
     case Intent::kSequenceFlowTaken:
-      on_sequence_flow_taken(record, state);
+      on_sequence_flow_taken(value, state);
       break;
     default:
       break;
   }
 }
 
-void EventApplier::on_element_activating(const Record& record, EngineState& state) {
+void EventApplier::on_element_activating(const Record& record, const ProcessInstanceValue& value,
+                                         EngineState& state) {
   ElementInstance instance;
   instance.key = record.key;
   instance.state = Intent::kElementActivating;
-  instance.value = ProcessInstanceValue::from_json(record.value);
+  instance.value = value;
   state.put_element_instance(instance);
   auto scope_key = instance.flow_scope_key();
   if (scope_key.value() <= 0) {
     // A process instance started by a call activity counts as the call activity's child.
     // (Such records did not exist before call activities were executed: replaying older logs is
     // unchanged.)
-    if (auto parent = state.element_instance(json_key(record.value, "parentElementInstanceKey"))) {
+    if (auto parent = state.element_instance(value.parent_element_instance_key)) {
       parent->child_count += 1;
       state.put_element_instance(*parent);
       state.link_called_instance(parent->key, record.key);
@@ -126,12 +146,12 @@ void EventApplier::on_element_activating(const Record& record, EngineState& stat
   auto scope = state.element_instance(scope_key);
   TERN_CHECK(scope.has_value(), "an element is activated inside a live flow scope");
   scope->child_count += 1;
-  const auto* element = find_element(models_, state, record.value);
+  const auto* element = find_element(models_, state, value);
   TERN_CHECK(element != nullptr, "an activated element exists in its process");
   // The tokens that led here are consumed: one per incoming flow for a joining parallel gateway,
   // one per incoming flow that has one for a joining inclusive gateway, else the one flow taken
   // (elements without incoming flows are started directly).
-  auto model = models_.get(state, json_key(record.value, "processDefinitionKey"));
+  auto model = models_.get(state, value.process_definition_key);
   if (is_parallel_join(*element)) {
     for (auto flow_index : element->incoming) {
       const auto& flow = model->element(flow_index);
@@ -166,7 +186,8 @@ void EventApplier::on_element_activating(const Record& record, EngineState& stat
   state.put_element_instance(*scope);
 }
 
-void EventApplier::on_element_finished(const Record& record, EngineState& state) {
+void EventApplier::on_element_finished(const Record& record, const ProcessInstanceValue& value,
+                                       EngineState& state) {
   auto instance = state.element_instance(record.key);
   TERN_CHECK(instance.has_value(), "a finished element was live");
   state.remove_variables(record.key);
@@ -174,7 +195,7 @@ void EventApplier::on_element_finished(const Record& record, EngineState& state)
   state.remove_element_instance(record.key);
   if (instance->flow_scope_key().value() <= 0) {
     state.remove_awaited_result(record.key);
-    if (auto parent = state.element_instance(json_key(record.value, "parentElementInstanceKey"))) {
+    if (auto parent = state.element_instance(value.parent_element_instance_key)) {
       parent->child_count -= 1;
       state.put_element_instance(*parent);
       state.unlink_called_instance(parent->key, record.key);
@@ -188,21 +209,20 @@ void EventApplier::on_element_finished(const Record& record, EngineState& state)
     (record.intent == Intent::kElementCompleted ? scope->completed_inner
                                                 : scope->terminated_inner) += 1;
   }
-  if (record.value.value("bpmnEventType", std::string()) == "TERMINATE"
-      && record.intent == Intent::kElementCompleted) {
+  if (value.bpmn_event_type == "TERMINATE" && record.intent == Intent::kElementCompleted) {
     scope->interrupted = true;
   }
   state.put_element_instance(*scope);
 }
 
-void EventApplier::on_sequence_flow_taken(const Record& record, EngineState& state) {
-  auto scope_key = json_key(record.value, "flowScopeKey");
+void EventApplier::on_sequence_flow_taken(const ProcessInstanceValue& value, EngineState& state) {
+  auto scope_key = value.flow_scope_key;
   auto scope = state.element_instance(scope_key);
   TERN_CHECK(scope.has_value(), "a sequence flow is taken inside a live flow scope");
   scope->active_flows += 1;
   state.put_element_instance(*scope);
-  auto model = models_.get(state, json_key(record.value, "processDefinitionKey"));
-  const auto* flow = model->find(record.value["elementId"].get<std::string>());
+  auto model = models_.get(state, value.process_definition_key);
+  const auto* flow = model->find(value.element_id);
   TERN_CHECK(flow != nullptr, "a taken flow exists in its process");
   const auto& target = model->element(flow->target);
   // Inclusive joins exist only since this version of the runtime: logs written before hold no
@@ -215,19 +235,30 @@ void EventApplier::on_sequence_flow_taken(const Record& record, EngineState& sta
 
 void EventApplier::make_activatable(JobEntry& job, EngineState& state) {
   job.state = JobState::kActivatable;
-  job.value["deadline"] = -1;
-  job.value["worker"] = "";
+  job.value.deadline = -1;
+  job.value.worker.clear();
+  job.value.set_present(JobValue::kDeadline | JobValue::kWorker);
   state.put_job(job);
-  activatable_types_.insert(job.value.value("type", std::string()));
+  activatable_types_.insert(job.value.type);
 }
 
-void EventApplier::apply_job(const Record& record, EngineState& state) {
+void EventApplier::apply_job(const Record& record, const JobValue& value, EngineState& state) {
   if (record.intent == Intent::kCreated) {
-    JobEntry job{record.key, JobState::kActivatable, record.value};
+    JobEntry job{record.key, JobState::kActivatable, value};
     make_activatable(job, state);
-    auto instance = state.element_instance(json_key(record.value, "elementInstanceKey"));
+    auto instance = state.element_instance(value.element_instance_key);
     if (instance) {
       instance->job_key = record.key;
+      state.put_element_instance(*instance);
+    }
+    return;
+  }
+  if (record.intent == Intent::kCompleted || record.intent == Intent::kCanceled) {
+    TERN_CHECK(state.has_job(record.key), "a job event refers to a live job");
+    state.remove_job(record.key);
+    auto instance = state.element_instance(value.element_instance_key);
+    if (instance) {
+      instance->job_key = kNoKey;
       state.put_element_instance(*instance);
     }
     return;
@@ -235,49 +266,45 @@ void EventApplier::apply_job(const Record& record, EngineState& state) {
   auto job = state.job(record.key);
   TERN_CHECK(job.has_value(), "a job event refers to a live job");
   switch (record.intent) {
-    case Intent::kCompleted:
-    case Intent::kCanceled: {
-      state.remove_job(record.key);
-      auto instance = state.element_instance(json_key(record.value, "elementInstanceKey"));
-      if (instance) {
-        instance->job_key = kNoKey;
-        state.put_element_instance(*instance);
-      }
-      break;
-    }
     case Intent::kFailed: {
-      job->value["retries"] = record.value["retries"];
-      job->value["errorMessage"] = record.value.value("errorMessage", std::string());
-      job->value["retryBackoff"] = record.value.value("retryBackoff", std::int64_t{0});
-      auto retries = record.value["retries"].get<std::int32_t>();
-      auto backoff = record.value.value("retryBackoff", std::int64_t{0});
-      if (retries > 0 && backoff <= 0) {
+      job->value.retries = value.retries;
+      job->value.error_message = value.error_message;
+      job->value.retry_backoff = value.retry_backoff;
+      job->value.set_present(JobValue::kRetries | JobValue::kErrorMessage
+                             | JobValue::kRetryBackoff);
+      if (value.retries > 0 && value.retry_backoff <= 0) {
         make_activatable(*job, state);
       } else {
         job->state = JobState::kFailed;
-        job->value["deadline"] = -1;
-        job->value["recurringTime"] = retries > 0 ? record.timestamp_ms + backoff : -1;
+        job->value.deadline = -1;
+        job->value.recurring_time =
+            value.retries > 0 ? record.timestamp_ms + value.retry_backoff : -1;
+        job->value.set_present(JobValue::kDeadline | JobValue::kRecurringTime);
         state.put_job(*job);
       }
       break;
     }
     case Intent::kTimedOut:
     case Intent::kRecurredAfterBackoff:
-      job->value["recurringTime"] = -1;
+      job->value.recurring_time = -1;
+      job->value.set_present(JobValue::kRecurringTime);
       make_activatable(*job, state);
       break;
     case Intent::kRetriesUpdated:
-      job->value["retries"] = record.value["retries"];
+      job->value.retries = value.retries;
+      job->value.set_present(JobValue::kRetries);
       state.put_job(*job);
       break;
     case Intent::kTimeoutUpdated:
-      job->value["deadline"] = record.value["deadline"];
+      job->value.deadline = value.deadline;
+      job->value.set_present(JobValue::kDeadline);
       state.put_job(*job);
       break;
     case Intent::kErrorThrown:
       job->state = JobState::kErrorThrown;
-      job->value["errorCode"] = record.value.value("errorCode", std::string());
-      job->value["errorMessage"] = record.value.value("errorMessage", std::string());
+      job->value.error_code = value.error_code;
+      job->value.error_message = value.error_message;
+      job->value.set_present(JobValue::kErrorCode | JobValue::kErrorMessage);
       state.put_job(*job);
       break;
     default:
@@ -294,8 +321,9 @@ void EventApplier::apply_job_batch(const Record& record, EngineState& state) {
     auto job = state.job(key);
     TERN_CHECK(job.has_value(), "an activated job exists");
     job->state = JobState::kActivated;
-    job->value["deadline"] = jobs[i]["deadline"];
-    job->value["worker"] = jobs[i]["worker"];
+    job->value.deadline = jobs[i]["deadline"].get<std::int64_t>();
+    job->value.worker = jobs[i]["worker"].get<std::string>();
+    job->value.set_present(JobValue::kDeadline | JobValue::kWorker);
     state.put_job(*job);
   }
 }
@@ -310,7 +338,7 @@ void EventApplier::apply_incident(const Record& record, EngineState& state) {
   auto job_key = json_key(record.value, "jobKey");
   if (job_key.value() <= 0) return;
   auto job = state.job(job_key);
-  if (job && job->value.value("retries", 0) > 0) make_activatable(*job, state);
+  if (job && job->value.retries > 0) make_activatable(*job, state);
 }
 
 }  // namespace tern::engine

@@ -33,6 +33,22 @@ const Record& ResultBuilder::event(Key key, ValueType value_type, Intent intent,
   return records_.back();
 }
 
+const Record& ResultBuilder::event(Key key, ValueType value_type, Intent intent,
+                                   const ProcessInstanceValue& value, RequestRef request) {
+  records_.push_back(make(key, RecordType::kEvent, value_type, intent, value.to_json()));
+  records_.back().request = request;
+  applier_.apply(records_.back(), value, state_);
+  return records_.back();
+}
+
+const Record& ResultBuilder::event(Key key, ValueType value_type, Intent intent,
+                                   const JobValue& value, RequestRef request) {
+  records_.push_back(make(key, RecordType::kEvent, value_type, intent, value.to_json()));
+  records_.back().request = request;
+  applier_.apply(records_.back(), value, state_);
+  return records_.back();
+}
+
 void ResultBuilder::command(Key key, ValueType value_type, Intent intent, Json value) {
   records_.push_back(make(key, RecordType::kCommand, value_type, intent, std::move(value)));
 }

@@ -12,6 +12,7 @@
 
 #include "engine/appliers/event_applier.h"
 #include "engine/processing/sinks.h"
+#include "engine/records/job_value.h"
 #include "engine/records/process_instance_value.h"
 #include "engine/records/record.h"
 #include "engine/state/engine_state.h"
@@ -35,11 +36,12 @@ class ResultBuilder {
   // `request` is set only on events that carry a request for a later answer (create with result).
   const Record& event(Key key, ValueType value_type, Intent intent, Json value,
                       RequestRef request = {});
-  // A PROCESS_INSTANCE event: its JSON value is built here, where the record is written.
+  // A PROCESS_INSTANCE (JOB) event: its JSON value is built here, where the record is written,
+  // and the applier takes the typed value as it is.
   const Record& event(Key key, ValueType value_type, Intent intent,
-                      const ProcessInstanceValue& value, RequestRef request = {}) {
-    return event(key, value_type, intent, value.to_json(), request);
-  }
+                      const ProcessInstanceValue& value, RequestRef request = {});
+  const Record& event(Key key, ValueType value_type, Intent intent, const JobValue& value,
+                      RequestRef request = {});
   // Appends a follow-up command, processed once committed.
   void command(Key key, ValueType value_type, Intent intent, Json value);
   void command(Key key, ValueType value_type, Intent intent, const ProcessInstanceValue& value) {

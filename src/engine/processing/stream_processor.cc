@@ -229,7 +229,7 @@ std::size_t StreamProcessor::check_due_dates() {
     command.value_type = ValueType::kJob;
     command.intent = intent;
     command.partition_id = partition_;
-    command.value = job->value;
+    command.value = job->value.to_json();
     commands.push_back(std::move(command));
   };
   for (Key key : state.jobs_past_deadline(now_ms, options_.max_due_jobs_per_check)) {

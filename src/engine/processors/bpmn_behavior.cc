@@ -345,25 +345,22 @@ bool BpmnBehavior::create_job(ElementInstance& instance, const bpmn::FlowElement
     }
     if (!task.form_key.empty()) headers["io.camunda.zeebe:formKey"] = task.form_key;
   }
-  Json job{{"type", type},
-           {"retries", retries},
-           {"customHeaders", headers},
-           {"worker", ""},
-           {"deadline", -1},
-           {"errorMessage", ""},
-           {"errorCode", ""},
-           {"variables", Json::object()},
-           {"elementId", instance.value.element_id},
-           {"elementInstanceKey", instance.key.value()},
-           {"bpmnProcessId", instance.value.bpmn_process_id},
-           {"processDefinitionVersion", instance.value.version},
-           {"processDefinitionKey", instance.value.process_definition_key.value()},
-           {"processInstanceKey", instance.value.process_instance_key.value()},
-           {"retryBackoff", 0},
-           {"recurringTime", -1},
-           {"tenantId", "<default>"}};
+  JobValue job;
+  job.type = std::move(type);
+  job.retries = retries;
+  job.custom_headers = std::move(headers);
+  job.deadline = -1;
+  job.element_id = instance.value.element_id;
+  job.element_instance_key = instance.key;
+  job.bpmn_process_id = instance.value.bpmn_process_id;
+  job.process_definition_version = instance.value.version;
+  job.process_definition_key = instance.value.process_definition_key;
+  job.process_instance_key = instance.value.process_instance_key;
+  job.retry_backoff = 0;
+  job.recurring_time = -1;
+  job.tenant_id = "<default>";
   Key job_key = ctx_.out.next_key();
-  ctx_.out.event(job_key, ValueType::kJob, Intent::kCreated, std::move(job));
+  ctx_.out.event(job_key, ValueType::kJob, Intent::kCreated, job);
   instance.job_key = job_key;
   return true;
 }

@@ -51,10 +51,11 @@ void complete_job(ProcessingContext& ctx) {
                        + "' with variables as a JSON object, but they were not");
     return;
   }
-  Json value = job->value;
-  value["variables"] = variables;
+  JobValue& value = job->value;
+  value.variables = variables;
+  value.set_present(JobValue::kVariables);
   ctx.out.respond(ctx.out.event(job->key, ValueType::kJob, Intent::kCompleted, value));
-  auto instance = ctx.state.element_instance(Key(value["elementInstanceKey"].get<std::int64_t>()));
+  auto instance = ctx.state.element_instance(value.element_instance_key);
   if (!instance || instance->state != Intent::kElementActivated) return;
   BpmnBehavior bpmn(ctx);
   auto model = bpmn.model_of(instance->value);
@@ -91,20 +92,22 @@ void fail_job(ProcessingContext& ctx) {
                        + "' with variables as a JSON object, but they were not");
     return;
   }
-  Json value = job->value;
-  value["retries"] = retries;
-  value["retryBackoff"] = backoff;
-  value["errorMessage"] = ctx.command.value.value("errorMessage", std::string());
-  value["variables"] = variables;
+  JobValue& value = job->value;
+  value.retries = retries;
+  value.retry_backoff = backoff;
+  value.error_message = ctx.command.value.value("errorMessage", std::string());
+  value.variables = variables;
+  value.set_present(JobValue::kRetries | JobValue::kRetryBackoff | JobValue::kErrorMessage
+                    | JobValue::kVariables);
   ctx.out.respond(ctx.out.event(job->key, ValueType::kJob, Intent::kFailed, value));
-  auto instance = ctx.state.element_instance(Key(value["elementInstanceKey"].get<std::int64_t>()));
+  auto instance = ctx.state.element_instance(value.element_instance_key);
   // The failure's variables are local to the task, so that the retry (or whoever resolves the
   // incident) sees them without leaking them into the process instance.
   if (instance && !variables.empty()) {
     BpmnBehavior(ctx).variables().set_local_document(instance->key, variables, instance->value);
   }
   if (retries > 0 || !instance) return;
-  std::string message = value["errorMessage"].get<std::string>();
+  const std::string& message = value.error_message;
   BpmnBehavior(ctx).create_incident(*instance, kJobNoRetries,
                                     message.empty() ? "No more retries left." : message, job->key);
 }
@@ -121,18 +124,18 @@ void throw_error(ProcessingContext& ctx) {
   }
   Json variables = ctx.command.value.value("variables", Json::object());
   if (!variables.is_object()) variables = Json::object();
-  Json value = job->value;
-  value["errorCode"] = code;
-  value["variables"] = variables;
-  value["errorMessage"] = ctx.command.value.value("errorMessage", std::string());
+  JobValue& value = job->value;
+  value.error_code = code;
+  value.variables = variables;
+  value.error_message = ctx.command.value.value("errorMessage", std::string());
+  value.set_present(JobValue::kErrorCode | JobValue::kVariables | JobValue::kErrorMessage);
   ctx.out.respond(ctx.out.event(job->key, ValueType::kJob, Intent::kErrorThrown, value));
-  auto instance = ctx.state.element_instance(Key(value["elementInstanceKey"].get<std::int64_t>()));
+  auto instance = ctx.state.element_instance(value.element_instance_key);
   if (!instance) return;
   // A catch event around the job's element (boundary, event sub-process) takes the error;
   // otherwise the error raises an incident on the element.
   BpmnBehavior bpmn(ctx);
-  CatchBehavior(ctx, bpmn).throw_error(*instance, code, value["errorMessage"].get<std::string>(),
-                                       variables, job->key);
+  CatchBehavior(ctx, bpmn).throw_error(*instance, code, value.error_message, variables, job->key);
 }
 
 void update_retries(ProcessingContext& ctx) {
@@ -145,8 +148,9 @@ void update_retries(ProcessingContext& ctx) {
         "Expected job's retries to be greater than zero, but it was " + std::to_string(retries));
     return;
   }
-  Json value = job->value;
-  value["retries"] = retries;
+  JobValue& value = job->value;
+  value.retries = retries;
+  value.set_present(JobValue::kRetries);
   ctx.out.respond(ctx.out.event(job->key, ValueType::kJob, Intent::kRetriesUpdated, value));
 }
 
@@ -160,15 +164,16 @@ void update_timeout(ProcessingContext& ctx) {
         "Expected job's timeout to be greater than zero, but it was " + std::to_string(timeout));
     return;
   }
-  Json value = job->value;
-  value["deadline"] = ctx.out.now_ms() + timeout;
+  JobValue& value = job->value;
+  value.deadline = ctx.out.now_ms() + timeout;
+  value.set_present(JobValue::kDeadline);
   ctx.out.respond(ctx.out.event(job->key, ValueType::kJob, Intent::kTimeoutUpdated, value));
 }
 
 void time_out(ProcessingContext& ctx) {
   auto job = find_job(ctx, "time out");
   if (!job || !require_state(ctx, *job, "time out", {JobState::kActivated})) return;
-  if (job->value.value("deadline", std::int64_t{0}) > ctx.out.now_ms()) {
+  if (job->value.deadline > ctx.out.now_ms()) {
     ctx.out.reject(RejectionType::kInvalidState, "Expected to time out job with key '"
                                                      + key_text(job->key)
                                                      + "', but its deadline has not passed");
@@ -180,8 +185,7 @@ void time_out(ProcessingContext& ctx) {
 void recur(ProcessingContext& ctx) {
   auto job = find_job(ctx, "recur after back-off");
   if (!job || !require_state(ctx, *job, "recur after back-off", {JobState::kFailed})) return;
-  if (job->value.value("retries", 0) < 1
-      || job->value.value("recurringTime", std::int64_t{-1}) > ctx.out.now_ms()) {
+  if (job->value.retries < 1 || job->value.recurring_time > ctx.out.now_ms()) {
     ctx.out.reject(RejectionType::kInvalidState,
                    "Expected to recur job with key '" + key_text(job->key)
                        + "' after its back-off, but the back-off has not passed");
@@ -222,13 +226,13 @@ void activate_batch(ProcessingContext& ctx) {
   for (Key key : ctx.state.activatable_jobs(type, static_cast<std::size_t>(max_jobs))) {
     auto job = ctx.state.job(key);
     if (!job) continue;
-    Json value = job->value;
-    value["deadline"] = ctx.out.now_ms() + timeout;
-    value["worker"] = worker;
-    value["variables"] =
-        variables.collect(Key(value["elementInstanceKey"].get<std::int64_t>()), fetch);
+    JobValue& value = job->value;
+    value.deadline = ctx.out.now_ms() + timeout;
+    value.worker = worker;
+    value.variables = variables.collect(value.element_instance_key, fetch);
+    value.set_present(JobValue::kDeadline | JobValue::kWorker | JobValue::kVariables);
     keys.push_back(key.value());
-    jobs.push_back(std::move(value));
+    jobs.push_back(value.to_json());
   }
   Json batch{{"type", type},
              {"worker", worker},

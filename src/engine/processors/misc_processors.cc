@@ -60,7 +60,7 @@ void resolve_incident(ProcessingContext& ctx) {
   Key job_key(incident->value("jobKey", std::int64_t{-1}));
   if (job_key.value() > 0) {
     auto job = ctx.state.job(job_key);
-    if (job && job->value.value("retries", 0) < 1) {
+    if (job && job->value.retries < 1) {
       ctx.out.reject(RejectionType::kInvalidState,
                      "Expected to resolve incident with key '" + key_text(ctx.command.key)
                          + "', but the job with key '" + key_text(job_key)

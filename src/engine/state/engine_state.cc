@@ -26,8 +26,38 @@ std::int64_t decode_i64(std::string_view bytes) {
   return static_cast<std::int64_t>(value);
 }
 
-Json job_index_fields(const JobEntry& job) {
-  return job.value;
+// A stored job: a version byte, the job state, then the JobValue encoding (whose first fields are
+// the ones the job indexes are built from).
+constexpr std::uint8_t kJobEncoding = 1;
+
+std::string encode_job(const JobEntry& job) {
+  std::string bytes;
+  bytes.reserve(128);
+  bytes.push_back(static_cast<char>(kJobEncoding));
+  bytes.push_back(static_cast<char>(job.state));
+  job.value.encode(bytes);
+  return bytes;
+}
+
+JobValue::Index index_of(const JobValue& value) {
+  JobValue::Index index;
+  // Fields the value lacks index as their defaults, exactly as decode_index reads them back.
+  if ((value.present & JobValue::kType) != 0) index.type = value.type;
+  if ((value.present & JobValue::kDeadline) != 0) index.deadline = value.deadline;
+  if ((value.present & JobValue::kRetries) != 0) index.retries = value.retries;
+  if ((value.present & JobValue::kRecurringTime) != 0) index.recurring_time = value.recurring_time;
+  return index;
+}
+
+// The state and index fields of a stored job, without decoding the rest of it.
+std::pair<JobState, JobValue::Index> decode_job_index(std::string_view bytes) {
+  std::optional<JobValue::Index> index;
+  bool ok =
+      bytes.size() >= 2 && static_cast<std::uint8_t>(bytes[0]) == kJobEncoding
+      && static_cast<std::uint8_t>(bytes[1]) <= static_cast<std::uint8_t>(JobState::kErrorThrown);
+  if (ok) index = JobValue::decode_index(bytes.substr(2));
+  TERN_CHECK(index.has_value(), "a stored job's index fields decode");
+  return {static_cast<JobState>(bytes[1]), *index};
 }
 
 }  // namespace
@@ -309,36 +339,39 @@ void EngineState::remove_variables(Key scope_key) {
 // --- jobs
 
 std::optional<JobEntry> EngineState::job(Key key) const {
-  auto doc = get_doc(DbKey(StateKind::kJob).i64(key.value()));
-  if (!doc) return std::nullopt;
-  return JobEntry{key, static_cast<JobState>((*doc)["s"].get<int>()), std::move((*doc)["v"])};
+  auto bytes = txn_.get(DbKey(StateKind::kJob).i64(key.value()));
+  if (!bytes) return std::nullopt;
+  std::optional<JobValue> value;
+  bool ok = bytes->size() >= 2 && static_cast<std::uint8_t>((*bytes)[0]) == kJobEncoding
+            && static_cast<std::uint8_t>((*bytes)[1])
+                   <= static_cast<std::uint8_t>(JobState::kErrorThrown);
+  if (ok) value = JobValue::decode(std::string_view(*bytes).substr(2));
+  TERN_CHECK(value.has_value(), "a stored job decodes");
+  return JobEntry{key, static_cast<JobState>((*bytes)[1]), std::move(*value)};
 }
 
-void EngineState::index_job(const JobEntry& job, bool add) {
-  auto touch = [&](const DbKey& key) {
+bool EngineState::has_job(Key key) const {
+  return txn_.get(DbKey(StateKind::kJob).i64(key.value())).has_value();
+}
+
+void EngineState::index_job(Key key, JobState state, const JobValue::Index& index, bool add) {
+  auto touch = [&](const DbKey& db_key) {
     if (add) {
-      txn_.put(key, "");
+      txn_.put(db_key, "");
     } else {
-      txn_.erase(key);
+      txn_.erase(db_key);
     }
   };
-  const Json& value = job_index_fields(job);
-  switch (job.state) {
+  switch (state) {
     case JobState::kActivatable:
-      touch(DbKey(StateKind::kActivatableJob)
-                .str(value.value("type", std::string()))
-                .i64(job.key.value()));
+      touch(DbKey(StateKind::kActivatableJob).str(index.type).i64(key.value()));
       break;
     case JobState::kActivated:
-      touch(DbKey(StateKind::kJobDeadline)
-                .i64(value.value("deadline", std::int64_t{0}))
-                .i64(job.key.value()));
+      touch(DbKey(StateKind::kJobDeadline).i64(index.deadline).i64(key.value()));
       break;
     case JobState::kFailed:
-      if (value.value("retries", 0) > 0 && value.value("recurringTime", std::int64_t{-1}) >= 0) {
-        touch(DbKey(StateKind::kJobBackoff)
-                  .i64(value.value("recurringTime", std::int64_t{0}))
-                  .i64(job.key.value()));
+      if (index.retries > 0 && index.recurring_time >= 0) {
+        touch(DbKey(StateKind::kJobBackoff).i64(index.recurring_time).i64(key.value()));
       }
       break;
     case JobState::kErrorThrown:
@@ -347,15 +380,30 @@ void EngineState::index_job(const JobEntry& job, bool add) {
 }
 
 void EngineState::put_job(const JobEntry& job) {
-  if (auto old = this->job(job.key)) index_job(*old, false);
-  put_doc(DbKey(StateKind::kJob).i64(job.key.value()),
-          Json{{"s", static_cast<int>(job.state)}, {"v", job.value}});
-  index_job(job, true);
+  DbKey db_key = DbKey(StateKind::kJob).i64(job.key.value());
+  auto index = index_of(job.value);
+  if (auto old = txn_.get(db_key)) {
+    auto [old_state, old_index] = decode_job_index(*old);
+    // Unchanged index entries are left alone (a job updated in place keeps its entry).
+    if (old_state == job.state && old_index.type == index.type
+        && old_index.deadline == index.deadline && old_index.retries == index.retries
+        && old_index.recurring_time == index.recurring_time) {
+      txn_.put(db_key, encode_job(job));
+      return;
+    }
+    index_job(job.key, old_state, old_index, false);
+  }
+  txn_.put(db_key, encode_job(job));
+  index_job(job.key, job.state, index, true);
 }
 
 void EngineState::remove_job(Key key) {
-  if (auto old = job(key)) index_job(*old, false);
-  txn_.erase(DbKey(StateKind::kJob).i64(key.value()));
+  DbKey db_key = DbKey(StateKind::kJob).i64(key.value());
+  if (auto old = txn_.get(db_key)) {
+    auto [old_state, old_index] = decode_job_index(*old);
+    index_job(key, old_state, old_index, false);
+  }
+  txn_.erase(db_key);
 }
 
 std::vector<Key> EngineState::activatable_jobs(std::string_view type, std::size_t max) const {

@@ -2,8 +2,9 @@
 
 // Typed access to the partition's state, on top of one Transaction. Processors hold it as
 // `const EngineState&` (reads only); appliers hold it mutably and are the only code that writes.
-// Entities are stored as MessagePack of small JSON documents so that the exported record values
-// can be kept alongside the runtime fields without a second schema.
+// Element instances and jobs are stored in compact binary encodings of their typed values (they
+// are read and written several times per command); the rarer entities are MessagePack of small
+// JSON documents.
 //
 // Thread: the partition's strand.
 
@@ -14,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/records/job_value.h"
 #include "engine/records/process_instance_value.h"
 #include "engine/records/record.h"
 #include "engine/state/db_key.h"
@@ -56,10 +58,12 @@ struct ElementInstance {
 
 enum class JobState : std::uint8_t { kActivatable, kActivated, kFailed, kErrorThrown };
 
+// A job: its state and the JOB value of its records (typed; stored in a compact binary encoding,
+// engine_state.cc).
 struct JobEntry {
   Key key = kNoKey;
   JobState state = JobState::kActivatable;
-  Json value;  // the JOB record value
+  JobValue value;
 };
 
 struct VariableEntry {
@@ -130,6 +134,7 @@ class EngineState {
 
   // --- jobs
   std::optional<JobEntry> job(Key key) const;
+  bool has_job(Key key) const;
   void put_job(const JobEntry& job);
   void remove_job(Key key);
   std::vector<Key> activatable_jobs(std::string_view type, std::size_t max) const;
@@ -152,7 +157,7 @@ class EngineState {
  private:
   std::optional<Json> get_doc(std::string_view key) const;
   void put_doc(std::string_view key, const Json& doc);
-  void index_job(const JobEntry& job, bool add);
+  void index_job(Key key, JobState state, const JobValue::Index& index, bool add);
   std::int64_t meta(std::string_view name) const;
   void set_meta(std::string_view name, std::int64_t value);
 
