@@ -56,15 +56,18 @@ grpc::Status GatewayService::poll_jobs(const gp::ActivateJobsRequest& request,
     const auto asked =
         std::min<std::size_t>(candidates.size(), static_cast<std::size_t>(remaining));
     std::vector<tc::BrokerRequest> requests(asked);
+    std::vector<int> shares(asked);
     for (std::size_t i = 0; i < asked; ++i) {
       const int share = remaining / static_cast<int>(asked)
                         + (static_cast<int>(i) < remaining % static_cast<int>(asked) ? 1 : 0);
       requests[i].set_partition_id(candidates[i]);
       *requests[i].mutable_activate_jobs() = request;
       requests[i].mutable_activate_jobs()->set_maxjobstoactivate(share);
+      shares[i] = share;
     }
     std::vector<tc::BrokerResponse> responses;
-    std::vector<grpc::Status> statuses = router_->execute_all(requests, deadline, responses);
+    std::vector<grpc::Status> statuses =
+        router_->execute_all(std::move(requests), deadline, responses);
     // A partition that filled its share may have more; one that did not, or failed, is done.
     std::vector<std::int32_t> next;
     for (std::size_t i = 0; i < asked; ++i) {
@@ -81,7 +84,7 @@ grpc::Status GatewayService::poll_jobs(const gp::ActivateJobsRequest& request,
         remaining -= got;
         batches.push_back(std::move(batch));
       }
-      if (got >= requests[i].activate_jobs().maxjobstoactivate()) next.push_back(candidates[i]);
+      if (got >= shares[i]) next.push_back(candidates[i]);
     }
     // The partitions not asked this round (fewer jobs wanted than partitions) come next.
     next.insert(next.end(), candidates.begin() + static_cast<std::ptrdiff_t>(asked),

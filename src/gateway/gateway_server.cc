@@ -88,7 +88,9 @@ tern::Result<std::unique_ptr<GatewayServer>, std::string> GatewayServer::start(
   if (!rest) return tern::unexpected(rest.error());
   impl->rest = std::move(rest.value());
 
-  impl->service = std::make_unique<GatewayService>(versioned);
+  impl->service = std::make_unique<GatewayService>(
+      versioned, std::make_shared<routing::CommandRouter>(versioned, routing::RouterOptions{},
+                                                          options.local_broker));
   const std::string address = options.host + ":" + std::to_string(options.grpc_port);
   int selected_port = 0;
   grpc::ServerBuilder builder;

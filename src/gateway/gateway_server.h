@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "gateway/routing/local_broker.h"
 #include "gateway/topology.h"
 
 namespace tern::gateway {
@@ -17,6 +18,8 @@ struct GatewayOptions {
   std::string host = "127.0.0.1";
   std::uint16_t grpc_port = 26500;
   std::uint16_t rest_port = 8080;
+  // The broker this gateway is embedded in, if any: its partitions' commands skip the network.
+  std::shared_ptr<routing::LocalBroker> local_broker;
 };
 
 class GatewayServerImpl;

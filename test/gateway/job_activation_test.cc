@@ -141,5 +141,44 @@ TEST(JobActivation, ABusyPartitionIsSkippedAndTheOthersAnswer) {
   EXPECT_EQ(activated.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
+TEST(InProcessBroker, CommandsForPartitionsLedHereSkipTheNetwork) {
+  RoutingCluster cluster(2, BrokerPath::kInProcess);
+  cluster.deploy(one_task_process("p", "pack"));
+  create_instances(cluster, "p", 4);
+  Activated activated = activate(cluster, "pack", 10);
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  ASSERT_EQ(activated.jobs.size(), 4u);
+  for (const auto& job : activated.jobs) {
+    gp::CompleteJobRequest request;
+    request.set_jobkey(job.key());
+    gp::CompleteJobResponse response;
+    auto context = context_for();
+    grpc::Status status = cluster.gateway().CompleteJob(context.get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+  // A deployment on each partition, four creations, an activation per partition, four
+  // completions: all in process.
+  EXPECT_GE(cluster.in_process_commands(), 2 + 4 + 2 + 4);
+  // Rejections still map to Zeebe's codes.
+  gp::CompleteJobRequest again;
+  again.set_jobkey(activated.jobs.front().key());
+  gp::CompleteJobResponse response;
+  auto context = context_for();
+  EXPECT_EQ(cluster.gateway().CompleteJob(context.get(), again, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST(InProcessBroker, APartitionThatDoesNotAnswerEndsAtTheDeadline) {
+  RoutingCluster cluster(2, BrokerPath::kInProcess);
+  cluster.deploy(one_task_process("p", "pack"));
+  // Activations are held until three partitions asked: with two, never. The request must end
+  // at its deadline (the answers arrive later, when the cluster stops, into nothing).
+  cluster.partitions().hold_job_activations_until(3);
+  Activated activated = activate(cluster, "pack", 10, 2);
+  EXPECT_EQ(activated.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << activated.status.error_message();
+  EXPECT_EQ(cluster.partitions().most_activations_held(), 2);
+}
+
 }  // namespace
 }  // namespace tern::gateway::testing

@@ -1,5 +1,6 @@
 #include "gateway/routing_fixture.h"
 
+#include <atomic>
 #include <chrono>
 
 namespace tern::gateway::testing {
@@ -76,17 +77,50 @@ std::string signal_then_task_process(const std::string& id, const std::string& s
                                  R"(<bpmn:signal id="sig" name=")" + signal + R"(" />)");
 }
 
-RoutingCluster::RoutingCluster(std::int32_t partitions) : partition_count_(partitions) {
+namespace {
+
+// The in-process path as ternd wires it (broker/daemon/local_commands.h), counting its commands.
+class CountingLocalBroker final : public routing::LocalBroker {
+ public:
+  CountingLocalBroker(std::shared_ptr<broker::command_api::CommandService> commands,
+                      std::string address)
+      : commands_(std::move(commands)), address_(std::move(address)) {}
+  std::string address() const override { return address_; }
+  void execute(const tern::command::BrokerRequest& request, tern::command::BrokerResponse* response,
+               std::function<void()> done) override {
+    ++executed;
+    commands_->execute(request, response, std::move(done));
+  }
+  std::atomic<std::int64_t> executed{0};
+
+ private:
+  std::shared_ptr<broker::command_api::CommandService> commands_;
+  std::string address_;
+};
+
+}  // namespace
+
+std::int64_t RoutingCluster::in_process_commands() const {
+  auto* counting = dynamic_cast<CountingLocalBroker*>(local_.get());
+  return counting ? counting->executed.load() : 0;
+}
+
+RoutingCluster::RoutingCluster(std::int32_t partitions, BrokerPath path)
+    : partition_count_(partitions) {
   partitions_ = std::make_shared<EnginePartitionService>(partitions);
-  commands_ = std::make_unique<broker::command_api::CommandService>(partitions_);
+  commands_ = std::make_shared<broker::command_api::CommandService>(partitions_);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &broker_port_);
   builder.RegisterService(commands_.get());
   broker_server_ = builder.BuildAndStart();
   if (!broker_server_ || broker_port_ == 0) throw std::runtime_error("broker server failed");
   topology_ = std::make_shared<StaticTopology>(cluster(true));
-  auto gateway =
-      GatewayServer::start({.host = "127.0.0.1", .grpc_port = 0, .rest_port = 0}, topology_);
+  if (path == BrokerPath::kInProcess) {
+    local_ = std::make_shared<CountingLocalBroker>(commands_,
+                                                   "127.0.0.1:" + std::to_string(broker_port_));
+  }
+  auto gateway = GatewayServer::start(
+      {.host = "127.0.0.1", .grpc_port = 0, .rest_port = 0, .local_broker = local_}, topology_);
   if (!gateway) throw std::runtime_error(gateway.error());
   gateway_server_ = std::move(*gateway);
   gateway_stub_ = gateway_protocol::Gateway::NewStub(

@@ -28,9 +28,15 @@ std::string message_then_task_process(const std::string& id, const std::string& 
 std::string signal_then_task_process(const std::string& id, const std::string& signal,
                                      const std::string& job_type);
 
+// How the gateway reaches the broker: over gRPC (a standalone gateway), or in process as the
+// gateway embedded in a broker does (routing::LocalBroker over the CommandService).
+enum class BrokerPath { kGrpc, kInProcess };
+
 class RoutingCluster {
  public:
-  explicit RoutingCluster(std::int32_t partitions);
+  explicit RoutingCluster(std::int32_t partitions, BrokerPath path = BrokerPath::kGrpc);
+  // Commands the gateway sent through the in-process path so far.
+  std::int64_t in_process_commands() const;
   ~RoutingCluster();
 
   gateway_protocol::Gateway::Stub& gateway() { return *gateway_stub_; }
@@ -47,7 +53,8 @@ class RoutingCluster {
  private:
   std::int32_t partition_count_;
   std::shared_ptr<EnginePartitionService> partitions_;
-  std::unique_ptr<broker::command_api::CommandService> commands_;
+  std::shared_ptr<broker::command_api::CommandService> commands_;
+  std::shared_ptr<routing::LocalBroker> local_;  // with BrokerPath::kInProcess
   std::unique_ptr<grpc::Server> broker_server_;
   int broker_port_ = 0;
   std::shared_ptr<StaticTopology> topology_;

@@ -111,26 +111,33 @@ grpc::ServerUnaryReactor* CommandService::Execute(grpc::CallbackServerContext* c
                                                   const tc::BrokerRequest* request,
                                                   tc::BrokerResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const std::int32_t partition = request->partition_id();
+  execute(*request, response, [reactor] { reactor->Finish(grpc::Status::OK); });
+  return reactor;
+}
+
+void CommandService::execute(const tc::BrokerRequest& request, tc::BrokerResponse* response,
+                             std::function<void()> done) {
+  const std::int32_t partition = request.partition_id();
   if (partition < 1 || partition > partitions_->partition_count()) {
     fail(*response, tc::INVALID,
          "Expected a partition id between 1 and " + std::to_string(partitions_->partition_count())
              + ", but got " + std::to_string(partition));
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
+    done();
+    return;
   }
-  auto translated = to_command(*request, PartitionId(partition));
+  auto translated = to_command(request, PartitionId(partition));
   if (!translated) {
     fail(
         *response,
         translated.error().code == TranslateErrorCode::kUnsupported ? tc::UNSUPPORTED : tc::INVALID,
         translated.error().message);
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
+    done();
+    return;
   }
   partitions_->submit(PartitionId(partition), std::move(translated->command),
                       translated->backpressure,
-                      [reactor, request, response](Result<engine::Response, SubmitError> result) {
+                      [request = &request, response,
+                       done = std::move(done)](Result<engine::Response, SubmitError> result) {
                         if (result) {
                           to_response(*request, *result, *response);
                         } else {
@@ -138,9 +145,8 @@ grpc::ServerUnaryReactor* CommandService::Execute(grpc::CallbackServerContext* c
                           fail(*response, status_of(error.code), error.message,
                                error.leader_hint ? error.leader_hint->value() : -1);
                         }
-                        reactor->Finish(grpc::Status::OK);
+                        done();
                       });
-  return reactor;
 }
 
 grpc::ServerWriteReactor<tc::JobAvailability>* CommandService::SubscribeJobAvailability(

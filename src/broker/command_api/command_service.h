@@ -14,6 +14,7 @@
 // Threads: gRPC's callback threads call Execute/SubscribeJobAvailability; PartitionService
 // callbacks (partition strands) finish the calls. Never blocks either. Thread-safe.
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -39,6 +40,12 @@ class CommandService final : public tern::command::BrokerCommands::CallbackServi
   grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* context,
                                     const tern::command::BrokerRequest* request,
                                     tern::command::BrokerResponse* response) override;
+
+  // What Execute does, for a caller in this process (the embedded gateway): fills `response`,
+  // then calls `done` exactly once, on a partition's strand or, for a request refused at once, on
+  // the calling thread before returning. `request` and `response` must outlive `done`.
+  void execute(const tern::command::BrokerRequest& request, tern::command::BrokerResponse* response,
+               std::function<void()> done);
 
   grpc::ServerWriteReactor<tern::command::JobAvailability>* SubscribeJobAvailability(
       grpc::CallbackServerContext* context,

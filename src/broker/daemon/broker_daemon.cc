@@ -19,6 +19,7 @@
 #include "broker/daemon/broker_membership.h"
 #include "broker/daemon/daemon.h"
 #include "broker/daemon/embedded_topology.h"
+#include "broker/daemon/local_commands.h"
 #include "broker/data_directory.h"
 #include "broker/exporting_routes.h"
 #include "broker/health.h"
@@ -39,6 +40,7 @@
 #include "broker/topology/topology_json.h"
 #include "common/version.h"
 #include "gateway/gateway_server.h"
+#include "gateway/routing/partition_routing.h"
 
 namespace tern::broker {
 namespace {
@@ -398,7 +400,7 @@ int run_broker(const CommandLine& command_line) {
   std::shared_ptr<PartitionManager> manager = std::move(*started_manager);
   spdlog::info("cluster transport listening on {}:{}", config.network.host,
                manager->cluster_port());
-  auto commands = std::make_unique<command_api::CommandService>(manager);
+  auto commands = std::make_shared<command_api::CommandService>(manager);
   // The broker's view of itself follows the replicas it hosts now. Weak: the manager outlives
   // neither the topology nor the routes that read it, but it is shut down first.
   auto topology = std::make_shared<const BrokerTopology>(
@@ -500,6 +502,12 @@ int run_broker(const CommandLine& command_line) {
   if (config.gateway.enabled) {
     gateway::GatewayOptions options{config.network.host, config.gateway.port,
                                     config.gateway.rest_port};
+    // Commands for partitions led here skip gRPC over loopback; the address is the one this
+    // broker's topology report (and so the router) names it by.
+    const BrokerSelfReport own = topology->report();
+    options.local_broker = std::make_shared<LocalCommands>(
+        commands, gateway::routing::address_of(gateway::BrokerInfo{
+                      .node_id = own.node_id, .host = own.host, .port = own.command_port}));
     auto started = gateway::GatewayServer::start(
         options, std::make_shared<EmbeddedTopologySource>(
                      topology, [manager] { return manager->peer_infos(); }));

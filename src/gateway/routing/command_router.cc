@@ -12,8 +12,12 @@ namespace tern::gateway::routing {
 
 namespace tc = tern::command;
 
-CommandRouter::CommandRouter(std::shared_ptr<const TopologySource> topology, RouterOptions options)
-    : topology_(std::move(topology)), options_(options) {}
+CommandRouter::CommandRouter(std::shared_ptr<const TopologySource> topology, RouterOptions options,
+                             std::shared_ptr<LocalBroker> local)
+    : topology_(std::move(topology)),
+      options_(options),
+      local_(std::move(local)),
+      local_address_(local_ ? local_->address() : std::string()) {}
 
 CommandRouter::~CommandRouter() {
   shutdown();
@@ -57,31 +61,33 @@ struct Attempt {
   std::optional<grpc::Status> outcome;
 };
 
-// One call in flight, alive until its callback ran.
+// One call of a round. `status` and `response` are written by whoever answers the call and read
+// by the waiting thread once `finished` is set (both under the Flight's mutex).
 struct Call {
   std::size_t index = 0;
   std::string address;
   grpc::ClientContext context;
   grpc::Status status;
+  tc::BrokerResponse response;
+  bool finished = false;
 };
 
-// Counts the callbacks of one round of calls down to zero.
-class Latch {
- public:
-  explicit Latch(std::size_t count) : count_(count) {}
-  void count_down() {
-    std::lock_guard lock(mutex_);
-    if (--count_ == 0) done_.notify_all();
-  }
-  void wait() {
-    std::unique_lock lock(mutex_);
-    done_.wait(lock, [this] { return count_ == 0; });
-  }
+// What execute_all() has in flight. Shared with the calls' callbacks: a call that outlives the
+// deadline (an in-process call answers only when its partition does) finishes into it after
+// execute_all() returned, so the requests and the call stay alive until then.
+struct Flight {
+  std::vector<tc::BrokerRequest> requests;
+  std::vector<std::unique_ptr<Call>> calls;  // this round's
+  std::mutex mutex;
+  std::condition_variable answered;
+  std::size_t pending = 0;  // guarded by mutex
 
- private:
-  std::mutex mutex_;
-  std::condition_variable done_;
-  std::size_t count_;  // guarded by mutex_
+  void finish(Call* call, grpc::Status status) {
+    std::lock_guard lock(mutex);
+    call->status = std::move(status);
+    call->finished = true;
+    if (--pending == 0) answered.notify_all();
+  }
 };
 
 }  // namespace
@@ -90,28 +96,31 @@ grpc::Status CommandRouter::execute(const tc::BrokerRequest& request, Clock::tim
                                     tc::BrokerResponse& response) {
   std::vector<tc::BrokerRequest> requests{request};
   std::vector<tc::BrokerResponse> responses;
-  grpc::Status status = execute_all(requests, deadline, responses).front();
+  grpc::Status status = execute_all(std::move(requests), deadline, responses).front();
   response = std::move(responses.front());
   return status;
 }
 
-std::vector<grpc::Status> CommandRouter::execute_all(const std::vector<tc::BrokerRequest>& requests,
+std::vector<grpc::Status> CommandRouter::execute_all(std::vector<tc::BrokerRequest> requests,
                                                      Clock::time_point deadline,
                                                      std::vector<tc::BrokerResponse>& responses) {
   const auto started = Clock::now();
-  responses.assign(requests.size(), tc::BrokerResponse());
-  std::vector<Attempt> attempts(requests.size());
-  for (std::size_t i = 0; i < requests.size(); ++i)
-    attempts[i].last = no_leader(requests[i].partition_id());
+  const std::size_t count = requests.size();
+  auto flight = std::make_shared<Flight>();
+  flight->requests = std::move(requests);
+  responses.assign(count, tc::BrokerResponse());
+  std::vector<Attempt> attempts(count);
+  for (std::size_t i = 0; i < count; ++i)
+    attempts[i].last = no_leader(flight->requests[i].partition_id());
   auto backoff = options_.min_backoff;
   bool hinted_only = false;  // a round right after NOT_LEADER hints sends only the hinted ones
   while (true) {
     ClusterTopology topology = topology_->current();
     std::vector<std::unique_ptr<Call>> calls;
-    for (std::size_t i = 0; i < requests.size(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
       Attempt& attempt = attempts[i];
       if (attempt.outcome || (hinted_only && !attempt.hinted)) continue;
-      const std::int32_t partition = requests[i].partition_id();
+      const std::int32_t partition = flight->requests[i].partition_id();
       std::optional<std::string> address =
           attempt.hinted ? attempt.hinted : leader_address(topology, partition);
       attempt.hinted.reset();
@@ -124,59 +133,79 @@ std::vector<grpc::Status> CommandRouter::execute_all(const std::vector<tc::Broke
         call->index = i;
         call->address = std::move(*address);
         call->context.set_deadline(deadline);
-        responses[i].Clear();
         calls.push_back(std::move(call));
       }
     }
-    // All of this round's calls are in flight at once; the round ends when every one answered.
-    Latch latch(calls.size());
-    for (auto& call : calls) {
-      stub(call->address)
-          ->async()
-          ->Execute(&call->context, &requests[call->index], &responses[call->index],
-                    [&latch, raw = call.get()](grpc::Status status) {
-                      raw->status = std::move(status);
-                      latch.count_down();
-                    });
+    // All of this round's calls are in flight at once; the round ends when every one answered
+    // (a gRPC call answers by the deadline at the latest).
+    {
+      std::lock_guard lock(flight->mutex);
+      flight->calls = std::move(calls);
+      flight->pending = flight->calls.size();
     }
-    latch.wait();
-    bool any_hinted = false;
-    for (auto& call : calls) {
-      const tc::BrokerRequest& request = requests[call->index];
-      const tc::BrokerResponse& response = responses[call->index];
-      Attempt& attempt = attempts[call->index];
-      const grpc::Status& status = call->status;
-      if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-        attempt.outcome = timed_out(
-            request, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started));
-      } else if (!status.ok() && status.error_code() != grpc::StatusCode::UNAVAILABLE) {
-        attempt.outcome =
-            grpc::Status(status.error_code(), "the broker at " + call->address + " failed "
-                                                  + std::string(rpc_name(request)) + ": "
-                                                  + status.error_message());
-      } else if (!status.ok()) {
-        attempt.last =
-            grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                         "Expected to execute the command on partition "
-                             + std::to_string(request.partition_id()) + ", but the broker at "
-                             + call->address + " is unreachable: " + status.error_message());
-      } else if (response.status() == tc::NOT_LEADER) {
-        attempt.last = to_grpc_status(request, response);
-        if (response.leader_hint() >= 0) {
-          attempt.hinted = broker_address(topology, response.leader_hint());
-        }
-        if (attempt.hinted == call->address) attempt.hinted.reset();
-        if (attempt.hinted && ++attempt.hints_followed > 3) attempt.hinted.reset();
-        any_hinted = any_hinted || attempt.hinted.has_value();
-      } else if (response.status() == tc::UNAVAILABLE) {
-        attempt.last = to_grpc_status(request, response);
+    for (auto& call : flight->calls) {
+      const tc::BrokerRequest& request = flight->requests[call->index];
+      Call* raw = call.get();
+      auto broker = stub(call->address);  // also keeps the broker's job wake-ups subscribed
+      if (local_ && call->address == local_address_) {
+        local_->execute(request, &raw->response,
+                        [flight, raw] { flight->finish(raw, grpc::Status::OK); });
       } else {
-        attempt.outcome = to_grpc_status(request, response);
+        broker->async()->Execute(
+            &raw->context, &request, &raw->response,
+            [flight, raw](grpc::Status status) { flight->finish(raw, std::move(status)); });
+      }
+    }
+    {
+      std::unique_lock lock(flight->mutex);
+      flight->answered.wait_until(lock, deadline, [&] { return flight->pending == 0; });
+    }
+    bool any_hinted = false;
+    bool expired = false;  // a call still runs: its Call must stay, so no further round
+    {
+      std::lock_guard lock(flight->mutex);
+      for (auto& call : flight->calls) {
+        const tc::BrokerRequest& request = flight->requests[call->index];
+        Attempt& attempt = attempts[call->index];
+        const grpc::Status& status = call->status;
+        expired = expired || !call->finished;
+        if (!call->finished || status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+          attempt.outcome = timed_out(
+              request,
+              std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started));
+          continue;
+        }
+        tc::BrokerResponse& response = responses[call->index];
+        response = std::move(call->response);
+        if (!status.ok() && status.error_code() != grpc::StatusCode::UNAVAILABLE) {
+          attempt.outcome =
+              grpc::Status(status.error_code(), "the broker at " + call->address + " failed "
+                                                    + std::string(rpc_name(request)) + ": "
+                                                    + status.error_message());
+        } else if (!status.ok()) {
+          attempt.last =
+              grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                           "Expected to execute the command on partition "
+                               + std::to_string(request.partition_id()) + ", but the broker at "
+                               + call->address + " is unreachable: " + status.error_message());
+        } else if (response.status() == tc::NOT_LEADER) {
+          attempt.last = to_grpc_status(request, response);
+          if (response.leader_hint() >= 0) {
+            attempt.hinted = broker_address(topology, response.leader_hint());
+          }
+          if (attempt.hinted == call->address) attempt.hinted.reset();
+          if (attempt.hinted && ++attempt.hints_followed > 3) attempt.hinted.reset();
+          any_hinted = any_hinted || attempt.hinted.has_value();
+        } else if (response.status() == tc::UNAVAILABLE) {
+          attempt.last = to_grpc_status(request, response);
+        } else {
+          attempt.outcome = to_grpc_status(request, response);
+        }
       }
     }
     const bool settled = std::all_of(attempts.begin(), attempts.end(),
                                      [](const Attempt& attempt) { return attempt.outcome; });
-    if (settled) break;
+    if (settled || expired) break;
     hinted_only = any_hinted;
     if (any_hinted) continue;  // straight to the leaders the brokers named
     if (Clock::now() + backoff >= deadline) break;
@@ -184,7 +213,7 @@ std::vector<grpc::Status> CommandRouter::execute_all(const std::vector<tc::Broke
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
   std::vector<grpc::Status> statuses;
-  statuses.reserve(attempts.size());
+  statuses.reserve(count);
   for (auto& attempt : attempts)
     statuses.push_back(attempt.outcome ? std::move(*attempt.outcome) : std::move(attempt.last));
   return statuses;

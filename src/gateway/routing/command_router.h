@@ -23,6 +23,7 @@
 
 #include "command_api.grpc.pb.h"
 #include "gateway/routing/job_wakeups.h"
+#include "gateway/routing/local_broker.h"
 #include "gateway/routing/partition_routing.h"
 #include "gateway/topology.h"
 
@@ -40,8 +41,9 @@ class CommandRouter {
  public:
   using Clock = std::chrono::system_clock;
 
-  explicit CommandRouter(std::shared_ptr<const TopologySource> topology,
-                         RouterOptions options = {});
+  // With `local`, commands for partitions led by that broker take the in-process path.
+  explicit CommandRouter(std::shared_ptr<const TopologySource> topology, RouterOptions options = {},
+                         std::shared_ptr<LocalBroker> local = nullptr);
   ~CommandRouter();
   CommandRouter(const CommandRouter&) = delete;
   CommandRouter& operator=(const CommandRouter&) = delete;
@@ -53,7 +55,7 @@ class CommandRouter {
   // Sends every request (each with its partition_id set) concurrently, each retried as execute()
   // does, and waits for all of them; `responses` and the returned statuses are in the order of
   // `requests`.
-  std::vector<grpc::Status> execute_all(const std::vector<tern::command::BrokerRequest>& requests,
+  std::vector<grpc::Status> execute_all(std::vector<tern::command::BrokerRequest> requests,
                                         Clock::time_point deadline,
                                         std::vector<tern::command::BrokerResponse>& responses);
 
@@ -77,6 +79,8 @@ class CommandRouter {
 
   std::shared_ptr<const TopologySource> topology_;
   RouterOptions options_;
+  std::shared_ptr<LocalBroker> local_;
+  std::string local_address_;  // local_'s address; empty without local_
   RoundRobin round_robin_;
   JobWakeups wakeups_;
   std::mutex mutex_;

@@ -52,12 +52,12 @@ std::vector<std::uint16_t> utf16_units(std::string_view text) {
   return units;
 }
 
+}  // namespace
+
 std::string address_of(const BrokerInfo& broker) {
   bool v6 = broker.host.find(':') != std::string::npos;
   return (v6 ? "[" + broker.host + "]" : broker.host) + ":" + std::to_string(broker.port);
 }
-
-}  // namespace
 
 std::int32_t partition_of_key(std::int64_t key) {
   return static_cast<std::int32_t>(static_cast<std::uint64_t>(key) >> kKeyBits);

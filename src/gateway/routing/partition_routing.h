@@ -27,6 +27,8 @@ std::int32_t java_string_hash(std::string_view text);
 std::int32_t partition_for_correlation_key(std::string_view correlation_key,
                                            std::int32_t partition_count);
 
+// "host:port" of a broker's command API (an IPv6 host in brackets).
+std::string address_of(const BrokerInfo& broker);
 // "host:port" of the broker leading `partition` in `topology`, if one is known; of several brokers
 // claiming it (a deposed leader not yet updated), the one in the highest term.
 std::optional<std::string> leader_address(const ClusterTopology& topology, std::int32_t partition);
