@@ -1,6 +1,9 @@
 #include "broker/partition/raft_log_stream.h"
 
+#include <spdlog/spdlog.h>
+
 #include "common/check.h"
+#include "engine/records/binary_io.h"
 #include "engine/records/record_codec.h"
 
 namespace tern::broker {
@@ -37,40 +40,64 @@ Result<Position, LogError> RaftLogStream::append(std::vector<engine::Record>& ba
   return batch.front().position;
 }
 
-std::vector<engine::Record> RaftLogStream::read_committed(Position from,
-                                                          std::size_t max_records) const {
-  std::vector<engine::Record> out;
-  for (const auto& record : committed_records_) {
+std::vector<engine::LoggedRecord> RaftLogStream::read_committed(
+    Position from, std::size_t max_records, engine::ValueSelection values) const {
+  std::vector<engine::LoggedRecord> out;
+  for (const auto& buffered : committed_records_) {
     if (out.size() >= max_records) break;
-    if (record.position >= from) out.push_back(record);
+    if (buffered.metadata.position < from) continue;
+    engine::LoggedRecord& logged = out.emplace_back();
+    logged.record = buffered.metadata;
+    if (!values.wants(logged.record)) continue;
+    auto decoded = engine::decode_value(buffered.value, logged.record.value);
+    if (!decoded) {
+      // The entry passed its journal checksum and its framing decoded when it was committed: a
+      // value that does not decode was written wrong, and the engine cannot skip it.
+      spdlog::critical("partition {}: committed record at position {} has a corrupt value: {}",
+                       partition_.value(), logged.record.position.value(), decoded.error().message);
+      TERN_CHECK(false, "a committed record's value decodes");
+    }
+    logged.has_value = true;
   }
   return out;
 }
 
 bool RaftLogStream::add_committed(const raft::Entry& entry, std::string& error) {
-  auto records = engine::decode_batch(entry.data);
-  if (!records) {
-    error = "entry " + std::to_string(entry.index.value())
-            + " does not hold a record batch: " + records.error().message;
+  auto data = std::make_shared<const std::string>(entry.data);
+  auto fail = [&](const std::string& why) {
+    error =
+        "entry " + std::to_string(entry.index.value()) + " does not hold a record batch: " + why;
     return false;
-  }
+  };
+  engine::binary::Reader in(*data);
+  std::uint64_t count = 0;
+  if (!in.varint(count)) return fail("record batch truncated while reading its count");
+  std::size_t offset = in.offset();
   std::int64_t base = static_cast<std::int64_t>(entry.index.value()) * kPositionsPerEntry;
-  for (std::size_t i = 0; i < records->size(); ++i) {
-    auto& record = (*records)[i];
-    if (record.position != Position(base + static_cast<std::int64_t>(i))) {
+  // Decoded in full before any is buffered: a corrupt entry adds nothing.
+  std::vector<BufferedRecord> records;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    BufferedRecord& record = records.emplace_back();
+    auto value = engine::decode_record_metadata(*data, offset, record.metadata);
+    if (!value) return fail(value.error().message);
+    if (record.metadata.position != Position(base + static_cast<std::int64_t>(i))) {
       error = "entry " + std::to_string(entry.index.value()) + " holds a record at position "
-              + std::to_string(record.position.value()) + ", expected "
+              + std::to_string(record.metadata.position.value()) + ", expected "
               + std::to_string(base + static_cast<std::int64_t>(i));
       return false;
     }
-    committed_ = record.position;
+    record.entry = data;
+    record.value = *value;
+  }
+  for (auto& record : records) {
+    committed_ = record.metadata.position;
     committed_records_.push_back(std::move(record));
   }
   return true;
 }
 
 void RaftLogStream::clear_consumed(Position consumed) {
-  while (!committed_records_.empty() && committed_records_.front().position <= consumed)
+  while (!committed_records_.empty() && committed_records_.front().metadata.position <= consumed)
     committed_records_.pop_front();
 }
 

@@ -9,13 +9,17 @@
 //
 // Committed records are handed over by the replica (add_committed) as entries are applied and
 // held only until the engine has consumed them (clear_consumed), so memory stays bounded by what
-// one Ready commits.
+// one Ready commits. They are held encoded, their metadata decoded: a record's value is decoded
+// only when a read selects it (a leader never decodes the events it wrote itself).
 //
 // Thread: the partition's strand, like the engine that calls it.
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "engine/log/log_stream.h"
 #include "engine/records/record.h"
@@ -38,12 +42,13 @@ class RaftLogStream final : public engine::LogStream {
   void set_node(raft::RaftNode* node) { node_ = node; }
 
   Result<engine::Position, engine::LogError> append(std::vector<engine::Record>& batch) override;
-  std::vector<engine::Record> read_committed(engine::Position from,
-                                             std::size_t max_records) const override;
+  std::vector<engine::LoggedRecord> read_committed(engine::Position from, std::size_t max_records,
+                                                   engine::ValueSelection values) const override;
   engine::Position committed_position() const override { return committed_; }
 
   // A committed kNormal entry, in log order. Returns false (and logs nothing; the caller
-  // reports) when the entry does not hold a decodable batch — a corrupt log.
+  // reports) when the entry does not hold a batch of records whose framing and metadata decode
+  // — a corrupt log. Values are checked when they are read.
   bool add_committed(const raft::Entry& entry, std::string& error);
   // Drops records the engine has read (everything up to `consumed`).
   void clear_consumed(engine::Position consumed);
@@ -55,7 +60,13 @@ class RaftLogStream final : public engine::LogStream {
  private:
   PartitionId partition_;
   raft::RaftNode* node_ = nullptr;
-  std::deque<engine::Record> committed_records_;  // committed, not yet consumed, ascending
+  struct BufferedRecord {
+    engine::Record metadata;                   // every field but the value (null)
+    std::shared_ptr<const std::string> entry;  // the entry's bytes, shared by its records
+    std::string_view value;                    // the value's MessagePack bytes, inside *entry
+  };
+
+  std::deque<BufferedRecord> committed_records_;  // committed, not yet consumed, ascending
   engine::Position committed_{0};
 };
 

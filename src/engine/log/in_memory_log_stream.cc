@@ -20,9 +20,9 @@ Result<Position, LogError> InMemoryLogStream::append(std::vector<Record>& batch)
   return first;
 }
 
-std::vector<Record> InMemoryLogStream::read_committed(Position from,
-                                                      std::size_t max_records) const {
-  std::vector<Record> out;
+std::vector<LoggedRecord> InMemoryLogStream::read_committed(Position from, std::size_t max_records,
+                                                            ValueSelection values) const {
+  std::vector<LoggedRecord> out;
   std::int64_t start = std::max<std::int64_t>(from.value(), 1);
   // One allocation up front: growing a vector of records by doubling asks for ever larger
   // blocks, each of which makes the allocator consolidate its free lists.
@@ -31,9 +31,15 @@ std::vector<Record> InMemoryLogStream::read_committed(Position from,
                                       static_cast<std::size_t>(committed_.value() - start + 1)));
   }
   for (std::int64_t p = start; p <= committed_.value() && out.size() < max_records; ++p) {
-    auto record = decode_record(entries_[static_cast<std::size_t>(p - 1)]);
-    TERN_CHECK(record.ok(), "in-memory log holds a record it cannot decode");
-    out.push_back(std::move(record.value()));
+    const std::string& bytes = entries_[static_cast<std::size_t>(p - 1)];
+    LoggedRecord& logged = out.emplace_back();
+    std::size_t offset = 0;
+    auto packed = decode_record_metadata(bytes, offset, logged.record);
+    TERN_CHECK(packed.ok(), "in-memory log holds a record it cannot decode");
+    if (!values.wants(logged.record)) continue;
+    auto decoded = decode_value(*packed, logged.record.value);
+    TERN_CHECK(decoded.ok(), "in-memory log holds a record value it cannot decode");
+    logged.has_value = true;
   }
   return out;
 }

@@ -21,7 +21,8 @@ class InMemoryLogStream final : public LogStream {
   explicit InMemoryLogStream(CommitMode mode = CommitMode::kOnAppend) : mode_(mode) {}
 
   Result<Position, LogError> append(std::vector<Record>& batch) override;
-  std::vector<Record> read_committed(Position from, std::size_t max_records) const override;
+  std::vector<LoggedRecord> read_committed(Position from, std::size_t max_records,
+                                           ValueSelection values) const override;
   Position committed_position() const override { return committed_; }
 
   // kManual: marks everything up to `position` committed.

@@ -7,6 +7,7 @@
 // Thread: called only on the partition's strand.
 
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,31 @@ struct LogError {
   std::string message;
 };
 
+// Which records of a read get their value decoded. Decoding the MessagePack value is most of the
+// cost of reading a record, and a reader often needs only some values: a leader's stream
+// processor skips the events it wrote and applied itself (two thirds of its log), and a follower
+// never processes commands. Decided from a record's metadata alone.
+struct ValueSelection {
+  static constexpr Position kNone{std::numeric_limits<std::int64_t>::max()};
+
+  // Commands at positions after this one get their value.
+  Position commands_after{0};
+  // Every other record (events, rejections) at positions after this one gets its value.
+  Position others_after{0};
+
+  static constexpr ValueSelection all() { return {}; }
+  bool wants(const Record& metadata) const {
+    return metadata.position > (metadata.is_command() ? commands_after : others_after);
+  }
+};
+
+// A record read from the log. When its value was not selected, `has_value` is false and
+// `record.value` is null; every other field is set.
+struct LoggedRecord {
+  Record record;
+  bool has_value = false;
+};
+
 class LogStream {
  public:
   virtual ~LogStream() = default;
@@ -31,8 +57,10 @@ class LogStream {
   // yet; committed_position() passes it later.
   virtual Result<Position, LogError> append(std::vector<Record>& batch) = 0;
 
-  // Up to `max_records` committed records with position >= `from`, in order.
-  virtual std::vector<Record> read_committed(Position from, std::size_t max_records) const = 0;
+  // Up to `max_records` committed records with position >= `from`, in order; only the values
+  // `values` selects are decoded.
+  virtual std::vector<LoggedRecord> read_committed(Position from, std::size_t max_records,
+                                                   ValueSelection values) const = 0;
 
   // The highest committed position (0 when nothing is committed).
   virtual Position committed_position() const = 0;

@@ -66,11 +66,22 @@ bool StreamProcessor::has_uncommitted_effects() const {
 }
 
 std::size_t StreamProcessor::poll() {
-  auto records = log_.read_committed(next_read_, options_.max_records_per_poll);
+  // Only the values this poll will use are decoded: commands not yet processed (on the leader)
+  // and events not yet applied. The positions state holds only grow while the poll runs, so a
+  // record skipped here is skipped by handle() too.
+  ValueSelection values;
+  {
+    EngineState state(db_.transaction(), partition_);
+    values.commands_after =
+        role_ == Role::kLeader ? state.last_processed_position() : ValueSelection::kNone;
+    values.others_after = state.last_applied_position();
+  }
+  auto records = log_.read_committed(next_read_, options_.max_records_per_poll, values);
   std::size_t handled = 0;
-  for (const auto& record : records) {
+  for (const auto& logged : records) {
+    const Record& record = logged.record;
     next_read_ = record.position.next();
-    handle(record);
+    handle(logged);
     ++handled;
     // A command whose follow-ups could not be appended stays unprocessed: read it again later.
     if (next_read_ <= record.position) break;
@@ -89,15 +100,20 @@ std::size_t StreamProcessor::run_until_idle() {
   return total;
 }
 
-void StreamProcessor::handle(const Record& record) {
+void StreamProcessor::handle(const LoggedRecord& logged) {
+  const Record& record = logged.record;
   EngineState state(db_.transaction(), partition_);
   if (record.is_command()) {
     state.observe_key(record.key);
     if (record.position <= state.last_processed_position()) return;
-    if (role_ == Role::kLeader) process_command(record);
+    if (role_ == Role::kLeader) {
+      TERN_CHECK(logged.has_value, "a command to process was read with its value");
+      process_command(record);
+    }
     return;
   }
   if (record.position <= state.last_applied_position()) return;
+  TERN_CHECK(logged.has_value, "an event to apply was read with its value");
   applier_.apply(record, state);
   state.set_last_applied_position(record.position);
   if (record.source_position > state.last_processed_position()) {

@@ -74,7 +74,7 @@ class StreamProcessor {
   ModelCache& models() { return models_; }
 
  private:
-  void handle(const Record& record);
+  void handle(const LoggedRecord& logged);
   void process_command(const Record& command);
   void dispatch(ProcessingContext& context);
   void commit_state();

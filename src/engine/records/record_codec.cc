@@ -46,9 +46,9 @@ std::string encode_record(const Record& record) {
   return out;
 }
 
-Result<Record, CodecError> decode_record(std::string_view bytes, std::size_t& offset) {
+Result<std::string_view, CodecError> decode_record_metadata(std::string_view bytes,
+                                                            std::size_t& offset, Record& record) {
   Reader in(bytes, offset);
-  Record record;
   std::uint8_t version = 0;
   if (!in.byte(version)) return truncated("format version");
   if (version != kFormatVersion) {
@@ -89,10 +89,25 @@ Result<Record, CodecError> decode_record(std::string_view bytes, std::size_t& of
   record.partition_id = PartitionId(static_cast<std::int32_t>(partition));
   record.request = RequestRef{static_cast<std::int32_t>(stream), request};
   record.rejection_reason.assign(reason);
-  record.value = Json::from_msgpack(value.begin(), value.end(), true, false);
-  if (record.value.is_discarded()) {
+  record.value = Json();
+  return value;
+}
+
+Result<void, CodecError> decode_value(std::string_view packed, Json& value) {
+  value = Json::from_msgpack(packed.begin(), packed.end(), true, false);
+  if (value.is_discarded()) {
     return unexpected(
         CodecError{CodecErrorCode::kBadValue, "record value is not valid MessagePack"});
+  }
+  return {};
+}
+
+Result<Record, CodecError> decode_record(std::string_view bytes, std::size_t& offset) {
+  Record record;
+  auto packed = decode_record_metadata(bytes, offset, record);
+  if (!packed) return unexpected(std::move(packed.error()));
+  if (auto decoded = decode_value(*packed, record.value); !decoded) {
+    return unexpected(std::move(decoded.error()));
   }
   return record;
 }

@@ -29,6 +29,14 @@ std::string encode_record(const Record& record);
 Result<Record, CodecError> decode_record(std::string_view bytes, std::size_t& offset);
 Result<Record, CodecError> decode_record(std::string_view bytes);
 
+// Decodes one record but for its value, starting at `offset` and advancing past it: fills every
+// field of `record` but `value` (left null) and returns the value's MessagePack bytes, a view into
+// `bytes`. For readers that need the value of only some records (decode_value for those).
+Result<std::string_view, CodecError> decode_record_metadata(std::string_view bytes,
+                                                            std::size_t& offset, Record& record);
+// Decodes a value's MessagePack bytes into `value`.
+Result<void, CodecError> decode_value(std::string_view packed, Json& value);
+
 // A batch: a record count followed by the records, for one log entry.
 std::string encode_batch(const std::vector<Record>& records);
 Result<std::vector<Record>, CodecError> decode_batch(std::string_view bytes);

@@ -54,6 +54,26 @@ TEST(RecordsTest, TruncatedAndDamagedRecordsAreRefused) {
   EXPECT_EQ(decode_record(wrong_version).error().code, CodecErrorCode::kBadVersion);
 }
 
+TEST(RecordsTest, MetadataDecodesWithoutTheValueWhichDecodesOnItsOwn) {
+  Record record = sample();
+  std::string bytes = encode_record(record) + encode_record(record);
+  std::size_t offset = 0;
+  Record metadata;
+  auto packed = decode_record_metadata(bytes, offset, metadata);
+  ASSERT_TRUE(packed.ok()) << packed.error().message;
+  EXPECT_EQ(offset, bytes.size() / 2);
+  EXPECT_TRUE(metadata.value.is_null());
+  Json value;
+  ASSERT_TRUE(decode_value(*packed, value).ok());
+  EXPECT_EQ(value, record.value);
+  metadata.value = value;
+  EXPECT_EQ(metadata, record);
+  // A damaged value is refused when it is decoded.
+  std::string damaged(*packed);
+  damaged[0] = static_cast<char>(0xc1);  // a MessagePack type byte that is never used
+  EXPECT_EQ(decode_value(damaged, value).error().code, CodecErrorCode::kBadValue);
+}
+
 TEST(RecordsTest, JsonHasTheExportedRecordShape) {
   Json json = to_json(sample());
   EXPECT_EQ(json["partitionId"], 3);

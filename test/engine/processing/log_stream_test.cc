@@ -1,0 +1,82 @@
+// The in-memory log: a read hands back every record's metadata and decodes only the values its
+// ValueSelection asks for (commands and other records each after their own position).
+
+#include <gtest/gtest.h>
+
+#include "engine/log/in_memory_log_stream.h"
+
+namespace tern::engine {
+namespace {
+
+Record make(RecordType type, Intent intent, std::int64_t n) {
+  Record record;
+  record.record_type = type;
+  record.value_type = ValueType::kJob;
+  record.intent = intent;
+  record.key = Key(100 + n);
+  record.source_position = Position(n - 1);
+  record.request = RequestRef{1, n};
+  record.value = Json{{"n", n}, {"type", "work"}};
+  return record;
+}
+
+// Positions 1..6: command, event, event, command, rejection, event.
+InMemoryLogStream six_records() {
+  InMemoryLogStream log;
+  std::vector<Record> batch{make(RecordType::kCommand, Intent::kComplete, 1),
+                            make(RecordType::kEvent, Intent::kCompleted, 2),
+                            make(RecordType::kEvent, Intent::kCompleted, 3),
+                            make(RecordType::kCommand, Intent::kComplete, 4),
+                            make(RecordType::kCommandRejection, Intent::kComplete, 5),
+                            make(RecordType::kEvent, Intent::kCompleted, 6)};
+  EXPECT_TRUE(log.append(batch).ok());
+  return log;
+}
+
+TEST(InMemoryLogStreamTest, ReadsAllValuesWhenAllAreSelected) {
+  auto log = six_records();
+  auto read = log.read_committed(Position(1), 10, ValueSelection::all());
+  ASSERT_EQ(read.size(), 6u);
+  auto expected = log.all();
+  for (std::size_t i = 0; i < read.size(); ++i) {
+    EXPECT_TRUE(read[i].has_value);
+    EXPECT_EQ(read[i].record, expected[i]) << i;
+  }
+}
+
+TEST(InMemoryLogStreamTest, DecodesOnlySelectedValuesButAlwaysTheMetadata) {
+  auto log = six_records();
+  // Commands after 1 (so 4), other records after 3 (so 5 and 6).
+  auto read = log.read_committed(Position(1), 10, ValueSelection{Position(1), Position(3)});
+  ASSERT_EQ(read.size(), 6u);
+  auto expected = log.all();
+  for (std::size_t i = 0; i < read.size(); ++i) {
+    const auto& logged = read[i];
+    bool selected = i == 3 || i == 4 || i == 5;
+    EXPECT_EQ(logged.has_value, selected) << i;
+    if (selected) {
+      EXPECT_EQ(logged.record, expected[i]) << i;
+      continue;
+    }
+    EXPECT_TRUE(logged.record.value.is_null()) << i;
+    Record metadata = expected[i];
+    metadata.value = Json();
+    EXPECT_EQ(logged.record, metadata) << i;
+  }
+}
+
+TEST(InMemoryLogStreamTest, NoCommandValuesForAFollower) {
+  auto log = six_records();
+  auto read =
+      log.read_committed(Position(2), 3, ValueSelection{ValueSelection::kNone, Position(0)});
+  ASSERT_EQ(read.size(), 3u);
+  EXPECT_EQ(read[0].record.position, Position(2));
+  EXPECT_TRUE(read[0].has_value);
+  EXPECT_TRUE(read[1].has_value);
+  EXPECT_FALSE(read[2].has_value);  // the command at 4
+  EXPECT_EQ(read[2].record.key, Key(104));
+  EXPECT_EQ(read[2].record.intent, Intent::kComplete);
+}
+
+}  // namespace
+}  // namespace tern::engine
