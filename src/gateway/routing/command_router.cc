@@ -143,11 +143,17 @@ std::vector<grpc::Status> CommandRouter::execute_all(std::vector<tc::BrokerReque
       flight->calls = std::move(calls);
       flight->pending = flight->calls.size();
     }
+    // A lone remote call is made on this thread: gRPC then completes it here, sparing the
+    // hand-off from a callback thread and the wake-up of this one.
+    const bool lone_remote =
+        flight->calls.size() == 1 && !(local_ && flight->calls.front()->address == local_address_);
     for (auto& call : flight->calls) {
       const tc::BrokerRequest& request = flight->requests[call->index];
       Call* raw = call.get();
       auto broker = stub(call->address);  // also keeps the broker's job wake-ups subscribed
-      if (local_ && call->address == local_address_) {
+      if (lone_remote) {
+        flight->finish(raw, broker->Execute(&raw->context, request, &raw->response));
+      } else if (local_ && call->address == local_address_) {
         local_->execute(request, &raw->response,
                         [flight, raw] { flight->finish(raw, grpc::Status::OK); });
       } else {
