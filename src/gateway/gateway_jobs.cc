@@ -47,7 +47,8 @@ grpc::Status GatewayService::poll_jobs(const gp::ActivateJobsRequest& request,
   for (std::int32_t i = 0; i < count; ++i)
     candidates.push_back((first - 1 + i) % count + 1);
   int remaining = request.maxjobstoactivate();
-  grpc::Status failure = grpc::Status::OK;
+  grpc::Status failure = grpc::Status::OK;  // the last retryable one
+  grpc::Status fatal = grpc::Status::OK;
   int answered = 0;
   while (remaining > 0 && !candidates.empty()) {
     // Every round asks its partitions at once, for shares of what is left that add up to no more
@@ -72,9 +73,13 @@ grpc::Status GatewayService::poll_jobs(const gp::ActivateJobsRequest& request,
     std::vector<std::int32_t> next;
     for (std::size_t i = 0; i < asked; ++i) {
       if (!statuses[i].ok()) {
-        // An invalid request is invalid everywhere; a busy or leaderless partition is skipped.
-        if (!is_retryable_poll_failure(statuses[i])) return statuses[i];
-        failure = statuses[i];
+        // A busy or leaderless partition is skipped; any other failure ends the poll (an invalid
+        // request is invalid everywhere), after this round's answers are in.
+        if (!is_retryable_poll_failure(statuses[i])) {
+          fatal = statuses[i];
+        } else {
+          failure = statuses[i];
+        }
         continue;
       }
       ++answered;
@@ -90,7 +95,11 @@ grpc::Status GatewayService::poll_jobs(const gp::ActivateJobsRequest& request,
     next.insert(next.end(), candidates.begin() + static_cast<std::ptrdiff_t>(asked),
                 candidates.end());
     candidates = std::move(next);
+    if (!fatal.ok()) break;
   }
+  // Jobs the other partitions activated in the same round go to the worker all the same: left
+  // out, they would stay locked until their time-out.
+  if (!fatal.ok() && batches.empty()) return fatal;
   if (answered == 0 && !failure.ok()) return failure;
   return grpc::Status::OK;
 }

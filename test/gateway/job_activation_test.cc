@@ -141,6 +141,26 @@ TEST(JobActivation, ABusyPartitionIsSkippedAndTheOthersAnswer) {
   EXPECT_EQ(activated.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
+TEST(JobActivation, JobsActivatedNextToAFailingPartitionStillReachTheWorker) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("p", "pack"));
+  create_instances(cluster, "p", 3);  // one job on each partition
+  cluster.partitions().refuse(PartitionId(2),
+                              broker::SubmitError{broker::SubmitErrorCode::kInvalid, "broken", {}});
+  // Partitions 1 and 3 activate theirs in the same round as partition 2 fails: the worker gets
+  // them rather than the failure (they would otherwise stay locked for the 60 s time-out).
+  Activated activated = activate(cluster, "pack", 10);
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{1, 1}, {3, 1}}));
+  // With nothing activated anywhere, the failure is the answer.
+  activated = activate(cluster, "pack", 10);
+  EXPECT_EQ(activated.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  cluster.partitions().refuse(PartitionId(2), std::nullopt);
+  activated = activate(cluster, "pack", 10);
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{2, 1}}));
+}
+
 TEST(InProcessBroker, CommandsForPartitionsLedHereSkipTheNetwork) {
   RoutingCluster cluster(2, BrokerPath::kInProcess);
   cluster.deploy(one_task_process("p", "pack"));
