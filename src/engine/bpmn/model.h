@@ -273,6 +273,13 @@ struct FlowElement {
   // EVENT_BASED_GATEWAY: the intermediate catch events its outgoing flows lead to, in flow order.
   std::vector<ElementIndex> event_targets;
 
+  // The catch events an instance of this element waits for while it is active, and so the only
+  // ones it can hold subscriptions (timers, messages, signals) for: its own event (intermediate
+  // catch event, receive task), its boundary events, the start events of its event sub-processes
+  // (a scope), and the events an event-based gateway waits for, in that order. Empty for most
+  // elements, which then need not look for subscriptions at all. Computed once per model.
+  std::vector<ElementIndex> awaited_events;
+
   // LINK throw events: the catch event with the same link name in the same scope.
   std::string_view link_name;
   ElementIndex link_target = kNoElement;

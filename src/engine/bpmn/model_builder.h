@@ -94,6 +94,7 @@ class ModelBuilder {
   void link_defaults();
   void link_links();
   void link_compensation();
+  void link_awaited_events();
   void validate();
   void validate_scope(const FlowElement& scope);
   void validate_element(const FlowElement& element);

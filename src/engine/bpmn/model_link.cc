@@ -13,6 +13,27 @@ void ModelBuilder::link() {
   link_defaults();
   link_links();
   link_compensation();
+  link_awaited_events();
+}
+
+void ModelBuilder::link_awaited_events() {
+  for (FlowElement& element : model_->elements_) {
+    auto& awaited = element.awaited_events;
+    if (element.kind == ElementKind::INTERMEDIATE_CATCH_EVENT
+        || element.kind == ElementKind::RECEIVE_TASK) {
+      awaited.push_back(element.index);
+    }
+    awaited.insert(awaited.end(), element.boundary_events.begin(), element.boundary_events.end());
+    if (element.is_scope()) {
+      for (ElementIndex sub_process : element.event_sub_processes) {
+        const auto& starts = at(sub_process).start_events;
+        awaited.insert(awaited.end(), starts.begin(), starts.end());
+      }
+    }
+    if (element.kind == ElementKind::EVENT_BASED_GATEWAY) {
+      awaited.insert(awaited.end(), element.event_targets.begin(), element.event_targets.end());
+    }
+  }
 }
 
 void ModelBuilder::link_flows() {

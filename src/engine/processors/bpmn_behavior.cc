@@ -85,7 +85,7 @@ void BpmnBehavior::transition(ElementInstance& instance, Intent intent) {
   instance.state = intent;
   // Leaving the active state closes the element's catch subscriptions (event_behavior.h).
   if (intent == Intent::kElementCompleting || intent == Intent::kElementTerminating) {
-    EventBehavior(ctx_, *this).unsubscribe(instance.key);
+    EventBehavior(ctx_, *this).unsubscribe(instance);
   }
 }
 

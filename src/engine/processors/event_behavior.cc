@@ -25,32 +25,6 @@ bool is_message_catch(const bpmn::FlowElement& element) {
          && element.message != nullptr && element.job == nullptr;
 }
 
-// The catch events an element instance listens to while it is active: its own definition when
-// it is an intermediate catch event, and the boundary events attached to it.
-std::vector<const bpmn::FlowElement*> catch_events_of(const bpmn::ProcessModel& model,
-                                                      const bpmn::FlowElement& element) {
-  std::vector<const bpmn::FlowElement*> out;
-  if (element.kind == ElementKind::INTERMEDIATE_CATCH_EVENT
-      || element.kind == ElementKind::RECEIVE_TASK) {
-    out.push_back(&element);
-  }
-  for (auto index : element.boundary_events)
-    out.push_back(&model.element(index));
-  // A scope listens for the start events of its event sub-processes.
-  if (element.is_scope()) {
-    for (auto sub_process : element.event_sub_processes) {
-      for (auto start : model.element(sub_process).start_events)
-        out.push_back(&model.element(start));
-    }
-  }
-  // An event-based gateway waits for the catch events its flows lead to, on their behalf.
-  if (element.kind == ElementKind::EVENT_BASED_GATEWAY) {
-    for (auto index : element.event_targets)
-      out.push_back(&model.element(index));
-  }
-  return out;
-}
-
 }  // namespace
 
 EventBehavior::EventBehavior(ProcessingContext& context, BpmnBehavior& bpmn)
@@ -96,6 +70,8 @@ void EventBehavior::create_timer(const PlannedTimer& plan, Key instance_key,
 
 bool EventBehavior::subscribe(const ElementInstance& instance, const bpmn::ProcessModel& model,
                               const bpmn::FlowElement& element) {
+  // Most elements wait for no event: nothing to open, and nothing opened before to look for.
+  if (element.awaited_events.empty()) return true;
   EventStateView events(ctx_.state);
   // Activation runs again when an incident of it is resolved: subscriptions opened by the first
   // run stay, and are not opened twice.
@@ -109,7 +85,8 @@ bool EventBehavior::subscribe(const ElementInstance& instance, const bpmn::Proce
   MessageBehavior messages(ctx_, bpmn_);
   std::vector<PlannedTimer> timers;
   std::vector<MessageBehavior::Planned> subscriptions;
-  for (const auto* catch_event : catch_events_of(model, element)) {
+  for (auto index : element.awaited_events) {
+    const auto* catch_event = &model.element(index);
     if (is_timer_catch(*catch_event)) {
       auto plan = plan_timer(*catch_event, instance.key);
       if (!plan) {
@@ -141,6 +118,18 @@ bool EventBehavior::subscribe(const ElementInstance& instance, const bpmn::Proce
   for (const auto& [catch_event, name] : signal_plans)
     signals.subscribe(instance, *catch_event, name);
   return true;
+}
+
+void EventBehavior::unsubscribe(const ElementInstance& instance) {
+  // Only an element that waits for events can hold subscriptions (they are opened by subscribe()
+  // for its awaited events, and by nothing else for an element instance): for the others the
+  // three prefix scans below would find nothing. Without the model (never expected) look anyway.
+  auto model = ctx_.models.get(ctx_.state, instance.value.process_definition_key);
+  const auto* element =
+      model ? model->find_instance_element(instance.element_id(), instance.element_type())
+            : nullptr;
+  if (element != nullptr && element->awaited_events.empty()) return;
+  unsubscribe(instance.key);
 }
 
 void EventBehavior::unsubscribe(Key instance_key) {

@@ -33,7 +33,10 @@ class EventBehavior {
   // returns false.
   bool subscribe(const ElementInstance& instance, const bpmn::ProcessModel& model,
                  const bpmn::FlowElement& element);
-  // Cancels every timer and message subscription `instance_key` holds.
+  // Cancels every timer, message and signal subscription `instance` holds; looks for them only
+  // when its element waits for events (FlowElement::awaited_events).
+  void unsubscribe(const ElementInstance& instance);
+  // Cancels every timer, message and signal subscription `instance_key` holds.
   void unsubscribe(Key instance_key);
   // After ELEMENT_TERMINATED of `instance`: activates the interrupting boundary event that
   // terminated it, if any.

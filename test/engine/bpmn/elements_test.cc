@@ -364,6 +364,68 @@ TEST(BpmnElements, MultiInstanceIsABodyAroundTheActivity) {
   EXPECT_FALSE(late.cancel_activity);
 }
 
+// The events an element instance waits for (and may hold subscriptions for) are known from the
+// model; the engine looks for an instance's subscriptions only when there are some.
+TEST(BpmnElements, AwaitedEventsAreComputedOncePerModel) {
+  auto defs = parse_ok(process_xml(R"(
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="task"/>
+    <bpmn:serviceTask id="task">
+      <bpmn:extensionElements><zeebe:taskDefinition type="work"/></bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:boundaryEvent id="late" attachedToRef="task">
+      <bpmn:timerEventDefinition><bpmn:timeDuration>PT5M</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:boundaryEvent id="cancelled" attachedToRef="task" cancelActivity="false">
+      <bpmn:messageEventDefinition messageRef="msg"/>
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="task" targetRef="plain"/>
+    <bpmn:sequenceFlow id="fl" sourceRef="late" targetRef="plain"/>
+    <bpmn:sequenceFlow id="fc" sourceRef="cancelled" targetRef="plain"/>
+    <bpmn:task id="plain"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="plain" targetRef="gw"/>
+    <bpmn:eventBasedGateway id="gw"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="gw" targetRef="paid"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="gw" targetRef="timeout"/>
+    <bpmn:intermediateCatchEvent id="paid">
+      <bpmn:messageEventDefinition messageRef="msg"/>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="timeout">
+      <bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f5" sourceRef="paid" targetRef="receive"/>
+    <bpmn:receiveTask id="receive" messageRef="msg"/>
+    <bpmn:sequenceFlow id="f6" sourceRef="receive" targetRef="sub"/>
+    <bpmn:subProcess id="sub">
+      <bpmn:startEvent id="subStart"/>
+    </bpmn:subProcess>
+    <bpmn:sequenceFlow id="f7" sourceRef="sub" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+    <bpmn:subProcess id="onTick" triggeredByEvent="true">
+      <bpmn:startEvent id="tickStart" isInterrupting="false">
+        <bpmn:timerEventDefinition><bpmn:timeCycle>R3/PT10S</bpmn:timeCycle></bpmn:timerEventDefinition>
+      </bpmn:startEvent>
+    </bpmn:subProcess>)",
+                                   R"(<bpmn:message id="msg" name="payment">
+    <bpmn:extensionElements><zeebe:subscription correlationKey="= orderId"/></bpmn:extensionElements>
+  </bpmn:message>)"));
+  const ProcessModel& model = only_process(defs);
+  auto awaited = [&](std::string_view id) {
+    std::vector<std::string_view> ids;
+    for (auto index : get(model, id).awaited_events)
+      ids.push_back(model.element(index).id);
+    return ids;
+  };
+  using Ids = std::vector<std::string_view>;
+  EXPECT_EQ(awaited("proc"), Ids{"tickStart"});  // the process scope: its event sub-process
+  EXPECT_EQ(awaited("task"), (Ids{"late", "cancelled"}));
+  EXPECT_EQ(awaited("gw"), (Ids{"paid", "timeout"}));
+  EXPECT_EQ(awaited("paid"), Ids{"paid"});
+  EXPECT_EQ(awaited("receive"), Ids{"receive"});
+  for (std::string_view none : {"start", "plain", "sub", "subStart", "end", "f0", "late"})
+    EXPECT_TRUE(awaited(none).empty()) << none;
+}
+
 TEST(BpmnElements, ThrowEventsSignalsEscalationsLinksAndTerminate) {
   auto defs = parse_ok(process_xml(R"(
     <bpmn:startEvent id="start"/>
