@@ -14,7 +14,11 @@ Result<Position, LogError> InMemoryLogStream::append(std::vector<Record>& batch)
   Position first = last_position().next();
   for (auto& record : batch) {
     record.position = last_position().next();
-    entries_.push_back(encode_record(record));
+    // Encoded into a buffer kept between appends (it has grown to fit a record long ago), then
+    // stored with one allocation of the exact size.
+    scratch_.clear();
+    encode_record(record, scratch_);
+    entries_.emplace_back(scratch_);
   }
   if (mode_ == CommitMode::kOnAppend) committed_ = last_position();
   return first;

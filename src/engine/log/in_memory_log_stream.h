@@ -39,6 +39,7 @@ class InMemoryLogStream final : public LogStream {
   CommitMode mode_;
   std::vector<std::string> entries_;  // entries_[i] holds the record at position i + 1
   Position committed_{0};
+  std::string scratch_;  // append's encoding buffer, reused
 };
 
 }  // namespace tern::engine

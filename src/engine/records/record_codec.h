@@ -34,6 +34,10 @@ Result<Record, CodecError> decode_record(std::string_view bytes);
 // `bytes`. For readers that need the value of only some records (decode_value for those).
 Result<std::string_view, CodecError> decode_record_metadata(std::string_view bytes,
                                                             std::size_t& offset, Record& record);
+// Appends `value` as MessagePack to `out`: the bytes nlohmann's to_msgpack writes (smallest
+// forms, floats as float32 when exact), without its per-byte virtual calls and the copy of every
+// object key into a JSON string.
+void encode_value(const Json& value, std::string& out);
 // Decodes a value's MessagePack bytes into `value`.
 Result<void, CodecError> decode_value(std::string_view packed, Json& value);
 

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "engine/records/keys.h"
 #include "engine/records/record_codec.h"
 
@@ -72,6 +74,71 @@ TEST(RecordsTest, MetadataDecodesWithoutTheValueWhichDecodesOnItsOwn) {
   std::string damaged(*packed);
   damaged[0] = static_cast<char>(0xc1);  // a MessagePack type byte that is never used
   EXPECT_EQ(decode_value(damaged, value).error().code, CodecErrorCode::kBadValue);
+}
+
+// The log's value encoding writes exactly the bytes the library's MessagePack writer writes, at
+// every boundary between the forms, so that logs written before and after read the same.
+TEST(RecordsTest, ValueEncodingMatchesTheLibrarysMessagePackByteForByte) {
+  std::vector<Json> values{
+      nullptr, true,  false,    Json::object(), Json::array(),          "", 1.5, -0.0,
+      0.1,     1e300, -3.25e-5, 16777217.0,     Json::binary({1, 2, 3})};
+  for (std::int64_t n :
+       std::initializer_list<std::int64_t>{0,
+                                           1,
+                                           127,
+                                           128,
+                                           255,
+                                           256,
+                                           65535,
+                                           65536,
+                                           4294967295,
+                                           4294967296,
+                                           -1,
+                                           -32,
+                                           -33,
+                                           -128,
+                                           -129,
+                                           -32768,
+                                           -32769,
+                                           -2147483648,
+                                           -2147483649,
+                                           std::numeric_limits<std::int64_t>::min(),
+                                           std::numeric_limits<std::int64_t>::max()}) {
+    values.emplace_back(n);
+  }
+  values.emplace_back(std::numeric_limits<std::uint64_t>::max());
+  for (std::size_t size : {31u, 32u, 255u, 256u, 65535u, 65536u})
+    values.emplace_back(std::string(size, 'x'));
+  for (std::size_t size : {15u, 16u, 65535u, 65536u}) {
+    Json array = Json::array();
+    Json object = Json::object();
+    for (std::size_t i = 0; i < size; ++i) {
+      array.push_back(static_cast<std::int64_t>(i) - 40);
+      object["k" + std::to_string(i)] = i;
+    }
+    values.push_back(std::move(array));
+    values.push_back(std::move(object));
+  }
+  values.push_back(sample().value);
+  values.push_back(Json{{"nested", Json{{"list", Json::array({1, "two", 3.0, nullptr})}}},
+                        {"a much longer key than thirty-one bytes", -7}});
+  for (const auto& value : values) {
+    std::string ours;
+    encode_value(value, ours);
+    auto theirs = Json::to_msgpack(value);
+    ASSERT_EQ(ours, std::string(theirs.begin(), theirs.end())) << value.dump().substr(0, 80);
+  }
+}
+
+TEST(RecordsTest, RecordsOfEverySizeRoundTrip) {
+  // Around the one-byte and two-byte lengths of the value's length prefix.
+  for (std::size_t size : {0u, 100u, 120u, 125u, 130u, 16370u, 16400u, 70000u}) {
+    Record record = sample();
+    record.value = Json{{"s", std::string(size, 'y')}};
+    auto decoded = decode_record(encode_record(record));
+    ASSERT_TRUE(decoded.ok()) << size << ": " << decoded.error().message;
+    EXPECT_EQ(decoded.value(), record) << size;
+  }
 }
 
 TEST(RecordsTest, JsonHasTheExportedRecordShape) {
