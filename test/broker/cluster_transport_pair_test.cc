@@ -2,10 +2,12 @@
 // the connection the lower node id dialed and retire the other without losing a message queued
 // or in flight on it; the pair does not flap afterwards; Raft messages and requests travel both
 // ways on the one connection; a peer that restarts (the lower or the higher id), comes up late, or
-// is known only because it dialed, ends up with exactly one connection again.
+// is known only because it dialed, ends up with exactly one connection again. Heartbeats travel
+// as compact batch entries and arrive as the very messages that were sent.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -34,6 +36,7 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 struct Inbox {
   std::mutex mutex;
   std::multiset<std::pair<int, std::uint64_t>> seen;
+  std::vector<raft::Message> messages;  // every message, in arrival order
   std::size_t count(NodeId from) {
     std::lock_guard lock(mutex);
     std::size_t n = 0;
@@ -60,6 +63,7 @@ std::unique_ptr<ClusterTransport> start(NodeId self, std::uint16_t port,
       ClusterTransport::start(options, [&inbox](NodeId from, PartitionId, raft::Message message) {
         std::lock_guard lock(inbox.mutex);
         inbox.seen.emplace(from.value(), message.term.value());
+        inbox.messages.push_back(std::move(message));
       });
   EXPECT_TRUE(transport.ok()) << transport.error();
   return transport.ok() ? std::move(*transport) : nullptr;
@@ -247,6 +251,49 @@ TEST(ClusterTransportPair, APeerKnownOnlyFromItsOwnDialingIsReachedOnItsConnecti
   EXPECT_EQ(*answer, "3 heard hi from 1");
   // 1 and 2 know nothing of each other.
   EXPECT_EQ(one->connected_peers(), std::vector{NodeId(3)});
+}
+
+TEST(ClusterTransportPair, HeartbeatsArriveAsTheMessagesThatWereSent) {
+  Inbox at_one, at_two;
+  auto one = start(NodeId(1), 0, {}, at_one);
+  ASSERT_TRUE(one);
+  auto two = start(NodeId(2), 0, {address(one->port())}, at_two);
+  ASSERT_TRUE(two);
+  ASSERT_TRUE(eventually([&] { return one_connection(*one, NodeId(1), *two, NodeId(2)); }, 10s));
+  std::vector<raft::Message> sent;
+  for (std::int32_t partition = 1; partition <= 8; ++partition) {
+    raft::Message beat;
+    beat.type = raft::MessageType::kHeartbeat;
+    beat.from = NodeId(2);
+    beat.to = NodeId(1);
+    beat.term = raft::Term(40 + static_cast<std::uint64_t>(partition));
+    beat.commit = raft::LogIndex(1000 + static_cast<std::uint64_t>(partition));
+    sent.push_back(beat);
+    raft::Message answer = beat;
+    answer.type = raft::MessageType::kHeartbeatResponse;
+    answer.commit = raft::LogIndex(0);
+    sent.push_back(answer);
+  }
+  // A heartbeat with more to say (here a conflict hint) travels as a full message.
+  raft::Message unusual = sent.front();
+  unusual.reject_hint = raft::LogIndex(5);
+  sent.push_back(unusual);
+  const auto frames_before = two->pair_stats()[NodeId(1)].frames_sent;
+  for (std::size_t i = 0; i < sent.size(); ++i)
+    two->send(NodeId(1), PartitionId(static_cast<std::int32_t>(i / 2 + 1)), sent[i]);
+  ASSERT_TRUE(eventually(
+      [&] {
+        std::lock_guard lock(at_one.mutex);
+        return at_one.messages.size() == sent.size();
+      },
+      10s));
+  std::lock_guard lock(at_one.mutex);
+  for (const auto& message : sent) {
+    EXPECT_EQ(std::count(at_one.messages.begin(), at_one.messages.end(), message), 1)
+        << raft::message_type_name(message.type) << " term " << message.term.value();
+  }
+  // Seventeen messages queued together: a frame or two, not seventeen.
+  EXPECT_LE(two->pair_stats()[NodeId(1)].frames_sent - frames_before, 3u);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The cluster transport on loopback: two brokers say hello (announcing their command address and
 // version), carry a subscription command record from one to the other, and a connection that
 // sends a command record for the wrong partition is closed without reaching the handler.
+// A heartbeat batch whose lists disagree in length is closed the same way.
 // Requests: answered by the peer's service in both directions (on the connection either side
 // dialed), an unknown topic is refused, an unanswered request times out, a request to a broker
 // without a connection fails at once, and one whose peer goes away fails when the connection
@@ -119,6 +120,38 @@ TEST(ClusterTransport, CommandForAnotherPartitionClosesTheConnection) {
   while (!ec)
     socket.read_some(asio::buffer(buffer), ec);
   EXPECT_EQ(received.size(), 0u);
+}
+
+TEST(ClusterTransport, AMalformedHeartbeatBatchClosesTheConnection) {
+  std::mutex mutex;
+  std::vector<raft::Message> delivered;
+  TransportOptions options;
+  options.self = NodeId(1);
+  auto started = ClusterTransport::start(options, [&](NodeId, PartitionId, raft::Message message) {
+    std::lock_guard lock(mutex);
+    delivered.push_back(std::move(message));
+  });
+  ASSERT_TRUE(started.ok()) << started.error();
+  auto transport = std::move(*started);
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), transport->port()});
+  cluster::Frame hello;
+  hello.mutable_hello()->set_node_id(7);
+  hello.mutable_hello()->set_protocol_version(1);
+  write_frame(socket, hello);
+  cluster::Frame bad;
+  bad.mutable_heartbeats()->add_partition_ids(1);
+  bad.mutable_heartbeats()->add_partition_ids(2);
+  bad.mutable_heartbeats()->add_terms(3);  // two partitions, one term
+  bad.mutable_heartbeats()->add_commits(0);
+  write_frame(socket, bad);
+  std::error_code ec;
+  std::array<char, 256> buffer{};
+  while (!ec)
+    socket.read_some(asio::buffer(buffer), ec);
+  std::lock_guard lock(mutex);
+  EXPECT_TRUE(delivered.empty());
 }
 
 // Sends a request and waits for its outcome.

@@ -610,6 +610,31 @@ TEST(RaftRules, HeartbeatNeverCommitsPastWhatTheFollowerHolds_5_3) {
   }
 }
 
+// Not a rule of the paper: heartbeats on a shared clock. A leader ticked with tick_at()
+// heartbeats on the clock ticks divisible by heartbeat_ticks, whenever it became leader, so the
+// groups one broker leads heartbeat together; a skipped clock tick still leaves no longer gap
+// than heartbeat_ticks.
+TEST(RaftRules, AlignedHeartbeatsFollowTheSharedClock) {
+  RaftOptions options;
+  options.check_quorum = false;  // nobody answers here; the leader must not step down
+  Harness h(voters({1, 2, 3}), 1, options);
+  h.elect({2});
+  h.drain();
+  std::vector<std::uint64_t> beats;
+  for (std::uint64_t clock = 101; clock <= 110; ++clock) {
+    h.node->tick_at(clock);
+    if (!of_type(h.drain().before, MessageType::kHeartbeat).empty()) beats.push_back(clock);
+  }
+  EXPECT_EQ(beats, (std::vector<std::uint64_t>{102, 104, 106, 108, 110}));
+  // The clock jumps past an aligned tick (the node was late): the heartbeat comes anyway.
+  beats.clear();
+  for (std::uint64_t clock : {111u, 113u, 115u, 116u}) {
+    h.node->tick_at(clock);
+    if (!of_type(h.drain().before, MessageType::kHeartbeat).empty()) beats.push_back(clock);
+  }
+  EXPECT_EQ(beats, (std::vector<std::uint64_t>{113, 116}));
+}
+
 TEST(RaftRules, RemovedLeaderStepsDownOnceRemovalCommits_4_2_2) {
   Harness h(voters({1, 2, 3, 4}));
   h.elect({2, 3});

@@ -75,6 +75,7 @@ class PartitionManager final : public PartitionService, private engine::Subscrip
   std::uint16_t cluster_port() const { return transport_->port(); }
   std::vector<NodeId> connected_peers() const { return transport_->connected_peers(); }
   std::map<NodeId, PeerInfo> peer_infos() const { return transport_->peer_infos(); }
+  std::map<NodeId, PairStats> transport_stats() const { return transport_->pair_stats(); }
   // The hosted partitions (a copy: the set changes at runtime), in partition order.
   std::vector<std::shared_ptr<Partition>> partition_objects() const;
 

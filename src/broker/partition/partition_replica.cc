@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 
 #include "broker/partition/snapshot_archive.h"
@@ -305,18 +306,26 @@ void PartitionReplica::expire_pending() {
   }
 }
 
+// Ticks fall on a grid of the monotonic clock shared by every replica of the broker (and every
+// broker of a machine), numbered by tick: Raft heartbeats on aligned clock ticks, so the
+// heartbeats of all the partitions this broker leads leave together and the transport carries
+// them towards each peer in one frame.
 void PartitionReplica::schedule_tick() {
-  timer_.expires_after(std::chrono::milliseconds(options_.tick_ms));
-  timer_.async_wait([this](std::error_code ec) {
+  const auto tick = std::chrono::milliseconds(std::max(options_.tick_ms, 1));
+  const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now().time_since_epoch());
+  const auto next_tick = since_epoch / tick + 1;
+  timer_.expires_at(std::chrono::steady_clock::time_point(next_tick * tick));
+  timer_.async_wait([this, next_tick](std::error_code ec) {
     if (ec || stopped_) return;
-    on_tick();
+    on_tick(static_cast<std::uint64_t>(next_tick));
     schedule_tick();
   });
 }
 
-void PartitionReplica::on_tick() {
+void PartitionReplica::on_tick(std::uint64_t clock_tick) {
   if (failed_) return;
-  node_->tick();
+  node_->tick_at(clock_tick);
   process();
   if (++ticks_ % 10 == 0) expire_pending();
   auto now = std::chrono::steady_clock::now();

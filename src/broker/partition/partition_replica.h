@@ -145,7 +145,7 @@ class PartitionReplica : public engine::ResponseSink,
   };
 
   void schedule_tick();
-  void on_tick();
+  void on_tick(std::uint64_t clock_tick);
   void do_submit(engine::Record command, bool backpressure, SubmitCallback done);
   // Handles every pending Ready, then aligns the engine's role with Raft's.
   void process();

@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <utility>
@@ -97,6 +98,15 @@ class ClusterTransportImpl final : public ClusterTransport {
   }
 
   void send(NodeId to, PartitionId partition, const raft::Message& message) override {
+    if (auto beat = plain_heartbeat(message, to)) {
+      asio::post(io_,
+                 [this, to, partition, beat = *beat, term = message.term, commit = message.commit] {
+                   if (auto connection = connection_to(to)) {
+                     connection->queue_heartbeat(partition, beat, term, commit);
+                   }
+                 });
+      return;
+    }
     std::string payload = raft::encode_message(message);
     asio::post(io_, [this, to, partition, payload = std::move(payload)]() mutable {
       if (auto connection = connection_to(to)) connection->queue(partition, std::move(payload));
@@ -191,8 +201,33 @@ class ClusterTransportImpl final : public ClusterTransport {
 
  private:
   FrameConnection::Options connection_options() const {
-    return {options_.self, options_.max_frame_bytes, options_.max_queued_messages,
-            options_.max_messages_per_frame, options_.command_address};
+    return {options_.self,
+            options_.max_frame_bytes,
+            options_.max_queued_messages,
+            options_.max_messages_per_frame,
+            options_.command_address,
+            options_.heartbeat_coalesce_ms};
+  }
+
+  // A heartbeat (or response) that says nothing beyond what a HeartbeatBatch entry carries.
+  std::optional<FrameConnection::Beat> plain_heartbeat(const raft::Message& message,
+                                                       NodeId to) const {
+    FrameConnection::Beat beat;
+    if (message.type == raft::MessageType::kHeartbeat) {
+      beat = FrameConnection::Beat::kHeartbeat;
+    } else if (message.type == raft::MessageType::kHeartbeatResponse) {
+      beat = FrameConnection::Beat::kResponse;
+    } else {
+      return std::nullopt;
+    }
+    raft::Message compact;
+    compact.type = message.type;
+    compact.from = options_.self;
+    compact.to = to;
+    compact.term = message.term;
+    if (beat == FrameConnection::Beat::kHeartbeat) compact.commit = message.commit;
+    if (!(message == compact)) return std::nullopt;
+    return beat;
   }
 
   void accept() {

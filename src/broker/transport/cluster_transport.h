@@ -12,6 +12,12 @@
 // on the connection it opened. A connection's writer drains its whole queue into one Frame
 // (cluster.proto), so the messages of all partitions towards one broker travel together.
 //
+// Heartbeats: a plain Raft heartbeat or heartbeat response (nothing but partition, term and,
+// for a heartbeat, commit) does not travel as a full message: it becomes one entry of the frame's
+// HeartbeatBatch, waits up to `heartbeat_coalesce_ms` for the other partitions' (replicas tick on
+// a shared clock, so a broker's leaders heartbeat together), and the receiver rebuilds the very
+// message and hands it to the handler as before.
+//
 // Every frame is a 4-byte big-endian length and a serialized Frame. A length of 0 or above
 // `max_frame_bytes`, an unparsable Frame, a bad Raft payload, or a message claiming another sender
 // closes that connection (logged once); the broker carries on and the dialers reconnect.
@@ -55,6 +61,9 @@ struct TransportOptions {
   std::size_t max_frame_bytes = 16u << 20;
   std::size_t max_queued_messages = 4096;  // per peer
   std::size_t max_messages_per_frame = 512;
+  // A plain heartbeat (or heartbeat response) waits this long for the other partitions' before
+  // its frame goes out, unless another frame leaves first; see the class comment.
+  int heartbeat_coalesce_ms = 10;
   int reconnect_min_ms = 50;
   int reconnect_max_ms = 2000;
   std::string command_address;  // "host:port" of this broker's command API, told to peers

@@ -24,7 +24,10 @@ std::string framed(const cluster::Frame& frame) {
 }  // namespace
 
 FrameConnection::FrameConnection(asio::ip::tcp::socket socket, Options options, Origin origin)
-    : socket_(std::move(socket)), options_(std::move(options)), origin_(origin) {}
+    : socket_(std::move(socket)),
+      options_(std::move(options)),
+      origin_(origin),
+      heartbeat_timer_(socket_.get_executor()) {}
 
 void FrameConnection::start(Handlers handlers) {
   handlers_ = std::move(handlers);
@@ -40,6 +43,35 @@ void FrameConnection::start(Handlers handlers) {
 
 void FrameConnection::queue(PartitionId partition, std::string payload, Kind kind) {
   push(Outgoing{partition, std::move(payload), kind});
+}
+
+void FrameConnection::queue_heartbeat(PartitionId partition, Beat beat, raft::Term term,
+                                      raft::LogIndex commit) {
+  if (closed_) return;
+  if (retiring_) {
+    ++dropped_;
+    return;
+  }
+  if (beat == Beat::kHeartbeat) {
+    heartbeats_[partition.value()] = {term, commit};
+  } else {
+    heartbeat_responses_[partition.value()] = term;
+  }
+  if (options_.heartbeat_coalesce_ms <= 0) heartbeats_due_ = true;
+  write_more();
+}
+
+void FrameConnection::arm_heartbeat_timer() {
+  if (heartbeat_timer_armed_) return;
+  heartbeat_timer_armed_ = true;
+  heartbeat_timer_.expires_after(std::chrono::milliseconds(options_.heartbeat_coalesce_ms));
+  heartbeat_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    self->heartbeat_timer_armed_ = false;
+    if (ec || self->closed_) return;
+    if (self->heartbeats_.empty() && self->heartbeat_responses_.empty()) return;  // went along
+    self->heartbeats_due_ = true;
+    self->write_more();
+  });
 }
 
 void FrameConnection::queue_request(std::uint64_t correlation, std::string topic,
@@ -72,7 +104,10 @@ void FrameConnection::close(const std::string& error) {
   std::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  heartbeat_timer_.cancel();
   queue_.clear();
+  heartbeats_.clear();
+  heartbeat_responses_.clear();
   if (!error.empty()) {
     spdlog::warn("cluster: closing connection{}: {}",
                  peer_ ? " with broker " + std::to_string(peer_->value()) : std::string(), error);
@@ -85,6 +120,13 @@ void FrameConnection::retire(FrameConnection& successor) {
   for (auto& outgoing : queue_)
     successor.push(std::move(outgoing));
   queue_.clear();
+  for (const auto& [partition, beat] : heartbeats_) {
+    successor.queue_heartbeat(PartitionId(partition), Beat::kHeartbeat, beat.first, beat.second);
+  }
+  for (const auto& [partition, term] : heartbeat_responses_)
+    successor.queue_heartbeat(PartitionId(partition), Beat::kResponse, term, raft::LogIndex(0));
+  heartbeats_.clear();
+  heartbeat_responses_.clear();
   retiring_ = true;
   write_more();
 }
@@ -184,15 +226,67 @@ void FrameConnection::handle_frame() {
     handlers_.message(*peer_, PartitionId(item.partition_id()), std::move(*message));
     if (closed_) return;
   }
+  if (frame.has_heartbeats()) deliver_heartbeats(frame.heartbeats(), raft::MessageType::kHeartbeat);
+  if (closed_) return;
+  if (frame.has_heartbeat_responses()) {
+    deliver_heartbeats(frame.heartbeat_responses(), raft::MessageType::kHeartbeatResponse);
+  }
+}
+
+// Each entry becomes the Raft message it abbreviates, handed over exactly as a full one would be.
+void FrameConnection::deliver_heartbeats(const cluster::HeartbeatBatch& batch,
+                                         raft::MessageType type) {
+  const bool responses = type == raft::MessageType::kHeartbeatResponse;
+  const auto count = static_cast<std::size_t>(batch.partition_ids_size());
+  if (static_cast<std::size_t>(batch.terms_size()) != count
+      || static_cast<std::size_t>(batch.commits_size()) != (responses ? 0 : count)) {
+    return close(std::string("malformed heartbeat") + (responses ? " response" : "") + " batch: "
+                 + std::to_string(count) + " partitions, " + std::to_string(batch.terms_size())
+                 + " terms, " + std::to_string(batch.commits_size()) + " commits");
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto index = static_cast<int>(i);
+    if (batch.partition_ids(index) < 0) {
+      return close("heartbeat for partition " + std::to_string(batch.partition_ids(index)));
+    }
+    raft::Message message;
+    message.type = type;
+    message.from = *peer_;
+    message.to = options_.self;
+    message.term = raft::Term(batch.terms(index));
+    if (!responses) message.commit = raft::LogIndex(batch.commits(index));
+    handlers_.message(*peer_, PartitionId(batch.partition_ids(index)), std::move(message));
+    if (closed_) return;
+  }
+}
+
+// Every waiting heartbeat goes along with whatever frame is written.
+void FrameConnection::take_heartbeats(cluster::Frame& frame) {
+  for (const auto& [partition, beat] : heartbeats_) {
+    auto* batch = frame.mutable_heartbeats();
+    batch->add_partition_ids(partition);
+    batch->add_terms(beat.first.value());
+    batch->add_commits(beat.second.value());
+  }
+  for (const auto& [partition, term] : heartbeat_responses_) {
+    auto* batch = frame.mutable_heartbeat_responses();
+    batch->add_partition_ids(partition);
+    batch->add_terms(term.value());
+  }
+  heartbeats_.clear();
+  heartbeat_responses_.clear();
+  heartbeats_due_ = false;
 }
 
 void FrameConnection::write_more() {
   if (closed_ || write_in_flight_) return;
   hello_sent_ = hello_.empty();
+  const bool heartbeats_waiting = !heartbeats_.empty() || !heartbeat_responses_.empty();
   if (!hello_.empty()) {
     writing_ = std::move(hello_);
     hello_.clear();
-  } else if (queue_.empty()) {
+  } else if (queue_.empty() && !(heartbeats_waiting && heartbeats_due_)) {
+    if (heartbeats_waiting) return arm_heartbeat_timer();
     if (!retiring_ || goodbye_written_) return;
     cluster::Frame goodbye;
     goodbye.set_goodbye(true);
@@ -200,7 +294,8 @@ void FrameConnection::write_more() {
     goodbye_written_ = true;
   } else {
     cluster::Frame frame;
-    std::size_t bytes = 0;
+    // Room for the heartbeats that go along (a generous bound per entry).
+    std::size_t bytes = (heartbeats_.size() + heartbeat_responses_.size()) * 32;
     std::size_t items = 0;
     while (!queue_.empty() && items < options_.max_messages_per_frame) {
       auto& next = queue_.front();
@@ -237,6 +332,7 @@ void FrameConnection::write_more() {
       }
       queue_.pop_front();
     }
+    take_heartbeats(frame);
     writing_ = framed(frame);
   }
   write_in_flight_ = true;

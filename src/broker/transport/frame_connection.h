@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,11 @@
 #include "common/strong_id.h"
 #include "engine/records/record.h"
 #include "raft/core/messages.h"
+
+namespace tern::cluster {
+class Frame;
+class HeartbeatBatch;
+}  // namespace tern::cluster
 
 namespace tern::broker {
 
@@ -38,7 +44,8 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
     std::size_t max_frame_bytes;
     std::size_t max_queued_messages;
     std::size_t max_messages_per_frame;
-    std::string command_address;  // announced in this side's hello
+    std::string command_address;     // announced in this side's hello
+    int heartbeat_coalesce_ms = 10;  // how long a heartbeat waits for others (0: not at all)
   };
   // What a peer announces about itself in its hello.
   struct PeerHello {
@@ -75,6 +82,12 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   // record); the oldest is dropped past the bound.
   enum class Kind { kRaft, kCommand, kRequest, kResponse };
   void queue(PartitionId partition, std::string payload, Kind kind = Kind::kRaft);
+  // Queues a plain Raft heartbeat (commit set) or heartbeat response (no commit) of `partition`
+  // from this broker to the peer, sent as a compact entry of the frame's HeartbeatBatch. It waits
+  // up to `heartbeat_coalesce_ms` for other partitions' heartbeats unless another frame goes out
+  // first; a newer one of the same partition replaces one still waiting.
+  enum class Beat { kHeartbeat, kResponse };
+  void queue_heartbeat(PartitionId partition, Beat beat, raft::Term term, raft::LogIndex commit);
   // Queues a request (answered on this connection) or the response to one; bounded like the rest.
   void queue_request(std::uint64_t correlation, std::string topic, std::string body);
   void queue_response(std::uint64_t correlation, std::string body, std::string error);
@@ -95,6 +108,9 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   void read_body(std::size_t size);
   void handle_frame();
   void write_more();
+  void arm_heartbeat_timer();
+  void take_heartbeats(cluster::Frame& frame);
+  void deliver_heartbeats(const cluster::HeartbeatBatch& batch, raft::MessageType type);
   void on_end_of_stream();
 
   asio::ip::tcp::socket socket_;
@@ -114,6 +130,13 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   std::array<unsigned char, 4> header_{};
   std::string body_;
   std::deque<Outgoing> queue_;
+  // Heartbeats waiting to go: partition -> (term, commit); responses: partition -> term. One per
+  // partition, so bounded by the partitions of the pair.
+  std::map<std::int32_t, std::pair<raft::Term, raft::LogIndex>> heartbeats_;
+  std::map<std::int32_t, raft::Term> heartbeat_responses_;
+  asio::steady_timer heartbeat_timer_;
+  bool heartbeat_timer_armed_ = false;
+  bool heartbeats_due_ = false;
   std::string hello_;  // this side's hello, written before anything else
   std::string writing_;
   bool write_in_flight_ = false;

@@ -3,6 +3,7 @@
 
 #include "raft/core/raft_node.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/check.h"
@@ -156,6 +157,11 @@ void RaftNode::send(Message message) {
   }
 }
 
+void RaftNode::tick_at(std::uint64_t clock_tick) {
+  clock_tick_ = clock_tick;
+  tick();
+}
+
 void RaftNode::tick() {
   if (role_ == Role::kLeader) {
     tick_leader();
@@ -192,7 +198,9 @@ void RaftNode::tick_leader() {
     }
     transferee_.reset();  // a transfer that did not finish within an election timeout is abandoned
   }
-  if (heartbeat_elapsed_ >= options_.heartbeat_ticks) {
+  const auto period = static_cast<std::uint64_t>(std::max(options_.heartbeat_ticks, 1));
+  const bool aligned_tick = clock_tick_ && *clock_tick_ % period == 0;
+  if (heartbeat_elapsed_ >= options_.heartbeat_ticks || aligned_tick) {
     heartbeat_elapsed_ = 0;
     broadcast_heartbeat();
     maybe_return_to_preferred();

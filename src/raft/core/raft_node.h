@@ -93,6 +93,12 @@ class RaftNode {
 
   // --- inputs ---
   void tick();
+  // tick() on a clock shared by many groups: `clock_tick` counts ticks of that clock (it only
+  // grows, by one per call when nothing is late). A leader then heartbeats on the clock ticks
+  // divisible by heartbeat_ticks (or after heartbeat_ticks without one, when ticks were skipped),
+  // so every group led by one node heartbeats on the same tick and a transport can carry all of
+  // them towards one peer together. Deterministic: the clock is an input.
+  void tick_at(std::uint64_t clock_tick);
   void step(Message message);
   // Appends normal entries with these payloads; returns the index of the last one.
   Result<LogIndex, ProposeError> propose(std::vector<std::string> payloads);
@@ -204,6 +210,7 @@ class RaftNode {
 
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
+  std::optional<std::uint64_t> clock_tick_;  // set by tick_at()
   int randomized_timeout_ = 0;
   std::uint64_t random_state_;
 
