@@ -394,6 +394,14 @@ class ClusterTransportImpl final : public ClusterTransport {
     if (it == links_.end() || it->second.active.get() != connection) return;
     links_.erase(it);
     update_connected();
+    const bool dialed_here =
+        std::any_of(dialers_.begin(), dialers_.end(),
+                    [peer](const auto& dialer) { return dialer->peer == peer; });
+    if (!dialed_here) {
+      // No contact point of this broker leads there: the peer's own dialer reconnects (and logs).
+      spdlog::info("cluster: the connection with broker {} closed; it reconnects when it can",
+                   peer.value());
+    }
     for (auto& dialer : dialers_) {
       if (!dialer->dormant || dialer->peer != peer) continue;
       dialer->dormant = false;
