@@ -77,7 +77,7 @@ std::string_view to_string(JobState state) {
 }
 
 std::optional<Json> EngineState::get_doc(std::string_view key) const {
-  auto bytes = txn_.get(key);
+  auto bytes = txn_.view(key);
   if (!bytes) return std::nullopt;
   return Json::from_msgpack(*bytes);
 }
@@ -88,7 +88,7 @@ void EngineState::put_doc(std::string_view key, const Json& doc) {
 }
 
 std::int64_t EngineState::meta(std::string_view name) const {
-  auto bytes = txn_.get(DbKey(StateKind::kMeta).str(name));
+  auto bytes = txn_.view(DbKey(StateKind::kMeta).str(name));
   return bytes ? decode_i64(*bytes) : 0;
 }
 
@@ -110,7 +110,7 @@ void EngineState::set_last_applied_position(Position position) {
 }
 
 std::int64_t EngineState::key_counter() const {
-  auto bytes = txn_.get(DbKey(StateKind::kKeyGenerator));
+  auto bytes = txn_.view(DbKey(StateKind::kKeyGenerator));
   return bytes ? decode_i64(*bytes) : 0;
 }
 
@@ -180,7 +180,7 @@ constexpr std::uint8_t kElementInstanceEncoding = 1;
 }  // namespace
 
 std::optional<ElementInstance> EngineState::element_instance(Key key) const {
-  auto bytes = txn_.get(DbKey(StateKind::kElementInstance).i64(key.value()));
+  auto bytes = txn_.view(DbKey(StateKind::kElementInstance).i64(key.value()));
   if (!bytes) return std::nullopt;
   binary::Reader reader(*bytes);
   ElementInstance out;
@@ -303,9 +303,9 @@ std::vector<EngineState::FlowTokens> EngineState::join_tokens(Key scope_key) con
 // --- variables
 
 std::optional<VariableEntry> EngineState::variable(Key scope_key, std::string_view name) const {
-  auto bytes = txn_.get(DbKey(StateKind::kVariable).i64(scope_key.value()).str(name));
+  auto bytes = txn_.view(DbKey(StateKind::kVariable).i64(scope_key.value()).str(name));
   if (!bytes) return std::nullopt;
-  return VariableEntry{Key(decode_i64(bytes->substr(0, 8))), bytes->substr(8)};
+  return VariableEntry{Key(decode_i64(bytes->substr(0, 8))), std::string(bytes->substr(8))};
 }
 
 std::vector<std::pair<std::string, VariableEntry>> EngineState::variables(Key scope_key) const {
@@ -339,19 +339,19 @@ void EngineState::remove_variables(Key scope_key) {
 // --- jobs
 
 std::optional<JobEntry> EngineState::job(Key key) const {
-  auto bytes = txn_.get(DbKey(StateKind::kJob).i64(key.value()));
+  auto bytes = txn_.view(DbKey(StateKind::kJob).i64(key.value()));
   if (!bytes) return std::nullopt;
   std::optional<JobValue> value;
   bool ok = bytes->size() >= 2 && static_cast<std::uint8_t>((*bytes)[0]) == kJobEncoding
             && static_cast<std::uint8_t>((*bytes)[1])
                    <= static_cast<std::uint8_t>(JobState::kErrorThrown);
-  if (ok) value = JobValue::decode(std::string_view(*bytes).substr(2));
+  if (ok) value = JobValue::decode(bytes->substr(2));
   TERN_CHECK(value.has_value(), "a stored job decodes");
   return JobEntry{key, static_cast<JobState>((*bytes)[1]), std::move(*value)};
 }
 
 bool EngineState::has_job(Key key) const {
-  return txn_.get(DbKey(StateKind::kJob).i64(key.value())).has_value();
+  return txn_.view(DbKey(StateKind::kJob).i64(key.value())).has_value();
 }
 
 void EngineState::index_job(Key key, JobState state, const JobValue::Index& index, bool add) {
@@ -382,7 +382,7 @@ void EngineState::index_job(Key key, JobState state, const JobValue::Index& inde
 void EngineState::put_job(const JobEntry& job) {
   DbKey db_key = DbKey(StateKind::kJob).i64(job.key.value());
   auto index = index_of(job.value);
-  if (auto old = txn_.get(db_key)) {
+  if (auto old = txn_.view(db_key)) {
     auto [old_state, old_index] = decode_job_index(*old);
     // Unchanged index entries are left alone (a job updated in place keeps its entry).
     if (old_state == job.state && old_index.type == index.type
@@ -399,7 +399,7 @@ void EngineState::put_job(const JobEntry& job) {
 
 void EngineState::remove_job(Key key) {
   DbKey db_key = DbKey(StateKind::kJob).i64(key.value());
-  if (auto old = txn_.get(db_key)) {
+  if (auto old = txn_.view(db_key)) {
     auto [old_state, old_index] = decode_job_index(*old);
     index_job(key, old_state, old_index, false);
   }
@@ -471,13 +471,13 @@ void EngineState::remove_incident(Key key) {
 }
 
 std::optional<Key> EngineState::element_incident(Key element_instance_key) const {
-  auto bytes = txn_.get(DbKey(StateKind::kElementIncident).i64(element_instance_key.value()));
+  auto bytes = txn_.view(DbKey(StateKind::kElementIncident).i64(element_instance_key.value()));
   if (!bytes) return std::nullopt;
   return Key(decode_i64(*bytes));
 }
 
 std::optional<Key> EngineState::job_incident(Key job_key) const {
-  auto bytes = txn_.get(DbKey(StateKind::kJobIncident).i64(job_key.value()));
+  auto bytes = txn_.view(DbKey(StateKind::kJobIncident).i64(job_key.value()));
   if (!bytes) return std::nullopt;
   return Key(decode_i64(*bytes));
 }

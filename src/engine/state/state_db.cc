@@ -68,8 +68,18 @@ std::shared_ptr<rocksdb::Cache> make_shared_block_cache(std::size_t capacity_byt
 Transaction::Transaction(rocksdb::DB* db) : db_(db) {}
 
 std::optional<std::string> Transaction::get(std::string_view key) const {
-  if (auto it = pending_.find(key); it != pending_.end()) return it->second;
-  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  auto found = view(key);
+  if (!found) return std::nullopt;
+  return std::string(*found);
+}
+
+std::optional<std::string_view> Transaction::view(std::string_view key) const {
+  auto as_view = [](const std::optional<std::string>& value) -> std::optional<std::string_view> {
+    if (!value) return std::nullopt;
+    return std::string_view(*value);
+  };
+  if (auto it = pending_.find(key); it != pending_.end()) return as_view(it->second);
+  if (auto it = cache_.find(key); it != cache_.end()) return as_view(it->second);
   std::string value;
   auto status = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
   if (!status.ok() && !status.IsNotFound()) {
@@ -79,8 +89,10 @@ std::optional<std::string> Transaction::get(std::string_view key) const {
   std::optional<std::string> found;
   if (status.ok()) found = std::move(value);
   if (cache_.size() >= kMaxCachedEntries) cache_.clear();
-  cache_.emplace(std::string(key), found);
-  return found;
+  // Nodes of an unordered_map keep their address, so the view stays valid until the cache is
+  // cleared (by a later call).
+  auto [it, inserted] = cache_.emplace(std::string(key), std::move(found));
+  return as_view(it->second);
 }
 
 void Transaction::remember(std::string_view key, Pending::iterator it) {

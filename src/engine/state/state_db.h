@@ -57,6 +57,9 @@ class Transaction {
   explicit Transaction(rocksdb::DB* db);
 
   std::optional<std::string> get(std::string_view key) const;
+  // The same without a copy: the view is valid only until the next call on this transaction, so
+  // decode it at once.
+  std::optional<std::string_view> view(std::string_view key) const;
   void put(std::string_view key, std::string_view value);
   void erase(std::string_view key);
   // Calls `visit` for every key starting with `prefix`, in key order, until it returns false.
