@@ -72,16 +72,24 @@ EnginePartitionService::EnginePartitionService(std::int32_t partition_count)
   worker_ = std::thread([this] { run(); });
 }
 
-EnginePartitionService::~EnginePartitionService() {
+void EnginePartitionService::release_held_activations() {
   std::vector<Held> held;
   {
     std::lock_guard lock(mutex_);
-    stopped_ = true;
+    hold_until_ = 0;
     held.swap(held_);
   }
   for (auto& activation : held) {
     activation.done(tern::unexpected(broker::SubmitError{broker::SubmitErrorCode::kShuttingDown,
                                                          "the test cluster stops", std::nullopt}));
+  }
+}
+
+EnginePartitionService::~EnginePartitionService() {
+  release_held_activations();
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
   }
   wake_.notify_all();
   worker_.join();

@@ -132,6 +132,7 @@ RoutingCluster::RoutingCluster(std::int32_t partitions, BrokerPath path)
 
 RoutingCluster::~RoutingCluster() {
   gateway_server_->shutdown();
+  partitions_->release_held_activations();  // else the broker server waits for them forever
   commands_->shutdown();
   broker_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   broker_server_->Wait();
