@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "broker/transport/cluster_transport.h"
+#include "support/eventually.h"
 #include "support/free_port.h"
 
 namespace tern::broker {
@@ -23,14 +24,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return condition();
-}
+using tern::test::eventually;
 
 // Raft messages received by one broker: (sender, term) pairs; the term carries a sequence number.
 struct Inbox {

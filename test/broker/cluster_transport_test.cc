@@ -19,20 +19,14 @@
 #include "cluster.pb.h"
 #include "common/version.h"
 #include "engine/records/record_codec.h"
+#include "support/eventually.h"
 
 namespace tern::broker {
 namespace {
 
 using namespace std::chrono_literals;
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return condition();
-}
+using tern::test::eventually;
 
 struct Received {
   std::mutex mutex;

@@ -20,6 +20,7 @@
 
 #include "integration/support/load_ledger.h"
 #include "integration/support/ternd_cluster.h"
+#include "support/eventually.h"
 #include "support/temp_dir.h"
 
 namespace tern::test {
@@ -30,15 +31,6 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kChange = 60s;
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return condition();
-}
 
 std::optional<json> get_json(std::uint16_t port, const std::string& path) {
   httplib::Client client("127.0.0.1", port);

@@ -12,6 +12,7 @@
 
 #include "integration/support/placement_view.h"
 #include "integration/support/ternd_cluster.h"
+#include "support/eventually.h"
 #include "support/temp_dir.h"
 
 namespace tern::test {
@@ -37,15 +38,6 @@ std::optional<int> rest_leader(std::uint16_t rest_port, int partition) {
     }
   }
   return std::nullopt;
-}
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
 }
 
 bool caught_up(const TerndCluster& cluster, int node, int partition) {

@@ -21,6 +21,7 @@
 #include "integration/support/placement_view.h"
 #include "integration/support/ternd_cluster.h"
 #include "support/bpmn_models.h"
+#include "support/eventually.h"
 #include "support/temp_dir.h"
 
 namespace tern::test {
@@ -31,15 +32,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kElection = 20s;
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
-}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();

@@ -18,6 +18,7 @@
 #include "integration/support/cluster_admin.h"
 #include "integration/support/load_ledger.h"
 #include "integration/support/ternd_cluster.h"
+#include "support/eventually.h"
 #include "support/temp_dir.h"
 
 namespace tern::test {
@@ -27,15 +28,6 @@ namespace gp = gateway_protocol;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
-}
 
 std::optional<gp::TopologyResponse> grpc_topology(gp::Gateway::Stub& gateway) {
   grpc::ClientContext context;

@@ -20,6 +20,7 @@
 #include "exporter/postgres_server.h"
 #include "gateway.grpc.pb.h"
 #include "integration/support/ternd_cluster.h"
+#include "support/eventually.h"
 #include "support/free_port.h"
 #include "support/paths.h"
 #include "support/process.h"
@@ -63,15 +64,6 @@ const char* kWaitModel = R"(<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:extensionElements><zeebe:subscription correlationKey="=orderId"/></bpmn:extensionElements>
   </bpmn:message>
 </bpmn:definitions>)";
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return condition();
-}
 
 // Whether the gateway's REST topology names a leader for every partition.
 bool gateway_knows_leaders(std::uint16_t rest_port, int partitions) {

@@ -13,6 +13,7 @@
 
 #include "integration/support/placement_view.h"
 #include "integration/support/ternd_cluster.h"
+#include "support/eventually.h"
 #include "support/temp_dir.h"
 
 namespace tern::test {
@@ -32,15 +33,6 @@ std::optional<nlohmann::json> http_json(std::uint16_t port, const std::string& m
   auto body = nlohmann::json::parse(response->body, nullptr, false);
   if (body.is_discarded()) return std::nullopt;
   return body;
-}
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
 }
 
 TEST(Leadership, PartitionsEndpointHandOverOnSigtermAndRebalance) {

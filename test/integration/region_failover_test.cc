@@ -30,6 +30,7 @@
 #include "integration/support/cluster_admin.h"
 #include "integration/support/load_ledger.h"
 #include "integration/support/ternd_cluster.h"
+#include "support/eventually.h"
 #include "support/temp_dir.h"
 
 namespace tern::test {
@@ -41,15 +42,6 @@ using nlohmann::json;
 
 constexpr auto kElection = 20s;
 constexpr int kReplicationFactor = 4;
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return condition();
-}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();

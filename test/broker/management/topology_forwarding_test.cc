@@ -17,6 +17,7 @@
 #include "broker/management/topology_replica.h"
 #include "broker/transport/cluster_transport.h"
 #include "management_test_support.h"
+#include "support/eventually.h"
 #include "support/free_port.h"
 #include "support/temp_dir.h"
 
@@ -26,14 +27,7 @@ namespace {
 namespace tp = tern::broker::topology;
 using namespace std::chrono_literals;
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
+using tern::test::eventually;
 
 // One broker: its replica of partition 0, its transport, its manager.
 struct Broker {
