@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "engine/records/binary_io.h"
+#include "engine/records/typed_value_json.h"
 
 namespace tern::engine {
 
@@ -160,19 +161,9 @@ void JobValue::set_present(std::uint32_t fields) {
 
 JobValue JobValue::from_json(const Json& value) {
   JobValue out;
-  out.present = 0;
-  if (!value.is_object()) {
-    out.extra = value;  // not an object at all: kept as it is
-    return out;
-  }
-  for (auto it = value.begin(); it != value.end(); ++it) {
-    auto index = field_index(it.key());
-    if (index && assign(out, *index, it.value())) {
-      out.present |= 1u << *index;
-    } else {
-      out.extra[it.key()] = it.value();
-    }
-  }
+  out.present = typed_json::read_fields(
+      value, out.extra, field_index,
+      [&out](std::size_t index, const Json& field) { return assign(out, index, field); });
   return out;
 }
 
@@ -190,10 +181,7 @@ Json JobValue::to_json() const {
       }
     });
   }
-  if (extra.is_object()) {
-    for (auto it = extra.begin(); it != extra.end(); ++it)
-      out[it.key()] = it.value();
-  }
+  typed_json::add_extra(out, extra);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "engine/records/binary_io.h"
+#include "engine/records/typed_value_json.h"
 
 namespace tern::engine {
 
@@ -125,19 +126,10 @@ ProcessInstanceValue ProcessInstanceValue::root(std::string bpmn_process_id, std
 
 ProcessInstanceValue ProcessInstanceValue::from_json(const Json& value) {
   ProcessInstanceValue out;
-  out.present = 0;
-  if (!value.is_object()) {
-    out.extra = value;  // not an object at all: kept as it is
-    return out;
-  }
-  for (auto it = value.begin(); it != value.end(); ++it) {
-    auto index = field_index(it.key());
-    if (index && assign(field_ref(out, *index), it.value())) {
-      out.present = static_cast<std::uint16_t>(out.present | (1u << *index));
-    } else {
-      out.extra[it.key()] = it.value();
-    }
-  }
+  out.present = static_cast<std::uint16_t>(typed_json::read_fields(
+      value, out.extra, field_index, [&out](std::size_t index, const Json& field) {
+        return assign(field_ref(out, index), field);
+      }));
   return out;
 }
 
@@ -155,10 +147,7 @@ Json ProcessInstanceValue::to_json() const {
       out[kFields[i].name] = ref.key->value();
     }
   }
-  if (extra.is_object()) {
-    for (auto it = extra.begin(); it != extra.end(); ++it)
-      out[it.key()] = it.value();
-  }
+  typed_json::add_extra(out, extra);
   return out;
 }
 
