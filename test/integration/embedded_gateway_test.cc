@@ -166,6 +166,20 @@ TEST(EmbeddedGateway, SeesEveryBrokerAndRoutesToPartitionsHostedElsewhere) {
       },
       10s))
       << (rest ? rest->dump() : "no answer");
+  // The broker's own /actuator/info follows the committed topology too.
+  std::optional<json> info;
+  EXPECT_TRUE(eventually(
+      [&] {
+        httplib::Client client("127.0.0.1", cluster.ports(0).monitoring);
+        client.set_read_timeout(5s);
+        auto response = client.Get("/actuator/info");
+        if (!response || response->status != 200) return false;
+        info = json::parse(response->body, nullptr, false);
+        return info->is_object() && info->value("replicationFactor", 0) == 2
+               && info->value("clusterSize", 0) == 3 && info->value("partitionsCount", 0) == 3;
+      },
+      10s))
+      << (info ? info->dump() : "no answer");
 }
 
 }  // namespace

@@ -105,16 +105,21 @@ void PartitionHealthSync::sync(const std::vector<std::shared_ptr<Partition>>& ho
 
 void add_broker_routes(RouteTable& routes, const TernConfig& config,
                        std::shared_ptr<const BrokerTopology> topology) {
-  nlohmann::json info = {{"version", kVersion},
-                         {"process", "broker"},
-                         {"nodeId", config.cluster.node_id},
-                         {"region", config.cluster.region},
-                         {"clusterSize", config.cluster.size},
-                         {"partitionsCount", config.cluster.partitions},
-                         {"replicationFactor", config.cluster.replication_factor}};
-  routes.add(HttpMethod::kGet, "/actuator/info", [info](const HttpRequest&) {
-    return HttpResponse{200, "application/json", info.dump()};
-  });
+  // The cluster's shape as the committed topology has it (after a scale-out or a new replication
+  // factor), the same as the gateway's Topology reports.
+  routes.add(HttpMethod::kGet, "/actuator/info",
+             [topology, node = config.cluster.node_id,
+              region = config.cluster.region](const HttpRequest&) {
+               const BrokerSelfReport self = topology->report();
+               nlohmann::json info = {{"version", kVersion},
+                                      {"process", "broker"},
+                                      {"nodeId", node},
+                                      {"region", region},
+                                      {"clusterSize", self.cluster_size},
+                                      {"partitionsCount", self.partitions_count},
+                                      {"replicationFactor", self.replication_factor}};
+               return HttpResponse{200, "application/json", info.dump()};
+             });
   auto started = std::chrono::steady_clock::now();
   routes.add(HttpMethod::kGet, "/metrics", [topology, started](const HttpRequest&) {
     auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now()
