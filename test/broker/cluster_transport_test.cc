@@ -93,26 +93,35 @@ void write_frame(asio::ip::tcp::socket& socket, const cluster::Frame& frame) {
   asio::write(socket, asio::buffer(out + body));
 }
 
+// Connects a raw socket to `port` and says hello as node 7.
+void connect_as_node_7(asio::ip::tcp::socket& socket, std::uint16_t port) {
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  cluster::Frame hello;
+  hello.mutable_hello()->set_node_id(7);
+  hello.mutable_hello()->set_protocol_version(1);
+  write_frame(socket, hello);
+}
+
+// Reads until the broker closes the connection (after its own hello).
+void read_until_closed(asio::ip::tcp::socket& socket) {
+  std::error_code ec;
+  std::array<char, 256> buffer{};
+  while (!ec)
+    socket.read_some(asio::buffer(buffer), ec);
+}
+
 TEST(ClusterTransport, CommandForAnotherPartitionClosesTheConnection) {
   Received received;
   auto transport = start(NodeId(1), {}, received, "");
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
-  socket.connect({asio::ip::make_address("127.0.0.1"), transport->port()});
-  cluster::Frame hello;
-  hello.mutable_hello()->set_node_id(7);
-  hello.mutable_hello()->set_protocol_version(1);
-  write_frame(socket, hello);
+  connect_as_node_7(socket, transport->port());
   cluster::Frame bad;
   auto* item = bad.add_messages();
   item->set_partition_id(2);  // the record says partition 3
   item->set_command(engine::encode_record(subscription_command(PartitionId(3))));
   write_frame(socket, bad);
-  // The broker closes the connection: reading ends (after its own hello) with an error.
-  std::error_code ec;
-  std::array<char, 256> buffer{};
-  while (!ec)
-    socket.read_some(asio::buffer(buffer), ec);
+  read_until_closed(socket);
   EXPECT_EQ(received.size(), 0u);
 }
 
@@ -129,21 +138,14 @@ TEST(ClusterTransport, AMalformedHeartbeatBatchClosesTheConnection) {
   auto transport = std::move(*started);
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
-  socket.connect({asio::ip::make_address("127.0.0.1"), transport->port()});
-  cluster::Frame hello;
-  hello.mutable_hello()->set_node_id(7);
-  hello.mutable_hello()->set_protocol_version(1);
-  write_frame(socket, hello);
+  connect_as_node_7(socket, transport->port());
   cluster::Frame bad;
   bad.mutable_heartbeats()->add_partition_ids(1);
   bad.mutable_heartbeats()->add_partition_ids(2);
   bad.mutable_heartbeats()->add_terms(3);  // two partitions, one term
   bad.mutable_heartbeats()->add_commits(0);
   write_frame(socket, bad);
-  std::error_code ec;
-  std::array<char, 256> buffer{};
-  while (!ec)
-    socket.read_some(asio::buffer(buffer), ec);
+  read_until_closed(socket);
   std::lock_guard lock(mutex);
   EXPECT_TRUE(delivered.empty());
 }

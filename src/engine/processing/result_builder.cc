@@ -33,8 +33,9 @@ const Record& ResultBuilder::event(Key key, ValueType value_type, Intent intent,
   return records_.back();
 }
 
-const Record& ResultBuilder::event(Key key, ValueType value_type, Intent intent,
-                                   const ProcessInstanceValue& value, RequestRef request) {
+template <typename TypedValue>
+const Record& ResultBuilder::typed_event(Key key, ValueType value_type, Intent intent,
+                                         const TypedValue& value, RequestRef request) {
   records_.push_back(make(key, RecordType::kEvent, value_type, intent, value.to_json()));
   records_.back().request = request;
   applier_.apply(records_.back(), value, state_);
@@ -42,11 +43,13 @@ const Record& ResultBuilder::event(Key key, ValueType value_type, Intent intent,
 }
 
 const Record& ResultBuilder::event(Key key, ValueType value_type, Intent intent,
+                                   const ProcessInstanceValue& value, RequestRef request) {
+  return typed_event(key, value_type, intent, value, request);
+}
+
+const Record& ResultBuilder::event(Key key, ValueType value_type, Intent intent,
                                    const JobValue& value, RequestRef request) {
-  records_.push_back(make(key, RecordType::kEvent, value_type, intent, value.to_json()));
-  records_.back().request = request;
-  applier_.apply(records_.back(), value, state_);
-  return records_.back();
+  return typed_event(key, value_type, intent, value, request);
 }
 
 void ResultBuilder::command(Key key, ValueType value_type, Intent intent, Json value) {

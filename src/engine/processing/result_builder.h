@@ -68,6 +68,10 @@ class ResultBuilder {
 
  private:
   Record make(Key key, RecordType type, ValueType value_type, Intent intent, Json value) const;
+  // The typed event overloads: the record gets the JSON value, the applier the typed one.
+  template <typename TypedValue>
+  const Record& typed_event(Key key, ValueType value_type, Intent intent, const TypedValue& value,
+                            RequestRef request);
 
   const Record& command_;
   EngineState& state_;
