@@ -25,13 +25,24 @@
 // segments it covers were synced before it was written; Raft's commit index is volatile state).
 // Lowering the marker (truncation, snapshot installation) is always synced.
 //
-// Owned by one thread (the partition's strand or its writer); not thread-safe.
+// A flush comes in three steps so that its owner need not wait for the disk: begin_flush() (on
+// the owner's thread) hands the written range over as a PendingFlush, which owns duplicated
+// descriptors and never touches the journal; PendingFlush::sync() does the blocking part on any
+// thread (segments, directory, then the state slot); finish_flush() (back on the owner's thread)
+// raises the flushed index and the durable hard state. Appends, truncation and snapshot
+// installation wait until the flush in flight is finished (checked: they abort otherwise), so the
+// slot a flush writes is never overtaken; snapshots and compaction may run meanwhile (a deleted
+// segment's duplicated descriptor stays valid). flush() runs the three steps in a row.
+//
+// Owned by one thread (the partition's strand); not thread-safe, except that a PendingFlush may be
+// synced on another thread.
 
 #include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +67,41 @@ struct JournalOptions {
   std::uint32_t index_interval = 32;               // one sparse index point per this many entries
   Durability durability = Durability::kSync;       // kSkip only in tests and simulations
   std::size_t tail_cache_bytes = 4 << 20;          // newest entries kept in memory for reads
+};
+
+// The blocking part of one group commit, detached from its journal (see the file comment).
+class PendingFlush {
+ public:
+  PendingFlush(PendingFlush&&) noexcept = default;
+  PendingFlush& operator=(PendingFlush&&) noexcept = default;
+
+  // Whether sync() waits for the device; when not, it only writes the state slot and may as well
+  // run on the owner's thread.
+  bool blocking() const;
+  // Syncs the touched segments and the directory, then writes the state slot (synced when term or
+  // vote changed). Any thread; at most once.
+  JournalResult<void> sync();
+  // The index that is durable once this flush finishes.
+  LogIndex flushed_to() const { return flushed_to_; }
+
+ private:
+  friend class Journal;
+  PendingFlush() = default;
+
+  Durability durability_ = Durability::kSync;
+  std::vector<File> segments_;  // duplicated descriptors of the touched segments
+  std::filesystem::path dir_;
+  bool sync_dir_ = false;  // a segment was created or removed: its directory entry
+  File state_file_;        // duplicated; closed when no slot is written
+  std::uint64_t state_offset_ = 0;
+  std::string state_slot_;             // encoded; empty when the state stays as it is
+  bool sync_state_ = false;            // term or vote changed (or the first slot ever)
+  bool sync_dir_after_state_ = false;  // the state file was just created
+  LogIndex flushed_to_;
+  HardState hard_state_;
+  std::uint64_t sequence_ = 0;          // the slot's sequence when one is written
+  std::optional<std::string> failure_;  // set by a failed sync()
+  bool synced_ = false;
 };
 
 class Journal final : public LogStorage {
@@ -84,6 +130,12 @@ class Journal final : public LogStorage {
   void set_hard_state(const HardState& state) { pending_hard_state_ = state; }
   // Group commit: makes every append and the hard state durable with one sync per touched file.
   JournalResult<void> flush();
+  // flush() in three steps (see the file comment). begin_flush() gives nothing when everything is
+  // durable already; otherwise the journal has a flush in flight until finish_flush(), which
+  // fails (and leaves the flushed index as it was) when the sync failed.
+  JournalResult<std::optional<PendingFlush>> begin_flush();
+  JournalResult<void> finish_flush(PendingFlush&& flush);
+  bool flush_in_flight() const { return flush_in_flight_; }
   // Replaces the whole log with a received snapshot. Durable on return.
   JournalResult<void> install_snapshot(const Snapshot& snapshot);
   // Records the state machine's snapshot at `index` (<= last flushed index) and compacts below it.
@@ -114,6 +166,7 @@ class Journal final : public LogStorage {
   // index and leaves term and vote alone (see the file comment).
   enum class StateSync { kSync, kLazy };
   JournalResult<void> write_state(StateSync sync = StateSync::kSync);
+  JournalResult<void> open_state_file();
   JournalResult<void> open_segment(LogIndex first);
   JournalResult<void> truncate_from(LogIndex index);
   JournalResult<void> remove_all_segments();
@@ -135,8 +188,9 @@ class Journal final : public LogStorage {
   HardState pending_hard_state_;  // written at the next flush
   LogIndex flushed_index_;
   std::uint64_t state_sequence_ = 0;
-  File state_file_;         // opened at the first state write
-  bool new_files_ = false;  // a segment was created since the last directory sync
+  File state_file_;               // opened at the first state write
+  bool new_files_ = false;        // a segment was created since the last directory sync
+  bool flush_in_flight_ = false;  // between begin_flush() and finish_flush()
 };
 
 }  // namespace tern::raft::journal

@@ -1,7 +1,9 @@
-// Journal writes: append (with truncation on conflict), group-commit flush, snapshots, compaction.
+// Journal writes: append (with truncation on conflict), snapshots, compaction. The group-commit
+// flush is in journal_flush.cc.
 
 #include <cstdio>
 
+#include "common/check.h"
 #include "raft/journal/format.h"
 #include "raft/journal/journal.h"
 
@@ -70,6 +72,8 @@ JournalResult<void> Journal::open_segment(LogIndex first) {
 
 JournalResult<void> Journal::append(const std::vector<Entry>& entries) {
   if (entries.empty()) return {};
+  // A truncation would lower the marker under the flush in flight; the owner orders them instead.
+  TERN_CHECK(!flush_in_flight_, "journal append while a flush is in flight");
   LogIndex first = entries.front().index;
   if (first <= snapshot_meta_.index || first > last_index().next()) {
     return unexpected(JournalError{JournalErrorCode::kInvalidArgument,
@@ -155,30 +159,17 @@ JournalResult<void> Journal::truncate_from(LogIndex index) {
   return {};
 }
 
-JournalResult<void> Journal::flush() {
-  for (auto& [first, segment] : segments_) {
-    if (!segment.dirty) continue;
-    if (auto r = sync_file(segment.file); !r.ok()) return r;
-    segment.dirty = false;
-  }
-  if (new_files_) {
-    if (auto r = sync_dir(); !r.ok()) return r;
-    new_files_ = false;
-  }
-  if (flushed_index_ == last_index() && hard_state_ == pending_hard_state_) return {};
-  const bool vote_changed =
-      hard_state_.term != pending_hard_state_.term || hard_state_.vote != pending_hard_state_.vote;
-  flushed_index_ = last_index();
-  hard_state_ = pending_hard_state_;
-  return write_state(vote_changed ? StateSync::kSync : StateSync::kLazy);
+JournalResult<void> Journal::open_state_file() {
+  if (state_file_.is_open()) return {};
+  auto file = File::open(dir_ / "state", OpenMode::kCreate);
+  if (!file.ok()) return unexpected(io_error(file.error()));
+  state_file_ = std::move(*file);
+  return {};
 }
 
 JournalResult<void> Journal::write_state(StateSync sync) {
-  if (!state_file_.is_open()) {
-    auto file = File::open(dir_ / "state", OpenMode::kCreate);
-    if (!file.ok()) return unexpected(io_error(file.error()));
-    state_file_ = std::move(*file);
-  }
+  TERN_CHECK(!flush_in_flight_, "journal state written while a flush is in flight");
+  if (auto r = open_state_file(); !r.ok()) return r;
   // Alternate slots: a torn write can only damage the slot being written, never the last good one.
   StateSlot slot{state_sequence_ + 1, hard_state_, flushed_index_};
   if (auto r = state_file_.write_at((slot.sequence % 2) * kStateSlotBytes, encode_state_slot(slot));
@@ -214,6 +205,7 @@ JournalResult<void> Journal::remove_all_segments() {
 }
 
 JournalResult<void> Journal::install_snapshot(const Snapshot& snapshot) {
+  TERN_CHECK(!flush_in_flight_, "snapshot installed while a flush is in flight");
   if (auto r = write_file_atomically(dir_ / "snapshot", encode_snapshot_file(snapshot),
                                      options_.durability);
       !r.ok()) {

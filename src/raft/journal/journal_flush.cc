@@ -1,0 +1,120 @@
+// Journal group commit: begin_flush() on the owner's thread, PendingFlush::sync() anywhere,
+// finish_flush() back on the owner's thread (see journal.h).
+
+#include "common/check.h"
+#include "raft/journal/format.h"
+#include "raft/journal/journal.h"
+
+namespace tern::raft::journal {
+namespace {
+
+JournalError io_error(std::string message) {
+  return JournalError{JournalErrorCode::kIo, std::move(message)};
+}
+
+}  // namespace
+
+bool PendingFlush::blocking() const {
+  if (durability_ == Durability::kSkip) return false;
+  return !segments_.empty() || sync_dir_ || sync_state_ || sync_dir_after_state_;
+}
+
+JournalResult<void> PendingFlush::sync() {
+  TERN_CHECK(!synced_ && !failure_, "a pending journal flush synced twice");
+  auto failed = [this](std::string message) -> JournalResult<void> {
+    failure_ = message;
+    return unexpected(io_error(std::move(message)));
+  };
+  const bool device = durability_ == Durability::kSync;
+  // Segments first: the slot's marker may reach the disk only after what it covers.
+  if (device) {
+    for (File& segment : segments_) {
+      if (auto r = segment.sync(); !r.ok()) return failed(r.error());
+    }
+    if (sync_dir_) {
+      if (auto r = sync_directory(dir_); !r.ok()) return failed(r.error());
+    }
+  }
+  if (!state_slot_.empty()) {
+    if (auto r = state_file_.write_at(state_offset_, state_slot_); !r.ok())
+      return failed(r.error());
+    if (device && sync_state_) {
+      if (auto r = state_file_.sync(); !r.ok()) return failed(r.error());
+    }
+    if (device && sync_dir_after_state_) {
+      if (auto r = sync_directory(dir_); !r.ok()) return failed(r.error());
+    }
+  }
+  // The descriptors go now, on this thread: the owner may have deleted their files meanwhile.
+  segments_.clear();
+  state_file_ = File();
+  synced_ = true;
+  return {};
+}
+
+JournalResult<std::optional<PendingFlush>> Journal::begin_flush() {
+  TERN_CHECK(!flush_in_flight_, "a journal flush begun while another is in flight");
+  PendingFlush flush;
+  flush.durability_ = options_.durability;
+  flush.dir_ = dir_;
+  for (auto& [first, segment] : segments_) {
+    if (!segment.dirty) continue;
+    auto copy = segment.file.duplicate();
+    if (!copy.ok()) return unexpected(io_error(copy.error()));
+    flush.segments_.push_back(std::move(*copy));
+    segment.dirty = false;
+  }
+  flush.sync_dir_ = new_files_;
+  new_files_ = false;
+  flush.flushed_to_ = last_index();
+  flush.hard_state_ = pending_hard_state_;
+  const bool state_changes =
+      flushed_index_ != flush.flushed_to_ || hard_state_ != pending_hard_state_;
+  if (state_changes) {
+    if (auto r = open_state_file(); !r.ok()) return unexpected(r.error());
+    auto copy = state_file_.duplicate();
+    if (!copy.ok()) return unexpected(io_error(copy.error()));
+    flush.state_file_ = std::move(*copy);
+    // Alternate slots: a torn write can only damage the slot being written, never the last good
+    // one. Term and vote must be durable before a vote or acknowledgement leaves; a raised marker
+    // or commit index alone may reach the disk late (see the file comment).
+    flush.sequence_ = state_sequence_ + 1;
+    flush.state_offset_ = (flush.sequence_ % 2) * kStateSlotBytes;
+    flush.state_slot_ =
+        encode_state_slot(StateSlot{flush.sequence_, pending_hard_state_, flush.flushed_to_});
+    flush.sync_state_ = hard_state_.term != pending_hard_state_.term
+                        || hard_state_.vote != pending_hard_state_.vote || state_sequence_ == 0;
+    flush.sync_dir_after_state_ = state_sequence_ == 0;
+  } else if (flush.segments_.empty() && !flush.sync_dir_) {
+    return std::optional<PendingFlush>();
+  }
+  flush_in_flight_ = true;
+  return std::optional<PendingFlush>(std::move(flush));
+}
+
+JournalResult<void> Journal::finish_flush(PendingFlush&& flush) {
+  TERN_CHECK(flush_in_flight_, "finish_flush() without a flush in flight");
+  flush_in_flight_ = false;
+  if (flush.failure_) {
+    // Whatever the failed flush covered is not known durable: the next flush syncs it all again.
+    for (auto& [first, segment] : segments_)
+      segment.dirty = true;
+    new_files_ = true;
+    return unexpected(io_error(*flush.failure_));
+  }
+  TERN_CHECK(flush.synced_, "finish_flush() before the pending flush was synced");
+  if (!flush.state_slot_.empty()) state_sequence_ = flush.sequence_;
+  flushed_index_ = flush.flushed_to_;
+  hard_state_ = flush.hard_state_;
+  return {};
+}
+
+JournalResult<void> Journal::flush() {
+  auto pending = begin_flush();
+  if (!pending.ok()) return unexpected(pending.error());
+  if (!*pending) return {};
+  (void)(*pending)->sync();  // a failure is recorded in the flush and reported by finish_flush()
+  return finish_flush(std::move(**pending));
+}
+
+}  // namespace tern::raft::journal

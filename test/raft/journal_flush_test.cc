@@ -1,0 +1,151 @@
+// The journal's flush in three steps (begin_flush, PendingFlush::sync on another thread,
+// finish_flush): the flushed index and the durable hard state move only when a synced flush
+// finishes, a flush that never synced leaves the marker where it was, and compaction may run while
+// a flush is in flight.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "raft/journal/journal.h"
+#include "support/temp_dir.h"
+
+namespace tern::raft::journal {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<Journal> open_ok(const fs::path& dir, JournalOptions options = {}) {
+  auto journal = Journal::open(dir, options);
+  EXPECT_TRUE(journal.ok()) << (journal.ok() ? "" : journal.error().message);
+  return journal.ok() ? std::move(*journal) : nullptr;
+}
+
+void append_range(Journal& journal, std::uint64_t from, std::uint64_t to, std::uint64_t term) {
+  std::vector<Entry> entries;
+  for (std::uint64_t i = from; i <= to; ++i)
+    entries.push_back(
+        Entry{Term(term), LogIndex(i), EntryType::kNormal, "entry-" + std::to_string(i)});
+  auto appended = journal.append(entries);
+  ASSERT_TRUE(appended.ok()) << appended.error().message;
+}
+
+PendingFlush begin(Journal& journal) {
+  auto pending = journal.begin_flush();
+  EXPECT_TRUE(pending.ok()) << (pending.ok() ? "" : pending.error().message);
+  EXPECT_TRUE(pending.ok() && pending->has_value()) << "nothing to flush";
+  return std::move(**pending);
+}
+
+TEST(JournalFlush, TheMarkerMovesOnlyWhenASyncedFlushFinishes) {
+  test::TempDir dir;
+  auto journal = open_ok(dir.path());
+  append_range(*journal, 1, 10, 1);
+  ASSERT_TRUE(journal->flush().ok());
+  append_range(*journal, 11, 20, 2);
+  journal->set_hard_state(HardState{Term(2), NodeId(1), LogIndex(10)});
+
+  PendingFlush flush = begin(*journal);
+  EXPECT_TRUE(journal->flush_in_flight());
+  EXPECT_TRUE(flush.blocking());
+  EXPECT_EQ(flush.flushed_to(), LogIndex(20));
+  // Handed over but not synced: nothing of it counts as durable yet.
+  EXPECT_EQ(journal->flushed_index(), LogIndex(10));
+  EXPECT_EQ(journal->hard_state().term, Term(0));
+  // Reads (the core, exporters) carry on while the sync runs.
+  EXPECT_EQ(*journal->term(LogIndex(20)), Term(2));
+
+  std::thread writer([&] { EXPECT_TRUE(flush.sync().ok()); });
+  writer.join();
+  EXPECT_EQ(journal->flushed_index(), LogIndex(10));  // synced, not finished
+  ASSERT_TRUE(journal->finish_flush(std::move(flush)).ok());
+  EXPECT_FALSE(journal->flush_in_flight());
+  EXPECT_EQ(journal->flushed_index(), LogIndex(20));
+  EXPECT_EQ(journal->hard_state(), (HardState{Term(2), NodeId(1), LogIndex(10)}));
+
+  // Everything is durable now: the next flush has nothing to hand over.
+  auto nothing = journal->begin_flush();
+  ASSERT_TRUE(nothing.ok());
+  EXPECT_FALSE(nothing->has_value());
+  EXPECT_FALSE(journal->flush_in_flight());
+
+  journal.reset();
+  auto reopened = open_ok(dir.path());
+  EXPECT_EQ(reopened->flushed_index(), LogIndex(20));
+  EXPECT_EQ(reopened->hard_state(), (HardState{Term(2), NodeId(1), LogIndex(10)}));
+}
+
+TEST(JournalFlush, AFlushThatNeverSyncedLeavesTheDurableStateAsItWas) {
+  test::TempDir dir;
+  {
+    auto journal = open_ok(dir.path());
+    append_range(*journal, 1, 5, 1);
+    journal->set_hard_state(HardState{Term(1), NodeId(1), LogIndex(5)});
+    ASSERT_TRUE(journal->flush().ok());
+    append_range(*journal, 6, 9, 3);
+    journal->set_hard_state(HardState{Term(3), NodeId(2), LogIndex(5)});
+    PendingFlush flush = begin(*journal);
+    // The process dies here: the writer never ran the sync (nor wrote the state slot).
+  }
+  auto journal = open_ok(dir.path());
+  EXPECT_EQ(journal->flushed_index(), LogIndex(5));
+  EXPECT_EQ(journal->hard_state(), (HardState{Term(1), NodeId(1), LogIndex(5)}));
+}
+
+TEST(JournalFlush, OnlyACommitIndexChangeDoesNotWaitForTheDevice) {
+  test::TempDir dir;
+  auto journal = open_ok(dir.path());
+  append_range(*journal, 1, 3, 1);
+  journal->set_hard_state(HardState{Term(1), NodeId(1), LogIndex(0)});
+  ASSERT_TRUE(journal->flush().ok());
+  journal->set_hard_state(HardState{Term(1), NodeId(1), LogIndex(3)});
+  PendingFlush flush = begin(*journal);
+  EXPECT_FALSE(flush.blocking());  // the slot is written, not synced (journal.h)
+  ASSERT_TRUE(flush.sync().ok());
+  ASSERT_TRUE(journal->finish_flush(std::move(flush)).ok());
+  EXPECT_EQ(journal->hard_state().commit, LogIndex(3));
+  // A vote must be durable before it leaves: that flush waits for the device.
+  journal->set_hard_state(HardState{Term(2), NodeId(3), LogIndex(3)});
+  PendingFlush vote = begin(*journal);
+  EXPECT_TRUE(vote.blocking());
+  ASSERT_TRUE(vote.sync().ok());
+  ASSERT_TRUE(journal->finish_flush(std::move(vote)).ok());
+}
+
+TEST(JournalFlush, CompactionWhileAFlushIsInFlight) {
+  test::TempDir dir;
+  JournalOptions options;
+  options.segment_size_bytes = 400;  // a few entries per segment
+  auto journal = open_ok(dir.path(), options);
+  append_range(*journal, 1, 60, 1);
+  ASSERT_TRUE(journal->flush().ok());
+  append_range(*journal, 61, 120, 1);
+  PendingFlush flush = begin(*journal);
+  std::size_t before = journal->segment_count();
+  // A snapshot below the flushed index deletes segments whose descriptors the flush holds.
+  ASSERT_TRUE(journal->create_snapshot(LogIndex(50), Configuration{}, "state@50").ok());
+  EXPECT_LT(journal->segment_count(), before);
+  std::thread writer([&] { EXPECT_TRUE(flush.sync().ok()); });
+  writer.join();
+  ASSERT_TRUE(journal->finish_flush(std::move(flush)).ok());
+  EXPECT_EQ(journal->flushed_index(), LogIndex(120));
+  journal.reset();
+  auto reopened = open_ok(dir.path(), options);
+  EXPECT_EQ(reopened->snapshot_meta().index, LogIndex(50));
+  EXPECT_EQ(reopened->flushed_index(), LogIndex(120));
+  EXPECT_EQ(reopened->last_index(), LogIndex(120));
+}
+
+TEST(JournalFlushDeathTest, AppendingWhileAFlushIsInFlightAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  test::TempDir dir;
+  auto journal = open_ok(dir.path());
+  append_range(*journal, 1, 3, 1);
+  PendingFlush flush = begin(*journal);
+  std::vector<Entry> more{Entry{Term(1), LogIndex(4), EntryType::kNormal, "x"}};
+  EXPECT_DEATH((void)journal->append(more), "flush is in flight");
+}
+
+}  // namespace
+}  // namespace tern::raft::journal
