@@ -4,6 +4,7 @@ if(TARGET tern_bpmn)
   add_library(tern_engine STATIC
     ${CMAKE_CURRENT_LIST_DIR}/records/record.cc
     ${CMAKE_CURRENT_LIST_DIR}/records/record_codec.cc
+    ${CMAKE_CURRENT_LIST_DIR}/records/msgpack.cc
     ${CMAKE_CURRENT_LIST_DIR}/records/process_instance_value.cc
     ${CMAKE_CURRENT_LIST_DIR}/records/job_value.cc
     ${CMAKE_CURRENT_LIST_DIR}/log/in_memory_log_stream.cc

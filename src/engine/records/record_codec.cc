@@ -1,12 +1,9 @@
 #include "engine/records/record_codec.h"
 
-#include <bit>
-#include <functional>
-#include <limits>
 #include <string_view>
-#include <type_traits>
 
 #include "engine/records/binary_io.h"
+#include "engine/records/msgpack.h"
 
 namespace tern::engine {
 
@@ -18,143 +15,6 @@ using binary::put_bytes;
 using binary::put_signed;
 using binary::put_varint;
 using binary::Reader;
-
-// Big-endian, as MessagePack stores numbers.
-template <typename Int>
-void put_big_endian(std::string& out, Int value) {
-  auto bits = static_cast<std::make_unsigned_t<Int>>(value);
-  char bytes[sizeof(Int)];
-  for (std::size_t i = 0; i < sizeof(Int); ++i)
-    bytes[i] = static_cast<char>(bits >> (8 * (sizeof(Int) - 1 - i)));
-  out.append(bytes, sizeof(Int));
-}
-
-void put_tagged(std::string& out, std::uint8_t tag) {
-  out.push_back(static_cast<char>(tag));
-}
-
-void put_msgpack_unsigned(std::string& out, std::uint64_t value) {
-  if (value < 128) {
-    put_tagged(out, static_cast<std::uint8_t>(value));
-  } else if (value <= 0xff) {
-    put_tagged(out, 0xcc);
-    put_big_endian(out, static_cast<std::uint8_t>(value));
-  } else if (value <= 0xffff) {
-    put_tagged(out, 0xcd);
-    put_big_endian(out, static_cast<std::uint16_t>(value));
-  } else if (value <= 0xffffffff) {
-    put_tagged(out, 0xce);
-    put_big_endian(out, static_cast<std::uint32_t>(value));
-  } else {
-    put_tagged(out, 0xcf);
-    put_big_endian(out, value);
-  }
-}
-
-void put_msgpack_signed(std::string& out, std::int64_t value) {
-  if (value >= 0) {
-    put_msgpack_unsigned(out, static_cast<std::uint64_t>(value));
-  } else if (value >= -32) {
-    put_big_endian(out, static_cast<std::int8_t>(value));  // negative fixint
-  } else if (value >= std::numeric_limits<std::int8_t>::min()) {
-    put_tagged(out, 0xd0);
-    put_big_endian(out, static_cast<std::int8_t>(value));
-  } else if (value >= std::numeric_limits<std::int16_t>::min()) {
-    put_tagged(out, 0xd1);
-    put_big_endian(out, static_cast<std::int16_t>(value));
-  } else if (value >= std::numeric_limits<std::int32_t>::min()) {
-    put_tagged(out, 0xd2);
-    put_big_endian(out, static_cast<std::int32_t>(value));
-  } else {
-    put_tagged(out, 0xd3);
-    put_big_endian(out, value);
-  }
-}
-
-void put_msgpack_float(std::string& out, double value) {
-  // The smaller float when it holds the value exactly.
-  auto narrow = static_cast<float>(value);
-  if (value >= static_cast<double>(std::numeric_limits<float>::lowest())
-      && value <= static_cast<double>(std::numeric_limits<float>::max())
-      && std::equal_to<double>()(static_cast<double>(narrow), value)) {
-    put_tagged(out, 0xca);
-    put_big_endian(out, std::bit_cast<std::uint32_t>(narrow));
-  } else {
-    put_tagged(out, 0xcb);
-    put_big_endian(out, std::bit_cast<std::uint64_t>(value));
-  }
-}
-
-void put_msgpack_string(std::string& out, std::string_view text) {
-  std::size_t size = text.size();
-  if (size <= 31) {
-    put_tagged(out, static_cast<std::uint8_t>(0xa0 | size));
-  } else if (size <= 0xff) {
-    put_tagged(out, 0xd9);
-    put_big_endian(out, static_cast<std::uint8_t>(size));
-  } else if (size <= 0xffff) {
-    put_tagged(out, 0xda);
-    put_big_endian(out, static_cast<std::uint16_t>(size));
-  } else {
-    put_tagged(out, 0xdb);
-    put_big_endian(out, static_cast<std::uint32_t>(size));
-  }
-  out.append(text);
-}
-
-// A container's header: fix form below `fix_limit`, else 16 or 32 bits.
-void put_msgpack_container(std::string& out, std::size_t size, std::uint8_t fix_tag,
-                           std::uint8_t tag16) {
-  if (size <= 15) {
-    put_tagged(out, static_cast<std::uint8_t>(fix_tag | size));
-  } else if (size <= 0xffff) {
-    put_tagged(out, tag16);
-    put_big_endian(out, static_cast<std::uint16_t>(size));
-  } else {
-    put_tagged(out, static_cast<std::uint8_t>(tag16 + 1));
-    put_big_endian(out, static_cast<std::uint32_t>(size));
-  }
-}
-
-void put_msgpack(std::string& out, const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::null:
-      put_tagged(out, 0xc0);
-      break;
-    case Json::value_t::boolean:
-      put_tagged(out, value.get<bool>() ? 0xc3 : 0xc2);
-      break;
-    case Json::value_t::number_integer:
-      put_msgpack_signed(out, value.get<std::int64_t>());
-      break;
-    case Json::value_t::number_unsigned:
-      put_msgpack_unsigned(out, value.get<std::uint64_t>());
-      break;
-    case Json::value_t::number_float:
-      put_msgpack_float(out, value.get<double>());
-      break;
-    case Json::value_t::string:
-      put_msgpack_string(out, value.get_ref<const std::string&>());
-      break;
-    case Json::value_t::array:
-      put_msgpack_container(out, value.size(), 0x90, 0xdc);
-      for (const auto& element : value.get_ref<const Json::array_t&>())
-        put_msgpack(out, element);
-      break;
-    case Json::value_t::object:
-      put_msgpack_container(out, value.size(), 0x80, 0xde);
-      for (const auto& [name, element] : value.get_ref<const Json::object_t&>()) {
-        put_msgpack_string(out, name);
-        put_msgpack(out, element);
-      }
-      break;
-    case Json::value_t::binary:
-    case Json::value_t::discarded:
-      // Never in a record value; the library's writer encodes them as it always has.
-      Json::to_msgpack(value, nlohmann::detail::output_adapter<char>(out));
-      break;
-  }
-}
 
 Unexpected<CodecError> truncated(std::string_view what) {
   return unexpected(CodecError{CodecErrorCode::kTruncated,
@@ -191,7 +51,7 @@ void encode_record(const Record& record, std::string& out) {
 }
 
 void encode_value(const Json& value, std::string& out) {
-  put_msgpack(out, value);
+  msgpack::put(out, value);
 }
 
 std::string encode_record(const Record& record) {
@@ -248,8 +108,7 @@ Result<std::string_view, CodecError> decode_record_metadata(std::string_view byt
 }
 
 Result<void, CodecError> decode_value(std::string_view packed, Json& value) {
-  value = Json::from_msgpack(packed.begin(), packed.end(), true, false);
-  if (value.is_discarded()) {
+  if (!msgpack::read(packed, value)) {
     return unexpected(
         CodecError{CodecErrorCode::kBadValue, "record value is not valid MessagePack"});
   }
