@@ -36,6 +36,7 @@ class VersionedTopology final : public TopologySource {
 // threads (a signal-handling thread and the destructor, say).
 class GatewayServerImpl {
  public:
+  std::shared_ptr<routing::CommandRouter> router;
   std::unique_ptr<GatewayService> service;
   std::unique_ptr<grpc::Server> grpc_server;
   std::uint16_t grpc_port = 0;
@@ -50,6 +51,9 @@ class GatewayServerImpl {
       grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
       grpc_server->Wait();
     }
+    // Requests the server no longer waits for (their clients cancelled) end now rather than at
+    // their deadlines, and the job-availability subscriptions close.
+    if (router) router->shutdown();
     if (rest) rest->shutdown();
     spdlog::info("gateway stopped");
   }
@@ -88,9 +92,9 @@ tern::Result<std::unique_ptr<GatewayServer>, std::string> GatewayServer::start(
   if (!rest) return tern::unexpected(rest.error());
   impl->rest = std::move(rest.value());
 
-  impl->service = std::make_unique<GatewayService>(
-      versioned, std::make_shared<routing::CommandRouter>(versioned, routing::RouterOptions{},
-                                                          options.local_broker));
+  impl->router = std::make_shared<routing::CommandRouter>(versioned, routing::RouterOptions{},
+                                                          options.local_broker);
+  impl->service = std::make_unique<GatewayService>(versioned, impl->router);
   const std::string address = options.host + ":" + std::to_string(options.grpc_port);
   int selected_port = 0;
   grpc::ServerBuilder builder;

@@ -12,13 +12,37 @@
 
 namespace tern::gateway {
 
+namespace detail {
+namespace gp = gateway_protocol;
+// The RPCs served on gRPC's callback API: the ones a running workload calls for every instance
+// and job, plus the other keyed commands (they share the keyed path). Each returns a reactor at
+// once and is answered from the router's completion; the rest stay synchronous.
+using GatewayBase = gp::Gateway::WithCallbackMethod_ActivateJobs<
+    gp::Gateway::WithCallbackMethod_CreateProcessInstance<
+        gp::Gateway::WithCallbackMethod_CreateProcessInstanceWithResult<
+            gp::Gateway::WithCallbackMethod_CompleteJob<gp::Gateway::WithCallbackMethod_FailJob<
+                gp::Gateway::WithCallbackMethod_PublishMessage<
+                    gp::Gateway::WithCallbackMethod_ThrowError<
+                        gp::Gateway::WithCallbackMethod_CancelProcessInstance<
+                            gp::Gateway::WithCallbackMethod_UpdateJobRetries<
+                                gp::Gateway::WithCallbackMethod_UpdateJobTimeout<
+                                    gp::Gateway::WithCallbackMethod_SetVariables<
+                                        gp::Gateway::WithCallbackMethod_ResolveIncident<
+                                            gp::Gateway::Service>>>>>>>>>>>>;
+}  // namespace detail
+
 // Implements every RPC of the 8.5 protocol. Topology answers from the TopologySource; commands go
 // through the CommandRouter to partition leaders (gateway_commands.cc, gateway_jobs.cc); RPCs
 // the engine does not support yet answer UNIMPLEMENTED with a message naming the RPC, so that a
-// client sees a clear refusal rather than a fake success. Stateless apart from the shared,
-// thread-safe TopologySource and CommandRouter, so gRPC may call it from any number of its
-// worker threads at once.
-class GatewayService final : public gateway_protocol::Gateway::Service {
+// client sees a clear refusal rather than a fake success.
+//
+// The RPCs of detail::GatewayBase use the callback API: a handler starts the routing and returns;
+// the router's completion answers the call (unary_call.h), so a call in flight holds no thread.
+// Their completions capture the router and the call, never the service, so a completion that
+// arrives after the server stopped touches nothing gone. The synchronous RPCs run on gRPC's sync
+// threads as before. Stateless apart from the shared, thread-safe TopologySource and
+// CommandRouter.
+class GatewayService final : public detail::GatewayBase {
  public:
   // Without a router, one is made over `topology` (brokers' command API addresses).
   explicit GatewayService(std::shared_ptr<const TopologySource> topology,
@@ -28,23 +52,25 @@ class GatewayService final : public gateway_protocol::Gateway::Service {
                         const gateway_protocol::TopologyRequest* request,
                         gateway_protocol::TopologyResponse* response) override;
 
-  grpc::Status ActivateJobs(
-      grpc::ServerContext* context, const gateway_protocol::ActivateJobsRequest* request,
-      grpc::ServerWriter<gateway_protocol::ActivateJobsResponse>* writer) override;
+  grpc::ServerWriteReactor<gateway_protocol::ActivateJobsResponse>* ActivateJobs(
+      grpc::CallbackServerContext* context,
+      const gateway_protocol::ActivateJobsRequest* request) override;
   grpc::Status StreamActivatedJobs(
       grpc::ServerContext* context, const gateway_protocol::StreamActivatedJobsRequest* request,
       grpc::ServerWriter<gateway_protocol::ActivatedJob>* writer) override;
-  grpc::Status CancelProcessInstance(
-      grpc::ServerContext* context, const gateway_protocol::CancelProcessInstanceRequest* request,
+  grpc::ServerUnaryReactor* CancelProcessInstance(
+      grpc::CallbackServerContext* context,
+      const gateway_protocol::CancelProcessInstanceRequest* request,
       gateway_protocol::CancelProcessInstanceResponse* response) override;
-  grpc::Status CompleteJob(grpc::ServerContext* context,
-                           const gateway_protocol::CompleteJobRequest* request,
-                           gateway_protocol::CompleteJobResponse* response) override;
-  grpc::Status CreateProcessInstance(
-      grpc::ServerContext* context, const gateway_protocol::CreateProcessInstanceRequest* request,
+  grpc::ServerUnaryReactor* CompleteJob(grpc::CallbackServerContext* context,
+                                        const gateway_protocol::CompleteJobRequest* request,
+                                        gateway_protocol::CompleteJobResponse* response) override;
+  grpc::ServerUnaryReactor* CreateProcessInstance(
+      grpc::CallbackServerContext* context,
+      const gateway_protocol::CreateProcessInstanceRequest* request,
       gateway_protocol::CreateProcessInstanceResponse* response) override;
-  grpc::Status CreateProcessInstanceWithResult(
-      grpc::ServerContext* context,
+  grpc::ServerUnaryReactor* CreateProcessInstanceWithResult(
+      grpc::CallbackServerContext* context,
       const gateway_protocol::CreateProcessInstanceWithResultRequest* request,
       gateway_protocol::CreateProcessInstanceWithResultResponse* response) override;
   grpc::Status EvaluateDecision(grpc::ServerContext* context,
@@ -56,33 +82,35 @@ class GatewayService final : public gateway_protocol::Gateway::Service {
   grpc::Status DeployResource(grpc::ServerContext* context,
                               const gateway_protocol::DeployResourceRequest* request,
                               gateway_protocol::DeployResourceResponse* response) override;
-  grpc::Status FailJob(grpc::ServerContext* context,
-                       const gateway_protocol::FailJobRequest* request,
-                       gateway_protocol::FailJobResponse* response) override;
-  grpc::Status ThrowError(grpc::ServerContext* context,
-                          const gateway_protocol::ThrowErrorRequest* request,
-                          gateway_protocol::ThrowErrorResponse* response) override;
-  grpc::Status PublishMessage(grpc::ServerContext* context,
-                              const gateway_protocol::PublishMessageRequest* request,
-                              gateway_protocol::PublishMessageResponse* response) override;
-  grpc::Status ResolveIncident(grpc::ServerContext* context,
-                               const gateway_protocol::ResolveIncidentRequest* request,
-                               gateway_protocol::ResolveIncidentResponse* response) override;
-  grpc::Status SetVariables(grpc::ServerContext* context,
-                            const gateway_protocol::SetVariablesRequest* request,
-                            gateway_protocol::SetVariablesResponse* response) override;
-  grpc::Status UpdateJobRetries(grpc::ServerContext* context,
-                                const gateway_protocol::UpdateJobRetriesRequest* request,
-                                gateway_protocol::UpdateJobRetriesResponse* response) override;
+  grpc::ServerUnaryReactor* FailJob(grpc::CallbackServerContext* context,
+                                    const gateway_protocol::FailJobRequest* request,
+                                    gateway_protocol::FailJobResponse* response) override;
+  grpc::ServerUnaryReactor* ThrowError(grpc::CallbackServerContext* context,
+                                       const gateway_protocol::ThrowErrorRequest* request,
+                                       gateway_protocol::ThrowErrorResponse* response) override;
+  grpc::ServerUnaryReactor* PublishMessage(
+      grpc::CallbackServerContext* context, const gateway_protocol::PublishMessageRequest* request,
+      gateway_protocol::PublishMessageResponse* response) override;
+  grpc::ServerUnaryReactor* ResolveIncident(
+      grpc::CallbackServerContext* context, const gateway_protocol::ResolveIncidentRequest* request,
+      gateway_protocol::ResolveIncidentResponse* response) override;
+  grpc::ServerUnaryReactor* SetVariables(grpc::CallbackServerContext* context,
+                                         const gateway_protocol::SetVariablesRequest* request,
+                                         gateway_protocol::SetVariablesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateJobRetries(
+      grpc::CallbackServerContext* context,
+      const gateway_protocol::UpdateJobRetriesRequest* request,
+      gateway_protocol::UpdateJobRetriesResponse* response) override;
   grpc::Status ModifyProcessInstance(
       grpc::ServerContext* context, const gateway_protocol::ModifyProcessInstanceRequest* request,
       gateway_protocol::ModifyProcessInstanceResponse* response) override;
   grpc::Status MigrateProcessInstance(
       grpc::ServerContext* context, const gateway_protocol::MigrateProcessInstanceRequest* request,
       gateway_protocol::MigrateProcessInstanceResponse* response) override;
-  grpc::Status UpdateJobTimeout(grpc::ServerContext* context,
-                                const gateway_protocol::UpdateJobTimeoutRequest* request,
-                                gateway_protocol::UpdateJobTimeoutResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateJobTimeout(
+      grpc::CallbackServerContext* context,
+      const gateway_protocol::UpdateJobTimeoutRequest* request,
+      gateway_protocol::UpdateJobTimeoutResponse* response) override;
   grpc::Status DeleteResource(grpc::ServerContext* context,
                               const gateway_protocol::DeleteResourceRequest* request,
                               gateway_protocol::DeleteResourceResponse* response) override;
@@ -97,30 +125,15 @@ class GatewayService final : public gateway_protocol::Gateway::Service {
   grpc::Status execute_on_every_partition(grpc::ServerContext* context, std::string_view what,
                                           tern::command::BrokerRequest& request,
                                           tern::command::BrokerResponse& first_response);
-  // Sends a key-addressed command to the key's partition.
-  grpc::Status execute_by_key(grpc::ServerContext* context, std::int64_t key,
-                              std::string_view key_name, tern::command::BrokerRequest& request,
-                              tern::command::BrokerResponse& response);
-  // One keyed RPC: the client's request goes into its slot of a BrokerRequest, is routed by the
+  // One keyed RPC: the client's request goes into its slot of a BrokerRequest, is routed to the
   // key's partition, and the answer comes out of the matching slot of the BrokerResponse.
   template <typename Request, typename Response>
-  grpc::Status route_by_key(grpc::ServerContext* context, std::int64_t key,
-                            std::string_view key_name, const Request& request,
-                            Request* (tern::command::BrokerRequest::*slot)(),
-                            const Response& (tern::command::BrokerResponse::*answer)() const,
-                            Response* response) {
-    tern::command::BrokerRequest broker_request;
-    *(broker_request.*slot)() = request;
-    tern::command::BrokerResponse broker_response;
-    grpc::Status status = execute_by_key(context, key, key_name, broker_request, broker_response);
-    if (status.ok()) *response = (broker_response.*answer)();
-    return status;
-  }
-  // Polls every partition once for up to `max_jobs` jobs; appends them. An error only when no
-  // partition could be asked or a request was invalid.
-  grpc::Status poll_jobs(const gateway_protocol::ActivateJobsRequest& request,
-                         routing::CommandRouter::Clock::time_point deadline,
-                         std::vector<gateway_protocol::ActivateJobsResponse>& batches);
+  grpc::ServerUnaryReactor* route_by_key(grpc::CallbackServerContext* context, std::int64_t key,
+                                         std::string_view key_name, const Request& request,
+                                         Request* (tern::command::BrokerRequest::*slot)(),
+                                         const Response& (tern::command::BrokerResponse::*answer)()
+                                             const,
+                                         Response* response);
 
   std::shared_ptr<const TopologySource> topology_;
   std::shared_ptr<routing::CommandRouter> router_;

@@ -47,6 +47,9 @@ class RoutingCluster {
   // The topology with every partition led by the in-process broker (or led by nobody).
   ClusterTopology cluster(bool with_leaders) const;
 
+  // Stops the gateway (as ternd does at exit) while the broker side stays up.
+  void shutdown_gateway() { gateway_server_->shutdown(); }
+
   // Deploys `xml` as "process.bpmn" through the gateway; asserts success.
   void deploy(const std::string& xml);
 

@@ -4,7 +4,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <thread>
+#include <utility>
 
 #include "gateway/routing/error_mapping.h"
 
@@ -38,11 +38,10 @@ std::shared_ptr<tc::BrokerCommands::Stub> CommandRouter::stub(const std::string&
   return result;
 }
 
-CommandRouter::Clock::time_point CommandRouter::deadline_for(
-    const grpc::ServerContext& context) const {
+CommandRouter::Clock::time_point CommandRouter::deadline_for_client(
+    Clock::time_point client) const {
   // Leave the answer time to reach the client before the client's own deadline fires, so that
   // it sees why the gateway gave up rather than a bare DEADLINE_EXCEEDED.
-  auto client = context.deadline();
   if (client != Clock::time_point::max()) client -= options_.answer_margin;
   return std::min(client, Clock::now() + options_.default_request_timeout);
 }
@@ -61,36 +60,256 @@ struct Attempt {
   std::optional<grpc::Status> outcome;
 };
 
-// One call of a round. `status` and `response` are written by whoever answers the call and read
-// by the waiting thread once `finished` is set (both under the Flight's mutex).
+// One call of a round. `status`, `response` and `finished` are written by whoever answers the
+// call and read by the round's end, both under the Flight's mutex.
 struct Call {
   std::size_t index = 0;
   std::string address;
+  bool local = false;
   grpc::ClientContext context;
   grpc::Status status;
   tc::BrokerResponse response;
   bool finished = false;
 };
 
-// What execute_all() has in flight. Shared with the calls' callbacks: a call that outlives the
-// deadline (an in-process call answers only when its partition does) finishes into it after
-// execute_all() returned, so the requests and the call stay alive until then.
-struct Flight {
-  std::vector<tc::BrokerRequest> requests;
-  std::vector<std::unique_ptr<Call>> calls;  // this round's
-  std::mutex mutex;
-  std::condition_variable answered;
-  std::size_t pending = 0;  // guarded by mutex
+}  // namespace
 
-  void finish(Call* call, grpc::Status status) {
-    std::lock_guard lock(mutex);
-    call->status = std::move(status);
-    call->finished = true;
-    if (--pending == 0) answered.notify_all();
+// The state of one execute_all_async() call: rounds of calls, one round at a time. A round ends
+// when its last call answered (or, with an in-process call, at the deadline: such a call answers
+// only when its partition does), and its end decides the next step: done, straight on to hinted
+// leaders, or a back-off timer. Whoever ends a round (the last answer, the launch itself, or the
+// deadline timer) is decided under `mutex_`, so exactly one thread runs the round's end; the
+// attempts are touched only there and in launch(), which are ordered by that mutex.
+//
+// Held by shared_ptr by every callback it is waiting for; a call that outlives its round (the
+// deadline came first) still finishes into its Call, which stays in `calls_` until the Flight
+// goes.
+class CommandRouter::Flight : public std::enable_shared_from_this<CommandRouter::Flight> {
+ public:
+  Flight(std::shared_ptr<CommandRouter> router, std::vector<tc::BrokerRequest> requests,
+         Clock::time_point deadline, Completion done)
+      : router_(std::move(router)),
+        requests_(std::move(requests)),
+        deadline_(deadline),
+        started_(Clock::now()),
+        backoff_(router_->options_.min_backoff),
+        done_(std::move(done)) {
+    attempts_.resize(requests_.size());
+    responses_.resize(requests_.size());
+    for (std::size_t i = 0; i < requests_.size(); ++i)
+      attempts_[i].last = no_leader(requests_[i].partition_id());
   }
+
+  // Starts the next round: every request not settled (only the hinted ones right after
+  // NOT_LEADER hints) goes to its leader.
+  void launch();
+
+ private:
+  // A call of round `round` answered (or the launch of that round is complete: `call` null).
+  void arrive(std::uint64_t round, Call* call, grpc::Status status);
+  void deadline_passed(std::uint64_t round);
+  void end_round();
+  void complete();
+
+  const std::shared_ptr<CommandRouter> router_;
+  const std::vector<tc::BrokerRequest> requests_;
+  const Clock::time_point deadline_;
+  const Clock::time_point started_;
+  std::chrono::milliseconds backoff_;
+  bool hinted_only_ = false;  // a round right after NOT_LEADER hints sends only the hinted ones
+  std::vector<Attempt> attempts_;
+  std::vector<tc::BrokerResponse> responses_;
+  Completion done_;
+  ClusterTopology topology_;  // the one the current round was routed by
+
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Call>> calls_;  // the current round's; guarded by mutex_
+  std::uint64_t round_ = 0;                   // guarded by mutex_
+  bool round_open_ = false;                   // guarded by mutex_
+  std::size_t pending_ = 0;  // answers (plus the launch) still due; guarded by mutex_
+  TimerQueue::TimerId deadline_timer_ = 0;  // guarded by mutex_
 };
 
-}  // namespace
+void CommandRouter::Flight::launch() {
+  topology_ = router_->topology_->current();
+  std::vector<std::unique_ptr<Call>> calls;
+  for (std::size_t i = 0; i < requests_.size(); ++i) {
+    Attempt& attempt = attempts_[i];
+    if (attempt.outcome || (hinted_only_ && !attempt.hinted)) continue;
+    const std::int32_t partition = requests_[i].partition_id();
+    std::optional<std::string> address =
+        attempt.hinted ? attempt.hinted : leader_address(topology_, partition);
+    attempt.hinted.reset();
+    if (topology_.brokers.empty()) {
+      attempt.last = no_topology();
+    } else if (!address) {
+      attempt.last = no_leader(partition);
+    } else {
+      auto call = std::make_unique<Call>();
+      call->index = i;
+      call->address = std::move(*address);
+      call->local = router_->local_ && call->address == router_->local_address_;
+      call->context.set_deadline(deadline_);
+      calls.push_back(std::move(call));
+    }
+  }
+  const bool any_local =
+      std::any_of(calls.begin(), calls.end(), [](const auto& call) { return call->local; });
+  auto self = shared_from_this();
+  std::uint64_t round = 0;
+  {
+    std::lock_guard lock(mutex_);
+    calls_ = std::move(calls);
+    round = ++round_;
+    round_open_ = true;
+    pending_ = calls_.size() + 1;  // the launch itself, so no answer ends the round before it
+  }
+  if (any_local) {
+    // A gRPC call ends by its deadline on its own; an in-process one only when its partition
+    // answers, so the round's deadline is a timer.
+    const auto id = router_->timers_.schedule(
+        deadline_, [self, round](TimerQueue::Fired) { self->deadline_passed(round); });
+    std::lock_guard lock(mutex_);
+    deadline_timer_ = id;
+  }
+  // calls_ does not change while the round is open (only launch() replaces it, after the end).
+  std::vector<Call*> launching;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& call : calls_)
+      launching.push_back(call.get());
+  }
+  for (Call* call : launching) {
+    const tc::BrokerRequest& request = requests_[call->index];
+    if (call->local) {
+      router_->local_->execute(request, &call->response, [self, round, call] {
+        self->arrive(round, call, grpc::Status::OK);
+      });
+    } else {
+      auto broker = router_->stub(call->address);  // also keeps the broker's wake-ups subscribed
+      broker->async()->Execute(&call->context, &request, &call->response,
+                               [self, round, call](grpc::Status status) {
+                                 self->arrive(round, call, std::move(status));
+                               });
+    }
+  }
+  arrive(round, nullptr, grpc::Status::OK);
+}
+
+void CommandRouter::Flight::arrive(std::uint64_t round, Call* call, grpc::Status status) {
+  {
+    std::lock_guard lock(mutex_);
+    if (call) {
+      call->status = std::move(status);
+      call->finished = true;
+    }
+    if (round != round_ || !round_open_) return;  // its round ended at the deadline
+    if (--pending_ > 0) return;
+    round_open_ = false;
+  }
+  end_round();
+}
+
+void CommandRouter::Flight::deadline_passed(std::uint64_t round) {
+  {
+    std::lock_guard lock(mutex_);
+    if (round != round_ || !round_open_) return;
+    round_open_ = false;
+    deadline_timer_ = 0;
+  }
+  end_round();
+}
+
+void CommandRouter::Flight::end_round() {
+  TimerQueue::TimerId timer = 0;
+  bool any_hinted = false;
+  bool expired = false;  // a call still runs: its Call must stay, so no further round
+  {
+    std::lock_guard lock(mutex_);
+    timer = std::exchange(deadline_timer_, 0);
+    for (auto& call : calls_) {
+      const tc::BrokerRequest& request = requests_[call->index];
+      Attempt& attempt = attempts_[call->index];
+      const grpc::Status& status = call->status;
+      expired = expired || !call->finished;
+      if (!call->finished || status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+        attempt.outcome = timed_out(request, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 Clock::now() - started_));
+        continue;
+      }
+      tc::BrokerResponse& response = responses_[call->index];
+      response = std::move(call->response);
+      if (!status.ok() && status.error_code() != grpc::StatusCode::UNAVAILABLE) {
+        attempt.outcome =
+            grpc::Status(status.error_code(), "the broker at " + call->address + " failed "
+                                                  + std::string(rpc_name(request)) + ": "
+                                                  + status.error_message());
+      } else if (!status.ok()) {
+        attempt.last =
+            grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                         "Expected to execute the command on partition "
+                             + std::to_string(request.partition_id()) + ", but the broker at "
+                             + call->address + " is unreachable: " + status.error_message());
+      } else if (response.status() == tc::NOT_LEADER) {
+        attempt.last = to_grpc_status(request, response);
+        if (response.leader_hint() >= 0) {
+          attempt.hinted = broker_address(topology_, response.leader_hint());
+        }
+        if (attempt.hinted == call->address) attempt.hinted.reset();
+        if (attempt.hinted && ++attempt.hints_followed > 3) attempt.hinted.reset();
+        any_hinted = any_hinted || attempt.hinted.has_value();
+      } else if (response.status() == tc::UNAVAILABLE) {
+        attempt.last = to_grpc_status(request, response);
+      } else {
+        attempt.outcome = to_grpc_status(request, response);
+      }
+    }
+  }
+  if (timer != 0) router_->timers_.cancel(timer);
+  const bool settled = std::all_of(attempts_.begin(), attempts_.end(),
+                                   [](const Attempt& attempt) { return attempt.outcome; });
+  if (settled || expired) return complete();
+  hinted_only_ = any_hinted;
+  if (any_hinted) return launch();  // straight to the leaders the brokers named
+  const auto now = Clock::now();
+  if (now + backoff_ >= deadline_) return complete();
+  const auto due = now + backoff_;
+  backoff_ = std::min(backoff_ * 2, router_->options_.max_backoff);
+  router_->timers_.schedule(due, [self = shared_from_this()](TimerQueue::Fired fired) {
+    // At shutdown the request ends with its latest failure rather than at its deadline.
+    if (fired == TimerQueue::Fired::kDue) {
+      self->launch();
+    } else {
+      self->complete();
+    }
+  });
+}
+
+void CommandRouter::Flight::complete() {
+  std::vector<grpc::Status> statuses;
+  statuses.reserve(attempts_.size());
+  for (auto& attempt : attempts_)
+    statuses.push_back(attempt.outcome ? std::move(*attempt.outcome) : std::move(attempt.last));
+  Completion done = std::move(done_);
+  done(std::move(statuses), std::move(responses_));
+}
+
+void CommandRouter::execute_all_async(std::vector<tc::BrokerRequest> requests,
+                                      Clock::time_point deadline, Completion done) {
+  std::make_shared<Flight>(shared_from_this(), std::move(requests), deadline, std::move(done))
+      ->launch();
+}
+
+void CommandRouter::execute_async(tc::BrokerRequest request, Clock::time_point deadline,
+                                  SingleCompletion done) {
+  std::vector<tc::BrokerRequest> requests;
+  requests.push_back(std::move(request));
+  execute_all_async(std::move(requests), deadline,
+                    [done = std::move(done)](std::vector<grpc::Status> statuses,
+                                             std::vector<tc::BrokerResponse> responses) {
+                      done(std::move(statuses.front()), std::move(responses.front()));
+                    });
+}
 
 grpc::Status CommandRouter::execute(const tc::BrokerRequest& request, Clock::time_point deadline,
                                     tc::BrokerResponse& response) {
@@ -104,125 +323,28 @@ grpc::Status CommandRouter::execute(const tc::BrokerRequest& request, Clock::tim
 std::vector<grpc::Status> CommandRouter::execute_all(std::vector<tc::BrokerRequest> requests,
                                                      Clock::time_point deadline,
                                                      std::vector<tc::BrokerResponse>& responses) {
-  const auto started = Clock::now();
-  const std::size_t count = requests.size();
-  auto flight = std::make_shared<Flight>();
-  flight->requests = std::move(requests);
-  responses.assign(count, tc::BrokerResponse());
-  std::vector<Attempt> attempts(count);
-  for (std::size_t i = 0; i < count; ++i)
-    attempts[i].last = no_leader(flight->requests[i].partition_id());
-  auto backoff = options_.min_backoff;
-  bool hinted_only = false;  // a round right after NOT_LEADER hints sends only the hinted ones
-  while (true) {
-    ClusterTopology topology = topology_->current();
-    std::vector<std::unique_ptr<Call>> calls;
-    for (std::size_t i = 0; i < count; ++i) {
-      Attempt& attempt = attempts[i];
-      if (attempt.outcome || (hinted_only && !attempt.hinted)) continue;
-      const std::int32_t partition = flight->requests[i].partition_id();
-      std::optional<std::string> address =
-          attempt.hinted ? attempt.hinted : leader_address(topology, partition);
-      attempt.hinted.reset();
-      if (topology.brokers.empty()) {
-        attempt.last = no_topology();
-      } else if (!address) {
-        attempt.last = no_leader(partition);
-      } else {
-        auto call = std::make_unique<Call>();
-        call->index = i;
-        call->address = std::move(*address);
-        call->context.set_deadline(deadline);
-        calls.push_back(std::move(call));
-      }
-    }
-    // All of this round's calls are in flight at once; the round ends when every one answered
-    // (a gRPC call answers by the deadline at the latest).
-    {
-      std::lock_guard lock(flight->mutex);
-      flight->calls = std::move(calls);
-      flight->pending = flight->calls.size();
-    }
-    // A lone remote call is made on this thread: gRPC then completes it here, sparing the
-    // hand-off from a callback thread and the wake-up of this one.
-    const bool lone_remote =
-        flight->calls.size() == 1 && !(local_ && flight->calls.front()->address == local_address_);
-    for (auto& call : flight->calls) {
-      const tc::BrokerRequest& request = flight->requests[call->index];
-      Call* raw = call.get();
-      auto broker = stub(call->address);  // also keeps the broker's job wake-ups subscribed
-      if (lone_remote) {
-        flight->finish(raw, broker->Execute(&raw->context, request, &raw->response));
-      } else if (local_ && call->address == local_address_) {
-        local_->execute(request, &raw->response,
-                        [flight, raw] { flight->finish(raw, grpc::Status::OK); });
-      } else {
-        broker->async()->Execute(
-            &raw->context, &request, &raw->response,
-            [flight, raw](grpc::Status status) { flight->finish(raw, std::move(status)); });
-      }
-    }
-    {
-      std::unique_lock lock(flight->mutex);
-      flight->answered.wait_until(lock, deadline, [&] { return flight->pending == 0; });
-    }
-    bool any_hinted = false;
-    bool expired = false;  // a call still runs: its Call must stay, so no further round
-    {
-      std::lock_guard lock(flight->mutex);
-      for (auto& call : flight->calls) {
-        const tc::BrokerRequest& request = flight->requests[call->index];
-        Attempt& attempt = attempts[call->index];
-        const grpc::Status& status = call->status;
-        expired = expired || !call->finished;
-        if (!call->finished || status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-          attempt.outcome = timed_out(
-              request,
-              std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started));
-          continue;
-        }
-        tc::BrokerResponse& response = responses[call->index];
-        response = std::move(call->response);
-        if (!status.ok() && status.error_code() != grpc::StatusCode::UNAVAILABLE) {
-          attempt.outcome =
-              grpc::Status(status.error_code(), "the broker at " + call->address + " failed "
-                                                    + std::string(rpc_name(request)) + ": "
-                                                    + status.error_message());
-        } else if (!status.ok()) {
-          attempt.last =
-              grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                           "Expected to execute the command on partition "
-                               + std::to_string(request.partition_id()) + ", but the broker at "
-                               + call->address + " is unreachable: " + status.error_message());
-        } else if (response.status() == tc::NOT_LEADER) {
-          attempt.last = to_grpc_status(request, response);
-          if (response.leader_hint() >= 0) {
-            attempt.hinted = broker_address(topology, response.leader_hint());
-          }
-          if (attempt.hinted == call->address) attempt.hinted.reset();
-          if (attempt.hinted && ++attempt.hints_followed > 3) attempt.hinted.reset();
-          any_hinted = any_hinted || attempt.hinted.has_value();
-        } else if (response.status() == tc::UNAVAILABLE) {
-          attempt.last = to_grpc_status(request, response);
-        } else {
-          attempt.outcome = to_grpc_status(request, response);
-        }
-      }
-    }
-    const bool settled = std::all_of(attempts.begin(), attempts.end(),
-                                     [](const Attempt& attempt) { return attempt.outcome; });
-    if (settled || expired) break;
-    hinted_only = any_hinted;
-    if (any_hinted) continue;  // straight to the leaders the brokers named
-    if (Clock::now() + backoff >= deadline) break;
-    std::this_thread::sleep_for(backoff);
-    backoff = std::min(backoff * 2, options_.max_backoff);
-  }
-  std::vector<grpc::Status> statuses;
-  statuses.reserve(count);
-  for (auto& attempt : attempts)
-    statuses.push_back(attempt.outcome ? std::move(*attempt.outcome) : std::move(attempt.last));
-  return statuses;
+  // Every flight completes by its deadline (or at once at shutdown), so this wait is bounded.
+  struct Outcome {
+    std::mutex mutex;
+    std::condition_variable settled;
+    bool done = false;
+    std::vector<grpc::Status> statuses;
+    std::vector<tc::BrokerResponse> responses;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  execute_all_async(
+      std::move(requests), deadline,
+      [outcome](std::vector<grpc::Status> statuses, std::vector<tc::BrokerResponse> answers) {
+        std::lock_guard lock(outcome->mutex);
+        outcome->statuses = std::move(statuses);
+        outcome->responses = std::move(answers);
+        outcome->done = true;
+        outcome->settled.notify_all();
+      });
+  std::unique_lock lock(outcome->mutex);
+  outcome->settled.wait(lock, [&] { return outcome->done; });
+  responses = std::move(outcome->responses);
+  return std::move(outcome->statuses);
 }
 
 }  // namespace tern::gateway::routing

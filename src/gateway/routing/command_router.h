@@ -6,15 +6,22 @@
 // NOT_LEADER (going straight to the hinted leader if any) or UNAVAILABLE, and when the broker
 // cannot be reached; anything else is final. Channels (one per broker address) are cached.
 //
-// execute_all() sends several requests at once (one round trip for all of them rather than one
-// after another), each with its own retries; execute() is execute_all() of one request.
+// execute_all_async() sends several requests at once (one round trip for all of them rather than
+// one after another), each with its own retries, and calls its completion once every one is
+// settled. Nothing waits in between: a round continues from the last answer's callback (a gRPC
+// callback thread, or the partition strand of an in-process call), and a back-off or a round's
+// deadline is an entry in the router's TimerQueue, so no thread is held for a round trip.
+// execute() and execute_all() wait for the same machinery, for the RPCs that stay synchronous.
 //
-// Threads: any gRPC worker thread; blocking calls (the gateway's handlers are synchronous).
-// Thread-safe.
+// Lifecycle: made with std::make_shared (a request in flight holds the router). shutdown() ends
+// the job-availability subscriptions and the timers; requests then waiting for a back-off end at
+// once with their latest failure, and a round waiting for an in-process answer ends as timed out.
+// Threads: any. Thread-safe.
 
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,6 +32,7 @@
 #include "gateway/routing/job_wakeups.h"
 #include "gateway/routing/local_broker.h"
 #include "gateway/routing/partition_routing.h"
+#include "gateway/routing/timer_queue.h"
 #include "gateway/topology.h"
 
 namespace tern::gateway::routing {
@@ -37,9 +45,14 @@ struct RouterOptions {
   std::chrono::milliseconds max_backoff{500};
 };
 
-class CommandRouter {
+class CommandRouter : public std::enable_shared_from_this<CommandRouter> {
  public:
   using Clock = std::chrono::system_clock;
+  // The statuses and responses of execute_all_async(), in the order of its requests.
+  using Completion = std::function<void(std::vector<grpc::Status> statuses,
+                                        std::vector<tern::command::BrokerResponse> responses)>;
+  using SingleCompletion =
+      std::function<void(grpc::Status status, tern::command::BrokerResponse response)>;
 
   // With `local`, commands for partitions led by that broker take the in-process path.
   explicit CommandRouter(std::shared_ptr<const TopologySource> topology, RouterOptions options = {},
@@ -48,19 +61,28 @@ class CommandRouter {
   CommandRouter(const CommandRouter&) = delete;
   CommandRouter& operator=(const CommandRouter&) = delete;
 
-  // Sends `request` (its partition_id set) and fills `response`. OK only for an accepted command.
+  // Sends every request (each with its partition_id set) concurrently, each retried within
+  // `deadline`, and calls `done` exactly once when all are settled, on whichever thread settled
+  // the last one (possibly this one, before returning). OK only for an accepted command.
+  void execute_all_async(std::vector<tern::command::BrokerRequest> requests,
+                         Clock::time_point deadline, Completion done);
+  void execute_async(tern::command::BrokerRequest request, Clock::time_point deadline,
+                     SingleCompletion done);
+
+  // Blocking forms of the above: send `request` (its partition_id set) and fill `response`.
   grpc::Status execute(const tern::command::BrokerRequest& request, Clock::time_point deadline,
                        tern::command::BrokerResponse& response);
 
-  // Sends every request (each with its partition_id set) concurrently, each retried as execute()
-  // does, and waits for all of them; `responses` and the returned statuses are in the order of
-  // `requests`.
+  // `responses` and the returned statuses are in the order of `requests`.
   std::vector<grpc::Status> execute_all(std::vector<tern::command::BrokerRequest> requests,
                                         Clock::time_point deadline,
                                         std::vector<tern::command::BrokerResponse>& responses);
 
   // The deadline of a request: the client's, bounded by the default request timeout.
-  Clock::time_point deadline_for(const grpc::ServerContext& context) const;
+  Clock::time_point deadline_for(const grpc::ServerContextBase& context) const {
+    return deadline_for_client(context.deadline());
+  }
+  Clock::time_point deadline_for_client(Clock::time_point client) const;
   Clock::time_point deadline_after(std::chrono::milliseconds timeout) const {
     return Clock::now() + timeout;
   }
@@ -70,11 +92,17 @@ class CommandRouter {
 
   RoundRobin& round_robin() { return round_robin_; }
   JobWakeups& wakeups() { return wakeups_; }
+  // Back-offs and waits of the requests in flight (also the gateway's long polls).
+  TimerQueue& timers() { return timers_; }
 
-  // Ends the job-availability subscriptions. Idempotent.
-  void shutdown() { wakeups_.shutdown(); }
+  // Ends the job-availability subscriptions and the timers (see the class comment). Idempotent.
+  void shutdown() {
+    wakeups_.shutdown();
+    timers_.shutdown();
+  }
 
  private:
+  class Flight;  // one execute_all_async() call; command_router.cc
   std::shared_ptr<tern::command::BrokerCommands::Stub> stub(const std::string& address);
 
   std::shared_ptr<const TopologySource> topology_;
@@ -83,6 +111,7 @@ class CommandRouter {
   std::string local_address_;  // local_'s address; empty without local_
   RoundRobin round_robin_;
   JobWakeups wakeups_;
+  TimerQueue timers_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<tern::command::BrokerCommands::Stub>>
       stubs_;  // by address; guarded by mutex_

@@ -27,11 +27,51 @@ JobWakeups::~JobWakeups() {
 }
 
 void JobWakeups::notify(const std::string& type) {
+  std::map<WaiterId, std::function<void()>> woken;
   {
     std::lock_guard lock(mutex_);
     ++generations_[type];
+    auto it = waiters_.find(type);
+    if (it != waiters_.end()) {
+      woken = std::move(it->second);
+      waiters_.erase(it);
+      for (const auto& [id, callback] : woken)
+        waiter_types_.erase(id);
+    }
   }
   changed_.notify_all();
+  for (auto& [id, callback] : woken)
+    callback();
+}
+
+JobWakeups::WaiterId JobWakeups::when_changed(const std::string& type, std::uint64_t seen,
+                                              std::function<void()> woken) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = generations_.find(type);
+    const std::uint64_t now = it == generations_.end() ? 0 : it->second;
+    if (!stopped_ && now == seen) {
+      const WaiterId id = next_waiter_++;
+      waiters_[type].emplace(id, std::move(woken));
+      waiter_types_.emplace(id, type);
+      return id;
+    }
+  }
+  woken();
+  return 0;
+}
+
+bool JobWakeups::forget(WaiterId id) {
+  std::function<void()> dropped;  // destroyed outside the lock: it may own its waiter
+  std::lock_guard lock(mutex_);
+  auto type = waiter_types_.find(id);
+  if (type == waiter_types_.end()) return false;
+  auto of_type = waiters_.find(type->second);
+  dropped = std::move(of_type->second.at(id));
+  of_type->second.erase(id);
+  if (of_type->second.empty()) waiters_.erase(of_type);
+  waiter_types_.erase(type);
+  return true;
 }
 
 std::uint64_t JobWakeups::generation(const std::string& type) const {
@@ -93,6 +133,7 @@ void JobWakeups::run(Subscription* subscription) {
 
 void JobWakeups::shutdown() {
   std::vector<std::thread> threads;
+  std::map<std::string, std::map<WaiterId, std::function<void()>>> waiters;
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return;
@@ -101,8 +142,15 @@ void JobWakeups::shutdown() {
       if (subscription->active) subscription->active->TryCancel();
       threads.push_back(std::move(subscription->thread));
     }
+    waiters = std::move(waiters_);
+    waiters_.clear();
+    waiter_types_.clear();
   }
   changed_.notify_all();
+  for (auto& [type, of_type] : waiters) {
+    for (auto& [id, callback] : of_type)
+      callback();
+  }
   for (auto& thread : threads) {
     if (thread.joinable()) thread.join();
   }

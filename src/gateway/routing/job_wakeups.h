@@ -3,14 +3,18 @@
 // JobWakeups: what a gateway knows about jobs becoming available. Brokers push (partition, job
 // type) wake-ups over a BrokerCommands.SubscribeJobAvailability stream, one per broker; a
 // long-polling ActivateJobs request notes the type's generation before it polls, and waits for
-// the generation to move (or its time to run out) before polling again.
+// the generation to move (or its time to run out) before polling again: blocking in wait(), or
+// without a thread through when_changed().
 //
 // Threads: one subscription thread per broker address (started by watch(), ended by shutdown());
-// wait()/generation() from any gRPC worker thread. Thread-safe.
+// wait()/generation()/when_changed()/forget() from any thread. when_changed() callbacks run on
+// the subscription thread that saw the wake-up (or at shutdown on the caller of shutdown()),
+// without the lock held. Thread-safe.
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +41,14 @@ class JobWakeups {
   // Blocks until the type's generation differs from `seen` (true) or `until` passes (false).
   bool wait(const std::string& type, std::uint64_t seen, Clock::time_point until) const;
 
+  using WaiterId = std::uint64_t;
+  // Calls `woken` once, when the type's generation differs from `seen` or at shutdown; at once on
+  // this thread (returning 0) if it differs already or the wake-ups are shut down. The id is for
+  // forget().
+  WaiterId when_changed(const std::string& type, std::uint64_t seen, std::function<void()> woken);
+  // Drops a waiter that has not been called; false when it was (or is being) called.
+  bool forget(WaiterId id);
+
   // Subscribes to the broker at `address` unless already subscribed; re-subscribes with
   // back-off whenever the stream ends, until shutdown().
   void watch(const std::string& address, std::shared_ptr<tern::command::BrokerCommands::Stub> stub);
@@ -51,6 +63,10 @@ class JobWakeups {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::map<std::string, std::uint64_t> generations_;  // by job type; guarded by mutex_
+  // when_changed() callbacks by job type and id, and each id's type; guarded by mutex_.
+  std::map<std::string, std::map<WaiterId, std::function<void()>>> waiters_;
+  std::map<WaiterId, std::string> waiter_types_;
+  WaiterId next_waiter_ = 1;                                            // guarded by mutex_
   std::map<std::string, std::unique_ptr<Subscription>> subscriptions_;  // by address
   bool stopped_ = false;                                                // guarded by mutex_
 };

@@ -1,0 +1,205 @@
+// The gateway's callback-API RPCs: a call waiting for the broker holds no thread, and the
+// lifetimes around it hold: a client that cancels, a long poll that waits, a server that shuts
+// down with calls in flight (run these under the asan preset too).
+
+#include <dirent.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <future>
+#include <memory>
+#include <vector>
+
+#include "gateway/routing/partition_routing.h"
+#include "gateway/routing_fixture.h"
+#include "support/eventually.h"
+
+namespace tern::gateway::testing {
+namespace {
+
+namespace gp = gateway_protocol;
+using namespace std::chrono_literals;
+
+// This process's threads, from /proc.
+int thread_count() {
+  int count = 0;
+  DIR* dir = opendir("/proc/self/task");
+  if (!dir) return -1;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  closedir(dir);
+  return count;
+}
+
+// One unary call through the client's callback API, its status delivered to a future.
+struct PendingCreate {
+  grpc::ClientContext context;
+  gp::CreateProcessInstanceRequest request;
+  gp::CreateProcessInstanceResponse response;
+  std::promise<grpc::Status> promise;
+
+  std::future<grpc::Status> start(gp::Gateway::Stub& gateway, std::chrono::seconds deadline) {
+    context.set_deadline(std::chrono::system_clock::now() + deadline);
+    request.set_bpmnprocessid("p");
+    auto future = promise.get_future();
+    gateway.async()->CreateProcessInstance(
+        &context, &request, &response,
+        [this](grpc::Status status) { promise.set_value(std::move(status)); });
+    return future;
+  }
+};
+
+TEST(AsyncCalls, ACancelledCallEndsAtOnceAndTheGatewayGoesOn) {
+  RoutingCluster cluster(1);
+  cluster.deploy(one_task_process("p", "t"));
+  // No leader: the creation retries with back-off (a timer) until its 30 s deadline.
+  cluster.topology().set(cluster.cluster(false));
+  PendingCreate pending;
+  auto status = pending.start(cluster.gateway(), 30s);
+  pending.context.TryCancel();
+  ASSERT_EQ(status.wait_for(20s), std::future_status::ready);
+  EXPECT_EQ(status.get().error_code(), grpc::StatusCode::CANCELLED);
+
+  // The gateway is unaffected: with a leader the next creation succeeds.
+  cluster.topology().set(cluster.cluster(true));
+  PendingCreate next;
+  grpc::Status created = next.start(cluster.gateway(), 20s).get();
+  EXPECT_TRUE(created.ok()) << created.error_message();
+  EXPECT_EQ(routing::partition_of_key(next.response.processinstancekey()), 1);
+}
+
+TEST(AsyncCalls, ShutdownEndsCallsWaitingForTheirPartitions) {
+  RoutingCluster cluster(2, BrokerPath::kInProcess);
+  cluster.deploy(one_task_process("p", "pack"));
+  // Activations are held until three partitions asked: with two, never. Every call below waits
+  // for answers that come only when the cluster stops, after the gateway is gone.
+  cluster.partitions().hold_job_activations_until(3);
+  constexpr int kCalls = 6;
+  const std::int64_t before = cluster.in_process_commands();
+  std::vector<std::future<grpc::Status>> statuses;
+  for (int i = 0; i < kCalls; ++i) {
+    statuses.push_back(std::async(std::launch::async, [&] {
+      gp::ActivateJobsRequest request;
+      request.set_type("pack");
+      request.set_worker("w");
+      request.set_timeout(10'000);
+      request.set_maxjobstoactivate(2);
+      request.set_requesttimeout(-1);
+      auto context = context_for(60);
+      auto reader = cluster.gateway().ActivateJobs(context.get(), request);
+      gp::ActivateJobsResponse response;
+      while (reader->Read(&response)) {
+      }
+      return reader->Finish();
+    }));
+  }
+  ASSERT_TRUE(tern::test::eventually(
+      [&] { return cluster.in_process_commands() == before + 2 * kCalls; }, 20s))
+      << "every call asked both partitions";
+  cluster.shutdown_gateway();
+  // Every call ends long before its 60 s deadline: the server cancels it after its grace period
+  // (the client sees the server going away).
+  for (auto& status : statuses) {
+    ASSERT_EQ(status.wait_for(30s), std::future_status::ready);
+    const auto code = status.get().error_code();
+    EXPECT_TRUE(code == grpc::StatusCode::CANCELLED || code == grpc::StatusCode::UNAVAILABLE)
+        << "code " << code;
+  }
+}
+
+TEST(AsyncCalls, LongPollsWaitWithoutHoldingThreads) {
+  RoutingCluster cluster(2);
+  constexpr int kPolls = 64;
+  const int before = thread_count();
+  ASSERT_GT(before, 0);
+  struct Poll {
+    grpc::ClientContext context;
+    gp::ActivateJobsRequest request;
+    std::unique_ptr<grpc::ClientReader<gp::ActivateJobsResponse>> reader;
+  };
+  // Each poll waits 1.5 s for jobs of a type no instance has. A synchronous handler would hold
+  // one of gRPC's threads per waiting poll; a callback one holds none.
+  std::atomic<int> most{before};
+  std::atomic<bool> sampling{true};
+  auto sampler = std::async(std::launch::async, [&] {
+    while (sampling) {
+      most = std::max(most.load(), thread_count());
+      std::this_thread::sleep_for(10ms);  // a sampling period, not a wait for an event
+    }
+  });
+  grpc::CompletionQueue queue;
+  std::vector<std::unique_ptr<grpc::ClientAsyncReader<gp::ActivateJobsResponse>>> readers;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<gp::ActivateJobsResponse> responses(kPolls);
+  std::vector<grpc::Status> statuses(kPolls);
+  gp::ActivateJobsRequest request;
+  request.set_type("nobody-makes-these");
+  request.set_worker("w");
+  request.set_timeout(10'000);
+  request.set_maxjobstoactivate(5);
+  request.set_requesttimeout(1'500);
+  // Tags: 2i = started, 2i+1 = finished.
+  for (int i = 0; i < kPolls; ++i) {
+    contexts.push_back(context_for(30));
+    readers.push_back(cluster.gateway().AsyncActivateJobs(
+        contexts.back().get(), request, &queue, reinterpret_cast<void*>(std::intptr_t{2} * i)));
+  }
+  int finished = 0;
+  void* tag = nullptr;
+  bool ok = false;
+  while (finished < kPolls && queue.Next(&tag, &ok)) {
+    const auto value = reinterpret_cast<std::intptr_t>(tag);
+    const auto i = static_cast<std::size_t>(value / 2);
+    if (value % 2 == 0) {
+      // Started: no job exists, so the stream ends without a message; collect its status.
+      readers[i]->Finish(&statuses[i], reinterpret_cast<void*>(value + 1));
+    } else {
+      ++finished;
+    }
+  }
+  sampling = false;
+  sampler.get();
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+  for (const auto& status : statuses)
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_LT(most.load() - before, kPolls / 4)
+      << "threads grew from " << before << " to " << most.load() << " for " << kPolls
+      << " waiting polls";
+}
+
+TEST(AsyncCalls, ALongPollIsAnsweredWhenAJobAppears) {
+  RoutingCluster cluster(2, BrokerPath::kInProcess);
+  cluster.deploy(one_task_process("p", "late"));
+  gp::ActivateJobsRequest request;
+  request.set_type("late");
+  request.set_worker("w");
+  request.set_timeout(10'000);
+  request.set_maxjobstoactivate(5);
+  request.set_requesttimeout(20'000);
+  auto context = context_for(30);
+  auto polled = std::async(std::launch::async, [&] {
+    auto reader = cluster.gateway().ActivateJobs(context.get(), request);
+    std::vector<gp::ActivatedJob> jobs;
+    gp::ActivateJobsResponse response;
+    while (reader->Read(&response)) {
+      for (const auto& job : response.jobs())
+        jobs.push_back(job);
+    }
+    EXPECT_TRUE(reader->Finish().ok());
+    return jobs;
+  });
+  PendingCreate create;
+  ASSERT_TRUE(create.start(cluster.gateway(), 20s).get().ok());
+  // Answered by the broker's wake-up (or a re-poll), well within the poll's 20 s.
+  auto jobs = polled.get();
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].processinstancekey(), create.response.processinstancekey());
+}
+
+}  // namespace
+}  // namespace tern::gateway::testing
