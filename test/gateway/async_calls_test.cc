@@ -115,11 +115,6 @@ TEST(AsyncCalls, LongPollsWaitWithoutHoldingThreads) {
   constexpr int kPolls = 64;
   const int before = thread_count();
   ASSERT_GT(before, 0);
-  struct Poll {
-    grpc::ClientContext context;
-    gp::ActivateJobsRequest request;
-    std::unique_ptr<grpc::ClientReader<gp::ActivateJobsResponse>> reader;
-  };
   // Each poll waits 1.5 s for jobs of a type no instance has. A synchronous handler would hold
   // one of gRPC's threads per waiting poll; a callback one holds none.
   std::atomic<int> most{before};
@@ -131,8 +126,9 @@ TEST(AsyncCalls, LongPollsWaitWithoutHoldingThreads) {
     }
   });
   grpc::CompletionQueue queue;
-  std::vector<std::unique_ptr<grpc::ClientAsyncReader<gp::ActivateJobsResponse>>> readers;
+  // The readers live in their calls' arenas: they go before their contexts.
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientAsyncReader<gp::ActivateJobsResponse>>> readers;
   std::vector<gp::ActivateJobsResponse> responses(kPolls);
   std::vector<grpc::Status> statuses(kPolls);
   gp::ActivateJobsRequest request;
