@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -515,7 +516,16 @@ int run_broker(const CommandLine& command_line) {
                       .node_id = own.node_id, .host = own.host, .port = own.command_port}));
     auto started = gateway::GatewayServer::start(
         options, std::make_shared<EmbeddedTopologySource>(
-                     topology, [manager] { return manager->peer_infos(); }));
+                     topology, [manager] { return manager->peer_infos(); },
+                     [topology_replica]() -> std::optional<std::set<std::int32_t>> {
+                       // The committed members; none before the topology is known.
+                       const topology::ClusterTopology committed = topology_replica->topology();
+                       if (committed.brokers.empty()) return std::nullopt;
+                       std::set<std::int32_t> ids;
+                       for (const auto& [id, member] : committed.brokers)
+                         ids.insert(id.value());
+                       return ids;
+                     }));
     if (!started) return report_start_failure("gateway.port", started.error());
     gateway = std::move(*started);
     health->set_component("gateway", ComponentStatus::kUp);

@@ -38,9 +38,12 @@ std::map<std::int32_t, gateway::BrokerInfo> leading_peers(const BrokerSelfReport
 }  // namespace
 
 EmbeddedTopologySource::EmbeddedTopologySource(std::shared_ptr<const BrokerTopology> broker,
-                                               Peers peers,
+                                               Peers peers, Members members,
                                                std::chrono::milliseconds retry_interval)
-    : broker_(std::move(broker)), peers_(std::move(peers)), retry_interval_(retry_interval) {}
+    : broker_(std::move(broker)),
+      peers_(std::move(peers)),
+      members_(std::move(members)),
+      retry_interval_(retry_interval) {}
 
 EmbeddedTopologySource::~EmbeddedTopologySource() {
   std::lock_guard lock(mutex_);
@@ -95,6 +98,11 @@ gateway::ClusterTopology EmbeddedTopologySource::current() const {
     auto known = subscribed_peers(self.node_id);
     for (auto& [id, leader] : leading_peers(self, peers))
       known.try_emplace(id, std::move(leader));
+    // A removed broker may run on (until its operator stops it) and keep reporting itself: the
+    // committed topology, not its reports, says who is in the cluster.
+    if (const auto members = members_ ? members_() : std::nullopt) {
+      std::erase_if(known, [&](const auto& entry) { return !members->contains(entry.first); });
+    }
     for (auto& [id, peer] : known)
       topology.brokers.push_back(std::move(peer));
     std::sort(topology.brokers.begin(), topology.brokers.end(),

@@ -9,7 +9,9 @@
 // listed as that partition's leader, so routing works from the first moment.
 //
 // The cluster's shape (size, partitions, replication factor) is this broker's report of it,
-// which follows the committed cluster topology (BrokerTopology's shape source).
+// which follows the committed cluster topology (BrokerTopology's shape source). So do the peers
+// listed: a broker that the committed topology no longer names (removed by a cluster change) is
+// left out even while it still runs, stays connected and reports itself.
 //
 // Thread-safe: current() may be called from any thread; it starts a subscription the first time
 // it sees a peer's address. The destructor ends the subscriptions.
@@ -19,6 +21,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "broker/broker_topology.h"
@@ -31,10 +35,14 @@ namespace tern::broker {
 class EmbeddedTopologySource final : public gateway::TopologySource {
  public:
   using Peers = std::function<std::map<NodeId, PeerInfo>()>;
+  // The node ids of the committed cluster topology's members; nullopt while it is not known
+  // (then every peer that reports is listed).
+  using Members = std::function<std::optional<std::set<std::int32_t>>()>;
 
-  // Without `peers`, only this broker is known (single-broker tests).
+  // Without `peers`, only this broker is known (single-broker tests); without `members`, every
+  // peer that reports is listed.
   explicit EmbeddedTopologySource(
-      std::shared_ptr<const BrokerTopology> broker, Peers peers = {},
+      std::shared_ptr<const BrokerTopology> broker, Peers peers = {}, Members members = {},
       std::chrono::milliseconds retry_interval = std::chrono::milliseconds(500));
   ~EmbeddedTopologySource() override;
   EmbeddedTopologySource(const EmbeddedTopologySource&) = delete;
@@ -48,6 +56,7 @@ class EmbeddedTopologySource final : public gateway::TopologySource {
 
   std::shared_ptr<const BrokerTopology> broker_;
   Peers peers_;
+  Members members_;
   std::chrono::milliseconds retry_interval_;
   mutable std::mutex mutex_;
   // By command address; created on first sight, kept until destruction (a peer that went away
