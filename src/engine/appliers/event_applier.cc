@@ -130,7 +130,7 @@ void EventApplier::on_element_activating(const Record& record, const ProcessInst
   instance.key = record.key;
   instance.state = Intent::kElementActivating;
   instance.value = value;
-  state.put_element_instance(instance);
+  state.create_element_instance(instance);
   auto scope_key = instance.flow_scope_key();
   if (scope_key.value() <= 0) {
     // A process instance started by a call activity counts as the call activity's child.
@@ -192,7 +192,7 @@ void EventApplier::on_element_finished(const Record& record, const ProcessInstan
   TERN_CHECK(instance.has_value(), "a finished element was live");
   state.remove_variables(record.key);
   state.clear_join_counts(record.key);
-  state.remove_element_instance(record.key);
+  state.remove_element_instance(*instance);
   if (instance->flow_scope_key().value() <= 0) {
     state.remove_awaited_result(record.key);
     if (auto parent = state.element_instance(value.parent_element_instance_key)) {

@@ -120,6 +120,12 @@ void EngineState::observe_key(Key key) {
   if (counter > key_counter()) txn_.put(DbKey(StateKind::kKeyGenerator), encode_i64(counter));
 }
 
+bool EngineState::is_new_key(Key key) const {
+  if (key.value() <= 0 || partition_of(key) != partition_) return false;
+  auto committed = txn_.committed_view(DbKey(StateKind::kKeyGenerator));
+  return counter_of(key) > (committed ? decode_i64(*committed) : 0);
+}
+
 // --- processes
 
 std::optional<ProcessDefinition> EngineState::process(Key key) const {
@@ -204,7 +210,9 @@ std::optional<ElementInstance> EngineState::element_instance(Key key) const {
   return out;
 }
 
-void EngineState::put_element_instance(const ElementInstance& instance) {
+namespace {
+
+std::string encode_element_instance(const ElementInstance& instance) {
   std::string bytes;
   bytes.reserve(128);
   bytes.push_back(static_cast<char>(kElementInstanceEncoding));
@@ -217,21 +225,39 @@ void EngineState::put_element_instance(const ElementInstance& instance) {
   binary::put_signed(bytes, instance.completed_inner);
   binary::put_signed(bytes, instance.terminated_inner);
   instance.value.encode(bytes);
-  txn_.put(DbKey(StateKind::kElementInstance).i64(instance.key.value()), bytes);
+  return bytes;
+}
+
+}  // namespace
+
+void EngineState::create_element_instance(const ElementInstance& instance) {
+  DbKey key = DbKey(StateKind::kElementInstance).i64(instance.key.value());
   auto scope = instance.flow_scope_key();
-  if (scope.value() > 0) {
-    txn_.put(DbKey(StateKind::kElementChild).i64(scope.value()).i64(instance.key.value()), "");
+  std::optional<DbKey> child;
+  if (scope.value() > 0)
+    child = DbKey(StateKind::kElementChild).i64(scope.value()).i64(instance.key.value());
+  // A new key's entries are known to be absent from committed state, so an element that ends
+  // before the next commit (a start or end event, a gateway) leaves no tombstone behind.
+  if (is_new_key(instance.key)) {
+    txn_.put_absent(key, encode_element_instance(instance));
+    if (child) txn_.put_absent(*child, "");
+  } else {
+    txn_.put(key, encode_element_instance(instance));
+    if (child) txn_.put(*child, "");
   }
 }
 
-void EngineState::remove_element_instance(Key key) {
-  auto instance = element_instance(key);
-  if (!instance) return;
-  auto scope = instance->flow_scope_key();
+void EngineState::put_element_instance(const ElementInstance& instance) {
+  txn_.put(DbKey(StateKind::kElementInstance).i64(instance.key.value()),
+           encode_element_instance(instance));
+}
+
+void EngineState::remove_element_instance(const ElementInstance& instance) {
+  auto scope = instance.flow_scope_key();
   if (scope.value() > 0) {
-    txn_.erase(DbKey(StateKind::kElementChild).i64(scope.value()).i64(key.value()));
+    txn_.erase(DbKey(StateKind::kElementChild).i64(scope.value()).i64(instance.key.value()));
   }
-  txn_.erase(DbKey(StateKind::kElementInstance).i64(key.value()));
+  txn_.erase(DbKey(StateKind::kElementInstance).i64(instance.key.value()));
 }
 
 void EngineState::link_called_instance(Key call_activity_key, Key process_instance_key) {
@@ -354,12 +380,19 @@ bool EngineState::has_job(Key key) const {
   return txn_.view(DbKey(StateKind::kJob).i64(key.value())).has_value();
 }
 
-void EngineState::index_job(Key key, JobState state, const JobValue::Index& index, bool add) {
+void EngineState::index_job(Key key, JobState state, const JobValue::Index& index,
+                            IndexChange change) {
   auto touch = [&](const DbKey& db_key) {
-    if (add) {
-      txn_.put(db_key, "");
-    } else {
-      txn_.erase(db_key);
+    switch (change) {
+      case IndexChange::kAdd:
+        txn_.put(db_key, "");
+        break;
+      case IndexChange::kAddNew:
+        txn_.put_absent(db_key, "");
+        break;
+      case IndexChange::kRemove:
+        txn_.erase(db_key);
+        break;
     }
   };
   switch (state) {
@@ -382,6 +415,10 @@ void EngineState::index_job(Key key, JobState state, const JobValue::Index& inde
 void EngineState::put_job(const JobEntry& job) {
   DbKey db_key = DbKey(StateKind::kJob).i64(job.key.value());
   auto index = index_of(job.value);
+  // A job created since the last commit has nothing in committed state (no lookup of the job,
+  // and its index entries leave no tombstone if it ends before the commit).
+  bool new_key = is_new_key(job.key);
+  if (new_key) txn_.note_absent(db_key);
   if (auto old = txn_.view(db_key)) {
     auto [old_state, old_index] = decode_job_index(*old);
     // Unchanged index entries are left alone (a job updated in place keeps its entry).
@@ -391,17 +428,17 @@ void EngineState::put_job(const JobEntry& job) {
       txn_.put(db_key, encode_job(job));
       return;
     }
-    index_job(job.key, old_state, old_index, false);
+    index_job(job.key, old_state, old_index, IndexChange::kRemove);
   }
   txn_.put(db_key, encode_job(job));
-  index_job(job.key, job.state, index, true);
+  index_job(job.key, job.state, index, new_key ? IndexChange::kAddNew : IndexChange::kAdd);
 }
 
 void EngineState::remove_job(Key key) {
   DbKey db_key = DbKey(StateKind::kJob).i64(key.value());
   if (auto old = txn_.view(db_key)) {
     auto [old_state, old_index] = decode_job_index(*old);
-    index_job(key, old_state, old_index, false);
+    index_job(key, old_state, old_index, IndexChange::kRemove);
   }
   txn_.erase(db_key);
 }

@@ -95,6 +95,10 @@ class EngineState {
   std::int64_t key_counter() const;
   // Raises the key counter to `key`'s counter when `key` is this partition's and higher.
   void observe_key(Key key);
+  // Whether `key` was generated after the last commit of state, so that committed state holds
+  // nothing keyed by it: every entry keyed by a record's key is written by the applier of that
+  // record, which raises the key counter in the same commit (observe_key).
+  bool is_new_key(Key key) const;
 
   // --- processes
   std::optional<ProcessDefinition> process(Key key) const;
@@ -105,8 +109,12 @@ class EngineState {
 
   // --- element instances
   std::optional<ElementInstance> element_instance(Key key) const;
+  // A new element instance (ELEMENT_ACTIVATING): the instance and its entry among its flow
+  // scope's children.
+  void create_element_instance(const ElementInstance& instance);
+  // An element instance that exists: its entry among the children is already there.
   void put_element_instance(const ElementInstance& instance);
-  void remove_element_instance(Key key);
+  void remove_element_instance(const ElementInstance& instance);
   std::vector<Key> children(Key scope_key) const;
   // A process instance started by a call activity is listed among the call activity's children
   // (so that terminating the call activity reaches it) without being in its flow scope.
@@ -157,7 +165,8 @@ class EngineState {
  private:
   std::optional<Json> get_doc(std::string_view key) const;
   void put_doc(std::string_view key, const Json& doc);
-  void index_job(Key key, JobState state, const JobValue::Index& index, bool add);
+  enum class IndexChange { kAdd, kAddNew, kRemove };
+  void index_job(Key key, JobState state, const JobValue::Index& index, IndexChange change);
   std::int64_t meta(std::string_view name) const;
   void set_meta(std::string_view name, std::int64_t value);
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "common/check.h"
 #include "engine/state/db_key.h"
 
 namespace tern::engine {
@@ -65,7 +66,26 @@ std::shared_ptr<rocksdb::Cache> make_shared_block_cache(std::size_t capacity_byt
   return rocksdb::NewLRUCache(capacity_bytes);
 }
 
-Transaction::Transaction(rocksdb::DB* db) : db_(db) {}
+Transaction::Transaction(rocksdb::DB* db, bool verify_absent_writes)
+    : db_(db), verify_absent_writes_(verify_absent_writes) {}
+
+Transaction::SlotRef Transaction::slot(std::string_view key) const {
+  auto it = slots_.find(key);
+  if (it == slots_.end()) it = slots_.emplace(std::string(key), Slot{}).first;
+  return &*it;
+}
+
+void Transaction::load(SlotRef slot) const {
+  if (slot->second.committed_known) return;
+  std::string value;
+  auto status = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(slot->first), &value);
+  if (!status.ok() && !status.IsNotFound()) {
+    spdlog::critical("state read failed: {}", status.ToString());
+    std::abort();
+  }
+  if (status.ok()) slot->second.committed = std::move(value);
+  slot->second.committed_known = true;
+}
 
 std::optional<std::string> Transaction::get(std::string_view key) const {
   auto found = view(key);
@@ -74,88 +94,132 @@ std::optional<std::string> Transaction::get(std::string_view key) const {
 }
 
 std::optional<std::string_view> Transaction::view(std::string_view key) const {
-  auto as_view = [](const std::optional<std::string>& value) -> std::optional<std::string_view> {
-    if (!value) return std::nullopt;
-    return std::string_view(*value);
-  };
-  if (auto it = pending_.find(key); it != pending_.end()) return as_view(it->second);
-  if (auto it = cache_.find(key); it != cache_.end()) return as_view(it->second);
-  std::string value;
-  auto status = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
-  if (!status.ok() && !status.IsNotFound()) {
-    spdlog::critical("state read failed: {}", status.ToString());
-    std::abort();
+  SlotRef found = slot(key);
+  const Slot& s = found->second;
+  const std::optional<std::string>* value = &s.pending;
+  if (!s.has_pending) {
+    load(found);
+    value = &s.committed;
   }
-  std::optional<std::string> found;
-  if (status.ok()) found = std::move(value);
-  if (cache_.size() >= kMaxCachedEntries) cache_.clear();
-  // Nodes of an unordered_map keep their address, so the view stays valid until the cache is
-  // cleared (by a later call).
-  auto [it, inserted] = cache_.emplace(std::string(key), std::move(found));
-  return as_view(it->second);
+  if (!*value) return std::nullopt;
+  return std::string_view(**value);
 }
 
-void Transaction::remember(std::string_view key, Pending::iterator it) {
+std::optional<std::string_view> Transaction::committed_view(std::string_view key) const {
+  SlotRef found = slot(key);
+  load(found);
+  if (!found->second.committed) return std::nullopt;
+  return std::string_view(*found->second.committed);
+}
+
+void Transaction::remember(SlotRef slot) {
   if (!savepoint_) return;
-  if (it == pending_.end()) {
-    undo_.push_back(Undo{std::string(key), false, std::nullopt});
-  } else {
-    // The caller overwrites the pending value next, so it can be moved out.
-    undo_.push_back(Undo{it->first, true, std::move(it->second)});
+  // The caller overwrites the pending value next, so it can be moved out.
+  undo_.push_back(Undo{slot, slot->second.has_pending,
+                       slot->second.has_pending ? std::move(slot->second.pending) : std::nullopt});
+}
+
+void Transaction::set_pending(SlotRef slot, std::optional<std::string_view> value) {
+  remember(slot);
+  Slot& s = slot->second;
+  // A delete of a key RocksDB does not hold changes nothing: no tombstone.
+  if (!value && s.committed_known && !s.committed) {
+    drop_pending(slot);
+    return;
   }
+  if (!s.has_pending) {
+    pending_keys_.emplace(std::string_view(slot->first), slot);
+    s.has_pending = true;
+  }
+  if (value) {
+    s.pending.emplace(*value);
+  } else {
+    s.pending.reset();
+  }
+}
+
+void Transaction::drop_pending(SlotRef slot) {
+  if (!slot->second.has_pending) return;
+  pending_keys_.erase(std::string_view(slot->first));
+  slot->second.has_pending = false;
+  slot->second.pending.reset();
 }
 
 void Transaction::put(std::string_view key, std::string_view value) {
-  auto it = pending_.find(key);
-  remember(key, it);
-  if (it == pending_.end()) {
-    pending_.emplace(std::string(key), std::string(value));
+  set_pending(slot(key), value);
+}
+
+void Transaction::note_absent(std::string_view key) {
+  SlotRef found = slot(key);
+  Slot& s = found->second;
+  if (!s.committed_known && verify_absent_writes_) load(found);
+  if (s.committed_known) {
+    TERN_CHECK(!s.committed, "a key written as new is not in committed state");
   } else {
-    it->second.emplace(value);
+    s.committed_known = true;
   }
 }
 
+void Transaction::put_absent(std::string_view key, std::string_view value) {
+  note_absent(key);
+  put(key, value);
+}
+
 void Transaction::erase(std::string_view key) {
-  auto it = pending_.find(key);
-  remember(key, it);
-  if (it == pending_.end()) {
-    pending_.emplace(std::string(key), std::nullopt);
-  } else {
-    it->second.reset();
-  }
+  set_pending(slot(key), std::nullopt);
 }
 
 void Transaction::rollback_to_savepoint() {
   // Newest first, so that a key written twice after the mark ends at its oldest remembered state.
   for (auto undo = undo_.rbegin(); undo != undo_.rend(); ++undo) {
-    if (undo->was_pending) {
-      pending_.insert_or_assign(std::move(undo->key), std::move(undo->value));
+    SlotRef slot = undo->slot;
+    if (undo->had_pending) {
+      if (!slot->second.has_pending) {
+        pending_keys_.emplace(std::string_view(slot->first), slot);
+        slot->second.has_pending = true;
+      }
+      slot->second.pending = std::move(undo->pending);
     } else {
-      pending_.erase(undo->key);
+      drop_pending(slot);
     }
   }
   undo_.clear();
 }
 
+void Transaction::clear() {
+  for (auto [key, slot] : pending_keys_) {
+    slot->second.has_pending = false;
+    slot->second.pending.reset();
+  }
+  pending_keys_.clear();
+  release_savepoint();
+}
+
 rocksdb::Status Transaction::commit(const rocksdb::WriteOptions& options) {
   rocksdb::WriteBatch batch;
-  for (const auto& [key, value] : pending_) {
-    auto status = value ? batch.Put(key, *value) : batch.Delete(key);
+  std::vector<SlotRef> written;
+  written.reserve(pending_keys_.size());
+  for (auto [key, slot] : pending_keys_) {
+    const auto& value = slot->second.pending;
+    auto status = value ? batch.Put(slot->first, *value) : batch.Delete(slot->first);
     if (!status.ok()) return status;
+    written.push_back(slot);
   }
   auto status = db_->Write(options, &batch);
   if (!status.ok()) return status;
-  if (cache_.size() + pending_.size() > kMaxCachedEntries) cache_.clear();
-  for (auto& [key, value] : pending_) {
-    auto it = cache_.find(key);
-    if (it == cache_.end()) {
-      cache_.emplace(key, std::move(value));
-    } else {
-      it->second = std::move(value);
-    }
-  }
-  pending_.clear();
+  pending_keys_.clear();
   release_savepoint();
+  if (slots_.size() > kMaxCachedEntries) {
+    slots_.clear();
+    return status;
+  }
+  for (SlotRef slot : written) {
+    Slot& s = slot->second;
+    s.committed = std::move(s.pending);
+    s.committed_known = true;
+    s.has_pending = false;
+    s.pending.reset();
+  }
   return status;
 }
 
@@ -182,11 +246,11 @@ void Transaction::scan(
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
   auto in_prefix = [&](std::string_view key) { return key.starts_with(prefix); };
   // Merge the committed keys with the pending writes, which win on equal keys.
-  auto pending = pending_.lower_bound(prefix);
+  auto pending = pending_keys_.lower_bound(prefix);
   it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
   while (true) {
     bool db_valid = it->Valid() && in_prefix(std::string_view(it->key().data(), it->key().size()));
-    bool pending_valid = pending != pending_.end() && in_prefix(pending->first);
+    bool pending_valid = pending != pending_keys_.end() && in_prefix(pending->first);
     if (!db_valid && !pending_valid) break;
     int order = 0;
     if (!db_valid) {
@@ -207,7 +271,8 @@ void Transaction::scan(
       continue;
     }
     if (order == 0) it->Next();
-    if (pending->second && !visit(pending->first, *pending->second)) return;
+    const auto& value = pending->second->second.pending;
+    if (value && !visit(pending->first, *value)) return;
     ++pending;
   }
   if (!it->status().ok()) {
@@ -242,7 +307,9 @@ Result<std::unique_ptr<StateDb>, StateError> StateDb::open(const std::filesystem
 }
 
 StateDb::StateDb(std::unique_ptr<rocksdb::DB> db, StateDbOptions options)
-    : db_(std::move(db)), options_(std::move(options)), transaction_(db_.get()) {}
+    : db_(std::move(db)),
+      options_(std::move(options)),
+      transaction_(db_.get(), options_.verify_absent_writes) {}
 
 StateDb::~StateDb() {
   // Without a write-ahead log, unflushed memtables would be lost on close.

@@ -38,41 +38,54 @@ struct StateDbOptions {
   std::shared_ptr<rocksdb::Cache> block_cache;
   // Skip the write-ahead log: state is rebuilt from the replicated log after a crash.
   bool disable_wal = true;
+  // Check every Transaction::put_absent claim against RocksDB (a read per call; for tests).
+  bool verify_absent_writes = false;
 };
 
 std::shared_ptr<rocksdb::Cache> make_shared_block_cache(std::size_t capacity_bytes);
 
-// The writes of the command being processed, over a read cache of committed state.
+// The writes of the commands being processed, over a read cache of committed state.
 //
 // Why not RocksDB's WriteBatchWithIndex: processing one command reads the same few keys (the
 // element instance, its flow scope, the job, the positions) many times, and every read through
-// the indexed batch went to the memtable's skip list. Here a read first looks in the pending
-// writes, then in a cache of committed values (absent keys included), and only then in RocksDB.
+// the indexed batch went to the memtable's skip list. Here every key read or written has one
+// slot in a hash map holding both what RocksDB holds (once known; absent keys included) and the
+// pending write, so a read is one hash lookup; an ordered index of the keys with pending writes
+// serves scans and the commit.
 //
-// Invariants: `pending_` holds exactly the writes not yet committed (nullopt = delete);
-// `cache_` holds only committed values, so dropping the pending writes (rollback) never leaves
-// a stale entry behind. The cache is bounded by kMaxCachedEntries (cleared when full).
+// What RocksDB holds is also what saves writes: a pending delete of a key RocksDB is known not
+// to hold (created by this transaction, or read as absent) is no write at all, not a tombstone.
+// Callers that know a key is new without reading it say so with put_absent().
+//
+// Invariants: a slot's `committed` is exactly RocksDB's value whenever `committed_known`;
+// `pending_keys_` names exactly the slots with a pending write; a slot with a pending write is
+// never evicted. The cache is bounded by kMaxCachedEntries (cleared after a commit when full).
 class Transaction {
  public:
-  explicit Transaction(rocksdb::DB* db);
+  explicit Transaction(rocksdb::DB* db, bool verify_absent_writes = false);
 
   std::optional<std::string> get(std::string_view key) const;
   // The same without a copy: the view is valid only until the next call on this transaction, so
   // decode it at once.
   std::optional<std::string_view> view(std::string_view key) const;
+  // What RocksDB holds for `key`, ignoring pending writes.
+  std::optional<std::string_view> committed_view(std::string_view key) const;
   void put(std::string_view key, std::string_view value);
+  // put() of a key the caller knows RocksDB does not hold (a key generated after the last
+  // commit): deleting it again before the commit then writes nothing. With
+  // `verify_absent_writes` (tests) the claim is checked against RocksDB.
+  void put_absent(std::string_view key, std::string_view value);
+  // The same claim without a write: a later read of `key` needs no RocksDB lookup.
+  void note_absent(std::string_view key);
   void erase(std::string_view key);
   // Calls `visit` for every key starting with `prefix`, in key order, until it returns false.
   void scan(std::string_view prefix,
             const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
-  bool empty() const { return pending_.empty(); }
+  bool empty() const { return pending_keys_.empty(); }
   // Writes the pending changes to `db` atomically; on success they become cached state.
   rocksdb::Status commit(const rocksdb::WriteOptions& options);
-  void clear() {
-    pending_.clear();
-    release_savepoint();
-  }
+  void clear();
 
   // The pending writes of many commands are committed together (one RocksDB write per poll), so
   // a single command's writes must be undoable on their own: set_savepoint() marks the pending
@@ -90,28 +103,46 @@ class Transaction {
   static constexpr std::size_t kMaxCachedEntries = 1 << 16;
 
  private:
-  using Pending = std::map<std::string, std::optional<std::string>, std::less<>>;
-
-  // What a write after the savepoint replaced in `pending_`: the previous pending value
-  // (`was_pending`, nullopt = a pending delete) or no pending entry at all.
-  struct Undo {
-    std::string key;
-    bool was_pending;
-    std::optional<std::string> value;
+  struct Slot {
+    bool committed_known = false;
+    bool has_pending = false;
+    std::optional<std::string> committed;  // RocksDB's value when committed_known
+    std::optional<std::string> pending;    // the pending write when has_pending (nullopt: delete)
   };
-  void remember(std::string_view key, Pending::iterator it);
-
-  rocksdb::DB* db_;
-  Pending pending_;
-  std::vector<Undo> undo_;
-  bool savepoint_ = false;
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view key) const {
       return std::hash<std::string_view>()(key);
     }
   };
-  mutable std::unordered_map<std::string, std::optional<std::string>, Hash, std::equal_to<>> cache_;
+  using Slots = std::unordered_map<std::string, Slot, Hash, std::equal_to<>>;
+
+  // A slot by address: elements of an unordered_map keep their address when it rehashes (its
+  // iterators do not).
+  using SlotRef = Slots::value_type*;
+
+  // What a write after the savepoint replaced: the slot's previous pending state.
+  struct Undo {
+    SlotRef slot;
+    bool had_pending;
+    std::optional<std::string> pending;
+  };
+
+  SlotRef slot(std::string_view key) const;
+  // Reads RocksDB's value into the slot unless already known.
+  void load(SlotRef slot) const;
+  // Records the slot's pending state for rollback, before it changes.
+  void remember(SlotRef slot);
+  void set_pending(SlotRef slot, std::optional<std::string_view> value);
+  void drop_pending(SlotRef slot);
+
+  rocksdb::DB* db_;
+  bool verify_absent_writes_;
+  mutable Slots slots_;
+  // The keys (owned by their slots) with a pending write, in key order.
+  std::map<std::string_view, SlotRef> pending_keys_;
+  std::vector<Undo> undo_;
+  bool savepoint_ = false;
 };
 
 class StateDb {

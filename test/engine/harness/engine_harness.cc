@@ -16,6 +16,8 @@ EngineHarness::~EngineHarness() = default;
 void EngineHarness::open() {
   EngineOptions options;
   options.db.write_buffer_size_bytes = 1 << 20;
+  // Every claim that a key is new is checked against RocksDB.
+  options.db.verify_absent_writes = true;
   auto engine = PartitionEngine::open(dir_.path() / "state", partition_, log_, clock_, options);
   if (!engine) throw std::runtime_error(engine.error().message);
   engine_ = std::move(engine.value());
@@ -32,8 +34,10 @@ void EngineHarness::restart() {
 
 std::string EngineHarness::replayed_digest() const {
   tern::test::TempDir other;
+  EngineOptions options;
+  options.db.verify_absent_writes = true;
   auto follower = PartitionEngine::open(other.path() / "state", partition_,
-                                        const_cast<InMemoryLogStream&>(log_), clock_);
+                                        const_cast<InMemoryLogStream&>(log_), clock_, options);
   if (!follower) throw std::runtime_error(follower.error().message);
   (*follower)->on_committed();
   return (*follower)->state_digest();

@@ -1,7 +1,9 @@
 // The state transaction: point reads (get and the copy-free view) see pending writes, the cache
 // and committed state; scans merge committed and pending keys in order, for prefixes shorter and
 // longer than the prefix extractor's (whose bloom filter may skip the memtable), and never leak
-// keys of a neighbouring prefix.
+// keys of a neighbouring prefix. A key known to be absent from RocksDB (read as absent, or
+// written as new) and deleted again before the commit writes nothing; a new key's claim is
+// checked when asked to.
 
 #include "engine/state/state_db.h"
 
@@ -10,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/records/keys.h"
 #include "engine/state/db_key.h"
+#include "engine/state/engine_state.h"
 #include "support/temp_dir.h"
 
 namespace tern::engine {
@@ -101,6 +105,93 @@ TEST_F(StateDbTest, ScansMergeCommittedAndPendingKeysWithinTheirPrefix) {
                return true;
              });
   EXPECT_EQ(values, std::vector<std::string>{"y"});
+}
+
+TEST_F(StateDbTest, ADeleteOfAKeyRocksDbLacksWritesNothing) {
+  std::string read_first = DbKey(StateKind::kVariable).i64(1).str("a").bytes();
+  std::string written_new = DbKey(StateKind::kElementInstance).i64(2).bytes();
+  std::string unknown = DbKey(StateKind::kElementInstance).i64(3).bytes();
+
+  // Read as absent, then created and deleted: nothing to write.
+  EXPECT_FALSE(txn().view(read_first));
+  txn().put(read_first, "1");
+  txn().erase(read_first);
+  // Written as new, then deleted: nothing either.
+  txn().put_absent(written_new, "x");
+  EXPECT_EQ(txn().view(written_new), "x");
+  txn().erase(written_new);
+  EXPECT_FALSE(txn().view(written_new));
+  EXPECT_TRUE(txn().empty());
+
+  // A key whose committed state is not known needs its delete.
+  txn().put(unknown, "y");
+  txn().erase(unknown);
+  EXPECT_FALSE(txn().empty());
+  commit();
+
+  // Once committed, a key's delete is a real one.
+  txn().put_absent(written_new, "x");
+  commit();
+  txn().erase(written_new);
+  EXPECT_FALSE(txn().empty());
+  commit();
+  EXPECT_FALSE(txn().view(written_new));
+}
+
+TEST_F(StateDbTest, RollbackRestoresWritesAroundAnElidedDelete) {
+  std::string key = DbKey(StateKind::kElementInstance).i64(5).bytes();
+  txn().put_absent(key, "before");
+  txn().set_savepoint();
+  txn().erase(key);  // elided: no pending write left
+  EXPECT_TRUE(txn().empty());
+  txn().rollback_to_savepoint();
+  EXPECT_EQ(txn().view(key), "before");
+  txn().set_savepoint();
+  txn().put(key, "after");
+  txn().rollback_to_savepoint();
+  txn().release_savepoint();
+  EXPECT_EQ(txn().view(key), "before");
+  commit();
+  EXPECT_EQ(txn().view(key), "before");
+}
+
+TEST_F(StateDbTest, ScansSeeNoKeyWhoseWriteWasElided) {
+  txn().put(child(1, 10), "c");
+  commit();
+  txn().put_absent(child(1, 20), "new");
+  EXPECT_EQ(scan(DbKey(StateKind::kElementChild).i64(1)),
+            (std::vector<std::string>{"10=c", "20=new"}));
+  txn().erase(child(1, 20));
+  EXPECT_EQ(scan(DbKey(StateKind::kElementChild).i64(1)), std::vector<std::string>{"10=c"});
+}
+
+TEST_F(StateDbTest, AKeyIsNewOnlyUntilTheKeyCounterCoveringItIsCommitted) {
+  EngineState state(txn(), PartitionId(1));
+  Key first = encode_key(PartitionId(1), 1);
+  EXPECT_TRUE(state.is_new_key(first));
+  state.observe_key(first);
+  EXPECT_TRUE(state.is_new_key(first));  // generated, but not committed yet
+  commit();
+  EXPECT_FALSE(state.is_new_key(first));
+  EXPECT_TRUE(state.is_new_key(encode_key(PartitionId(1), 2)));
+  // Another partition's keys are never claimed as new.
+  EXPECT_FALSE(state.is_new_key(encode_key(PartitionId(2), 100)));
+}
+
+using StateDbDeathTest = StateDbTest;
+
+TEST_F(StateDbDeathTest, AKeyClaimedNewThatRocksDbHoldsAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  std::string key = DbKey(StateKind::kJob).i64(9).bytes();
+  txn().put(key, "old");
+  commit();
+  db_.reset();
+  StateDbOptions options;
+  options.verify_absent_writes = true;
+  auto reopened = StateDb::open(dir_.path() / "state", options);
+  ASSERT_TRUE(reopened);
+  db_ = std::move(reopened.value());
+  EXPECT_DEATH(txn().put_absent(key, "new"), "new is not in committed state");
 }
 
 }  // namespace
