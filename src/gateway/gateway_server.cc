@@ -1,5 +1,6 @@
 #include "gateway/gateway_server.h"
 
+#include <absl/synchronization/mutex.h>
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
 
@@ -84,6 +85,13 @@ std::uint16_t GatewayServer::rest_port() const {
 tern::Result<std::unique_ptr<GatewayServer>, std::string> GatewayServer::start(
     const GatewayOptions& options, std::shared_ptr<const TopologySource> topology) {
   if (!topology) return tern::unexpected(std::string("gateway started without a topology source"));
+  // Debian's abseil is built with its mutex deadlock detector on: every absl::Mutex gRPC makes,
+  // locks and destroys updates one global lock graph under a global lock (about 6 % of a
+  // gateway's CPU under load, docs/benchmarks.md). It is a debugging aid; Tern's own locks do not
+  // use absl. Process-wide, so it also spares the broker a gateway is embedded in.
+  static std::once_flag quiet_absl;
+  std::call_once(quiet_absl,
+                 [] { absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore); });
   auto versioned = std::make_shared<VersionedTopology>(std::move(topology));
   auto impl = std::make_unique<GatewayServerImpl>();
 
