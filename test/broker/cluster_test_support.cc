@@ -59,6 +59,7 @@ void TestCluster::start(std::int32_t node) {
   options.partition_threads = 1;
   options.block_cache_bytes = 1 << 20;
   if (spec_.configure_replica) spec_.configure_replica(node, options.replica);
+  if (spec_.configure_cluster) spec_.configure_cluster(node, options);
   auto started = PartitionManager::start(std::move(options), std::move(partitions));
   if (!started) throw std::runtime_error("broker " + std::to_string(node) + ": " + started.error());
   brokers_[static_cast<std::size_t>(node)] = std::move(*started);

@@ -28,6 +28,8 @@ struct TestClusterSpec {
   std::size_t max_inflight_commands = 500;
   // Adjusts a broker's replica options before it starts (e.g. exporters).
   std::function<void(std::int32_t node, ReplicaOptions&)> configure_replica;
+  // Adjusts a broker's cluster options before it starts (e.g. the journal flusher).
+  std::function<void(std::int32_t node, ClusterOptions&)> configure_cluster;
 };
 
 class TestCluster {

@@ -278,6 +278,36 @@ TEST(RaftRules, OnlyCurrentTermEntriesCommitByCounting_5_4_2) {
   EXPECT_EQ(out.committed.size(), 2u);
 }
 
+TEST(RaftRules, LeaderReplicatesBeforeItsFlushButCountsItselfOnlyOnceDurable_10_2_1) {
+  Harness h(voters({1, 2, 3}));
+  h.elect({2});
+  h.drain();
+  h.ack(2);
+  h.ack(3);
+  h.drain();
+  ASSERT_TRUE(h.node->propose({"a"}).ok());
+  // The driver took the Ready holding "a" and is syncing it (no advance() yet).
+  Ready syncing = h.node->ready();
+  ASSERT_EQ(syncing.entries.size(), 1u);
+  LogIndex a = syncing.entries.back().index;
+  ASSERT_TRUE(h.node->propose({"b"}).ok());
+  EXPECT_FALSE(h.node->has_ready());
+  // "b" goes to the followers while "a" is still being synced here.
+  auto early = of_type(h.node->take_messages(), MessageType::kAppend);
+  ASSERT_FALSE(early.empty());
+  EXPECT_EQ(early.back().entries.back().data, "b");
+  EXPECT_TRUE(h.node->take_messages().empty());
+  // One follower holds "a": with this node's copy not durable, that is no quorum of three.
+  Message ack = h.reply(MessageType::kAppendResponse, 2, h.node->term());
+  ack.index = a;
+  h.node->step(ack);
+  EXPECT_LT(h.node->log().committed(), a);
+  // The sync completes: now this node counts, and "a" commits.
+  h.storage.append(syncing.entries);
+  h.node->advance();
+  EXPECT_EQ(h.node->log().committed(), a);
+}
+
 TEST(RaftRules, ReplicationPipelinesUpToTheWindow) {
   RaftOptions options;
   options.max_inflight_appends = 3;

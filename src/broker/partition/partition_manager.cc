@@ -49,7 +49,7 @@ Result<std::shared_ptr<PartitionReplica>, std::string> PartitionManager::open_re
   };
   engine::SubscriptionTransport* subscriptions = this;
   auto replica = std::make_shared<PartitionReplica>(io_, options_.self, partition, options_.replica,
-                                                    send, subscriptions);
+                                                    send, subscriptions, flusher_);
   if (auto opened = replica->open(start); !opened) {
     return unexpected("partition " + std::to_string(partition->id().value()) + ": "
                       + opened.error());
@@ -67,6 +67,12 @@ Result<void, std::string> PartitionManager::open_and_start(ReplicaStart initial_
   }
   // Messages go to the partition chosen by correlation key hash over the whole cluster.
   options_.replica.engine.processing.partition_count = options_.shape.partitions;
+  if (options_.flusher) {
+    flusher_ = options_.flusher.get();
+  } else if (options_.journal_flush_threads > 0) {
+    writer_pool_ = std::make_unique<JournalWriterPool>(options_.journal_flush_threads);
+    flusher_ = writer_pool_.get();
+  }
   auto send = [this](NodeId to, PartitionId partition, const raft::Message& message) {
     if (transport_) transport_->send(to, partition, message);
   };
@@ -334,6 +340,8 @@ void PartitionManager::shutdown() {
     for (auto& [id, group] : groups_)
       group->stop();
   }
+  // Every replica waited for its flush in flight; what the writers still run posts to a live io_.
+  if (writer_pool_) writer_pool_->stop();
   if (transport_) transport_->shutdown();
   work_.reset();
   io_.stop();

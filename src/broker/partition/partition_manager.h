@@ -4,15 +4,16 @@
 // their peers, and the thread pool their strands run on. It is the broker's PartitionService: the
 // command API submits commands here and they reach the replica of the partition.
 //
-// Threads: `partition_threads` threads run every replica's strand; the transport has its own IO
-// thread and hands each received message to the replica's strand.
+// Threads: `partition_threads` threads run every replica's strand; `journal_flush_threads` writer
+// threads sync their journals (journal_flusher.h); the transport has its own IO thread and hands
+// each received message to the replica's strand.
 //
 // It also carries the engine's message subscription protocol between partitions: a command for
 // partition p goes to every replica of p (the local one directly, the others over the cluster
 // transport); only p's serving leader appends it. Sending to all replicas spares a leader lookup
 // that could be stale; the engine's SubscriptionCommandSender resends what stays unacknowledged.
 // start() opens every initial replica (on the caller's thread) before anything runs; shutdown()
-// stops the replicas, then the transport, then the pool. Thread-safe.
+// stops the replicas, then the journal writers, then the transport, then the pool. Thread-safe.
 //
 // Replicas change at runtime: the broker's reconcile loop (management/reconcile_loop.h) starts a
 // replica the committed topology assigns here (joining: an empty replica waits for the leader's
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "broker/partition.h"
+#include "broker/partition/journal_flusher.h"
 #include "broker/partition/partition_replica.h"
 #include "broker/partition/partition_service.h"
 #include "broker/partition/raft_group.h"
@@ -46,6 +48,11 @@ struct ClusterOptions {
   TransportOptions transport;  // `self` is filled in from above
   ReplicaOptions replica;
   int partition_threads = 2;
+  // Writer threads that sync the replicas' journals off their strands (JournalWriterPool); 0
+  // syncs on the strands.
+  int journal_flush_threads = 1;
+  // Runs the journal syncs instead of a pool of the broker's own (tests hold syncs back with it).
+  std::shared_ptr<JournalFlusher> flusher;
   std::size_t block_cache_bytes = 8u << 20;  // shared by every replica's state
   // Other Raft groups run here too (by group id, which no data partition uses).
   std::map<PartitionId, RaftGroupFactory> groups;
@@ -131,6 +138,10 @@ class PartitionManager final : public PartitionService, private engine::Subscrip
   ClusterOptions options_;
   std::vector<std::shared_ptr<Partition>> initial_partitions_;  // handed to start()
   asio::io_context io_;
+  // The broker's writer threads (null with an injected flusher or none); stopped after the
+  // replicas, before io_.
+  std::unique_ptr<JournalWriterPool> writer_pool_;
+  JournalFlusher* flusher_ = nullptr;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   mutable std::shared_mutex replicas_mutex_;

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <future>
 
 #include "broker/partition/snapshot_archive.h"
 #include "engine/records/record_codec.h"
@@ -15,7 +14,8 @@ using raft::LogIndex;
 
 PartitionReplica::PartitionReplica(asio::io_context& io, NodeId self,
                                    std::shared_ptr<Partition> partition, ReplicaOptions options,
-                                   Send send, engine::SubscriptionTransport* subscriptions)
+                                   Send send, engine::SubscriptionTransport* subscriptions,
+                                   JournalFlusher* flusher)
     : strand_(asio::make_strand(io)),
       timer_(strand_),
       self_(self),
@@ -23,7 +23,8 @@ PartitionReplica::PartitionReplica(asio::io_context& io, NodeId self,
       options_(std::move(options)),
       send_(std::move(send)),
       log_stream_(partition_->id()),
-      subscriptions_(subscriptions) {
+      subscriptions_(subscriptions),
+      flusher_(flusher) {
   if (options_.exporting && !options_.exporting->exporters().empty()) {
     exporting_ = std::make_unique<PartitionExporting>(partition_->id(), options_.exporting,
                                                       options_.exporter_director);
@@ -78,6 +79,7 @@ Result<void, std::string> PartitionReplica::open(ReplicaStart start) {
                              ^ (static_cast<std::uint64_t>(self_.value()) << 32)
                              ^ static_cast<std::uint64_t>(partition_->id().value());
   node_ = std::make_unique<raft::RaftNode>(std::move(raft_options), *journal_);
+  fed_index_ = node_->log().applied();
   log_stream_.set_node(node_.get());
   last_snapshot_ = std::chrono::steady_clock::now();
   last_due_check_ = last_snapshot_;
@@ -101,17 +103,27 @@ void PartitionReplica::stop() {
     stopped_ = true;
     timer_.cancel();
     fail_pending(SubmitErrorCode::kShuttingDown, "the broker is shutting down");
-    subscription_sender_.reset();
-    if (exporting_) exporting_->stop_leading();
-    engine_.reset();
-    if (journal_) (void)journal_->flush();
-    log_stream_.set_node(nullptr);
-    node_.reset();
-    journal_.reset();
-    publish_membership();
+    if (journal_ && journal_->flush_in_flight()) {
+      // The writer thread still syncs for this journal and will post its result here; the
+      // journal and this object must outlive it. on_flushed() finishes the stop.
+      stop_done_ = &done;
+      return;
+    }
+    release();
     done.set_value();
   });
   done.get_future().wait();
+}
+
+void PartitionReplica::release() {
+  subscription_sender_.reset();
+  if (exporting_) exporting_->stop_leading();
+  engine_.reset();
+  if (journal_) (void)journal_->flush();
+  log_stream_.set_node(nullptr);
+  node_.reset();
+  journal_.reset();
+  publish_membership();
 }
 
 void PartitionReplica::set_job_callback(JobCallback callback) {

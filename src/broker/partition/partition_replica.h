@@ -27,13 +27,23 @@
 // and tick; it is closed when leadership is lost.
 //
 // Thread: everything runs on the replica's strand (an asio strand over the broker's partition
-// pool); receive() and submit() post to it. Journal flushes happen on the strand, once per Ready.
+// pool); receive() and submit() post to it. The journal flush of a Ready (one group commit) runs
+// on a JournalFlusher's writer thread: the strand appends the Ready's entries, hands the engine
+// the committed entries, starts the sync and carries on (messages, proposals, ticks); when the
+// sync is done, back on the strand, the acknowledgements and votes leave and the Raft node
+// advances — only then does the leader count itself in the quorum (the core's rule) and a
+// follower's acknowledgement promise what is durable. One Ready is outstanding at a time, so what
+// arrives during a sync is appended by the next one (group commit). Appends, truncations and
+// snapshot installs wait for the flush in flight by construction (they happen only in the next
+// Ready); stop() waits for it before releasing the journal. Without a flusher the sync runs on
+// the strand.
 
 #include <asio.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +51,7 @@
 #include <vector>
 
 #include "broker/partition.h"
+#include "broker/partition/journal_flusher.h"
 #include "broker/partition/leadership.h"
 #include "broker/partition/membership_control.h"
 #include "broker/partition/partition_exporting.h"
@@ -88,10 +99,12 @@ class PartitionReplica : public engine::ResponseSink,
   using JobCallback = std::function<void(PartitionId, std::string)>;
 
   // `subscriptions` carries the engine's commands to other partitions (may be null: a
-  // single-partition cluster has nobody to send to); it must outlive the replica.
+  // single-partition cluster has nobody to send to); `flusher` runs the journal's syncs (null:
+  // on the strand). Both must outlive the replica's stop().
   PartitionReplica(asio::io_context& io, NodeId self, std::shared_ptr<Partition> partition,
                    ReplicaOptions options, Send send,
-                   engine::SubscriptionTransport* subscriptions = nullptr);
+                   engine::SubscriptionTransport* subscriptions = nullptr,
+                   JournalFlusher* flusher = nullptr);
   ~PartitionReplica() override;
 
   Result<void, std::string> open(ReplicaStart start = ReplicaStart::kBootstrap);
@@ -153,7 +166,14 @@ class PartitionReplica : public engine::ResponseSink,
   // messages arrive in bursts; proposing them all before the next Ready lets one journal flush
   // (group commit) cover the burst instead of one flush per command.
   void schedule_process();
+  // Starts handling one Ready; true when it completed at once (nothing to wait for), false when
+  // there was none or its flush went to the writer thread (on_flushed() completes it).
   bool handle_ready();
+  void on_flushed(raft::journal::PendingFlush flush);
+  // The second half of a Ready, once its flush is durable.
+  void complete_ready();
+  // Releases engine, Raft node and journal (the last step of stop()).
+  void release();
   void sync_role();
   void stop_serving(const std::string& why);
   void notice_lost_log(const raft::Message& rejection);
@@ -200,6 +220,13 @@ class PartitionReplica : public engine::ResponseSink,
   engine::SubscriptionTransport* subscriptions_;
   std::unique_ptr<engine::SubscriptionCommandSender> subscription_sender_;  // over engine_
   std::unique_ptr<PartitionExporting> exporting_;  // null when no exporter is configured
+  JournalFlusher* flusher_;
+  // The outstanding Ready's votes and acknowledgements, sent once its flush is durable.
+  std::vector<raft::Message> after_persist_;
+  // The last committed entry handed to the engine: ahead of the node's applied index while a
+  // Ready's flush is in flight (the engine applies committed entries before the local sync).
+  raft::LogIndex fed_index_;
+  std::promise<void>* stop_done_ = nullptr;  // stop() waits for the flush in flight
 
   // Rejections of already-acknowledged indexes, per follower, since its last accepted append.
   static constexpr int kLostLogRejections = 3;

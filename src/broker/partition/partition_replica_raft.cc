@@ -3,6 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <utility>
+
 #include "broker/partition/partition_replica.h"
 #include "broker/partition/snapshot_archive.h"
 
@@ -24,12 +27,20 @@ void PartitionReplica::process() {
   for (int rounds = 0; rounds < 64; ++rounds) {
     if (!handle_ready()) break;
   }
+  // While a Ready's flush is in flight the next Ready waits, but appends of newer entries and
+  // heartbeats need not: they promise nothing about this replica's disk.
+  if (!failed_ && !stopped_) {
+    for (const auto& message : node_->take_messages())
+      send_(message.to, id(), message);
+  }
   publish_status();
 }
 
 bool PartitionReplica::handle_ready() {
-  if (failed_ || !node_->has_ready()) return false;
+  if (failed_ || stopped_ || !node_->has_ready()) return false;
   raft::Ready ready = node_->ready();
+  // Leader appends and heartbeats may leave before this replica's own flush (Raft §10.2.1): the
+  // leader counts itself in the quorum only once the Ready is advanced, after the flush.
   for (const auto& message : ready.messages)
     send_(message.to, id(), message);
   if (ready.snapshot) {
@@ -44,19 +55,19 @@ bool PartitionReplica::handle_ready() {
       fail(r.error());
       return false;
     }
+    fed_index_ = ready.snapshot->meta.index;
   }
   if (auto r = journal_->append(ready.entries); !r) {
     fail("journal append: " + r.error().message);
     return false;
   }
   if (ready.hard_state) journal_->set_hard_state(*ready.hard_state);
-  if (auto r = journal_->flush(); !r) {
-    fail("journal flush: " + r.error().message);
-    return false;
-  }
-  for (const auto& message : ready.messages_after_persist)
-    send_(message.to, id(), message);
+  // Committed entries are durable on a quorum already, so the engine may apply them before this
+  // replica's copy is synced: its state is rebuilt from the snapshot and the journal at every
+  // start, and snapshots cover flushed entries only. Applying now lets the engine's follow-ups
+  // join the next group commit instead of waiting for this one.
   for (const auto& entry : ready.committed_entries) {
+    fed_index_ = entry.index;
     if (entry.type != raft::EntryType::kNormal) continue;
     std::string error;
     if (!log_stream_.add_committed(entry, error)) {
@@ -64,11 +75,61 @@ bool PartitionReplica::handle_ready() {
       return false;
     }
   }
+  after_persist_ = std::move(ready.messages_after_persist);
+  auto pending = journal_->begin_flush();
+  if (!pending) {
+    fail("journal flush: " + pending.error().message);
+    return false;
+  }
+  if (*pending && flusher_ != nullptr && (*pending)->blocking()) {
+    // The engine's role must match Raft's before it runs: a stale leader would try to append.
+    sync_role();
+    run_engine();
+    auto flush = std::make_shared<raft::journal::PendingFlush>(std::move(**pending));
+    flusher_->submit(id(), [this, flush] {
+      (void)flush->sync();  // a failure is recorded in the flush; on_flushed() reports it
+      asio::post(strand_, [this, flush] { on_flushed(std::move(*flush)); });
+    });
+    return false;
+  }
+  if (*pending) {
+    (void)(*pending)->sync();
+    if (auto r = journal_->finish_flush(std::move(**pending)); !r) {
+      fail("journal flush: " + r.error().message);
+      return false;
+    }
+  }
+  complete_ready();
+  return true;
+}
+
+void PartitionReplica::on_flushed(raft::journal::PendingFlush flush) {
+  auto finished = journal_->finish_flush(std::move(flush));
+  if (stopped_) {
+    if (stop_done_ != nullptr) {
+      release();
+      std::exchange(stop_done_, nullptr)->set_value();
+    }
+    return;
+  }
+  if (!finished) {
+    fail("journal flush: " + finished.error().message);
+    return;
+  }
+  if (failed_) return;
+  complete_ready();
+  process();
+}
+
+void PartitionReplica::complete_ready() {
+  // Votes and acknowledgements promise durability: only now may they leave.
+  for (const auto& message : after_persist_)
+    send_(message.to, id(), message);
+  after_persist_.clear();
   node_->advance();
   // The engine's role must match Raft's before it runs: a stale leader would try to append.
   sync_role();
   run_engine();
-  return true;
 }
 
 void PartitionReplica::run_engine() {
@@ -217,7 +278,9 @@ Result<void, std::string> PartitionReplica::rebuild_engine() {
   }
   if (auto r = restore_engine(snapshot); !r) return r;
   LogIndex next = journal_->first_index();
-  LogIndex end = node_->log().applied().next();
+  // Up to what the engine was fed, which runs ahead of the node's applied index while a flush is
+  // in flight (handle_ready()).
+  LogIndex end = std::max(fed_index_, node_->log().applied()).next();
   while (next < end) {
     auto entries = journal_->entries(next, end, 4u << 20);
     if (!entries) return unexpected("reading the journal: " + entries.error().message);

@@ -359,6 +359,12 @@ Ready RaftNode::ready() {
   return ready;
 }
 
+std::vector<Message> RaftNode::take_messages() {
+  std::vector<Message> out = std::move(messages_);
+  messages_.clear();
+  return out;
+}
+
 void RaftNode::advance() {
   TERN_CHECK(handed_.outstanding, "advance() without an outstanding ready()");
   if (handed_.hard_state) persisted_hard_state_ = *handed_.hard_state;

@@ -117,6 +117,12 @@ class RaftNode {
   bool has_ready() const;
   Ready ready();
   void advance();
+  // The messages that may leave at once (appends, heartbeats, snapshot chunks, pre-votes,
+  // timeout-now) produced since the last ready(). A driver whose Ready is still being persisted
+  // sends these without waiting for advance(): a leader replicates new entries before its own
+  // flush (§10.2.1) and keeps heartbeating, since it counts itself in a quorum only for entries
+  // advanced as durable. Votes and acknowledgements stay for the next Ready.
+  std::vector<Message> take_messages();
 
   // --- queries ---
   NodeId id() const { return options_.id; }

@@ -75,8 +75,8 @@ class PendingFlush {
   PendingFlush(PendingFlush&&) noexcept = default;
   PendingFlush& operator=(PendingFlush&&) noexcept = default;
 
-  // Whether sync() waits for the device; when not, it only writes the state slot and may as well
-  // run on the owner's thread.
+  // Whether sync() waits for the device (with Durability::kSync); when not, it only writes the
+  // state slot and may as well run on the owner's thread.
   bool blocking() const;
   // Syncs the touched segments and the directory, then writes the state slot (synced when term or
   // vote changed). Any thread; at most once.
