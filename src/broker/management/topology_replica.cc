@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <future>
 
+#include "broker/partition/tick_grid.h"
+
 namespace tern::broker::management {
 
 namespace tp = tern::broker::topology;
@@ -85,11 +87,13 @@ void TopologyReplica::stop() {
 }
 
 void TopologyReplica::schedule_tick() {
-  timer_.expires_after(std::chrono::milliseconds(options_.tick_ms));
-  timer_.async_wait([this](const asio::error_code& ec) {
+  // On the grid the partitions tick on, so this group's heartbeats leave with theirs.
+  const GridTick next = next_grid_tick(std::chrono::steady_clock::now(), options_.tick_ms);
+  timer_.expires_at(next.at);
+  timer_.async_wait([this, number = next.number](const asio::error_code& ec) {
     if (ec || stopped_) return;
     if (!failed_) {
-      node_->tick();
+      node_->tick_at(number);
       process();
     }
     schedule_tick();

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "broker/partition/snapshot_archive.h"
+#include "broker/partition/tick_grid.h"
 #include "engine/records/record_codec.h"
 
 namespace tern::broker {
@@ -323,14 +324,11 @@ void PartitionReplica::expire_pending() {
 // heartbeats of all the partitions this broker leads leave together and the transport carries
 // them towards each peer in one frame.
 void PartitionReplica::schedule_tick() {
-  const auto tick = std::chrono::milliseconds(std::max(options_.tick_ms, 1));
-  const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now().time_since_epoch());
-  const auto next_tick = since_epoch / tick + 1;
-  timer_.expires_at(std::chrono::steady_clock::time_point(next_tick * tick));
-  timer_.async_wait([this, next_tick](std::error_code ec) {
+  const GridTick next = next_grid_tick(std::chrono::steady_clock::now(), options_.tick_ms);
+  timer_.expires_at(next.at);
+  timer_.async_wait([this, number = next.number](std::error_code ec) {
     if (ec || stopped_) return;
-    on_tick(static_cast<std::uint64_t>(next_tick));
+    on_tick(number);
     schedule_tick();
   });
 }
