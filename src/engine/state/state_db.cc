@@ -205,6 +205,8 @@ rocksdb::Status Transaction::commit(const rocksdb::WriteOptions& options) {
     if (!status.ok()) return status;
     written.push_back(slot);
   }
+  // An iterator made before the write would not see it.
+  prefix_iterator_.reset();
   auto status = db_->Write(options, &batch);
   if (!status.ok()) return status;
   pending_keys_.clear();
@@ -226,24 +228,46 @@ rocksdb::Status Transaction::commit(const rocksdb::WriteOptions& options) {
 void Transaction::scan(
     std::string_view prefix,
     const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
-  // The upper bound keeps a seek from walking the tombstones of deleted keys beyond the prefix,
-  // which otherwise makes every scan of an empty prefix slower as history grows.
-  std::string upper(prefix);
-  while (!upper.empty() && static_cast<std::uint8_t>(upper.back()) == 0xff)
-    upper.pop_back();
-  if (!upper.empty()) upper.back() = static_cast<char>(static_cast<std::uint8_t>(upper.back()) + 1);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read_options;
-  if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
   // A prefix at least as long as the prefix extractor's (a kind and one key, the usual "everything
   // of this element instance") lets the memtable's prefix bloom filter answer a scan of a prefix
-  // never written without seeking its skip list. Shorter prefixes need total order.
-  if (prefix.size() >= kPrefixBytes) {
-    read_options.prefix_same_as_start = true;
+  // never written without seeking its skip list, and stops the iterator where that prefix ends
+  // (not walking the tombstones of deleted keys beyond it). Such scans share one iterator until
+  // the next commit: committed state changes only there, and a prefix-same-as-start iterator
+  // takes its prefix from each seek. Shorter prefixes need total order and an upper bound.
+  std::unique_ptr<rocksdb::Iterator> own;
+  rocksdb::Iterator* it = nullptr;
+  std::string upper;
+  rocksdb::Slice upper_slice;
+  // A scan from inside another scan's visitor gets an iterator of its own.
+  bool shared = prefix.size() >= kPrefixBytes && !prefix_iterator_busy_;
+  if (shared) {
+    if (!prefix_iterator_) {
+      rocksdb::ReadOptions read_options;
+      read_options.prefix_same_as_start = true;
+      prefix_iterator_.reset(db_->NewIterator(read_options));
+    }
+    it = prefix_iterator_.get();
+    prefix_iterator_busy_ = true;
   } else {
+    upper.assign(prefix);
+    while (!upper.empty() && static_cast<std::uint8_t>(upper.back()) == 0xff)
+      upper.pop_back();
+    if (!upper.empty())
+      upper.back() = static_cast<char>(static_cast<std::uint8_t>(upper.back()) + 1);
+    upper_slice = rocksdb::Slice(upper);
+    rocksdb::ReadOptions read_options;
+    if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
     read_options.total_order_seek = true;
+    own.reset(db_->NewIterator(read_options));
+    it = own.get();
   }
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  struct Release {
+    bool& busy;
+    bool shared;
+    ~Release() {
+      if (shared) busy = false;
+    }
+  } release{prefix_iterator_busy_, shared};
   auto in_prefix = [&](std::string_view key) { return key.starts_with(prefix); };
   // Merge the committed keys with the pending writes, which win on equal keys.
   auto pending = pending_keys_.lower_bound(prefix);

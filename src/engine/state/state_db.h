@@ -143,6 +143,10 @@ class Transaction {
   std::map<std::string_view, SlotRef> pending_keys_;
   std::vector<Undo> undo_;
   bool savepoint_ = false;
+  // The iterator scans of prefixes of at least the extractor's length share until the next
+  // commit (created on the first such scan).
+  mutable std::unique_ptr<rocksdb::Iterator> prefix_iterator_;
+  mutable bool prefix_iterator_busy_ = false;
 };
 
 class StateDb {
