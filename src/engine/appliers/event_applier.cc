@@ -1,5 +1,7 @@
 #include "engine/appliers/event_applier.h"
 
+#include <algorithm>
+
 #include "common/check.h"
 #include "engine/appliers/event_appliers.h"
 #include "engine/bpmn/inclusive.h"
@@ -21,6 +23,17 @@ const bpmn::FlowElement* find_element(ModelCache& models, const EngineState& sta
 
 bool is_parallel_join(const bpmn::FlowElement& element) {
   return element.kind == bpmn::ElementKind::PARALLEL_GATEWAY && element.incoming.size() > 1;
+}
+
+// Join counts are kept per flow scope instance, for targets of its sequence flows that join
+// (on_sequence_flow_taken): only an instance of a scope that directly contains a joining parallel
+// gateway or an inclusive join can hold any. Unknown elements are assumed to.
+bool may_hold_join_counts(const bpmn::ProcessModel* model, const bpmn::FlowElement* element) {
+  if (model == nullptr || element == nullptr) return true;
+  return std::any_of(element->children.begin(), element->children.end(), [&](auto child) {
+    const auto& inner = model->element(child);
+    return is_parallel_join(inner) || bpmn::is_inclusive_join(inner);
+  });
 }
 
 }  // namespace
@@ -191,7 +204,10 @@ void EventApplier::on_element_finished(const Record& record, const ProcessInstan
   auto instance = state.element_instance(record.key);
   TERN_CHECK(instance.has_value(), "a finished element was live");
   state.remove_variables(record.key);
-  state.clear_join_counts(record.key);
+  auto model = models_.get(state, value.process_definition_key);
+  const bpmn::FlowElement* element =
+      model ? model->find_instance_element(value.element_id, value.bpmn_element_type) : nullptr;
+  if (may_hold_join_counts(model.get(), element)) state.clear_join_counts(record.key);
   state.remove_element_instance(*instance);
   if (instance->flow_scope_key().value() <= 0) {
     state.remove_awaited_result(record.key);

@@ -163,6 +163,34 @@ TEST(FlowTest, TerminateEndEventTerminatesTheOtherBranches) {
   EXPECT_TRUE(h.activate_jobs("b").record.value["jobKeys"].empty());
 }
 
+TEST(FlowTest, AScopeThatEndsWhileAJoinWaitsLeavesNoTokenCountsBehind) {
+  // The join's count for fa2 is kept on the process instance; the terminate end event ends the
+  // instance before the join fires, so finishing the instance must clear it.
+  EngineHarness h;
+  h.deploy_process(models::definitions(
+      "wait", "<bpmn:startEvent id=\"start\" />" + flow("f0", "start", "fork")
+                  + "<bpmn:parallelGateway id=\"fork\" />" + flow("fa", "fork", "a")
+                  + flow("fb", "fork", "b") + flow("fc", "fork", "c") + service("a", "a")
+                  + service("b", "b") + service("c", "c") + flow("fa2", "a", "join")
+                  + flow("fc2", "c", "join") + flow("fb2", "b", "kill")
+                  + "<bpmn:parallelGateway id=\"join\" />" + flow("fend", "join", "end")
+                  + "<bpmn:endEvent id=\"end\" />"
+                  + "<bpmn:endEvent id=\"kill\"><bpmn:terminateEventDefinition />"
+                    "</bpmn:endEvent>"));
+  Key instance = h.create_instance("wait");
+  Key a = h.activate_one("a");
+  Key b = h.activate_one("b");
+  h.complete_job(a);
+  EngineState state(h.engine().db().transaction(), PartitionId(1));
+  ASSERT_EQ(state.join_tokens(instance).size(), 1u) << "the join holds the token of fa2";
+  Position mark = h.mark();
+  h.complete_job(b);
+  EXPECT_THAT(h.lifecycle_since(mark), Contains("ELEMENT_COMPLETED wait"));
+  EXPECT_TRUE(state.join_tokens(instance).empty());
+  EXPECT_FALSE(state.element_instance(instance).has_value());
+  EXPECT_EQ(h.digest(), h.replayed_digest());
+}
+
 TEST(FlowTest, ScriptManualUndefinedAndUserTasks) {
   EngineHarness h;
   h.deploy_process(models::definitions(
