@@ -19,6 +19,7 @@ if(TARGET tern_engine AND TARGET tern_feel)
       ${CMAKE_CURRENT_LIST_DIR}/processing/typed_values_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/state_db_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/msgpack_test.cc
+      ${CMAKE_CURRENT_LIST_DIR}/processing/typed_records_test.cc
     LIBS tern_engine_harness
     LABELS engine)
 endif()

@@ -36,10 +36,11 @@ const Record& ResultBuilder::event(Key key, ValueType value_type, Intent intent,
 template <typename TypedValue>
 const Record& ResultBuilder::typed_event(Key key, ValueType value_type, Intent intent,
                                          const TypedValue& value, RequestRef request) {
-  records_.push_back(make(key, RecordType::kEvent, value_type, intent, value.to_json()));
-  records_.back().request = request;
-  applier_.apply(records_.back(), value, state_);
-  return records_.back();
+  Record& record = records_.emplace_back(make(key, RecordType::kEvent, value_type, intent, Json()));
+  value.to_msgpack(record.packed_value);
+  record.request = request;
+  applier_.apply(record, value, state_);
+  return record;
 }
 
 const Record& ResultBuilder::event(Key key, ValueType value_type, Intent intent,
@@ -56,24 +57,38 @@ void ResultBuilder::command(Key key, ValueType value_type, Intent intent, Json v
   records_.push_back(make(key, RecordType::kCommand, value_type, intent, std::move(value)));
 }
 
+void ResultBuilder::command(Key key, ValueType value_type, Intent intent,
+                            const ProcessInstanceValue& value) {
+  Record& record =
+      records_.emplace_back(make(key, RecordType::kCommand, value_type, intent, Json()));
+  value.to_msgpack(record.packed_value);
+}
+
 void ResultBuilder::reject(RejectionType type, std::string reason) {
   Record record = make(command_.key, RecordType::kCommandRejection, command_.value_type,
                        command_.intent, command_.value);
+  record.packed_value = command_.packed_value;
   record.rejection_type = type;
   record.rejection_reason = std::move(reason);
   records_.push_back(record);
   rejected_ = true;
-  if (command_.request.present()) responses_.push_back(Response{command_.request, record});
+  if (command_.request.present()) {
+    materialize_value(record);
+    responses_.push_back(Response{command_.request, std::move(record)});
+  }
 }
 
 void ResultBuilder::respond(const Record& record) {
-  if (command_.request.present()) responses_.push_back(Response{command_.request, record});
+  if (!command_.request.present()) return;
+  Response& response = responses_.emplace_back(Response{command_.request, record});
+  materialize_value(response.record);
 }
 
 void ResultBuilder::respond_to(RequestRef request, Record record) {
   record.source_position = command_.position;
   record.timestamp_ms = now_ms_;
   record.partition_id = state_.partition();
+  materialize_value(record);
   if (request.present()) responses_.push_back(Response{request, std::move(record)});
 }
 

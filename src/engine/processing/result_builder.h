@@ -36,17 +36,16 @@ class ResultBuilder {
   // `request` is set only on events that carry a request for a later answer (create with result).
   const Record& event(Key key, ValueType value_type, Intent intent, Json value,
                       RequestRef request = {});
-  // A PROCESS_INSTANCE (JOB) event: its JSON value is built here, where the record is written,
-  // and the applier takes the typed value as it is.
+  // A PROCESS_INSTANCE (JOB) event: the record carries the value as MessagePack, encoded here
+  // straight from the typed value (no JSON is built), and the applier takes the typed value as
+  // it is.
   const Record& event(Key key, ValueType value_type, Intent intent,
                       const ProcessInstanceValue& value, RequestRef request = {});
   const Record& event(Key key, ValueType value_type, Intent intent, const JobValue& value,
                       RequestRef request = {});
   // Appends a follow-up command, processed once committed.
   void command(Key key, ValueType value_type, Intent intent, Json value);
-  void command(Key key, ValueType value_type, Intent intent, const ProcessInstanceValue& value) {
-    command(key, value_type, intent, value.to_json());
-  }
+  void command(Key key, ValueType value_type, Intent intent, const ProcessInstanceValue& value);
   // A command for another partition (message subscriptions), sent by the stream processor once
   // this batch is committed; not written to this partition's log.
   void remote_command(PartitionId target, ValueType value_type, Intent intent, Json value) {
@@ -57,7 +56,8 @@ class ResultBuilder {
   std::vector<Record>& remote_commands() { return remote_commands_; }
   // Rejects the command being processed and answers its request with the rejection.
   void reject(RejectionType type, std::string reason);
-  // Answers the command being processed with `record` (an event written above).
+  // Answers the command being processed with `record` (an event written above); the answer
+  // carries the value as JSON.
   void respond(const Record& record);
   // Answers another request (create-with-result) with a record not written to the log.
   void respond_to(RequestRef request, Record record);
@@ -68,7 +68,8 @@ class ResultBuilder {
 
  private:
   Record make(Key key, RecordType type, ValueType value_type, Intent intent, Json value) const;
-  // The typed event overloads: the record gets the JSON value, the applier the typed one.
+  // The typed event overloads: the record gets the value's MessagePack, the applier the typed
+  // value.
   template <typename TypedValue>
   const Record& typed_event(Key key, ValueType value_type, Intent intent, const TypedValue& value,
                             RequestRef request);

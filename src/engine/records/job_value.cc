@@ -1,10 +1,12 @@
 #include "engine/records/job_value.h"
 
 #include <array>
+#include <bit>
 #include <limits>
 #include <type_traits>
 
 #include "engine/records/binary_io.h"
+#include "engine/records/msgpack.h"
 #include "engine/records/typed_value_json.h"
 
 namespace tern::engine {
@@ -31,6 +33,10 @@ constexpr std::array<const char*, 17> kNames{"type",
                                              "variables"};
 
 constexpr std::uint8_t kEncodingVersion = 1;
+
+// Field indexes in the order of their JSON names: the order a JSON object (a sorted map) keeps
+// its keys in, hence the order to_msgpack(to_json()) writes them.
+constexpr auto kJsonOrder = typed_json::sorted_order(kNames, [](const char* name) { return name; });
 
 // Calls `fn` with the member behind field `index` (std::string, std::int64_t, Key or Json; const
 // when `value` is).
@@ -183,6 +189,35 @@ Json JobValue::to_json() const {
   }
   typed_json::add_extra(out, extra);
   return out;
+}
+
+void JobValue::to_msgpack(std::string& out) const {
+  if (!extra.is_null()) {
+    // Kept fields merge with the known ones in key order: rare, so the JSON path does it.
+    msgpack::put(out, to_json());
+    return;
+  }
+  // Mostly one allocation: the names and headers take under 320 bytes, the texts their size
+  // (custom headers and variables may grow it further).
+  out.reserve(out.size() + 320 + type.size() + worker.size() + error_message.size()
+              + error_code.size() + element_id.size() + bpmn_process_id.size() + tenant_id.size());
+  msgpack::put_map_header(out, static_cast<std::size_t>(std::popcount(present)));
+  for (std::size_t i : kJsonOrder) {
+    if ((present & (1u << i)) == 0) continue;
+    msgpack::put_string(out, kNames[i]);
+    with_field(*this, i, [&](const auto& field) {
+      using T = Plain<decltype(field)>;
+      if constexpr (std::is_same_v<T, std::string>) {
+        msgpack::put_string(out, field);
+      } else if constexpr (std::is_same_v<T, Json>) {
+        msgpack::put(out, field);
+      } else if constexpr (std::is_same_v<T, Key>) {
+        msgpack::put_signed(out, field.value());
+      } else {
+        msgpack::put_signed(out, field);
+      }
+    });
+  }
 }
 
 void JobValue::encode(std::string& out) const {

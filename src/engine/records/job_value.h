@@ -74,6 +74,8 @@ struct JobValue {
 
   static JobValue from_json(const Json& value);
   Json to_json() const;
+  // Appends the MessagePack of to_json(), byte for byte, without building the JSON value.
+  void to_msgpack(std::string& out) const;
 
   void encode(std::string& out) const;
   // Decodes `bytes` (all of them); nullopt when truncated or malformed.

@@ -1,10 +1,12 @@
 #include "engine/records/process_instance_value.h"
 
 #include <array>
+#include <bit>
 #include <limits>
 #include <type_traits>
 
 #include "engine/records/binary_io.h"
+#include "engine/records/msgpack.h"
 #include "engine/records/typed_value_json.h"
 
 namespace tern::engine {
@@ -34,6 +36,11 @@ constexpr std::array<Field, 11> kFields{{
 }};
 
 constexpr std::uint8_t kEncodingVersion = 1;
+
+// Field indexes in the order of their JSON names: the order a JSON object (a sorted map) keeps
+// its keys in, hence the order to_msgpack(to_json()) writes them.
+constexpr auto kJsonOrder =
+    typed_json::sorted_order(kFields, [](const Field& f) { return f.name; });
 
 // The member behind field `index`, whichever of the three kinds it is (const or not).
 template <typename Value>
@@ -149,6 +156,31 @@ Json ProcessInstanceValue::to_json() const {
   }
   typed_json::add_extra(out, extra);
   return out;
+}
+
+void ProcessInstanceValue::to_msgpack(std::string& out) const {
+  if (!extra.is_null()) {
+    // Kept fields merge with the known ones in key order: rare (never written by the engine
+    // itself), so the JSON path does it.
+    msgpack::put(out, to_json());
+    return;
+  }
+  // One allocation: the names and headers take under 256 bytes, the texts their size.
+  out.reserve(out.size() + 256 + bpmn_process_id.size() + element_id.size()
+              + bpmn_element_type.size() + bpmn_event_type.size() + tenant_id.size());
+  msgpack::put_map_header(out, static_cast<std::size_t>(std::popcount(present)));
+  for (std::size_t i : kJsonOrder) {
+    if ((present & (1u << i)) == 0) continue;
+    msgpack::put_string(out, kFields[i].name);
+    auto ref = field_ref(*this, i);
+    if (ref.text != nullptr) {
+      msgpack::put_string(out, *ref.text);
+    } else if (ref.int32 != nullptr) {
+      msgpack::put_signed(out, *ref.int32);
+    } else {
+      msgpack::put_signed(out, ref.key->value());
+    }
+  }
 }
 
 void ProcessInstanceValue::encode(std::string& out) const {

@@ -46,6 +46,9 @@ struct ProcessInstanceValue {
 
   static ProcessInstanceValue from_json(const Json& value);
   Json to_json() const;
+  // Appends the MessagePack of to_json(), byte for byte, without building the JSON value (the
+  // record a processor writes carries these bytes to the log).
+  void to_msgpack(std::string& out) const;
 
   void encode(std::string& out) const;
   // Decodes `bytes` (all of them); nullopt when truncated or malformed.

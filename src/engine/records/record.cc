@@ -3,6 +3,7 @@
 #include <array>
 
 #include "common/check.h"
+#include "engine/records/msgpack.h"
 
 namespace tern::engine {
 
@@ -163,6 +164,34 @@ std::string_view to_string(RejectionType type) {
   return "UNKNOWN";
 }
 
+Json value_json(const Record& record) {
+  if (!record.has_packed_value()) return record.value;
+  Json value;
+  // Packed values are written by the engine's own encoders; one that does not read back is a
+  // programming error, not input to handle.
+  TERN_CHECK(msgpack::read(record.packed_value, value), "a packed record value reads back");
+  return value;
+}
+
+void materialize_value(Record& record) {
+  if (!record.has_packed_value()) return;
+  record.value = value_json(record);
+  record.packed_value.clear();
+}
+
+bool Record::operator==(const Record& other) const {
+  if (position != other.position || source_position != other.source_position || key != other.key
+      || timestamp_ms != other.timestamp_ms || record_type != other.record_type
+      || value_type != other.value_type || intent != other.intent
+      || rejection_type != other.rejection_type || rejection_reason != other.rejection_reason
+      || partition_id != other.partition_id || request != other.request) {
+    return false;
+  }
+  if (has_packed_value() && other.has_packed_value()) return packed_value == other.packed_value;
+  if (!has_packed_value() && !other.has_packed_value()) return value == other.value;
+  return value_json(*this) == value_json(other);
+}
+
 Json to_json(const Record& record) {
   Json out = Json::object();
   out["partitionId"] = record.partition_id.value();
@@ -176,7 +205,7 @@ Json to_json(const Record& record) {
   out["rejectionType"] = to_string(record.rejection_type);
   out["rejectionReason"] = record.rejection_reason;
   out["brokerVersion"] = kBrokerVersion;
-  out["value"] = record.value;
+  out["value"] = value_json(record);
   return out;
 }
 
@@ -187,8 +216,11 @@ std::string describe(const Record& record) {
   out.append(to_string(record.value_type));
   out.push_back(' ');
   out.append(to_string(record.intent));
-  if (record.value_type == ValueType::kProcessInstance && record.value.contains("elementId")) {
-    out.append(" ").append(record.value["elementId"].get<std::string>());
+  if (record.value_type == ValueType::kProcessInstance) {
+    Json value = value_json(record);
+    if (value.contains("elementId") && value["elementId"].is_string()) {
+      out.append(" ").append(value["elementId"].get<std::string>());
+    }
   }
   if (record.record_type == RecordType::kCommandRejection) {
     out.append(" ").append(to_string(record.rejection_type)).append(": ");

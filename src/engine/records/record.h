@@ -158,12 +158,25 @@ struct Record {
   PartitionId partition_id{0};
   RequestRef request;
   Json value = Json::object();
+  // The value as MessagePack, when the record was written from a typed value (PROCESS_INSTANCE,
+  // JOB; see ResultBuilder) straight to the bytes the log holds: `value` is then null, and JSON is
+  // built only where something asks for it (value_json, materialize_value). Empty otherwise — a
+  // MessagePack value is never empty. Records read from a log always carry `value`.
+  std::string packed_value;
 
   bool is_command() const { return record_type == RecordType::kCommand; }
   bool is_event() const { return record_type == RecordType::kEvent; }
+  bool has_packed_value() const { return !packed_value.empty(); }
 
-  bool operator==(const Record&) const = default;
+  // Equal metadata and equal values, whichever form each value is held in.
+  bool operator==(const Record& other) const;
 };
+
+// The record's value as JSON: `value`, or `packed_value` decoded.
+Json value_json(const Record& record);
+// Turns a packed value into `value` (nothing to do for a record that holds JSON), for a record
+// that leaves the engine where its JSON is read (responses).
+void materialize_value(Record& record);
 
 // The exported-record JSON shape ("partitionId", "position", "sourceRecordPosition", "key",
 // "timestamp", "recordType", "valueType", "intent", "rejectionType", "rejectionReason",

@@ -37,6 +37,10 @@ void encode_record(const Record& record, std::string& out) {
   put_signed(out, record.request.stream_id);
   put_signed(out, record.request.request_id);
   put_bytes(out, record.rejection_reason);
+  if (record.has_packed_value()) {
+    put_bytes(out, record.packed_value);  // the same length prefix and bytes, already encoded
+    return;
+  }
   // The value is written in place after room for its length, which is then filled in (the
   // room grown or shrunk when the length's varint is not the two bytes guessed).
   constexpr std::size_t kGuess = 2;
@@ -104,6 +108,7 @@ Result<std::string_view, CodecError> decode_record_metadata(std::string_view byt
   record.request = RequestRef{static_cast<std::int32_t>(stream), request};
   record.rejection_reason.assign(reason);
   record.value = Json();
+  record.packed_value.clear();
   return value;
 }
 

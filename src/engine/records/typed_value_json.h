@@ -5,6 +5,8 @@
 // value of another type, or a value that is not an object at all — in `extra`, so that
 // from_json followed by to_json gives back the document it was given.
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -34,6 +36,20 @@ std::uint32_t read_fields(const Json& value, Json& extra, FieldIndex&& field_ind
     }
   }
   return present;
+}
+
+// The indexes of `fields` sorted by the JSON name `name_of` gives each: the order in which a JSON
+// object (a map sorted by key) holds them, for writing a typed value's MessagePack directly.
+template <typename Field, std::size_t kCount, typename NameOf>
+constexpr std::array<std::size_t, kCount> sorted_order(const std::array<Field, kCount>& fields,
+                                                       NameOf name_of) {
+  std::array<std::size_t, kCount> order{};
+  for (std::size_t i = 0; i < kCount; ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::string_view(name_of(fields[a])) < std::string_view(name_of(fields[b]));
+  });
+  return order;
 }
 
 // Adds the keys kept in `extra` to `out` (after the known fields, as they were read).
