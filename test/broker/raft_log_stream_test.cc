@@ -100,5 +100,40 @@ TEST(RaftLogStreamTest, RefusesEntriesThatDoNotHoldABatchAtTheirPositions) {
   EXPECT_EQ(stream.committed_position(), Position(0));
 }
 
+TEST(RaftLogStreamTest, RefusesAnEntryWithAValueThatIsNotWellFormedWhenItIsCommitted) {
+  RaftLogStream stream(PartitionId(1));
+  std::string error;
+  ASSERT_TRUE(stream.add_committed(entry_at(2), error)) << error;
+  // The last record of entry 3 carries a map whose key is not a string: its framing and metadata
+  // decode, only its value is wrong.
+  std::vector<Record> batch(2);
+  for (std::int64_t i = 0; i < 2; ++i) {
+    auto& record = batch[static_cast<std::size_t>(i)];
+    record.position = position_in(3, i);
+    record.record_type = RecordType::kEvent;
+    record.partition_id = PartitionId(1);
+  }
+  batch[1].value = Json();
+  batch[1].packed_value = std::string("\x81\x01\x01", 3);
+  raft::Entry corrupt{raft::Term(1), raft::LogIndex(3), raft::EntryType::kNormal,
+                      engine::encode_batch(batch)};
+  EXPECT_FALSE(stream.add_committed(corrupt, error));
+  EXPECT_NE(error.find("position " + std::to_string(position_in(3, 1).value())), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("not well-formed MessagePack"), std::string::npos) << error;
+  // Nothing of the refused entry is buffered; what came before still reads.
+  EXPECT_EQ(stream.buffered(), 3u);
+  EXPECT_EQ(stream.committed_position(), position_in(2, 2));
+  EXPECT_EQ(stream.read_committed(Position(0), 100, ValueSelection::all()).size(), 3u);
+
+  // Each damaged form is refused: truncated, the never-used type byte, trailing bytes.
+  for (std::string damaged :
+       {std::string("\x92\x01"), std::string("\xc1"), std::string("\xc0\xc0")}) {
+    batch[1].packed_value = damaged;
+    corrupt.data = engine::encode_batch(batch);
+    EXPECT_FALSE(stream.add_committed(corrupt, error)) << damaged.size();
+  }
+}
+
 }  // namespace
 }  // namespace tern::broker

@@ -4,6 +4,7 @@
 
 #include "common/check.h"
 #include "engine/records/binary_io.h"
+#include "engine/records/msgpack.h"
 #include "engine/records/record_codec.h"
 
 namespace tern::broker {
@@ -51,8 +52,8 @@ std::vector<engine::LoggedRecord> RaftLogStream::read_committed(
     if (!values.wants(logged.record)) continue;
     auto decoded = engine::decode_value(buffered.value, logged.record.value);
     if (!decoded) {
-      // The entry passed its journal checksum and its framing decoded when it was committed: a
-      // value that does not decode was written wrong, and the engine cannot skip it.
+      // Every value was checked well-formed when its entry was committed (add_committed): one
+      // that does not decode now means the check and the reader disagree, a programming error.
       spdlog::critical("partition {}: committed record at position {} has a corrupt value: {}",
                        partition_.value(), logged.record.position.value(), decoded.error().message);
       TERN_CHECK(false, "a committed record's value decodes");
@@ -84,6 +85,14 @@ bool RaftLogStream::add_committed(const raft::Entry& entry, std::string& error) 
       error = "entry " + std::to_string(entry.index.value()) + " holds a record at position "
               + std::to_string(record.metadata.position.value()) + ", expected "
               + std::to_string(base + static_cast<std::int64_t>(i));
+      return false;
+    }
+    // One allocation-free walk: a value that would not decode is refused here, so that the
+    // partition fails cleanly now instead of the whole broker when the engine reads it.
+    if (!engine::msgpack::well_formed(*value)) {
+      error = "entry " + std::to_string(entry.index.value()) + " holds a record at position "
+              + std::to_string(record.metadata.position.value())
+              + " whose value is not well-formed MessagePack";
       return false;
     }
     record.entry = data;

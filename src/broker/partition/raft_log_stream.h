@@ -47,8 +47,9 @@ class RaftLogStream final : public engine::LogStream {
   engine::Position committed_position() const override { return committed_; }
 
   // A committed kNormal entry, in log order. Returns false (and logs nothing; the caller
-  // reports) when the entry does not hold a batch of records whose framing and metadata decode
-  // — a corrupt log. Values are checked when they are read.
+  // reports, failing the partition) when the entry does not hold a batch of records whose
+  // framing and metadata decode and whose values are well-formed MessagePack — a corrupt log;
+  // `error` then names the entry and, for a bad value, the record's position.
   bool add_committed(const raft::Entry& entry, std::string& error);
   // Drops records the engine has read (everything up to `consumed`).
   void clear_consumed(engine::Position consumed);
