@@ -317,7 +317,11 @@ void PartitionReplica::publish_status() {
     status.applied_index = node_->log().applied().value();
     status.snapshot_index = journal_->snapshot_meta().index.value();
     if (engine_) status.processed_position = engine_->processor().last_processed_position().value();
-    if (node_->leader()) status.leader = node_->leader()->value();
+    // A leader still replaying its log (or handing over) serves no command: outside, it counts
+    // as no leader known yet, so that readiness and routing wait for it. With the flush off the
+    // strand this state is published between the election's flush and the no-op's apply.
+    const bool leading_not_serving = node_->role() == raft::Role::kLeader && !serving_;
+    if (node_->leader() && !leading_not_serving) status.leader = node_->leader()->value();
   } else {
     status.reason = "opening";
   }
