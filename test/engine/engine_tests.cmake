@@ -18,6 +18,7 @@ if(TARGET tern_engine AND TARGET tern_feel)
       ${CMAKE_CURRENT_LIST_DIR}/processing/log_stream_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/typed_values_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/state_db_test.cc
+      ${CMAKE_CURRENT_LIST_DIR}/processing/slot_table_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/msgpack_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/typed_records_test.cc
     LIBS tern_engine_harness

@@ -70,21 +70,19 @@ Transaction::Transaction(rocksdb::DB* db, bool verify_absent_writes)
     : db_(db), verify_absent_writes_(verify_absent_writes) {}
 
 Transaction::SlotRef Transaction::slot(std::string_view key) const {
-  auto it = slots_.find(key);
-  if (it == slots_.end()) it = slots_.emplace(std::string(key), Slot{}).first;
-  return &*it;
+  return slots_.find_or_insert(key);
 }
 
 void Transaction::load(SlotRef slot) const {
-  if (slot->second.committed_known) return;
+  if (slot->value.committed_known) return;
   std::string value;
-  auto status = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(slot->first), &value);
+  auto status = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(slot->key), &value);
   if (!status.ok() && !status.IsNotFound()) {
     spdlog::critical("state read failed: {}", status.ToString());
     std::abort();
   }
-  if (status.ok()) slot->second.committed = std::move(value);
-  slot->second.committed_known = true;
+  if (status.ok()) slot->value.committed = std::move(value);
+  slot->value.committed_known = true;
 }
 
 std::optional<std::string> Transaction::get(std::string_view key) const {
@@ -95,7 +93,7 @@ std::optional<std::string> Transaction::get(std::string_view key) const {
 
 std::optional<std::string_view> Transaction::view(std::string_view key) const {
   SlotRef found = slot(key);
-  const Slot& s = found->second;
+  const Slot& s = found->value;
   const std::optional<std::string>* value = &s.pending;
   if (!s.has_pending) {
     load(found);
@@ -108,27 +106,27 @@ std::optional<std::string_view> Transaction::view(std::string_view key) const {
 std::optional<std::string_view> Transaction::committed_view(std::string_view key) const {
   SlotRef found = slot(key);
   load(found);
-  if (!found->second.committed) return std::nullopt;
-  return std::string_view(*found->second.committed);
+  if (!found->value.committed) return std::nullopt;
+  return std::string_view(*found->value.committed);
 }
 
 void Transaction::remember(SlotRef slot) {
   if (!savepoint_) return;
   // The caller overwrites the pending value next, so it can be moved out.
-  undo_.push_back(Undo{slot, slot->second.has_pending,
-                       slot->second.has_pending ? std::move(slot->second.pending) : std::nullopt});
+  undo_.push_back(Undo{slot, slot->value.has_pending,
+                       slot->value.has_pending ? std::move(slot->value.pending) : std::nullopt});
 }
 
 void Transaction::set_pending(SlotRef slot, std::optional<std::string_view> value) {
   remember(slot);
-  Slot& s = slot->second;
+  Slot& s = slot->value;
   // A delete of a key RocksDB does not hold changes nothing: no tombstone.
   if (!value && s.committed_known && !s.committed) {
     drop_pending(slot);
     return;
   }
   if (!s.has_pending) {
-    pending_keys_.emplace(std::string_view(slot->first), slot);
+    pending_keys_.emplace(std::string_view(slot->key), slot);
     s.has_pending = true;
   }
   if (value) {
@@ -139,10 +137,10 @@ void Transaction::set_pending(SlotRef slot, std::optional<std::string_view> valu
 }
 
 void Transaction::drop_pending(SlotRef slot) {
-  if (!slot->second.has_pending) return;
-  pending_keys_.erase(std::string_view(slot->first));
-  slot->second.has_pending = false;
-  slot->second.pending.reset();
+  if (!slot->value.has_pending) return;
+  pending_keys_.erase(std::string_view(slot->key));
+  slot->value.has_pending = false;
+  slot->value.pending.reset();
 }
 
 void Transaction::put(std::string_view key, std::string_view value) {
@@ -151,7 +149,7 @@ void Transaction::put(std::string_view key, std::string_view value) {
 
 void Transaction::note_absent(std::string_view key) {
   SlotRef found = slot(key);
-  Slot& s = found->second;
+  Slot& s = found->value;
   if (!s.committed_known && verify_absent_writes_) load(found);
   if (s.committed_known) {
     TERN_CHECK(!s.committed, "a key written as new is not in committed state");
@@ -174,11 +172,11 @@ void Transaction::rollback_to_savepoint() {
   for (auto undo = undo_.rbegin(); undo != undo_.rend(); ++undo) {
     SlotRef slot = undo->slot;
     if (undo->had_pending) {
-      if (!slot->second.has_pending) {
-        pending_keys_.emplace(std::string_view(slot->first), slot);
-        slot->second.has_pending = true;
+      if (!slot->value.has_pending) {
+        pending_keys_.emplace(std::string_view(slot->key), slot);
+        slot->value.has_pending = true;
       }
-      slot->second.pending = std::move(undo->pending);
+      slot->value.pending = std::move(undo->pending);
     } else {
       drop_pending(slot);
     }
@@ -188,8 +186,8 @@ void Transaction::rollback_to_savepoint() {
 
 void Transaction::clear() {
   for (auto [key, slot] : pending_keys_) {
-    slot->second.has_pending = false;
-    slot->second.pending.reset();
+    slot->value.has_pending = false;
+    slot->value.pending.reset();
   }
   pending_keys_.clear();
   release_savepoint();
@@ -200,8 +198,8 @@ rocksdb::Status Transaction::commit(const rocksdb::WriteOptions& options) {
   std::vector<SlotRef> written;
   written.reserve(pending_keys_.size());
   for (auto [key, slot] : pending_keys_) {
-    const auto& value = slot->second.pending;
-    auto status = value ? batch.Put(slot->first, *value) : batch.Delete(slot->first);
+    const auto& value = slot->value.pending;
+    auto status = value ? batch.Put(slot->key, *value) : batch.Delete(slot->key);
     if (!status.ok()) return status;
     written.push_back(slot);
   }
@@ -216,7 +214,7 @@ rocksdb::Status Transaction::commit(const rocksdb::WriteOptions& options) {
     return status;
   }
   for (SlotRef slot : written) {
-    Slot& s = slot->second;
+    Slot& s = slot->value;
     s.committed = std::move(s.pending);
     s.committed_known = true;
     s.has_pending = false;
@@ -295,7 +293,7 @@ void Transaction::scan(
       continue;
     }
     if (order == 0) it->Next();
-    const auto& value = pending->second->second.pending;
+    const auto& value = pending->second->value.pending;
     if (value && !visit(pending->first, *value)) return;
     ++pending;
   }

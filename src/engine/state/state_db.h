@@ -17,10 +17,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
+#include "engine/state/slot_table.h"
 
 namespace tern::engine {
 
@@ -49,9 +49,9 @@ std::shared_ptr<rocksdb::Cache> make_shared_block_cache(std::size_t capacity_byt
 // Why not RocksDB's WriteBatchWithIndex: processing one command reads the same few keys (the
 // element instance, its flow scope, the job, the positions) many times, and every read through
 // the indexed batch went to the memtable's skip list. Here every key read or written has one
-// slot in a hash map holding both what RocksDB holds (once known; absent keys included) and the
-// pending write, so a read is one hash lookup; an ordered index of the keys with pending writes
-// serves scans and the commit.
+// slot in a hash table (slot_table.h) holding both what RocksDB holds (once known; absent keys
+// included) and the pending write, so a read is one hash lookup; an ordered index of the keys with
+// pending writes serves scans and the commit.
 //
 // What RocksDB holds is also what saves writes: a pending delete of a key RocksDB is known not
 // to hold (created by this transaction, or read as absent) is no write at all, not a tombstone.
@@ -109,17 +109,9 @@ class Transaction {
     std::optional<std::string> committed;  // RocksDB's value when committed_known
     std::optional<std::string> pending;    // the pending write when has_pending (nullopt: delete)
   };
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const {
-      return std::hash<std::string_view>()(key);
-    }
-  };
-  using Slots = std::unordered_map<std::string, Slot, Hash, std::equal_to<>>;
-
-  // A slot by address: elements of an unordered_map keep their address when it rehashes (its
-  // iterators do not).
-  using SlotRef = Slots::value_type*;
+  using Slots = SlotTable<Slot>;
+  // A slot by address: entries keep their address while the table grows (slot_table.h).
+  using SlotRef = Slots::Entry*;
 
   // What a write after the savepoint replaced: the slot's previous pending state.
   struct Undo {

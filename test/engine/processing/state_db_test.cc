@@ -155,6 +155,33 @@ TEST_F(StateDbTest, RollbackRestoresWritesAroundAnElidedDelete) {
   EXPECT_EQ(txn().view(key), "before");
 }
 
+// The slot table grows many times between the savepoint and the rollback: the undo log and the
+// ordered pending keys hold slots by address, which must survive it.
+TEST_F(StateDbTest, RollbackAcrossSlotTableGrowthRestoresEveryWrite) {
+  txn().put(child(1, 1), "kept");
+  txn().put(child(1, 2), "old");
+  commit();
+  txn().put(child(1, 2), "pending");
+  txn().set_savepoint();
+  constexpr int kKeys = 5'000;
+  for (int i = 0; i < kKeys; ++i)
+    txn().put_absent(child(2, 100 + i), "new");
+  txn().erase(child(1, 1));
+  txn().put(child(1, 2), "overwritten");
+  EXPECT_EQ(scan(DbKey(StateKind::kElementChild).i64(2)).size(), static_cast<std::size_t>(kKeys));
+  txn().rollback_to_savepoint();
+  txn().release_savepoint();
+  EXPECT_TRUE(scan(DbKey(StateKind::kElementChild).i64(2)).empty());
+  EXPECT_EQ(scan(DbKey(StateKind::kElementChild).i64(1)),
+            (std::vector<std::string>{"1=kept", "2=pending"}));
+  for (int i = 0; i < kKeys; i += 997)
+    EXPECT_FALSE(txn().view(child(2, 100 + i))) << i;
+  commit();
+  EXPECT_EQ(txn().view(child(1, 2)), "pending");
+  EXPECT_EQ(txn().view(child(1, 1)), "kept");
+  EXPECT_EQ(txn().committed_view(child(1, 2)), "pending");
+}
+
 TEST_F(StateDbTest, ScansSeeNoKeyWhoseWriteWasElided) {
   txn().put(child(1, 10), "c");
   commit();
