@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "journal_test_support.h"
 #include "raft/journal/journal.h"
 #include "support/temp_dir.h"
 
@@ -16,20 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::unique_ptr<Journal> open_ok(const fs::path& dir, JournalOptions options = {}) {
-  auto journal = Journal::open(dir, options);
-  EXPECT_TRUE(journal.ok()) << (journal.ok() ? "" : journal.error().message);
-  return journal.ok() ? std::move(*journal) : nullptr;
-}
-
-void append_range(Journal& journal, std::uint64_t from, std::uint64_t to, std::uint64_t term) {
-  std::vector<Entry> entries;
-  for (std::uint64_t i = from; i <= to; ++i)
-    entries.push_back(
-        Entry{Term(term), LogIndex(i), EntryType::kNormal, "entry-" + std::to_string(i)});
-  auto appended = journal.append(entries);
-  ASSERT_TRUE(appended.ok()) << appended.error().message;
-}
+using test_support::append_range;
+using test_support::open_ok;
 
 PendingFlush begin(Journal& journal) {
   auto pending = journal.begin_flush();

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "journal_test_support.h"
 #include "support/temp_dir.h"
 
 namespace tern::raft::journal {
@@ -12,24 +13,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Entry make_entry(std::uint64_t index, std::uint64_t term, std::string data = "") {
-  if (data.empty()) data = "payload-" + std::to_string(index);
-  return Entry{Term(term), LogIndex(index), EntryType::kNormal, std::move(data)};
-}
-
-std::unique_ptr<Journal> open_ok(const fs::path& dir, JournalOptions options = {}) {
-  auto journal = Journal::open(dir, options);
-  EXPECT_TRUE(journal.ok()) << (journal.ok() ? "" : journal.error().message);
-  return journal.ok() ? std::move(*journal) : nullptr;
-}
-
-void append_range(Journal& journal, std::uint64_t from, std::uint64_t to, std::uint64_t term) {
-  std::vector<Entry> entries;
-  for (std::uint64_t i = from; i <= to; ++i)
-    entries.push_back(make_entry(i, term));
-  auto appended = journal.append(entries);
-  ASSERT_TRUE(appended.ok()) << appended.error().message;
-}
+using test_support::append_range;
+using test_support::make_entry;
+using test_support::open_ok;
 
 std::vector<Entry> read_all(const Journal& journal) {
   auto entries = journal.entries(journal.first_index(), journal.last_index().next(), 1ull << 30);
