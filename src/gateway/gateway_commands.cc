@@ -82,6 +82,24 @@ class RoundRobinCreation : public std::enable_shared_from_this<RoundRobinCreatio
   std::int32_t tried_ = 0;
 };
 
+// Starts a creation: on the definition key's partition when the request names one (definition
+// keys are per partition, each partition deploys on its own), else round-robin.
+void start_creation(const std::shared_ptr<CommandRouter>& router, tc::BrokerRequest request,
+                    std::int64_t definition_key, std::int32_t count,
+                    CommandRouter::Clock::time_point deadline,
+                    CommandRouter::SingleCompletion done) {
+  if (definition_key > 0) {
+    if (auto error = address_by_key(*router, definition_key, "processDefinitionKey", request)) {
+      done(std::move(*error), tc::BrokerResponse());
+      return;
+    }
+    router->execute_async(std::move(request), deadline, std::move(done));
+    return;
+  }
+  std::make_shared<RoundRobinCreation>(router, std::move(request), count, deadline, std::move(done))
+      ->next();
+}
+
 }  // namespace
 
 template <typename Request, typename Response>
@@ -177,18 +195,8 @@ grpc::ServerUnaryReactor* GatewayService::CreateProcessInstance(
   const auto deadline = router_->deadline_for(*context);
   tc::BrokerRequest broker_request;
   *broker_request.mutable_create_process_instance() = *request;
-  if (request->processdefinitionkey() > 0) {
-    // Definition keys are per partition (each partition deploys on its own): the key's partition.
-    if (auto error = address_by_key(*router_, request->processdefinitionkey(),
-                                    "processDefinitionKey", broker_request)) {
-      return call->answer(std::move(*error)), call.get();
-    }
-    router_->execute_async(std::move(broker_request), deadline, std::move(done));
-    return call.get();
-  }
-  std::make_shared<RoundRobinCreation>(router_, std::move(broker_request), count, deadline,
-                                       std::move(done))
-      ->next();
+  start_creation(router_, std::move(broker_request), request->processdefinitionkey(), count,
+                 deadline, std::move(done));
   return call.get();
 }
 
@@ -212,21 +220,8 @@ grpc::ServerUnaryReactor* GatewayService::CreateProcessInstanceWithResult(
   deadline = std::min(deadline, context->deadline());
   tc::BrokerRequest broker_request;
   *broker_request.mutable_create_process_instance_with_result() = *request;
-  const auto& create = request->request();
-  if (create.processdefinitionkey() > 0) {
-    const std::int32_t partition = routing::partition_of_key(create.processdefinitionkey());
-    if (partition < 1 || partition > count) {
-      call->answer(
-          key_not_found("processDefinitionKey", create.processdefinitionkey(), partition, count));
-      return call.get();
-    }
-    broker_request.set_partition_id(partition);
-    router_->execute_async(std::move(broker_request), deadline, std::move(done));
-    return call.get();
-  }
-  std::make_shared<RoundRobinCreation>(router_, std::move(broker_request), count, deadline,
-                                       std::move(done))
-      ->next();
+  start_creation(router_, std::move(broker_request), request->request().processdefinitionkey(),
+                 count, deadline, std::move(done));
   return call.get();
 }
 

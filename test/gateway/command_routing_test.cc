@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -116,6 +117,60 @@ TEST(CommandRouting, CreateWithResultReturnsTheVariablesAtCompletion) {
   EXPECT_EQ(response.bpmnprocessid(), "quote");
   EXPECT_EQ(response.processinstancekey(), jobs[0].processinstancekey());
   EXPECT_EQ(Json::parse(response.variables()), Json({{"item", "tea"}, {"price", 3.5}}));
+}
+
+TEST(CommandRouting, CreatingByDefinitionKeyGoesToThatKeysPartition) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("keyed", "keyed-work"));
+  // Definition keys are per partition: each partition deployed the model under its own key.
+  std::map<std::int32_t, std::int64_t> definition_by_partition;
+  for (int i = 0; i < 6; ++i) {
+    auto created = create(cluster, "keyed");
+    definition_by_partition[routing::partition_of_key(created.processinstancekey())] =
+        created.processdefinitionkey();
+  }
+  ASSERT_EQ(definition_by_partition.size(), 3u);
+  for (const auto& [partition, definition_key] : definition_by_partition) {
+    for (int i = 0; i < 2; ++i) {
+      gp::CreateProcessInstanceRequest request;
+      request.set_processdefinitionkey(definition_key);
+      gp::CreateProcessInstanceResponse response;
+      auto context = context_for();
+      grpc::Status status =
+          cluster.gateway().CreateProcessInstance(context.get(), request, &response);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+      EXPECT_EQ(routing::partition_of_key(response.processinstancekey()), partition);
+      EXPECT_EQ(response.processdefinitionkey(), definition_key);
+    }
+  }
+}
+
+TEST(CommandRouting, ADefinitionKeyOfNoPartitionIsNotFoundForBothCreations) {
+  RoutingCluster cluster(2);
+  cluster.deploy(one_task_process("lost", "lost-work"));
+  const std::int64_t key = (std::int64_t{5} << routing::kKeyBits) | 42;
+  {
+    gp::CreateProcessInstanceRequest request;
+    request.set_processdefinitionkey(key);
+    gp::CreateProcessInstanceResponse response;
+    auto context = context_for();
+    grpc::Status status =
+        cluster.gateway().CreateProcessInstance(context.get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_THAT(status.error_message(), HasSubstr("processDefinitionKey '" + std::to_string(key)));
+    EXPECT_THAT(status.error_message(), HasSubstr("partition 5 is not one of"));
+  }
+  {
+    gp::CreateProcessInstanceWithResultRequest request;
+    request.mutable_request()->set_processdefinitionkey(key);
+    gp::CreateProcessInstanceWithResultResponse response;
+    auto context = context_for();
+    grpc::Status status =
+        cluster.gateway().CreateProcessInstanceWithResult(context.get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_THAT(status.error_message(), HasSubstr("processDefinitionKey '" + std::to_string(key)));
+    EXPECT_THAT(status.error_message(), HasSubstr("partition 5 is not one of"));
+  }
 }
 
 TEST(CommandRouting, DeploymentsReachEveryPartitionAndInstancesGoRoundRobin) {
