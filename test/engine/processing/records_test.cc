@@ -8,6 +8,7 @@
 
 #include "engine/records/keys.h"
 #include "engine/records/record_codec.h"
+#include "msgpack_boundaries.h"
 
 namespace tern::engine {
 namespace {
@@ -82,28 +83,7 @@ TEST(RecordsTest, ValueEncodingMatchesTheLibrarysMessagePackByteForByte) {
   std::vector<Json> values{
       nullptr, true,  false,    Json::object(), Json::array(),          "", 1.5, -0.0,
       0.1,     1e300, -3.25e-5, 16777217.0,     Json::binary({1, 2, 3})};
-  for (std::int64_t n :
-       std::initializer_list<std::int64_t>{0,
-                                           1,
-                                           127,
-                                           128,
-                                           255,
-                                           256,
-                                           65535,
-                                           65536,
-                                           4294967295,
-                                           4294967296,
-                                           -1,
-                                           -32,
-                                           -33,
-                                           -128,
-                                           -129,
-                                           -32768,
-                                           -32769,
-                                           -2147483648,
-                                           -2147483649,
-                                           std::numeric_limits<std::int64_t>::min(),
-                                           std::numeric_limits<std::int64_t>::max()}) {
+  for (std::int64_t n : test::msgpack_boundary_integers()) {
     values.emplace_back(n);
   }
   values.emplace_back(std::numeric_limits<std::uint64_t>::max());

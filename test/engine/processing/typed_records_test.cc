@@ -17,6 +17,7 @@
 #include "engine/records/msgpack.h"
 #include "engine/records/process_instance_value.h"
 #include "engine/records/record_codec.h"
+#include "msgpack_boundaries.h"
 
 namespace tern::engine {
 namespace {
@@ -51,30 +52,8 @@ const std::vector<std::string>& texts() {
   return kTexts;
 }
 
-// Integers at the boundaries of every integer form.
 const std::vector<std::int64_t>& numbers() {
-  static const std::vector<std::int64_t> kNumbers{0,
-                                                  1,
-                                                  127,
-                                                  128,
-                                                  255,
-                                                  256,
-                                                  65535,
-                                                  65536,
-                                                  4294967295,
-                                                  4294967296,
-                                                  2251799813685249,
-                                                  -1,
-                                                  -32,
-                                                  -33,
-                                                  -128,
-                                                  -129,
-                                                  -32768,
-                                                  -32769,
-                                                  std::numeric_limits<std::int32_t>::min(),
-                                                  std::numeric_limits<std::int64_t>::min(),
-                                                  std::numeric_limits<std::int64_t>::max()};
-  return kNumbers;
+  return test::msgpack_boundary_integers();
 }
 
 ProcessInstanceValue element(std::size_t variant) {
