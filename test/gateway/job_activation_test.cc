@@ -6,8 +6,10 @@
 
 #include <map>
 
+#include "gateway/routing/command_router.h"
 #include "gateway/routing/partition_routing.h"
 #include "gateway/routing_fixture.h"
+#include "support/eventually.h"
 
 namespace tern::gateway::testing {
 namespace {
@@ -198,6 +200,43 @@ TEST(InProcessBroker, APartitionThatDoesNotAnswerEndsAtTheDeadline) {
   EXPECT_EQ(activated.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
       << activated.status.error_message();
   EXPECT_EQ(cluster.partitions().most_activations_held(), 2);
+}
+
+// The embedded gateway reaches its own broker in process and so opens no job-availability stream
+// to it; its long polls must hear of new jobs all the same (else they see them only at their
+// re-poll interval, a second later).
+TEST(InProcessBroker, JobWakeUpsReachTheRouterWithoutAStream) {
+  RoutingCluster cluster(1, BrokerPath::kInProcess);
+  cluster.deploy(one_task_process("p", "nudge"));
+  auto router = std::make_shared<routing::CommandRouter>(
+      cluster.topology_source(), routing::RouterOptions{}, cluster.local_broker());
+  // A first in-process call (a worker's poll finding nothing) starts the watch.
+  tern::command::BrokerRequest poll;
+  poll.set_partition_id(1);
+  poll.mutable_activate_jobs()->set_type("nudge");
+  poll.mutable_activate_jobs()->set_worker("w");
+  poll.mutable_activate_jobs()->set_timeout(10'000);
+  poll.mutable_activate_jobs()->set_maxjobstoactivate(1);
+  tern::command::BrokerResponse polled;
+  ASSERT_TRUE(
+      router->execute(poll, std::chrono::system_clock::now() + std::chrono::seconds(20), polled)
+          .ok());
+  ASSERT_EQ(polled.activate_jobs().jobs_size(), 0);
+  EXPECT_EQ(router->wakeups().generation("nudge"), 0u);
+
+  create_instances(cluster, "p", 1);
+  EXPECT_TRUE(tern::test::eventually([&] { return router->wakeups().generation("nudge") > 0; },
+                                     std::chrono::seconds(10)))
+      << "no wake-up for the new job reached the router";
+
+  // After shutdown the broker no longer calls it.
+  router->shutdown();
+  const std::uint64_t seen = router->wakeups().generation("nudge");
+  create_instances(cluster, "p", 1);
+  Activated activated = activate(cluster, "nudge", 5);
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(activated.jobs.size(), 2u);  // the second job committed, its wake-up sent
+  EXPECT_EQ(router->wakeups().generation("nudge"), seen);
 }
 
 }  // namespace

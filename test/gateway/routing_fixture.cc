@@ -91,6 +91,13 @@ class CountingLocalBroker final : public routing::LocalBroker {
     ++executed;
     commands_->execute(request, response, std::move(done));
   }
+  WatchId watch_jobs(JobsAvailable available) override {
+    return commands_->add_jobs_listener(
+        [available = std::move(available)](PartitionId, const std::string& type) {
+          available(type);
+        });
+  }
+  void unwatch_jobs(WatchId id) override { commands_->remove_jobs_listener(id); }
   std::atomic<std::int64_t> executed{0};
 
  private:

@@ -43,6 +43,9 @@ class RoutingCluster {
   tern::command::BrokerCommands::Stub& broker() { return *broker_stub_; }
   EnginePartitionService& partitions() { return *partitions_; }
   StaticTopology& topology() { return *topology_; }
+  std::shared_ptr<StaticTopology> topology_source() const { return topology_; }
+  // The in-process broker (null with BrokerPath::kGrpc), for a router of a test's own.
+  std::shared_ptr<routing::LocalBroker> local_broker() const { return local_; }
   std::uint16_t gateway_port() const { return gateway_server_->grpc_port(); }
   // The topology with every partition led by the in-process broker (or led by nobody).
   ClusterTopology cluster(bool with_leaders) const;

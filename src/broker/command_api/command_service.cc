@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <utility>
+#include <vector>
 
 #include "broker/command_api/command_translator.h"
 
@@ -182,10 +183,35 @@ void CommandService::shutdown() {
     stream->end();
 }
 
-void CommandService::on_jobs_available(PartitionId partition, const std::string& type) {
+std::uint64_t CommandService::add_jobs_listener(JobsListener listener) {
   std::lock_guard lock(mutex_);
-  for (auto* stream : streams_)
-    stream->notify(partition, type);
+  const std::uint64_t id = next_listener_++;
+  listeners_.emplace(id, std::make_shared<const JobsListener>(std::move(listener)));
+  return id;
+}
+
+void CommandService::remove_jobs_listener(std::uint64_t id) {
+  std::shared_ptr<const JobsListener> removed;  // released outside the lock
+  std::lock_guard lock(mutex_);
+  auto it = listeners_.find(id);
+  if (it == listeners_.end()) return;
+  removed = std::move(it->second);
+  listeners_.erase(it);
+}
+
+void CommandService::on_jobs_available(PartitionId partition, const std::string& type) {
+  std::vector<std::shared_ptr<const JobsListener>> listeners;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto* stream : streams_)
+      stream->notify(partition, type);
+    listeners.reserve(listeners_.size());
+    for (const auto& [id, listener] : listeners_)
+      listeners.push_back(listener);
+  }
+  // Outside the lock: an in-process gateway's listener starts its waiting polls from here.
+  for (const auto& listener : listeners)
+    (*listener)(partition, type);
 }
 
 }  // namespace tern::broker::command_api

@@ -11,13 +11,21 @@
 // command port's grpc::ServerBuilder (builder.RegisterService(&service)) before BuildAndStart;
 // call shutdown() before the server shuts down, destroy it after.
 //
+// In-process listeners (add_jobs_listener) get the same wake-ups as the streams, by a function
+// call: the gateway embedded in this broker sends its commands in process and so never opens a
+// stream to its own broker.
+//
 // Threads: gRPC's callback threads call Execute/SubscribeJobAvailability; PartitionService
-// callbacks (partition strands) finish the calls. Never blocks either. Thread-safe.
+// callbacks (partition strands) finish the calls and run the listeners. Never blocks either.
+// Thread-safe.
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 
 #include "broker/partition/partition_service.h"
 #include "command_api.grpc.pb.h"
@@ -51,6 +59,14 @@ class CommandService final : public tern::command::BrokerCommands::CallbackServi
       grpc::CallbackServerContext* context,
       const tern::command::JobAvailabilitySubscription* request) override;
 
+  using JobsListener = std::function<void(PartitionId partition, const std::string& type)>;
+  // Calls `listener` on every wake-up a stream would carry, on the partition's strand, without
+  // this service's lock held (so a listener may add or remove listeners). After
+  // remove_jobs_listener() returns, a call already under way may still finish: a listener owns
+  // (or holds weakly) what it touches. Ids are never reused.
+  std::uint64_t add_jobs_listener(JobsListener listener);
+  void remove_jobs_listener(std::uint64_t id);
+
   // Ends every job-availability stream; later subscriptions are refused. Idempotent.
   void shutdown();
 
@@ -64,6 +80,9 @@ class CommandService final : public tern::command::BrokerCommands::CallbackServi
   std::mutex mutex_;
   std::set<JobAvailabilityStream*> streams_;  // guarded by mutex_
   bool stopped_ = false;                      // guarded by mutex_
+  // In-process listeners by id; shared so that a wake-up calls them outside the lock.
+  std::map<std::uint64_t, std::shared_ptr<const JobsListener>> listeners_;  // guarded by mutex_
+  std::uint64_t next_listener_ = 1;                                         // guarded by mutex_
 };
 
 }  // namespace tern::broker::command_api

@@ -26,6 +26,14 @@ class LocalCommands final : public gateway::routing::LocalBroker {
     commands_->execute(request, response, std::move(done));
   }
 
+  WatchId watch_jobs(JobsAvailable available) override {
+    return commands_->add_jobs_listener(
+        [available = std::move(available)](PartitionId, const std::string& type) {
+          available(type);
+        });
+  }
+  void unwatch_jobs(WatchId id) override { commands_->remove_jobs_listener(id); }
+
  private:
   std::shared_ptr<command_api::CommandService> commands_;
   std::string address_;

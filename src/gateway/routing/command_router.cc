@@ -38,6 +38,39 @@ std::shared_ptr<tc::BrokerCommands::Stub> CommandRouter::stub(const std::string&
   return result;
 }
 
+void CommandRouter::watch_local_jobs() {
+  {
+    std::lock_guard lock(mutex_);
+    if (local_watch_ || shut_down_) return;
+    local_watch_ = 0;  // claimed: a concurrent first call does not watch twice
+  }
+  // Weakly held: the broker may call it once more after shutdown() unwatched, or while the last
+  // holder of the router lets it go.
+  const LocalBroker::WatchId id =
+      local_->watch_jobs([weak = weak_from_this()](const std::string& type) {
+        if (auto router = weak.lock()) router->wakeups_.notify(type);
+      });
+  bool stale = false;
+  {
+    std::lock_guard lock(mutex_);
+    stale = shut_down_;
+    if (!stale) local_watch_ = id;
+  }
+  if (stale) local_->unwatch_jobs(id);
+}
+
+void CommandRouter::shutdown() {
+  std::optional<LocalBroker::WatchId> watch;
+  {
+    std::lock_guard lock(mutex_);
+    shut_down_ = true;
+    watch = std::exchange(local_watch_, std::nullopt);
+  }
+  if (watch && *watch != 0) local_->unwatch_jobs(*watch);
+  wakeups_.shutdown();
+  timers_.shutdown();
+}
+
 CommandRouter::Clock::time_point CommandRouter::deadline_for_client(
     Clock::time_point client) const {
   // Leave the answer time to reach the client before the client's own deadline fires, so that
@@ -182,6 +215,7 @@ void CommandRouter::Flight::launch() {
   for (Call* call : launching) {
     const tc::BrokerRequest& request = requests_[call->index];
     if (call->local) {
+      router_->watch_local_jobs();
       router_->local_->execute(request, &call->response, [self, round, call] {
         self->arrive(round, call, grpc::Status::OK);
       });

@@ -13,6 +13,11 @@
 // deadline is an entry in the router's TimerQueue, so no thread is held for a round trip.
 // execute() and execute_all() wait for the same machinery, for the RPCs that stay synchronous.
 //
+// Job wake-ups: from a remote broker over its SubscribeJobAvailability stream (opened with the
+// first call to it); from the in-process broker by LocalBroker::watch_jobs (from the first
+// in-process call), which an embedded gateway needs as much: without it a long poll would only
+// see new jobs at its re-poll interval.
+//
 // Lifecycle: made with std::make_shared (a request in flight holds the router). shutdown() ends
 // the job-availability subscriptions and the timers; requests then waiting for a back-off end at
 // once with their latest failure, and a round waiting for an in-process answer ends as timed out.
@@ -25,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -96,14 +102,14 @@ class CommandRouter : public std::enable_shared_from_this<CommandRouter> {
   TimerQueue& timers() { return timers_; }
 
   // Ends the job-availability subscriptions and the timers (see the class comment). Idempotent.
-  void shutdown() {
-    wakeups_.shutdown();
-    timers_.shutdown();
-  }
+  void shutdown();
 
  private:
   class Flight;  // one execute_all_async() call; command_router.cc
   std::shared_ptr<tern::command::BrokerCommands::Stub> stub(const std::string& address);
+  // The in-process broker's wake-ups, as stub() subscribes to a remote broker's: watched from
+  // the first in-process call on (a long poll's first poll is one), until shutdown().
+  void watch_local_jobs();
 
   std::shared_ptr<const TopologySource> topology_;
   RouterOptions options_;
@@ -114,7 +120,9 @@ class CommandRouter : public std::enable_shared_from_this<CommandRouter> {
   TimerQueue timers_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<tern::command::BrokerCommands::Stub>>
-      stubs_;  // by address; guarded by mutex_
+      stubs_;                                        // by address; guarded by mutex_
+  std::optional<LocalBroker::WatchId> local_watch_;  // guarded by mutex_
+  bool shut_down_ = false;                           // guarded by mutex_
 };
 
 }  // namespace tern::gateway::routing

@@ -7,6 +7,7 @@
 // command. The broker side implements it (broker/command_api), so the gateway still knows
 // nothing of partitions or the engine.
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -26,6 +27,15 @@ class LocalBroker {
   // must stay alive until `done` ran.
   virtual void execute(const tern::command::BrokerRequest& request,
                        tern::command::BrokerResponse* response, std::function<void()> done) = 0;
+
+  using JobsAvailable = std::function<void(const std::string& job_type)>;
+  using WatchId = std::uint64_t;
+  // Calls `available` whenever jobs of a type may have become activatable on a partition of this
+  // broker (what BrokerCommands.SubscribeJobAvailability streams to a remote gateway), on the
+  // partition's thread; it must not block. A call already under way may still finish after
+  // unwatch_jobs() returned, so `available` must own (or hold weakly) what it touches.
+  virtual WatchId watch_jobs(JobsAvailable available) = 0;
+  virtual void unwatch_jobs(WatchId id) = 0;
 };
 
 }  // namespace tern::gateway::routing
