@@ -259,6 +259,7 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
               std::uint64_t seen) {
     enum class Next { kNothing, kFinish, kWrite, kWait } next = Next::kNothing;
     std::uint64_t wait = 0;
+    bool pass_on = false;
     {
       std::lock_guard lock(mutex_);
       if (phase_ == Phase::kFinished) return;  // cancelled meanwhile
@@ -269,6 +270,11 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
         batches_ = std::move(batches);
         phase_ = Phase::kWriting;
         next = Next::kWrite;
+        int activated = 0;
+        for (const auto& batch : batches_)
+          activated += batch.jobs_size();
+        // It took a wake-up's jobs and filled its maximum: more may wait, for the next waiter.
+        pass_on = activated >= request_.maxjobstoactivate();
       } else if (!long_polling_ || now >= poll_until_) {
         // No jobs: an empty answer, unless no partition could even be asked.
         next = Next::kFinish;
@@ -279,6 +285,7 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
       }
       if (next == Next::kFinish) phase_ = Phase::kFinished;
     }
+    if (pass_on) router_->wakeups().notify(request_.type());
     switch (next) {
       case Next::kFinish:
         Finish(status);

@@ -27,21 +27,22 @@ JobWakeups::~JobWakeups() {
 }
 
 void JobWakeups::notify(const std::string& type) {
-  std::map<WaiterId, std::function<void()>> woken;
+  std::function<void()> woken;
   {
     std::lock_guard lock(mutex_);
     ++generations_[type];
     auto it = waiters_.find(type);
     if (it != waiters_.end()) {
-      woken = std::move(it->second);
-      waiters_.erase(it);
-      for (const auto& [id, callback] : woken)
-        waiter_types_.erase(id);
+      // Ids grow: the first is the longest waiting.
+      auto first = it->second.begin();
+      woken = std::move(first->second);
+      waiter_types_.erase(first->first);
+      it->second.erase(first);
+      if (it->second.empty()) waiters_.erase(it);
     }
   }
   changed_.notify_all();
-  for (auto& [id, callback] : woken)
-    callback();
+  if (woken) woken();
 }
 
 JobWakeups::WaiterId JobWakeups::when_changed(const std::string& type, std::uint64_t seen,

@@ -6,6 +6,13 @@
 // the generation to move (or its time to run out) before polling again: blocking in wait(), or
 // without a thread through when_changed().
 //
+// A wake-up means "a command made jobs of this type activatable" (typically one job); it goes to
+// one when_changed() waiter, the longest waiting, not to all: every poll is a command through
+// the partition's log, so waking every idle worker for each job would cost a poll per worker
+// and job, all but one finding nothing. A poll that filled its maximum passes the wake-up on
+// (notify() again: there may be more). Blocking wait()ers, and waiters that register after the
+// generation moved, are all woken.
+//
 // Threads: one subscription thread per broker address (started by watch(), ended by shutdown());
 // wait()/generation()/when_changed()/forget() from any thread. when_changed() callbacks run on
 // the subscription thread that saw the wake-up (or at shutdown on the caller of shutdown()),
@@ -35,16 +42,17 @@ class JobWakeups {
   JobWakeups(const JobWakeups&) = delete;
   JobWakeups& operator=(const JobWakeups&) = delete;
 
-  // Jobs of `type` may be available: wakes every waiter for that type.
+  // Jobs of `type` may be available: moves the type's generation and wakes the longest-waiting
+  // when_changed() waiter of that type (and every blocking wait()er).
   void notify(const std::string& type);
   std::uint64_t generation(const std::string& type) const;
   // Blocks until the type's generation differs from `seen` (true) or `until` passes (false).
   bool wait(const std::string& type, std::uint64_t seen, Clock::time_point until) const;
 
   using WaiterId = std::uint64_t;
-  // Calls `woken` once, when the type's generation differs from `seen` or at shutdown; at once on
-  // this thread (returning 0) if it differs already or the wake-ups are shut down. The id is for
-  // forget().
+  // Calls `woken` once: at once on this thread (returning 0) if the type's generation differs
+  // from `seen` already or the wake-ups are shut down; else when a notify() picks this waiter
+  // (the longest waiting of its type), or at shutdown. The id is for forget().
   WaiterId when_changed(const std::string& type, std::uint64_t seen, std::function<void()> woken);
   // Drops a waiter that has not been called; false when it was (or is being) called.
   bool forget(WaiterId id);

@@ -1,0 +1,69 @@
+// JobWakeups: each wake-up goes to one waiting long poll (the longest waiting), not to all of
+// them; the generation moves with every wake-up, so a poll that registers late is not left out.
+
+#include "gateway/routing/job_wakeups.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <vector>
+
+namespace tern::gateway::routing {
+namespace {
+
+TEST(JobWakeups, AWakeUpGoesToTheLongestWaitingPollOfItsType) {
+  JobWakeups wakeups;
+  std::vector<int> woken;
+  const std::uint64_t seen = wakeups.generation("pack");
+  for (int waiter = 1; waiter <= 3; ++waiter)
+    EXPECT_NE(wakeups.when_changed("pack", seen, [&woken, waiter] { woken.push_back(waiter); }),
+              0u);
+  wakeups.when_changed("other", wakeups.generation("other"), [&woken] { woken.push_back(9); });
+
+  wakeups.notify("pack");
+  EXPECT_EQ(woken, (std::vector<int>{1}));
+  EXPECT_EQ(wakeups.generation("pack"), seen + 1);
+  wakeups.notify("pack");
+  wakeups.notify("pack");
+  EXPECT_EQ(woken, (std::vector<int>{1, 2, 3}));
+  // Nobody of that type waits any more: the wake-up only moves the generation.
+  wakeups.notify("pack");
+  EXPECT_EQ(woken, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(wakeups.generation("pack"), seen + 4);
+  wakeups.shutdown();  // wakes the rest
+  EXPECT_EQ(woken, (std::vector<int>{1, 2, 3, 9}));
+}
+
+TEST(JobWakeups, APollThatSawAnOlderGenerationIsWokenAtOnce) {
+  JobWakeups wakeups;
+  const std::uint64_t seen = wakeups.generation("pack");
+  wakeups.notify("pack");  // between the poll and its wait
+  bool woken = false;
+  EXPECT_EQ(wakeups.when_changed("pack", seen, [&woken] { woken = true; }), 0u);
+  EXPECT_TRUE(woken);
+}
+
+TEST(JobWakeups, AForgottenWaiterIsSkipped) {
+  JobWakeups wakeups;
+  std::vector<int> woken;
+  const std::uint64_t seen = wakeups.generation("pack");
+  const auto first = wakeups.when_changed("pack", seen, [&woken] { woken.push_back(1); });
+  wakeups.when_changed("pack", seen, [&woken] { woken.push_back(2); });
+  EXPECT_TRUE(wakeups.forget(first));
+  wakeups.notify("pack");
+  EXPECT_EQ(woken, (std::vector<int>{2}));
+  EXPECT_FALSE(wakeups.forget(first));
+}
+
+TEST(JobWakeups, BlockingWaitersAreAllWoken) {
+  JobWakeups wakeups;
+  const std::uint64_t seen = wakeups.generation("pack");
+  wakeups.notify("pack");
+  const auto now = JobWakeups::Clock::now();
+  EXPECT_TRUE(wakeups.wait("pack", seen, now + std::chrono::seconds(10)));
+  EXPECT_TRUE(wakeups.wait("pack", seen, now + std::chrono::seconds(10)));
+  EXPECT_FALSE(wakeups.wait("pack", seen + 1, now));  // nothing new: ends at its time
+}
+
+}  // namespace
+}  // namespace tern::gateway::routing
