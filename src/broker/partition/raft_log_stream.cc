@@ -50,7 +50,7 @@ std::vector<engine::LoggedRecord> RaftLogStream::read_committed(
     engine::LoggedRecord& logged = out.emplace_back();
     logged.record = buffered.metadata;
     if (!values.wants(logged.record)) continue;
-    auto decoded = engine::decode_value(buffered.value, logged.record.value);
+    auto decoded = engine::decode_logged_value(buffered.value, logged.record);
     if (!decoded) {
       // Every value was checked well-formed when its entry was committed (add_committed): one
       // that does not decode now means the check and the reader disagree, a programming error.

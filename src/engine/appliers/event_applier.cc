@@ -66,7 +66,7 @@ void EventApplier::apply(const Record& record, EngineState& state) {
       }
       break;
     case ValueType::kProcessInstance:
-      apply_process_instance(record, ProcessInstanceValue::from_json(record.value), state);
+      apply_process_instance(record, ProcessInstanceValue::from_record(record), state);
       break;
     case ValueType::kJob:
       apply_job(record, JobValue::from_json(record.value), state);

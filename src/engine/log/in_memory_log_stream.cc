@@ -41,7 +41,7 @@ std::vector<LoggedRecord> InMemoryLogStream::read_committed(Position from, std::
     auto packed = decode_record_metadata(bytes, offset, logged.record);
     TERN_CHECK(packed.ok(), "in-memory log holds a record it cannot decode");
     if (!values.wants(logged.record)) continue;
-    auto decoded = decode_value(*packed, logged.record.value);
+    auto decoded = decode_logged_value(*packed, logged.record);
     TERN_CHECK(decoded.ok(), "in-memory log holds a record value it cannot decode");
     logged.has_value = true;
   }

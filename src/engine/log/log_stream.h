@@ -42,7 +42,9 @@ struct ValueSelection {
 };
 
 // A record read from the log. When its value was not selected, `has_value` is false and
-// `record.value` is null; every other field is set.
+// `record.value` is null; every other field is set. A selected value is decoded as
+// decode_logged_value does it: PROCESS_INSTANCE values stay MessagePack in
+// `record.packed_value` (read typed with ProcessInstanceValue::from_record), others are JSON.
 struct LoggedRecord {
   Record record;
   bool has_value = false;
@@ -58,7 +60,7 @@ class LogStream {
   virtual Result<Position, LogError> append(std::vector<Record>& batch) = 0;
 
   // Up to `max_records` committed records with position >= `from`, in order; only the values
-  // `values` selects are decoded.
+  // `values` selects are decoded (decode_logged_value).
   virtual std::vector<LoggedRecord> read_committed(Position from, std::size_t max_records,
                                                    ValueSelection values) const = 0;
 

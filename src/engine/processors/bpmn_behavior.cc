@@ -104,10 +104,10 @@ void BpmnBehavior::create_incident(const ElementInstance& instance, std::string_
   ctx_.out.event(ctx_.out.next_key(), ValueType::kIncident, Intent::kCreated, std::move(value));
 }
 
-void BpmnBehavior::activate(Key key, const Json& value) {
+void BpmnBehavior::activate(Key key, ProcessInstanceValue value) {
   ElementInstance instance;
   instance.key = key;
-  instance.value = ProcessInstanceValue::from_json(value);
+  instance.value = std::move(value);
   transition(instance, Intent::kElementActivating);
   continue_activation(std::move(instance));
 }

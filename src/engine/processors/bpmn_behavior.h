@@ -46,7 +46,7 @@ class BpmnBehavior {
                                           const bpmn::FlowElement& element);
 
   // ACTIVATE_ELEMENT: writes ELEMENT_ACTIVATING and runs the element's activation.
-  void activate(Key key, const Json& value);
+  void activate(Key key, ProcessInstanceValue value);
   // The activation after ELEMENT_ACTIVATING (also when an incident of this step is resolved).
   void continue_activation(ElementInstance instance);
   // COMPLETE_ELEMENT: ELEMENT_COMPLETING and the completion.

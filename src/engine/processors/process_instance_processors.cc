@@ -98,7 +98,13 @@ void add_process_instance_processors(ProcessorMap& map) {
 
   add_processor(
       map, ValueType::kProcessInstance, Intent::kActivateElement, [](ProcessingContext& ctx) {
-        Key scope_key(ctx.command.value.value("flowScopeKey", std::int64_t{-1}));
+        auto value = ProcessInstanceValue::from_record(ctx.command);
+        Key scope_key = value.flow_scope_key;
+        if (!value.extra.is_null()) {
+          // A value the engine did not write (a field of another type, or no object at all): read
+          // the flow scope as JSON, which rejects such a value with the same error as ever.
+          scope_key = Key(value_json(ctx.command).value("flowScopeKey", std::int64_t{-1}));
+        }
         if (scope_key.value() > 0) {
           auto scope = ctx.state.element_instance(scope_key);
           if (!scope || scope->state != Intent::kElementActivated || scope->interrupted) {
@@ -114,7 +120,7 @@ void add_process_instance_processors(ProcessorMap& map) {
                              + key_text(ctx.command.key) + "', but it already exists");
           return;
         }
-        BpmnBehavior(ctx).activate(ctx.command.key, ctx.command.value);
+        BpmnBehavior(ctx).activate(ctx.command.key, std::move(value));
       });
 
   add_processor(map, ValueType::kProcessInstance, Intent::kCompleteElement,

@@ -68,6 +68,10 @@ class Cursor {
     value = raw;
     return true;
   }
+  // How far the cursor has moved past `start` (the bytes it was made over).
+  std::size_t consumed(std::string_view start) const {
+    return static_cast<std::size_t>(at_ - reinterpret_cast<const unsigned char*>(start.data()));
+  }
   bool take(std::size_t size, const unsigned char*& data) {
     if (remaining() < size) return false;
     data = at_;
@@ -496,6 +500,60 @@ bool read(std::string_view bytes, Json& value) {
 bool well_formed(std::string_view bytes) {
   Cursor in(bytes);
   return skip(in) && in.at_end();
+}
+
+bool read_map_header(std::string_view bytes, std::size_t& offset, std::size_t& count) {
+  if (offset > bytes.size()) return false;
+  std::string_view rest = bytes.substr(offset);
+  Cursor in(rest);
+  std::uint8_t tag = 0;
+  if (!in.byte(tag)) return false;
+  Head head = head_of(tag);
+  std::size_t size = 0;
+  if (head.kind != Kind::kMap || !read_size(in, head, size)) return false;
+  count = size;
+  offset += in.consumed(rest);
+  return true;
+}
+
+bool read_string(std::string_view bytes, std::size_t& offset, std::string_view& text) {
+  if (offset > bytes.size()) return false;
+  std::string_view rest = bytes.substr(offset);
+  Cursor in(rest);
+  std::uint8_t tag = 0;
+  if (!in.byte(tag)) return false;
+  Head head = head_of(tag);
+  std::size_t size = 0;
+  const unsigned char* data = nullptr;
+  if (head.kind != Kind::kString || !read_size(in, head, size) || !in.take(size, data)) {
+    return false;
+  }
+  text = std::string_view(reinterpret_cast<const char*>(data), size);
+  offset += in.consumed(rest);
+  return true;
+}
+
+bool read_int64(std::string_view bytes, std::size_t& offset, std::int64_t& value) {
+  if (offset > bytes.size()) return false;
+  std::string_view rest = bytes.substr(offset);
+  Cursor in(rest);
+  std::uint8_t tag = 0;
+  if (!in.byte(tag)) return false;
+  Head head = head_of(tag);
+  if (head.kind == Kind::kSigned) {
+    if (!read_integer(in, tag, head, value)) return false;
+  } else if (head.kind == Kind::kUnsigned) {
+    std::uint64_t unsigned_value = 0;
+    if (!read_integer(in, tag, head, unsigned_value)
+        || unsigned_value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return false;
+    }
+    value = static_cast<std::int64_t>(unsigned_value);
+  } else {
+    return false;
+  }
+  offset += in.consumed(rest);
+  return true;
 }
 
 }  // namespace tern::engine::msgpack

@@ -41,4 +41,13 @@ bool read(std::string_view bytes, Json& value);
 // True when `bytes` is exactly one well-formed value, by the rules of read(); allocates nothing.
 bool well_formed(std::string_view bytes);
 
+// The reading pieces, for typed values that read their own MessagePack without building a JSON
+// value (the reverse of the put_ pieces). Each reads one item of its kind at `offset` and moves
+// `offset` past it; false, `offset` unchanged, when the item there is of another kind, truncated,
+// or (read_int64) an integer beyond std::int64_t. A caller that meets `false` can always fall back
+// to read(), which decides what the bytes mean.
+bool read_map_header(std::string_view bytes, std::size_t& offset, std::size_t& count);
+bool read_string(std::string_view bytes, std::size_t& offset, std::string_view& text);
+bool read_int64(std::string_view bytes, std::size_t& offset, std::int64_t& value);
+
 }  // namespace tern::engine::msgpack

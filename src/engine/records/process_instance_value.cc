@@ -5,6 +5,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "common/check.h"
 #include "engine/records/binary_io.h"
 #include "engine/records/msgpack.h"
 #include "engine/records/typed_value_json.h"
@@ -114,6 +115,51 @@ bool assign(FieldRef<ProcessInstanceValue> ref, const Json& json) {
   return true;
 }
 
+// Reads MessagePack holding only known fields, each once and of its field's type, into `out`;
+// false for anything else (the caller then goes the JSON way, which keeps the rest in `extra`).
+bool read_known_fields(std::string_view bytes, ProcessInstanceValue& out) {
+  std::size_t offset = 0;
+  std::size_t count = 0;
+  if (!msgpack::read_map_header(bytes, offset, count) || count > kFields.size()) return false;
+  std::uint16_t present = 0;
+  std::size_t expected = 0;  // the engine writes the fields in kJsonOrder: try the next one first
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string_view name;
+    if (!msgpack::read_string(bytes, offset, name)) return false;
+    std::optional<std::size_t> index;
+    while (expected < kJsonOrder.size() && (present & (1u << kJsonOrder[expected])) != 0)
+      ++expected;
+    if (expected < kJsonOrder.size() && name == kFields[kJsonOrder[expected]].name) {
+      index = kJsonOrder[expected];
+    } else {
+      index = field_index(name);
+    }
+    if (!index || (present & (1u << *index)) != 0) return false;
+    auto ref = field_ref(out, *index);
+    if (ref.text != nullptr) {
+      std::string_view text;
+      if (!msgpack::read_string(bytes, offset, text)) return false;
+      ref.text->assign(text);
+    } else {
+      std::int64_t wide = 0;
+      if (!msgpack::read_int64(bytes, offset, wide)) return false;
+      if (ref.int32 != nullptr) {
+        if (wide < std::numeric_limits<std::int32_t>::min()
+            || wide > std::numeric_limits<std::int32_t>::max()) {
+          return false;
+        }
+        *ref.int32 = static_cast<std::int32_t>(wide);
+      } else {
+        *ref.key = Key(wide);
+      }
+    }
+    present = static_cast<std::uint16_t>(present | (1u << *index));
+  }
+  if (offset != bytes.size()) return false;
+  out.present = present;
+  return true;
+}
+
 }  // namespace
 
 ProcessInstanceValue ProcessInstanceValue::root(std::string bpmn_process_id, std::int32_t version,
@@ -138,6 +184,24 @@ ProcessInstanceValue ProcessInstanceValue::from_json(const Json& value) {
         return assign(field_ref(out, index), field);
       }));
   return out;
+}
+
+std::optional<ProcessInstanceValue> ProcessInstanceValue::from_msgpack(std::string_view bytes) {
+  {
+    ProcessInstanceValue out;
+    if (read_known_fields(bytes, out)) return out;
+  }
+  Json json;
+  if (!msgpack::read(bytes, json)) return std::nullopt;
+  return from_json(json);
+}
+
+ProcessInstanceValue ProcessInstanceValue::from_record(const Record& record) {
+  if (!record.has_packed_value()) return from_json(record.value);
+  auto value = from_msgpack(record.packed_value);
+  // A packed value was written by the engine's encoder or checked by the log's codec when read.
+  TERN_CHECK(value.has_value(), "a packed PROCESS_INSTANCE value reads back");
+  return std::move(*value);
 }
 
 Json ProcessInstanceValue::to_json() const {

@@ -45,6 +45,13 @@ struct ProcessInstanceValue {
                                    Key process_definition_key, Key process_instance_key);
 
   static ProcessInstanceValue from_json(const Json& value);
+  // The value of MessagePack `bytes`, exactly as from_json of the JSON they decode to, read
+  // straight into the fields when they hold only known fields of the expected types (as the
+  // engine writes them); nullopt when the bytes are not one well-formed value.
+  static std::optional<ProcessInstanceValue> from_msgpack(std::string_view bytes);
+  // The value of a PROCESS_INSTANCE record, whichever form it holds it in (packed_value when
+  // written by the engine or read from a log, else the JSON value).
+  static ProcessInstanceValue from_record(const Record& record);
   Json to_json() const;
   // Appends the MessagePack of to_json(), byte for byte, without building the JSON value (the
   // record a processor writes carries these bytes to the log).

@@ -120,6 +120,18 @@ Result<void, CodecError> decode_value(std::string_view packed, Json& value) {
   return {};
 }
 
+Result<void, CodecError> decode_logged_value(std::string_view packed, Record& record) {
+  if (record.value_type != ValueType::kProcessInstance) return decode_value(packed, record.value);
+  // A MessagePack value is never empty, so a non-empty packed_value always marks the form.
+  if (!msgpack::well_formed(packed)) {
+    return unexpected(
+        CodecError{CodecErrorCode::kBadValue, "record value is not valid MessagePack"});
+  }
+  record.value = Json();
+  record.packed_value.assign(packed);
+  return {};
+}
+
 Result<Record, CodecError> decode_record(std::string_view bytes, std::size_t& offset) {
   Record record;
   auto packed = decode_record_metadata(bytes, offset, record);

@@ -225,5 +225,142 @@ TEST(TypedRecordsTest, ARecordWithAPackedValueIsTheRecordWithItsJson) {
   EXPECT_EQ(packed.value, json.value);
 }
 
+// from_msgpack must give exactly what from_json of the decoded JSON gives, whether it reads the
+// fields directly (the engine's own bytes) or falls back to the JSON way (anything else).
+void expect_reads_as_json(const std::string& bytes, const std::string& what) {
+  Json json;
+  ASSERT_TRUE(msgpack::read(bytes, json)) << what;
+  auto typed = ProcessInstanceValue::from_msgpack(bytes);
+  ASSERT_TRUE(typed.has_value()) << what;
+  EXPECT_EQ(*typed, ProcessInstanceValue::from_json(json)) << what;
+  if (!json.is_null()) {  // null renders as {}
+    EXPECT_EQ(typed->to_json(), json) << what;
+  }
+}
+
+std::string library_msgpack(const Json& value) {
+  auto bytes = Json::to_msgpack(value);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+TEST(TypedRecordsTest, ProcessInstanceValueReadsItsOwnMessagePackBack) {
+  for (std::uint16_t present = 0; present <= ProcessInstanceValue::kAllFields; ++present) {
+    ProcessInstanceValue value = element(present);
+    value.present = present;
+    auto back = ProcessInstanceValue::from_msgpack(direct(value));
+    ASSERT_TRUE(back.has_value()) << "present " << present;
+    // Absent fields read as their defaults, as from_json leaves them.
+    ASSERT_EQ(*back, ProcessInstanceValue::from_json(value.to_json())) << "present " << present;
+    ASSERT_EQ(back->present, present);
+  }
+  for (std::size_t variant = 0; variant < 64; ++variant) {
+    ProcessInstanceValue value = element(variant);
+    auto back = ProcessInstanceValue::from_msgpack(direct(value));
+    ASSERT_TRUE(back.has_value()) << "variant " << variant;
+    ASSERT_EQ(*back, value) << "variant " << variant;
+    expect_reads_as_json(direct(value), "variant " + std::to_string(variant));
+  }
+}
+
+TEST(TypedRecordsTest, ProcessInstanceValueReadsOtherMessagePackAsItsJson) {
+  std::vector<Json> documents{
+      Json{{"aaa", 1}, {"elementId", "task"}, {"middle", Json::array({1, 2})}, {"zzz", nullptr}},
+      Json{{"version", "seven"}, {"bpmnProcessId", "p"}, {"flowScopeKey", 1.5}},
+      Json{{"version", std::int64_t{1} << 40}, {"elementId", "task"}},    // beyond an int32
+      Json{{"flowScopeKey", std::numeric_limits<std::uint64_t>::max()}},  // beyond an int64
+      Json{{"elementId", 7}, {"tenantId", Json::object()}},
+      Json::object(),
+      Json::array({"x", 1}),
+      Json("text"),
+      Json(nullptr),
+      Json(42),
+  };
+  for (const auto& document : documents) {
+    expect_reads_as_json(library_msgpack(document), document.dump());
+  }
+
+  // Fields in another order than a JSON object keeps them in.
+  std::string reordered;
+  msgpack::put_map_header(reordered, 3);
+  msgpack::put_string(reordered, "tenantId");
+  msgpack::put_string(reordered, "<default>");
+  msgpack::put_string(reordered, "elementId");
+  msgpack::put_string(reordered, "task");
+  msgpack::put_string(reordered, "bpmnProcessId");
+  msgpack::put_string(reordered, "process");
+  expect_reads_as_json(reordered, "reordered");
+  auto typed = ProcessInstanceValue::from_msgpack(reordered);
+  ASSERT_TRUE(typed.has_value());
+  EXPECT_EQ(typed->element_id, "task");
+  EXPECT_TRUE(typed->extra.is_null());
+
+  // A duplicate key: the last one wins, as in the JSON value; once with the same type, once with
+  // a string replaced by a number (which then is kept in `extra`).
+  for (bool same_type : {true, false}) {
+    std::string duplicate;
+    msgpack::put_map_header(duplicate, 2);
+    msgpack::put_string(duplicate, "elementId");
+    msgpack::put_string(duplicate, "first");
+    msgpack::put_string(duplicate, "elementId");
+    if (same_type) {
+      msgpack::put_string(duplicate, "second");
+    } else {
+      msgpack::put_signed(duplicate, 5);
+    }
+    expect_reads_as_json(duplicate, same_type ? "duplicate" : "duplicate of another type");
+  }
+
+  // Integers in wider forms than needed (another writer's choice) read as the same numbers.
+  std::string wide;
+  msgpack::put_map_header(wide, 2);
+  msgpack::put_string(wide, "version");
+  wide.append("\xd3\x00\x00\x00\x00\x00\x00\x00\x07", 9);  // int64 holding 7
+  msgpack::put_string(wide, "flowScopeKey");
+  wide.append("\xd0\xff", 2);  // int8 holding -1
+  expect_reads_as_json(wide, "wide integers");
+}
+
+TEST(TypedRecordsTest, ProcessInstanceValueRefusesMalformedMessagePack) {
+  std::string bytes = direct(element(5));
+  EXPECT_FALSE(ProcessInstanceValue::from_msgpack(""));
+  EXPECT_FALSE(ProcessInstanceValue::from_msgpack(bytes.substr(0, bytes.size() - 1)));
+  EXPECT_FALSE(ProcessInstanceValue::from_msgpack(bytes + '\x01'));  // trailing bytes
+  std::string numeric_key;
+  msgpack::put_map_header(numeric_key, 1);
+  msgpack::put_signed(numeric_key, 1);
+  msgpack::put_string(numeric_key, "x");
+  EXPECT_FALSE(ProcessInstanceValue::from_msgpack(numeric_key));
+  EXPECT_FALSE(ProcessInstanceValue::from_msgpack(std::string("\xc1", 1)));
+}
+
+TEST(TypedRecordsTest, ALoggedProcessInstanceValueStaysPackedAndOthersBecomeJson) {
+  Record metadata = packed_record();
+  std::string packed = direct(element(6));
+
+  Record logged = metadata;
+  logged.packed_value.clear();
+  ASSERT_TRUE(decode_logged_value(packed, logged).ok());
+  EXPECT_EQ(logged.packed_value, packed);
+  EXPECT_TRUE(logged.value.is_null());
+  EXPECT_EQ(ProcessInstanceValue::from_record(logged), element(6));
+
+  Record job_record = metadata;
+  job_record.value_type = ValueType::kJob;
+  job_record.packed_value.clear();
+  ASSERT_TRUE(decode_logged_value(packed, job_record).ok());
+  EXPECT_FALSE(job_record.has_packed_value());
+  EXPECT_EQ(job_record.value, element(6).to_json());
+
+  Record broken = metadata;
+  auto refused = decode_logged_value(packed.substr(0, packed.size() - 2), broken);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, CodecErrorCode::kBadValue);
+
+  Record json_record = metadata;
+  json_record.packed_value.clear();
+  json_record.value = element(7).to_json();
+  EXPECT_EQ(ProcessInstanceValue::from_record(json_record), element(7));
+}
+
 }  // namespace
 }  // namespace tern::engine
