@@ -308,6 +308,74 @@ TEST(RaftRules, LeaderReplicatesBeforeItsFlushButCountsItselfOnlyOnceDurable_10_
   EXPECT_EQ(h.node->log().committed(), a);
 }
 
+// A commit that arrives while a Ready is being synced need not wait for that sync: the entries
+// are durable on a quorum (§5.4), and a driver that applies a Ready's committed entries when it
+// takes the Ready hands them on through take_committed(), in order, exactly once.
+TEST(RaftRules, CommitsDuringAFlushAreTakenWithoutWaitingForIt_5_4) {
+  Harness h(voters({1, 2, 3}));
+  h.elect({2});
+  h.drain();
+  h.ack(2);
+  h.ack(3);
+  h.drain();
+  ASSERT_TRUE(h.node->propose({"a"}).ok());
+  h.ack(2);  // commits "a" (this node's copy is durable once the Ready below is)
+  Ready first = h.node->ready();
+  h.storage.append(first.entries);
+  if (first.hard_state) h.storage.set_hard_state(*first.hard_state);
+  h.node->advance();
+  // "a" is committed; the next Ready hands it out and its sync (of "b") is in flight.
+  ASSERT_TRUE(h.node->propose({"b", "c"}).ok());
+  Ready syncing = h.node->ready();
+  ASSERT_EQ(syncing.committed_entries.size(), 1u);
+  EXPECT_EQ(syncing.committed_entries[0].data, "a");
+  ASSERT_EQ(syncing.entries.size(), 2u);
+  LogIndex c = syncing.entries.back().index;
+  EXPECT_TRUE(h.node->take_committed().empty());  // nothing beyond the Ready's own
+  // Both followers hold "b" and "c": a quorum without this node's copy.
+  h.ack(2);
+  h.ack(3);
+  ASSERT_EQ(h.node->log().committed(), c);
+  EXPECT_FALSE(h.node->has_ready());  // the Ready is still outstanding
+  std::vector<Entry> taken = h.node->take_committed();
+  ASSERT_EQ(taken.size(), 2u);
+  EXPECT_EQ(taken[0].data, "b");
+  EXPECT_EQ(taken[1].data, "c");
+  EXPECT_EQ(h.node->log().applied(), c);
+  EXPECT_TRUE(h.node->take_committed().empty());
+  // The sync completes: nothing is handed out twice.
+  h.storage.append(syncing.entries);
+  if (syncing.hard_state) h.storage.set_hard_state(*syncing.hard_state);
+  h.node->advance();
+  EXPECT_EQ(h.node->log().applied(), c);
+  EXPECT_TRUE(h.drain().committed.empty());
+}
+
+// A follower takes what the leader's commit index covers while its own sync is in flight.
+TEST(RaftRules, FollowerTakesCommittedEntriesDuringItsFlush_5_3) {
+  Harness h(voters({1, 2, 3}));
+  h.node->step(append(2, 1, 0, 0, {entry(1, 1, "a"), entry(1, 2, "b")}));
+  Ready syncing = h.node->ready();
+  ASSERT_EQ(syncing.entries.size(), 2u);
+  EXPECT_TRUE(syncing.committed_entries.empty());
+  // The leader's next append says both are committed; they are readable from the unstable tail.
+  h.node->step(append(2, 1, 2, 1, {}, 2));
+  EXPECT_EQ(h.node->log().committed(), LogIndex(2));
+  std::vector<Entry> taken = h.node->take_committed();
+  ASSERT_EQ(taken.size(), 2u);
+  EXPECT_EQ(taken[0].data, "a");
+  EXPECT_EQ(taken[1].data, "b");
+  h.storage.append(syncing.entries);
+  if (syncing.hard_state) h.storage.set_hard_state(*syncing.hard_state);
+  h.node->advance();
+  Harness::Output rest = h.drain();
+  EXPECT_TRUE(rest.committed.empty());
+  // Its acknowledgement still waits for the durable copy (it leaves with the next Ready).
+  auto acks = of_type(rest.after, MessageType::kAppendResponse);
+  ASSERT_FALSE(acks.empty());
+  EXPECT_EQ(acks.back().index, LogIndex(2));
+}
+
 TEST(RaftRules, ReplicationPipelinesUpToTheWindow) {
   RaftOptions options;
   options.max_inflight_appends = 3;

@@ -99,6 +99,9 @@ struct Simulator::Node {
   std::optional<Ready> pending;  // messages sent, nothing persisted yet: lost on a crash
   LogIndex applied;
   std::uint64_t chain = 0;
+  // Applies a Ready's committed entries when it takes the Ready, and commits that arrive during
+  // its flush through take_committed(), as the broker does; otherwise after the flush.
+  bool eager_apply = false;
 };
 
 namespace {
@@ -189,6 +192,10 @@ void Simulator::start_node(Node& node) {
   node.raft = std::make_unique<RaftNode>(options, node.storage->log());
   node.pending.reset();
   node.up = true;
+  node.eager_apply = (options_.seed + static_cast<std::uint64_t>(node.id)
+                      + static_cast<std::uint64_t>(node.incarnation))
+                         % 2
+                     == 0;
   // The state machine restarts from the snapshot and replays the log.
   auto snapshot = node.storage->log().snapshot();
   node.applied = snapshot->meta.index;
@@ -221,12 +228,23 @@ void Simulator::send_all(std::vector<Message>& messages) {
 void Simulator::io(Node& node) {
   if (!node.up) return;
   if (node.pending) {
+    if (node.eager_apply) {
+      std::vector<Entry> taken = node.raft->take_committed();
+      for (const Entry& entry : taken)
+        apply(node, entry);
+      if (!taken.empty()) return;  // the flush completes at a later step
+    }
     persist(node);
     return;
   }
   if (!node.raft->has_ready()) return;
   node.pending = node.raft->ready();
   send_all(node.pending->messages);
+  if (node.eager_apply) {
+    for (const Entry& entry : node.pending->committed_entries)
+      apply(node, entry);
+    node.pending->committed_entries.clear();
+  }
 }
 
 void Simulator::persist(Node& node) {
@@ -391,6 +409,8 @@ Simulator::Node* Simulator::leader() {
 void Simulator::compact(Node& node) {
   if (!node.up || node.pending) return;
   if (node.applied <= node.storage->log().snapshot_meta().index) return;
+  // An eager node may have applied entries it has not persisted yet (committed on a quorum).
+  if (node.applied > node.storage->log().last_index()) return;
   if (auto error =
           node.storage->snapshot_at(node.applied, node.raft->configuration_at(node.applied),
                                     encode_state(node.applied, node.chain))) {

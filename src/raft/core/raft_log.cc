@@ -191,8 +191,12 @@ bool RaftLog::has_next_committed() const {
 }
 
 std::vector<Entry> RaftLog::next_committed(std::size_t max_bytes) const {
-  if (!has_next_committed()) return {};
-  auto entries = slice(applied_.next(), committed_.next(), max_bytes);
+  return committed_after(applied_, max_bytes);
+}
+
+std::vector<Entry> RaftLog::committed_after(LogIndex after, std::size_t max_bytes) const {
+  if (unstable_snapshot_ || committed_ <= after) return {};
+  auto entries = slice(after.next(), committed_.next(), max_bytes);
   TERN_CHECK(entries.ok(), "committed entries must be readable");
   return std::move(*entries);
 }

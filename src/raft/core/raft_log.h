@@ -63,6 +63,8 @@ class RaftLog {
 
   bool has_next_committed() const;
   std::vector<Entry> next_committed(std::size_t max_bytes) const;
+  // Committed entries above `after` (none while a received snapshot is not yet installed).
+  std::vector<Entry> committed_after(LogIndex after, std::size_t max_bytes) const;
 
  private:
   void truncate_and_append(std::vector<Entry> entries);

@@ -365,6 +365,14 @@ std::vector<Message> RaftNode::take_messages() {
   return out;
 }
 
+std::vector<Entry> RaftNode::take_committed() {
+  LogIndex after = log_.applied();
+  if (handed_.outstanding) after = std::max(after, handed_.applied_to);
+  std::vector<Entry> entries = log_.committed_after(after, options_.max_apply_bytes);
+  if (!entries.empty()) log_.applied_to(entries.back().index);
+  return entries;
+}
+
 void RaftNode::advance() {
   TERN_CHECK(handed_.outstanding, "advance() without an outstanding ready()");
   if (handed_.hard_state) persisted_hard_state_ = *handed_.hard_state;

@@ -123,6 +123,14 @@ class RaftNode {
   // flush (§10.2.1) and keeps heartbeating, since it counts itself in a quorum only for entries
   // advanced as durable. Votes and acknowledgements stay for the next Ready.
   std::vector<Message> take_messages();
+  // The committed entries not handed out yet, at most max_apply_bytes of them (at least one),
+  // also while a Ready is outstanding: for a driver that applies a Ready's committed entries as
+  // soon as it gets the Ready, before its flush, and must not let a commit that arrives during
+  // the flush wait for it (a leader's commit counted from its followers, a follower's from the
+  // leader). They follow those of the outstanding Ready, which the driver must have applied
+  // already; they count as applied at once and never appear in a Ready. Safe before the local
+  // flush because a committed entry is durable on a quorum (§5.4).
+  std::vector<Entry> take_committed();
 
   // --- queries ---
   NodeId id() const { return options_.id; }
