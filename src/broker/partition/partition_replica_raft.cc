@@ -14,6 +14,22 @@ namespace tern::broker {
 using engine::Position;
 using raft::LogIndex;
 
+namespace {
+
+// Hands committed entries to the engine's log stream and records the last one fed; false (with
+// `error`) on a record that does not decode.
+bool feed_committed(RaftLogStream& stream, LogIndex& fed, const std::vector<raft::Entry>& entries,
+                    std::string& error) {
+  for (const auto& entry : entries) {
+    fed = entry.index;
+    if (entry.type != raft::EntryType::kNormal) continue;
+    if (!stream.add_committed(entry, error)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void PartitionReplica::process() {
   if (failed_ || stopped_) return;
   maybe_hand_over();
@@ -27,8 +43,27 @@ void PartitionReplica::process() {
   for (int rounds = 0; rounds < 64; ++rounds) {
     if (!handle_ready()) break;
   }
-  // While a Ready's flush is in flight the next Ready waits, but appends of newer entries and
-  // heartbeats need not: they promise nothing about this replica's disk.
+  // While a Ready's flush is in flight the next Ready waits, but a commit that arrived meanwhile
+  // (a quorum of followers acknowledged, or the leader's commit index reached this follower)
+  // need not: it is durable on a quorum, so the engine takes it now and a leader's follow-ups
+  // go out one sync earlier (RaftNode::take_committed).
+  bool fed = false;
+  for (int rounds = 0; rounds < 64 && !failed_ && !stopped_; ++rounds) {
+    auto committed = node_->take_committed();
+    if (committed.empty()) break;
+    std::string error;
+    if (!feed_committed(log_stream_, fed_index_, committed, error)) {
+      fail("corrupt committed log: " + error);
+      return;
+    }
+    fed = true;
+  }
+  if (fed) {
+    sync_role();
+    run_engine();
+  }
+  // Nor need appends of newer entries and heartbeats: they promise nothing about this replica's
+  // disk.
   if (!failed_ && !stopped_) {
     for (const auto& message : node_->take_messages())
       send_(message.to, id(), message);
@@ -66,14 +101,9 @@ bool PartitionReplica::handle_ready() {
   // replica's copy is synced: its state is rebuilt from the snapshot and the journal at every
   // start, and snapshots cover flushed entries only. Applying now lets the engine's follow-ups
   // join the next group commit instead of waiting for this one.
-  for (const auto& entry : ready.committed_entries) {
-    fed_index_ = entry.index;
-    if (entry.type != raft::EntryType::kNormal) continue;
-    std::string error;
-    if (!log_stream_.add_committed(entry, error)) {
-      fail("corrupt committed log: " + error);
-      return false;
-    }
+  if (std::string error; !feed_committed(log_stream_, fed_index_, ready.committed_entries, error)) {
+    fail("corrupt committed log: " + error);
+    return false;
   }
   after_persist_ = std::move(ready.messages_after_persist);
   auto pending = journal_->begin_flush();
@@ -82,14 +112,17 @@ bool PartitionReplica::handle_ready() {
     return false;
   }
   if (*pending && flusher_ != nullptr && (*pending)->blocking()) {
-    // The engine's role must match Raft's before it runs: a stale leader would try to append.
-    sync_role();
-    run_engine();
+    // The sync starts before the engine runs: it needs nothing of the engine, and a leader's
+    // commit (and a follower's acknowledgement) waits for it, so the engine's work on the
+    // committed entries overlaps the disk instead of delaying it.
     auto flush = std::make_shared<raft::journal::PendingFlush>(std::move(**pending));
     flusher_->submit(id(), [this, flush] {
       (void)flush->sync();  // a failure is recorded in the flush; on_flushed() reports it
       asio::post(strand_, [this, flush] { on_flushed(std::move(*flush)); });
     });
+    // The engine's role must match Raft's before it runs: a stale leader would try to append.
+    sync_role();
+    run_engine();
     return false;
   }
   if (*pending) {
@@ -279,11 +312,13 @@ Result<void, std::string> PartitionReplica::rebuild_engine() {
   if (auto r = restore_engine(snapshot); !r) return r;
   LogIndex next = journal_->first_index();
   // Up to what the engine was fed, which runs ahead of the node's applied index while a flush is
-  // in flight (handle_ready()).
+  // in flight (handle_ready()), and may run ahead of the journal too: a commit taken during a
+  // flush (process()) can cover entries still in the node's unstable tail, which the node's log
+  // reads as well.
   LogIndex end = std::max(fed_index_, node_->log().applied()).next();
   while (next < end) {
-    auto entries = journal_->entries(next, end, 4u << 20);
-    if (!entries) return unexpected("reading the journal: " + entries.error().message);
+    auto entries = node_->log().slice(next, end, 4u << 20);
+    if (!entries) return unexpected("reading the log: " + entries.error().message);
     if (entries->empty()) break;
     for (const auto& entry : *entries) {
       next = entry.index.next();
