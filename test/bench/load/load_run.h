@@ -77,8 +77,10 @@ class LoadRun {
   std::mutex last_error_mutex_;
   std::string last_error_;
 
-  LatencyRecorder end_to_end_;  // scheduled start -> job completion acknowledged
-  LatencyRecorder create_ack_;  // scheduled start -> create acknowledged
+  LatencyRecorder end_to_end_;    // scheduled start -> job completion acknowledged
+  LatencyRecorder create_ack_;    // scheduled start -> create acknowledged
+  LatencyRecorder job_received_;  // scheduled start -> its job in a worker's hands
+  LatencyRecorder complete_ack_;  // CompleteJob sent -> acknowledged
 
   // Interval bookkeeping for report().
   std::int64_t reported_created_ = 0;
