@@ -32,6 +32,10 @@ constexpr auto kDefaultLongPollTimeout = std::chrono::milliseconds(10'000);
 // A waiting request polls again after this long even without a wake-up, in case one was missed
 // (a broker subscription being re-established, say).
 constexpr auto kRepollInterval = std::chrono::milliseconds(1'000);
+// A poll that no partition answered (all busy or leaderless) is repeated after this long, whatever
+// the wake-ups say: a wake-up tells of new jobs, not of a partition taking commands again, and
+// re-polling on each one would spin against a back-pressured partition.
+constexpr auto kBusyRepollInterval = std::chrono::milliseconds(25);
 // Jobs fetched per poll of a StreamActivatedJobs request.
 constexpr int kStreamBatch = 32;
 
@@ -260,6 +264,7 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
     enum class Next { kNothing, kFinish, kWrite, kWait } next = Next::kNothing;
     std::uint64_t wait = 0;
     bool pass_on = false;
+    const bool busy = !status.ok();  // retryable here: no partition could be asked
     {
       std::lock_guard lock(mutex_);
       if (phase_ == Phase::kFinished) return;  // cancelled meanwhile
@@ -294,20 +299,24 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
         StartWrite(&batches_.front());  // batches_ is not touched again until OnDone
         break;
       case Next::kWait:
-        wait_for_jobs(seen, wait);
+        wait_for_jobs(seen, wait, busy);
         break;
       case Next::kNothing:
         break;
     }
   }
 
-  void wait_for_jobs(std::uint64_t seen, std::uint64_t wait) {
+  // `busy`: the poll reached no partition; only the short back-off ends the wait.
+  void wait_for_jobs(std::uint64_t seen, std::uint64_t wait, bool busy) {
     auto self = shared_from_this();
-    const auto until = std::min(poll_until_, Clock::now() + kRepollInterval);
+    const auto until =
+        std::min(poll_until_, Clock::now() + (busy ? kBusyRepollInterval : kRepollInterval));
     const auto timer = router_->timers().schedule(
         until, [self, wait](TimerQueue::Fired fired) { self->woken(wait, fired); });
-    const auto waiter = router_->wakeups().when_changed(
-        request_.type(), seen, [self, wait] { self->woken(wait, TimerQueue::Fired::kDue); });
+    const auto waiter = busy ? routing::JobWakeups::WaiterId{0}
+                             : router_->wakeups().when_changed(request_.type(), seen, [self, wait] {
+                                 self->woken(wait, TimerQueue::Fired::kDue);
+                               });
     bool stale = false;  // the wait ended already (one of the two fired before this point)
     {
       std::lock_guard lock(mutex_);

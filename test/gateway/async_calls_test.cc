@@ -10,8 +10,11 @@
 #include <atomic>
 #include <future>
 #include <memory>
+#include <thread>
 #include <vector>
 
+#include "gateway/gateway_service.h"
+#include "gateway/routing/command_router.h"
 #include "gateway/routing/partition_routing.h"
 #include "gateway/routing_fixture.h"
 #include "support/eventually.h"
@@ -195,6 +198,60 @@ TEST(AsyncCalls, ALongPollIsAnsweredWhenAJobAppears) {
   auto jobs = polled.get();
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].processinstancekey(), create.response.processinstancekey());
+}
+
+// A long poll whose partition refuses for back-pressure polls again after a short back-off, not
+// on every wake-up: new jobs keep being announced while a partition is overloaded, and re-polling
+// on each would spin against it.
+TEST(AsyncCalls, ABusyPartitionIsPolledAgainAfterABackOffNotOnEveryWakeUp) {
+  RoutingCluster cluster(1, BrokerPath::kInProcess);
+  cluster.deploy(one_task_process("p", "busy"));
+  // A gateway of the test's own over the in-process broker, so that the test can announce jobs.
+  auto router = std::make_shared<routing::CommandRouter>(
+      cluster.topology_source(), routing::RouterOptions{}, cluster.local_broker());
+  GatewayService service(cluster.topology_source(), router);
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  ASSERT_TRUE(server && port != 0);
+  auto gateway = gp::Gateway::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+
+  cluster.partitions().refuse(
+      PartitionId(1),
+      broker::SubmitError{broker::SubmitErrorCode::kBackPressure,
+                          "partition 1 has too many commands in flight", std::nullopt});
+  std::atomic<bool> polling{true};
+  std::thread announcer([&] {
+    // Load, not synchronisation: a wake-up about every millisecond while the poll runs.
+    while (polling.load()) {
+      router->wakeups().notify("busy");
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  gp::ActivateJobsRequest request;
+  request.set_type("busy");
+  request.set_worker("w");
+  request.set_timeout(10'000);
+  request.set_maxjobstoactivate(5);
+  request.set_requesttimeout(1'000);
+  auto context = context_for(20);
+  auto reader = gateway->ActivateJobs(context.get(), request);
+  gp::ActivateJobsResponse response;
+  while (reader->Read(&response)) {
+  }
+  const grpc::Status status = reader->Finish();
+  polling = false;
+  announcer.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  const std::int64_t polls = cluster.partitions().refused(PartitionId(1));
+  EXPECT_GE(polls, 2) << "the poll was not repeated within its second";
+  // One poll, then one every 25 ms for the second: about 41; hundreds if each wake-up re-polled.
+  EXPECT_LE(polls, 60);
+  server->Shutdown(std::chrono::system_clock::now() + 1s);
+  router->shutdown();
 }
 
 }  // namespace

@@ -128,7 +128,10 @@ void EnginePartitionService::submit(PartitionId partition, engine::Record comman
   std::optional<broker::SubmitError> refusal;
   {
     std::lock_guard lock(mutex_);
-    if (auto found = refusals_.find(partition); found != refusals_.end()) refusal = found->second;
+    if (auto found = refusals_.find(partition); found != refusals_.end()) {
+      refusal = found->second;
+      ++refused_[partition];
+    }
   }
   if (refusal) {
     post([done = std::move(done), error = *refusal] { done(tern::unexpected(error)); });
@@ -208,6 +211,12 @@ std::int64_t EnginePartitionService::processed(PartitionId partition) const {
   std::lock_guard lock(mutex_);
   auto it = processed_.find(partition);
   return it == processed_.end() ? 0 : it->second;
+}
+
+std::int64_t EnginePartitionService::refused(PartitionId partition) const {
+  std::lock_guard lock(mutex_);
+  auto it = refused_.find(partition);
+  return it == refused_.end() ? 0 : it->second;
 }
 
 void EnginePartitionService::hold_job_activations_until(std::int32_t partitions) {

@@ -41,6 +41,8 @@ class EnginePartitionService final : public broker::PartitionService {
   void refuse(PartitionId partition, std::optional<broker::SubmitError> error);
   // Commands each partition accepted so far (processed by its engine).
   std::int64_t processed(PartitionId partition) const;
+  // Commands each partition refused so far (see refuse()).
+  std::int64_t refused(PartitionId partition) const;
   // From now on, job activations are held back until `partitions` different partitions each have
   // one waiting, and then all are let through together: a gateway that asks partitions one after
   // another never gets an answer (until its deadline). Held activations still waiting when the
@@ -70,6 +72,7 @@ class EnginePartitionService final : public broker::PartitionService {
   std::map<PartitionId, broker::SubmitError> refusals_;         // guarded by mutex_
   std::function<void(PartitionId, std::string)> job_callback_;  // guarded by mutex_
   std::map<PartitionId, std::int64_t> processed_;               // guarded by mutex_
+  std::map<PartitionId, std::int64_t> refused_;                 // guarded by mutex_
   bool stopped_ = false;                                        // guarded by mutex_
   std::int32_t hold_until_ = 0;                                 // guarded by mutex_
   std::int32_t most_held_ = 0;                                  // guarded by mutex_
