@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "common/check.h"
 #include "engine/processors/bpmn_behavior.h"
 #include "engine/processors/processors.h"
 
@@ -21,7 +22,7 @@ void create_instance(ProcessingContext& ctx, bool await_result) {
   std::int32_t version = command.value("version", -1);
   std::optional<Key> key;
   if (definition_key.value() > 0) {
-    if (!ctx.state.process(definition_key)) {
+    if (!ctx.models.deployed(ctx.state, definition_key)) {
       ctx.out.reject(RejectionType::kNotFound, "Expected to find process definition with key '"
                                                    + key_text(definition_key)
                                                    + "', but none found");
@@ -53,8 +54,10 @@ void create_instance(ProcessingContext& ctx, bool await_result) {
                    "must be a JSON object");
     return;
   }
-  auto definition = ctx.state.process(*key);
-  auto model = ctx.models.get(ctx.state, *key);
+  // The cache's copy of the definition's identity: the stored definition holds its whole XML.
+  const DeployedProcess* definition = ctx.models.deployed(ctx.state, *key);
+  TERN_CHECK(definition != nullptr, "a process found by id or version is deployed");
+  const auto& model = definition->model;
   if (model->none_start_event() == bpmn::kNoElement) {
     ctx.out.reject(RejectionType::kInvalidState,
                    "Expected to create instance of process with none start event, but there is "
