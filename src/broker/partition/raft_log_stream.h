@@ -62,7 +62,7 @@ class RaftLogStream final : public engine::LogStream {
   PartitionId partition_;
   raft::RaftNode* node_ = nullptr;
   struct BufferedRecord {
-    engine::Record metadata;                   // every field but the value (null)
+    engine::Record metadata{engine::Record::kValueToFill};  // every field but the value (null)
     std::shared_ptr<const std::string> entry;  // the entry's bytes, shared by its records
     std::string_view value;                    // the value's MessagePack bytes, inside *entry
   };

@@ -46,7 +46,7 @@ struct ValueSelection {
 // decode_logged_value does it: PROCESS_INSTANCE values stay MessagePack in
 // `record.packed_value` (read typed with ProcessInstanceValue::from_record), others are JSON.
 struct LoggedRecord {
-  Record record;
+  Record record{Record::kValueToFill};
   bool has_value = false;
 };
 

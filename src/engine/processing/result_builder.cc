@@ -13,7 +13,7 @@ Key ResultBuilder::next_key() {
 
 Record ResultBuilder::make(Key key, RecordType type, ValueType value_type, Intent intent,
                            Json value) const {
-  Record record;
+  Record record(Record::kValueToFill);
   record.source_position = command_.position;
   record.key = key;
   record.timestamp_ms = now_ms_;

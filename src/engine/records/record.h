@@ -146,6 +146,15 @@ struct RequestRef {
 };
 
 struct Record {
+  // Marks a record whose value the caller fills in at once (reading a log, writing a follow-up):
+  // it starts null instead of allocating the empty object that is then thrown away.
+  struct ValueToFill {};
+  static constexpr ValueToFill kValueToFill{};
+
+  // A record whose value is the empty object.
+  Record() = default;
+  explicit Record(ValueToFill) : value() {}
+
   Position position{0};
   Position source_position = kNoPosition;
   Key key = kNoKey;

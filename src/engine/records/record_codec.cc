@@ -133,7 +133,7 @@ Result<void, CodecError> decode_logged_value(std::string_view packed, Record& re
 }
 
 Result<Record, CodecError> decode_record(std::string_view bytes, std::size_t& offset) {
-  Record record;
+  Record record(Record::kValueToFill);
   auto packed = decode_record_metadata(bytes, offset, record);
   if (!packed) return unexpected(std::move(packed.error()));
   if (auto decoded = decode_value(*packed, record.value); !decoded) {
