@@ -50,7 +50,7 @@ struct ClusterOptions {
   int partition_threads = 2;
   // Writer threads that sync the replicas' journals off their strands (JournalWriterPool); 0
   // syncs on the strands.
-  int journal_flush_threads = 1;
+  int journal_flush_threads = 4;
   // Runs the journal syncs instead of a pool of the broker's own (tests hold syncs back with it).
   std::shared_ptr<JournalFlusher> flusher;
   std::size_t block_cache_bytes = 8u << 20;  // shared by every replica's state
