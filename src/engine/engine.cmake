@@ -9,6 +9,7 @@ if(TARGET tern_bpmn)
     ${CMAKE_CURRENT_LIST_DIR}/records/job_value.cc
     ${CMAKE_CURRENT_LIST_DIR}/log/in_memory_log_stream.cc
     ${CMAKE_CURRENT_LIST_DIR}/state/state_db.cc
+    ${CMAKE_CURRENT_LIST_DIR}/state/transaction.cc
     ${CMAKE_CURRENT_LIST_DIR}/state/engine_state.cc
     ${CMAKE_CURRENT_LIST_DIR}/processing/model_cache.cc
     ${CMAKE_CURRENT_LIST_DIR}/processing/result_builder.cc

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/check.h"
 #include "engine/state/exporter_state.h"
 
 namespace tern::engine {
@@ -24,8 +25,27 @@ PartitionEngine::PartitionEngine(std::unique_ptr<StateDb> db, PartitionId partit
       processor_(
           std::make_unique<StreamProcessor>(partition, log, *db_, clock, options.processing)) {}
 
-Result<SnapshotMetadata, EngineError> PartitionEngine::snapshot(
-    const std::filesystem::path& dir) const {
+void PartitionEngine::become_leader() {
+  write_back("leader");
+  processor_->become_leader();
+}
+
+void PartitionEngine::become_follower() {
+  write_back("follower");
+  processor_->become_follower();
+}
+
+void PartitionEngine::write_back(std::string_view why) {
+  if (auto written = db_->commit(); !written) {
+    spdlog::critical("engine state cannot be written before becoming {}: {}", why,
+                     written.error().message);
+    TERN_CHECK(false, "state commit failed; the replica cannot continue");
+  }
+  // The index floors are rebuilt by the next scans of each role (Transaction::scan_index).
+  db_->transaction().clear_floors();
+}
+
+Result<SnapshotMetadata, EngineError> PartitionEngine::snapshot(const std::filesystem::path& dir) {
   SnapshotMetadata metadata{processor_->last_processed_position(),
                             processor_->last_applied_position()};
   nlohmann::json json{{"lastProcessedPosition", metadata.last_processed_position.value()},

@@ -66,8 +66,10 @@ class PartitionEngine {
     processor_->set_subscription_transport(transport);
   }
 
-  void become_leader() { processor_->become_leader(); }
-  void become_follower() { processor_->become_follower(); }
+  // A role change writes the pending state to RocksDB first (StateDb::commit_when_full keeps a
+  // window of writes across polls), so that each role starts from state that RocksDB holds.
+  void become_leader();
+  void become_follower();
   Role role() const { return processor_->role(); }
 
   // Replays and processes everything committed, then releases responses and wake-ups.
@@ -75,14 +77,17 @@ class PartitionEngine {
   std::size_t check_due_dates() { return processor_->check_due_dates(); }
   bool has_uncommitted_effects() const { return processor_->has_uncommitted_effects(); }
 
-  Result<SnapshotMetadata, EngineError> snapshot(const std::filesystem::path& dir) const;
+  // Writes the pending state to RocksDB, then checkpoints it.
+  Result<SnapshotMetadata, EngineError> snapshot(const std::filesystem::path& dir);
 
   // Exporter positions acknowledged and replicated through EXPORTER records (exporter_state.h):
-  // where a new leader's exporters resume, and how far a follower may compact its log.
+  // where a new leader's exporters resume, and how far a follower may compact its log. Read
+  // through the state transaction, so they include changes not yet written to RocksDB.
   std::optional<Position> exporter_position(std::string_view exporter_id) const;
   std::map<std::string, Position> exporter_positions() const;
 
-  std::string state_digest() const { return db_->digest(); }
+  // Writes the pending state to RocksDB, then hashes what it holds.
+  std::string state_digest() { return db_->digest(); }
   std::uint64_t state_size_bytes() const { return db_->approximate_size_bytes(); }
   StreamProcessor& processor() { return *processor_; }
   StateDb& db() { return *db_; }
@@ -90,6 +95,7 @@ class PartitionEngine {
  private:
   PartitionEngine(std::unique_ptr<StateDb> db, PartitionId partition, LogStream& log,
                   const EngineClock& clock, const EngineOptions& options);
+  void write_back(std::string_view why);
 
   std::unique_ptr<StateDb> db_;
   std::unique_ptr<StreamProcessor> processor_;

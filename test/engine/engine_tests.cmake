@@ -22,6 +22,7 @@ if(TARGET tern_engine AND TARGET tern_feel)
       ${CMAKE_CURRENT_LIST_DIR}/processing/msgpack_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/typed_records_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/model_cache_test.cc
+      ${CMAKE_CURRENT_LIST_DIR}/processing/write_back_test.cc
     LIBS tern_engine_harness
     LABELS engine)
 endif()

@@ -83,11 +83,14 @@ std::size_t StreamProcessor::poll() {
     next_read_ = record.position.next();
     handle(logged);
     ++handled;
+    // Between records state is whole (positions included): write it back if the window is full.
+    commit_state();
     // A command whose follow-ups could not be appended stays unprocessed: read it again later.
     if (next_read_ <= record.position) break;
   }
-  // One RocksDB write for everything this poll handled: the positions stored with it cover
-  // exactly what it holds, so a crash before it only replays more of the log.
+  // State is written to RocksDB only when the window of pending writes is full (StateDb), with
+  // the positions that cover exactly what it holds, so a crash before it only replays more of
+  // the log.
   commit_state();
   if (role_ == Role::kLeader) on_committed();
   return handled;
@@ -202,7 +205,7 @@ void StreamProcessor::dispatch(ProcessingContext& context) {
 }
 
 void StreamProcessor::commit_state() {
-  auto result = db_.commit();
+  auto result = db_.commit_when_full();
   if (!result) {
     spdlog::critical("partition {}: {}", partition_.value(), result.error().message);
     TERN_CHECK(false, "state commit failed; the replica cannot continue");

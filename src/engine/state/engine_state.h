@@ -95,7 +95,7 @@ class EngineState {
   std::int64_t key_counter() const;
   // Raises the key counter to `key`'s counter when `key` is this partition's and higher.
   void observe_key(Key key);
-  // Whether `key` was generated after the last commit of state, so that committed state holds
+  // Whether `key` was generated after the last write of state to RocksDB, so that RocksDB holds
   // nothing keyed by it: every entry keyed by a record's key is written by the applier of that
   // record, which raises the key counter in the same commit (observe_key).
   bool is_new_key(Key key) const;

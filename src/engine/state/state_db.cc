@@ -18,8 +18,7 @@ namespace tern::engine {
 
 namespace {
 
-// The prefix extractor's length: a kind byte and one 8-byte integer (db_key.h).
-constexpr std::size_t kPrefixBytes = 9;
+constexpr std::size_t kPrefixBytes = Transaction::kPrefixBytes;
 
 constexpr std::uint64_t kFnvOffset = 1469598103934665603ULL;
 constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
@@ -66,243 +65,6 @@ std::shared_ptr<rocksdb::Cache> make_shared_block_cache(std::size_t capacity_byt
   return rocksdb::NewLRUCache(capacity_bytes);
 }
 
-Transaction::Transaction(rocksdb::DB* db, bool verify_absent_writes)
-    : db_(db), verify_absent_writes_(verify_absent_writes) {}
-
-Transaction::SlotRef Transaction::slot(std::string_view key) const {
-  return slots_.find_or_insert(key);
-}
-
-void Transaction::load(SlotRef slot) const {
-  if (slot->value.committed_known) return;
-  std::string value;
-  auto status = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(slot->key), &value);
-  if (!status.ok() && !status.IsNotFound()) {
-    spdlog::critical("state read failed: {}", status.ToString());
-    std::abort();
-  }
-  if (status.ok()) slot->value.committed = std::move(value);
-  slot->value.committed_known = true;
-}
-
-std::optional<std::string> Transaction::get(std::string_view key) const {
-  auto found = view(key);
-  if (!found) return std::nullopt;
-  return std::string(*found);
-}
-
-std::optional<std::string_view> Transaction::view(std::string_view key) const {
-  SlotRef found = slot(key);
-  const Slot& s = found->value;
-  const std::optional<std::string>* value = &s.pending;
-  if (!s.has_pending) {
-    load(found);
-    value = &s.committed;
-  }
-  if (!*value) return std::nullopt;
-  return std::string_view(**value);
-}
-
-std::optional<std::string_view> Transaction::committed_view(std::string_view key) const {
-  SlotRef found = slot(key);
-  load(found);
-  if (!found->value.committed) return std::nullopt;
-  return std::string_view(*found->value.committed);
-}
-
-void Transaction::remember(SlotRef slot) {
-  if (!savepoint_) return;
-  // The caller overwrites the pending value next, so it can be moved out.
-  undo_.push_back(Undo{slot, slot->value.has_pending,
-                       slot->value.has_pending ? std::move(slot->value.pending) : std::nullopt});
-}
-
-void Transaction::set_pending(SlotRef slot, std::optional<std::string_view> value) {
-  remember(slot);
-  Slot& s = slot->value;
-  // A delete of a key RocksDB does not hold changes nothing: no tombstone.
-  if (!value && s.committed_known && !s.committed) {
-    drop_pending(slot);
-    return;
-  }
-  if (!s.has_pending) {
-    pending_keys_.emplace(std::string_view(slot->key), slot);
-    s.has_pending = true;
-  }
-  if (value) {
-    s.pending.emplace(*value);
-  } else {
-    s.pending.reset();
-  }
-}
-
-void Transaction::drop_pending(SlotRef slot) {
-  if (!slot->value.has_pending) return;
-  pending_keys_.erase(std::string_view(slot->key));
-  slot->value.has_pending = false;
-  slot->value.pending.reset();
-}
-
-void Transaction::put(std::string_view key, std::string_view value) {
-  set_pending(slot(key), value);
-}
-
-void Transaction::note_absent(std::string_view key) {
-  SlotRef found = slot(key);
-  Slot& s = found->value;
-  if (!s.committed_known && verify_absent_writes_) load(found);
-  if (s.committed_known) {
-    TERN_CHECK(!s.committed, "a key written as new is not in committed state");
-  } else {
-    s.committed_known = true;
-  }
-}
-
-void Transaction::put_absent(std::string_view key, std::string_view value) {
-  note_absent(key);
-  put(key, value);
-}
-
-void Transaction::erase(std::string_view key) {
-  set_pending(slot(key), std::nullopt);
-}
-
-void Transaction::rollback_to_savepoint() {
-  // Newest first, so that a key written twice after the mark ends at its oldest remembered state.
-  for (auto undo = undo_.rbegin(); undo != undo_.rend(); ++undo) {
-    SlotRef slot = undo->slot;
-    if (undo->had_pending) {
-      if (!slot->value.has_pending) {
-        pending_keys_.emplace(std::string_view(slot->key), slot);
-        slot->value.has_pending = true;
-      }
-      slot->value.pending = std::move(undo->pending);
-    } else {
-      drop_pending(slot);
-    }
-  }
-  undo_.clear();
-}
-
-void Transaction::clear() {
-  for (auto [key, slot] : pending_keys_) {
-    slot->value.has_pending = false;
-    slot->value.pending.reset();
-  }
-  pending_keys_.clear();
-  release_savepoint();
-}
-
-rocksdb::Status Transaction::commit(const rocksdb::WriteOptions& options) {
-  rocksdb::WriteBatch batch;
-  std::vector<SlotRef> written;
-  written.reserve(pending_keys_.size());
-  for (auto [key, slot] : pending_keys_) {
-    const auto& value = slot->value.pending;
-    auto status = value ? batch.Put(slot->key, *value) : batch.Delete(slot->key);
-    if (!status.ok()) return status;
-    written.push_back(slot);
-  }
-  // An iterator made before the write would not see it.
-  prefix_iterator_.reset();
-  auto status = db_->Write(options, &batch);
-  if (!status.ok()) return status;
-  pending_keys_.clear();
-  release_savepoint();
-  if (slots_.size() > kMaxCachedEntries) {
-    slots_.clear();
-    return status;
-  }
-  for (SlotRef slot : written) {
-    Slot& s = slot->value;
-    s.committed = std::move(s.pending);
-    s.committed_known = true;
-    s.has_pending = false;
-    s.pending.reset();
-  }
-  return status;
-}
-
-void Transaction::scan(
-    std::string_view prefix,
-    const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
-  // A prefix at least as long as the prefix extractor's (a kind and one key, the usual "everything
-  // of this element instance") lets the memtable's prefix bloom filter answer a scan of a prefix
-  // never written without seeking its skip list, and stops the iterator where that prefix ends
-  // (not walking the tombstones of deleted keys beyond it). Such scans share one iterator until
-  // the next commit: committed state changes only there, and a prefix-same-as-start iterator
-  // takes its prefix from each seek. Shorter prefixes need total order and an upper bound.
-  std::unique_ptr<rocksdb::Iterator> own;
-  rocksdb::Iterator* it = nullptr;
-  std::string upper;
-  rocksdb::Slice upper_slice;
-  // A scan from inside another scan's visitor gets an iterator of its own.
-  bool shared = prefix.size() >= kPrefixBytes && !prefix_iterator_busy_;
-  if (shared) {
-    if (!prefix_iterator_) {
-      rocksdb::ReadOptions read_options;
-      read_options.prefix_same_as_start = true;
-      prefix_iterator_.reset(db_->NewIterator(read_options));
-    }
-    it = prefix_iterator_.get();
-    prefix_iterator_busy_ = true;
-  } else {
-    upper.assign(prefix);
-    while (!upper.empty() && static_cast<std::uint8_t>(upper.back()) == 0xff)
-      upper.pop_back();
-    if (!upper.empty())
-      upper.back() = static_cast<char>(static_cast<std::uint8_t>(upper.back()) + 1);
-    upper_slice = rocksdb::Slice(upper);
-    rocksdb::ReadOptions read_options;
-    if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
-    read_options.total_order_seek = true;
-    own.reset(db_->NewIterator(read_options));
-    it = own.get();
-  }
-  struct Release {
-    bool& busy;
-    bool shared;
-    ~Release() {
-      if (shared) busy = false;
-    }
-  } release{prefix_iterator_busy_, shared};
-  auto in_prefix = [&](std::string_view key) { return key.starts_with(prefix); };
-  // Merge the committed keys with the pending writes, which win on equal keys.
-  auto pending = pending_keys_.lower_bound(prefix);
-  it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
-  while (true) {
-    bool db_valid = it->Valid() && in_prefix(std::string_view(it->key().data(), it->key().size()));
-    bool pending_valid = pending != pending_keys_.end() && in_prefix(pending->first);
-    if (!db_valid && !pending_valid) break;
-    int order = 0;
-    if (!db_valid) {
-      order = 1;
-    } else if (!pending_valid) {
-      order = -1;
-    } else {
-      order = std::string_view(it->key().data(), it->key().size()).compare(pending->first);
-    }
-    if (order < 0) {
-      auto key = it->key();
-      auto value = it->value();
-      if (!visit(std::string_view(key.data(), key.size()),
-                 std::string_view(value.data(), value.size()))) {
-        return;
-      }
-      it->Next();
-      continue;
-    }
-    if (order == 0) it->Next();
-    const auto& value = pending->second->value.pending;
-    if (value && !visit(pending->first, *value)) return;
-    ++pending;
-  }
-  if (!it->status().ok()) {
-    spdlog::critical("state scan failed: {}", it->status().ToString());
-    std::abort();
-  }
-}
-
 Result<std::unique_ptr<StateDb>, StateError> StateDb::open(const std::filesystem::path& dir,
                                                            const StateDbOptions& options) {
   rocksdb::Options db_options;
@@ -334,6 +96,8 @@ StateDb::StateDb(std::unique_ptr<rocksdb::DB> db, StateDbOptions options)
       transaction_(db_.get(), options_.verify_absent_writes) {}
 
 StateDb::~StateDb() {
+  // The pending window with the positions it covers: a restart then replays only what follows.
+  if (auto written = commit(); !written) spdlog::error("{}", written.error().message);
   // Without a write-ahead log, unflushed memtables would be lost on close.
   auto status = db_->Flush(rocksdb::FlushOptions());
   if (!status.ok()) spdlog::error("state flush on close failed: {}", status.ToString());
@@ -344,13 +108,27 @@ Result<void, StateError> StateDb::commit() {
   rocksdb::WriteOptions write_options;
   write_options.disableWAL = options_.disable_wal;
   auto status = transaction_.commit(write_options);
-  transaction_.clear();
-  if (!status.ok()) return unexpected(io_error("state commit failed", status));
+  if (!status.ok()) {
+    transaction_.clear();
+    return unexpected(io_error("state commit failed", status));
+  }
+  ++write_count_;
+  return {};
+}
+
+Result<void, StateError> StateDb::commit_when_full() {
+  // Pending writes are never evicted, so their count is kept well below the cache's bound too.
+  if (transaction_.pending_bytes() >= options_.max_pending_write_bytes
+      || transaction_.pending_count() > Transaction::kMaxCachedEntries / 2) {
+    return commit();
+  }
+  if (transaction_.cached_count() > Transaction::kMaxCachedEntries) transaction_.evict_cached();
   return {};
 }
 
 Result<void, StateError> StateDb::snapshot(const std::filesystem::path& dir,
-                                           const std::string& metadata_json) const {
+                                           const std::string& metadata_json) {
+  if (auto written = commit(); !written) return written;
   rocksdb::Checkpoint* raw = nullptr;
   auto status = rocksdb::Checkpoint::Create(db_.get(), &raw);
   if (!status.ok()) return unexpected(io_error("cannot start a checkpoint", status));
@@ -410,7 +188,11 @@ Result<std::string, StateError> StateDb::restore(const std::filesystem::path& sn
   return manifest["metadata"].dump();
 }
 
-std::string StateDb::digest() const {
+std::string StateDb::digest() {
+  if (auto written = commit(); !written) {
+    spdlog::critical("{}", written.error().message);
+    TERN_CHECK(false, "state cannot be written before its digest");
+  }
   std::uint64_t hash = kFnvOffset;
   rocksdb::ReadOptions read_options;
   read_options.total_order_seek = true;
@@ -427,6 +209,7 @@ std::string StateDb::digest() const {
 }
 
 Result<void, StateError> StateDb::flush() {
+  if (auto written = commit(); !written) return written;
   auto status = db_->Flush(rocksdb::FlushOptions());
   if (!status.ok()) return unexpected(io_error("state flush failed", status));
   return {};
@@ -436,7 +219,13 @@ std::uint64_t StateDb::approximate_size_bytes() const {
   std::uint64_t sst = 0, mem = 0;
   db_->GetIntProperty(rocksdb::DB::Properties::kTotalSstFilesSize, &sst);
   db_->GetIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &mem);
-  return sst + mem;
+  return sst + mem + transaction_.pending_bytes();
+}
+
+std::uint64_t StateDb::int_property(const std::string& name) const {
+  std::uint64_t value = 0;
+  if (!db_->GetIntProperty(name, &value)) return 0;
+  return value;
 }
 
 }  // namespace tern::engine

@@ -7,6 +7,13 @@
 namespace tern::engine::test {
 
 EngineHarness::EngineHarness(PartitionId partition) : partition_(partition) {
+  db_options_.write_buffer_size_bytes = 1 << 20;
+  open();
+  engine_->become_leader();
+}
+
+EngineHarness::EngineHarness(PartitionId partition, const StateDbOptions& db)
+    : partition_(partition), db_options_(db) {
   open();
   engine_->become_leader();
 }
@@ -15,7 +22,7 @@ EngineHarness::~EngineHarness() = default;
 
 void EngineHarness::open() {
   EngineOptions options;
-  options.db.write_buffer_size_bytes = 1 << 20;
+  options.db = db_options_;
   // Every claim that a key is new is checked against RocksDB.
   options.db.verify_absent_writes = true;
   auto engine = PartitionEngine::open(dir_.path() / "state", partition_, log_, clock_, options);

@@ -27,6 +27,8 @@ namespace tern::engine::test {
 class EngineHarness : public ResponseSink, public JobAvailabilityListener {
  public:
   explicit EngineHarness(PartitionId partition = PartitionId(1));
+  // With other state options (the write-back bound); put_absent claims are always verified.
+  EngineHarness(PartitionId partition, const StateDbOptions& db);
   ~EngineHarness() override;
 
   // --- when: write a command as a client would and process everything that follows.
@@ -82,6 +84,7 @@ class EngineHarness : public ResponseSink, public JobAvailabilityListener {
   void open();
 
   PartitionId partition_;
+  StateDbOptions db_options_;
   tern::test::TempDir dir_;
   ControlledClock clock_;
   InMemoryLogStream log_;
