@@ -447,10 +447,18 @@ std::vector<Key> EngineState::activatable_jobs(std::string_view type, std::size_
   std::vector<Key> out;
   if (max == 0) return out;
   DbKey prefix = DbKey(StateKind::kActivatableJob).str(type);
-  txn_.scan(prefix, [&](std::string_view key, std::string_view) {
+  auto visit = [&](std::string_view key, std::string_view) {
     out.emplace_back(read_key_i64(key, prefix.bytes().size()));
     return out.size() < max;
-  });
+  };
+  // Jobs are activated oldest first, so the front of a type's index is the deletes of the jobs
+  // activated before: the scan seeks past them from the index's floor. A type holding a zero byte
+  // would make its prefix hold another type's, which floors cannot tell apart.
+  if (type.find('\0') == std::string_view::npos) {
+    txn_.scan_index(prefix, visit);
+  } else {
+    txn_.scan(prefix, visit);
+  }
   return out;
 }
 
@@ -458,7 +466,9 @@ namespace {
 
 std::vector<Key> due(const Transaction& txn, StateKind kind, std::int64_t now_ms, std::size_t max) {
   std::vector<Key> out;
-  txn.scan(DbKey(kind), [&](std::string_view key, std::string_view) {
+  // Due dates only grow, so the front of the index is the deletes of entries handled before:
+  // the scan seeks past them from the index's floor (and reads nothing while it is empty).
+  txn.scan_index(DbKey(kind), [&](std::string_view key, std::string_view) {
     if (read_key_i64(key, 1) > now_ms || out.size() >= max) return false;
     out.emplace_back(read_key_i64(key, 9));
     return true;
