@@ -2,7 +2,8 @@
 // replication: create, activate the job, complete it, the instance completes; and (2) the bytes
 // of RocksDB state per running instance (instances waiting on their job).
 //
-// Usage: tern_engine_bench [instances=5000] [running=5000]
+// Usage: tern_engine_bench [instances=5000] [running=5000] [max_pending_write_bytes=default]
+// (the last is StateDbOptions' bound on the window of state writes kept across polls)
 
 #include <spdlog/spdlog.h>
 
@@ -53,8 +54,9 @@ struct Bench {
   Counter responses;
   std::int64_t next_request = 1;
 
-  Bench() {
-    auto opened = PartitionEngine::open(dir.path() / "state", tern::PartitionId(1), log, clock);
+  explicit Bench(const EngineOptions& options) {
+    auto opened =
+        PartitionEngine::open(dir.path() / "state", tern::PartitionId(1), log, clock, options);
     if (!opened) {
       std::fprintf(stderr, "cannot open engine: %s\n", opened.error().message.c_str());
       std::exit(1);
@@ -115,9 +117,11 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   int instances = argc > 1 ? std::atoi(argv[1]) : 5000;
   int running = argc > 2 ? std::atoi(argv[2]) : 5000;
+  EngineOptions options;
+  if (argc > 3) options.db.max_pending_write_bytes = std::strtoull(argv[3], nullptr, 10);
 
   {
-    Bench bench;
+    Bench bench(options);
     auto start = std::chrono::steady_clock::now();
     // CPU time as well as wall time: the machine is shared, and a loaded run's wall time says
     // more about the neighbours than about the engine.
@@ -138,7 +142,7 @@ int main(int argc, char** argv) {
                 static_cast<double>(completed) / cpu_seconds);
   }
   {
-    Bench bench;
+    Bench bench(options);
     (void)bench.engine->db().flush();
     auto before = bench.engine->db().approximate_size_bytes();
     bench.create(running);
