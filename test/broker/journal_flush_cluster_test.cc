@@ -2,7 +2,8 @@
 // (a JournalFlusher that queues its jobs until the test releases them), nothing is committed or
 // answered on the strength of an entry that is not durable — a single broker answers a command
 // only once its sync ran, and with three brokers an entry commits only once a quorum of them
-// (the leader counting itself only once synced) has synced it.
+// (the leader counting itself only once synced) has synced it; a quorum of followers' syncs is
+// enough, without waiting for the leader's own.
 
 #include <gtest/gtest.h>
 
@@ -217,6 +218,55 @@ TEST(JournalFlushOffStrand, ThreeBrokersCommitOnlyWhatAQuorumSynced) {
   EXPECT_GE(membership(cluster, *leader).committed_index, entry);
   EXPECT_GT(flushers[static_cast<std::size_t>(followers[1])]->held(), 0u);
   flushers[static_cast<std::size_t>(followers[1])]->release();
+}
+
+// Commits that arrive while the leader's own sync is in flight reach the engine at once
+// (RaftNode::take_committed): with the leader's sync held for good and both followers syncing, the
+// command commits on the followers' copies, the engine processes it, its follow-up events commit
+// the same way, and the client is answered — all before the leader's own copy is durable.
+TEST(JournalFlushOffStrand, ThreeBrokersAnswerWhileTheLeadersOwnSyncIsHeld) {
+  tern::test::TempDir dir;
+  std::vector<std::shared_ptr<HeldFlusher>> flushers;
+  for (int i = 0; i < 3; ++i)
+    flushers.push_back(std::make_shared<HeldFlusher>());
+  TestCluster cluster(dir.path(), {.brokers = 3,
+                                   .replication_factor = 3,
+                                   .configure_replica =
+                                       [](std::int32_t, ReplicaOptions& options) {
+                                         options.election_ticks = 50;
+                                         options.idle_append_ms = 600000;
+                                       },
+                                   .configure_cluster =
+                                       [&](std::int32_t node, ClusterOptions& options) {
+                                         options.flusher = flushers[static_cast<std::size_t>(node)];
+                                       }});
+  ReleaseAtExit release_at_exit{flushers};
+  for (int i = 0; i < 3; ++i)
+    cluster.start(i);
+  auto deployed = cluster.submit_to_leader(PartitionId(1), deploy_command("order", "pack"));
+  ASSERT_TRUE(deployed.ok()) << deployed.error().message;
+  auto leader = cluster.wait_for_leader(PartitionId(1), 10s);
+  ASSERT_TRUE(leader);
+  std::uint64_t base = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto view = membership(cluster, *leader);
+        base = view.last_index;
+        return view.committed_index == base;
+      },
+      10s));
+
+  auto& leader_flusher = *flushers[static_cast<std::size_t>(*leader)];
+  leader_flusher.hold();
+  auto answer = std::make_shared<Answer>();
+  submit_async(cluster, *leader, create_command("order"), answer);
+  ASSERT_TRUE(wait_until([&] { return leader_flusher.held() > 0; }, 10s));
+  // The command and its follow-up events commit on the followers' syncs alone.
+  ASSERT_TRUE(wait_until([&] { return answer->arrived(); }, 10s));
+  EXPECT_TRUE(answer->result->ok()) << answer->result->error().message;
+  EXPECT_GT(membership(cluster, *leader).committed_index, base + 1);
+  EXPECT_GT(leader_flusher.held(), 0u);  // the leader's sync never ran
+  leader_flusher.release();
 }
 
 }  // namespace
