@@ -17,8 +17,9 @@
 //     engine applied effects that never committed, it is rebuilt from the snapshot and the
 //     committed log.
 //
-// Snapshots: on a period and on log growth, once the engine has no uncommitted effects; the
-// engine's checkpoint is packed (snapshot_archive.h) into the journal's snapshot, which compacts
+// Snapshots: on a period and on log growth; a checkpoint of a leader whose state holds effects
+// not yet committed is recorded only once they are (PendingSnapshot). The engine's checkpoint is
+// packed (snapshot_archive.h) into the journal's snapshot, which compacts
 // the journal below it and is what Raft streams to a lagging or empty replica. A snapshot never
 // covers an entry an exporter still needs (partition_exporting.h): on the leader the director's
 // lowest acknowledged position, on followers the replicated positions bound it.
@@ -181,6 +182,16 @@ class PartitionReplica : public engine::ResponseSink,
   void fail_pending(SubmitErrorCode code, const std::string& message);
   void expire_pending();
   void maybe_snapshot();
+  // A checkpoint taken while the leader's state ran ahead of the commit: recorded in the journal
+  // once everything the state reflects is committed (finish_pending_snapshot), dropped if the
+  // state is rebuilt first.
+  struct PendingSnapshot {
+    raft::LogIndex target;
+    engine::Position needs_committed;
+    std::string packed;
+  };
+  void take_snapshot(raft::LogIndex target);
+  void finish_pending_snapshot();
   void keep_alive(std::chrono::steady_clock::time_point now);
   void do_deliver(engine::Record command);
   Result<void, std::string> restore_engine(const std::optional<raft::Snapshot>& snapshot);
@@ -245,6 +256,7 @@ class PartitionReplica : public engine::ResponseSink,
   std::string failure_;
   int ticks_ = 0;
   std::chrono::steady_clock::time_point last_snapshot_;
+  std::optional<PendingSnapshot> pending_snapshot_;
   std::chrono::steady_clock::time_point last_due_check_;
   std::chrono::steady_clock::time_point last_subscription_check_;
   std::chrono::steady_clock::time_point last_append_;

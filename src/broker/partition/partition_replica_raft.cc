@@ -221,7 +221,11 @@ void PartitionReplica::stop_serving(const std::string& why) {
 }
 
 void PartitionReplica::maybe_snapshot() {
-  if (failed_ || !engine_ || engine_->has_uncommitted_effects()) return;
+  if (failed_ || !engine_) return;
+  if (pending_snapshot_) {
+    finish_pending_snapshot();
+    return;
+  }
   auto now = std::chrono::steady_clock::now();
   LogIndex applied = node_->log().applied();
   LogIndex snapshot_index = journal_->snapshot_meta().index;
@@ -238,6 +242,18 @@ void PartitionReplica::maybe_snapshot() {
   if (target > applied) target = applied;
   if (auto limit = exporter_compaction_limit(); limit && target > *limit) target = *limit;
   if (target <= snapshot_index || target > journal_->flushed_index()) return;
+  take_snapshot(target);
+}
+
+void PartitionReplica::take_snapshot(LogIndex target) {
+  // A busy leader's state almost always holds effects of batches it appended but that are not
+  // committed yet (a new leader could truncate them). Waiting for a moment without any would
+  // starve snapshots under continuous load, so the checkpoint is taken now and recorded only
+  // once the log has committed everything it reflects.
+  Position needs_committed{0};
+  if (engine_->has_uncommitted_effects()) {
+    needs_committed = engine_->processor().last_written_position();
+  }
   auto tmp = partition_->directory() / "snapshot-pending";
   std::error_code ec;
   std::filesystem::remove_all(tmp, ec);
@@ -252,21 +268,33 @@ void PartitionReplica::maybe_snapshot() {
     spdlog::warn("partition {}: snapshot packing failed: {}", id().value(), packed.error().message);
     return;
   }
-  std::size_t bytes = packed->size();
-  if (auto r =
-          journal_->create_snapshot(target, node_->configuration_at(target), std::move(*packed));
+  pending_snapshot_ = PendingSnapshot{target, needs_committed, std::move(*packed)};
+  finish_pending_snapshot();
+}
+
+void PartitionReplica::finish_pending_snapshot() {
+  if (log_stream_.committed_position() < pending_snapshot_->needs_committed) return;
+  PendingSnapshot pending = std::move(*pending_snapshot_);
+  pending_snapshot_.reset();
+  // A snapshot installed or taken meanwhile may already cover the target.
+  if (pending.target <= journal_->snapshot_meta().index) return;
+  std::size_t bytes = pending.packed.size();
+  if (auto r = journal_->create_snapshot(pending.target, node_->configuration_at(pending.target),
+                                         std::move(pending.packed));
       !r) {
     fail("recording a snapshot: " + r.error().message);
     return;
   }
   spdlog::info("partition {}: snapshot at index {} ({} bytes); journal compacted below it",
-               id().value(), target.value(), bytes);
+               id().value(), pending.target.value(), bytes);
 }
 
 Result<void, std::string> PartitionReplica::restore_engine(
     const std::optional<raft::Snapshot>& snapshot) {
   subscription_sender_.reset();
   engine_.reset();
+  // A checkpoint waiting for its commit may hold effects the rebuild discards.
+  pending_snapshot_.reset();
   const auto& dir = partition_->directory();
   auto db_dir = dir / "state";
   std::error_code ec;

@@ -68,6 +68,8 @@ class StreamProcessor {
   // True when this leader applied effects of batches not yet committed (a new leader may
   // truncate them; the host must then rebuild state from a snapshot and the log).
   bool has_uncommitted_effects() const;
+  // The last position this leader wrote; its state covers effects up to there.
+  Position last_written_position() const { return last_written_; }
 
   Position last_processed_position() const;
   Position last_applied_position() const;
