@@ -38,6 +38,47 @@ bool may_hold_join_counts(const bpmn::ProcessModel* model, const bpmn::FlowEleme
 
 }  // namespace
 
+ElementInstance* EventApplier::cached(Key key) {
+  for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) {
+    if (it->key == key) return &*it;
+  }
+  return nullptr;
+}
+
+void EventApplier::remember(const ElementInstance& instance) {
+  if (ElementInstance* entry = cached(instance.key)) {
+    *entry = instance;
+    return;
+  }
+  if (instances_.size() == kMaxCachedInstances) instances_.erase(instances_.begin());
+  instances_.push_back(instance);
+}
+
+std::optional<ElementInstance> EventApplier::load_instance(const EngineState& state, Key key) {
+  if (!caching_) return state.element_instance(key);
+  if (const ElementInstance* entry = cached(key)) return *entry;
+  auto instance = state.element_instance(key);
+  if (instance) remember(*instance);
+  return instance;
+}
+
+void EventApplier::create_instance(EngineState& state, const ElementInstance& instance) {
+  state.create_element_instance(instance);
+  if (caching_) remember(instance);
+}
+
+void EventApplier::store_instance(EngineState& state, const ElementInstance& instance) {
+  state.put_element_instance(instance);
+  if (caching_) remember(instance);
+}
+
+void EventApplier::remove_instance(EngineState& state, const ElementInstance& instance) {
+  state.remove_element_instance(instance);
+  if (!caching_) return;
+  std::erase_if(instances_,
+                [&](const ElementInstance& entry) { return entry.key == instance.key; });
+}
+
 void EventApplier::apply(const Record& record, EngineState& state) {
   state.observe_key(record.key);
   if (!record.is_event()) return;
@@ -118,11 +159,11 @@ void EventApplier::apply_process_instance(const Record& record, const ProcessIns
     case Intent::kElementActivated:
     case Intent::kElementCompleting:
     case Intent::kElementTerminating: {
-      auto instance = state.element_instance(record.key);
+      auto instance = load_instance(state, record.key);
       TERN_CHECK(instance.has_value(), "a lifecycle event refers to a live element instance");
       instance->state = record.intent;
       instance->value = value;
-      state.put_element_instance(*instance);
+      store_instance(state, *instance);
       break;
     }
     case Intent::kElementCompleted:
@@ -143,20 +184,20 @@ void EventApplier::on_element_activating(const Record& record, const ProcessInst
   instance.key = record.key;
   instance.state = Intent::kElementActivating;
   instance.value = value;
-  state.create_element_instance(instance);
+  create_instance(state, instance);
   auto scope_key = instance.flow_scope_key();
   if (scope_key.value() <= 0) {
     // A process instance started by a call activity counts as the call activity's child.
     // (Such records did not exist before call activities were executed: replaying older logs is
     // unchanged.)
-    if (auto parent = state.element_instance(value.parent_element_instance_key)) {
+    if (auto parent = load_instance(state, value.parent_element_instance_key)) {
       parent->child_count += 1;
-      state.put_element_instance(*parent);
+      store_instance(state, *parent);
       state.link_called_instance(parent->key, record.key);
     }
     return;
   }
-  auto scope = state.element_instance(scope_key);
+  auto scope = load_instance(state, scope_key);
   TERN_CHECK(scope.has_value(), "an element is activated inside a live flow scope");
   scope->child_count += 1;
   const auto* element = find_element(models_, state, value);
@@ -196,29 +237,29 @@ void EventApplier::on_element_activating(const Record& record, const ProcessInst
   }
   // An inner instance of a multi-instance body: its loopCounter is the body's count so far.
   if (scope->element_type() == "MULTI_INSTANCE_BODY") scope->loop_counter += 1;
-  state.put_element_instance(*scope);
+  store_instance(state, *scope);
 }
 
 void EventApplier::on_element_finished(const Record& record, const ProcessInstanceValue& value,
                                        EngineState& state) {
-  auto instance = state.element_instance(record.key);
+  auto instance = load_instance(state, record.key);
   TERN_CHECK(instance.has_value(), "a finished element was live");
   state.remove_variables(record.key);
   auto model = models_.get(state, value.process_definition_key);
   const bpmn::FlowElement* element =
       model ? model->find_instance_element(value.element_id, value.bpmn_element_type) : nullptr;
   if (may_hold_join_counts(model.get(), element)) state.clear_join_counts(record.key);
-  state.remove_element_instance(*instance);
+  remove_instance(state, *instance);
   if (instance->flow_scope_key().value() <= 0) {
     state.remove_awaited_result(record.key);
-    if (auto parent = state.element_instance(value.parent_element_instance_key)) {
+    if (auto parent = load_instance(state, value.parent_element_instance_key)) {
       parent->child_count -= 1;
-      state.put_element_instance(*parent);
+      store_instance(state, *parent);
       state.unlink_called_instance(parent->key, record.key);
     }
     return;
   }
-  auto scope = state.element_instance(instance->flow_scope_key());
+  auto scope = load_instance(state, instance->flow_scope_key());
   if (!scope) return;  // the scope went first (never in a well-formed log)
   scope->child_count -= 1;
   if (scope->element_type() == "MULTI_INSTANCE_BODY") {
@@ -228,15 +269,15 @@ void EventApplier::on_element_finished(const Record& record, const ProcessInstan
   if (value.bpmn_event_type == "TERMINATE" && record.intent == Intent::kElementCompleted) {
     scope->interrupted = true;
   }
-  state.put_element_instance(*scope);
+  store_instance(state, *scope);
 }
 
 void EventApplier::on_sequence_flow_taken(const ProcessInstanceValue& value, EngineState& state) {
   auto scope_key = value.flow_scope_key;
-  auto scope = state.element_instance(scope_key);
+  auto scope = load_instance(state, scope_key);
   TERN_CHECK(scope.has_value(), "a sequence flow is taken inside a live flow scope");
   scope->active_flows += 1;
-  state.put_element_instance(*scope);
+  store_instance(state, *scope);
   auto model = models_.get(state, value.process_definition_key);
   const auto* flow = model->find(value.element_id);
   TERN_CHECK(flow != nullptr, "a taken flow exists in its process");
@@ -262,20 +303,20 @@ void EventApplier::apply_job(const Record& record, const JobValue& value, Engine
   if (record.intent == Intent::kCreated) {
     JobEntry job{record.key, JobState::kActivatable, value};
     make_activatable(job, state);
-    auto instance = state.element_instance(value.element_instance_key);
+    auto instance = load_instance(state, value.element_instance_key);
     if (instance) {
       instance->job_key = record.key;
-      state.put_element_instance(*instance);
+      store_instance(state, *instance);
     }
     return;
   }
   if (record.intent == Intent::kCompleted || record.intent == Intent::kCanceled) {
     TERN_CHECK(state.has_job(record.key), "a job event refers to a live job");
     state.remove_job(record.key);
-    auto instance = state.element_instance(value.element_instance_key);
+    auto instance = load_instance(state, value.element_instance_key);
     if (instance) {
       instance->job_key = kNoKey;
-      state.put_element_instance(*instance);
+      store_instance(state, *instance);
     }
     return;
   }

@@ -9,8 +9,10 @@
 //
 // Thread: the partition's strand.
 
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "engine/processing/model_cache.h"
 #include "engine/records/job_value.h"
@@ -35,6 +37,15 @@ class EventApplier {
   // Job types that became activatable since the last call (for wake-ups on the leader).
   std::set<std::string> take_activatable_types() { return std::exchange(activatable_types_, {}); }
 
+  // While one command is processed (ResultBuilder's lifetime), the element instances these
+  // appliers read and write are kept decoded, so that the several events of one element in one
+  // command (ACTIVATING, ACTIVATED, ...; its scope for each child) decode it once. Every write of
+  // an element instance is in this file and goes through the cache, so it always holds what state
+  // holds; both calls drop it, so that nothing outlives a rollback. Outside a command (replay) it
+  // is not used.
+  void begin_command() { start_caching(true); }
+  void end_command() { start_caching(false); }
+
  private:
   void apply_process_instance(const Record& record, const ProcessInstanceValue& value,
                               EngineState& state);
@@ -48,8 +59,25 @@ class EventApplier {
   void on_sequence_flow_taken(const ProcessInstanceValue& value, EngineState& state);
   void make_activatable(JobEntry& job, EngineState& state);
 
+  // Element instances through the command's cache (state alone outside a command).
+  std::optional<ElementInstance> load_instance(const EngineState& state, Key key);
+  void create_instance(EngineState& state, const ElementInstance& instance);
+  void store_instance(EngineState& state, const ElementInstance& instance);
+  void remove_instance(EngineState& state, const ElementInstance& instance);
+  ElementInstance* cached(Key key);
+  void remember(const ElementInstance& instance);
+  void start_caching(bool on) {
+    instances_.clear();
+    caching_ = on;
+  }
+
   ModelCache& models_;
   std::set<std::string> activatable_types_;
+  // A command touches few element instances (the element, its scope, a called process): a short
+  // vector searched from the back, bounded so that a command touching many stays cheap.
+  static constexpr std::size_t kMaxCachedInstances = 8;
+  std::vector<ElementInstance> instances_;
+  bool caching_ = false;
 };
 
 }  // namespace tern::engine

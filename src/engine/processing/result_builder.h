@@ -23,7 +23,12 @@ class ResultBuilder {
  public:
   ResultBuilder(const Record& command, EngineState& state, EventApplier& applier,
                 std::int64_t now_ms)
-      : command_(command), state_(state), applier_(applier), now_ms_(now_ms) {}
+      : command_(command), state_(state), applier_(applier), now_ms_(now_ms) {
+    applier_.begin_command();
+  }
+  ~ResultBuilder() { applier_.end_command(); }
+  ResultBuilder(const ResultBuilder&) = delete;
+  ResultBuilder& operator=(const ResultBuilder&) = delete;
 
   const Record& command() const { return command_; }
   std::int64_t now_ms() const { return now_ms_; }
