@@ -14,29 +14,31 @@ namespace tern::engine {
 namespace {
 
 // JSON names in the order of the `JobValue::Field` bits: never reorder (it is the encoding).
-constexpr std::array<const char*, 17> kNames{"type",
-                                             "deadline",
-                                             "retries",
-                                             "recurringTime",
-                                             "worker",
-                                             "errorMessage",
-                                             "errorCode",
-                                             "elementId",
-                                             "elementInstanceKey",
-                                             "bpmnProcessId",
-                                             "processDefinitionVersion",
-                                             "processDefinitionKey",
-                                             "processInstanceKey",
-                                             "retryBackoff",
-                                             "tenantId",
-                                             "customHeaders",
-                                             "variables"};
+// string_view: writing and matching a name never measures it again.
+constexpr std::array<std::string_view, 17> kNames{"type",
+                                                  "deadline",
+                                                  "retries",
+                                                  "recurringTime",
+                                                  "worker",
+                                                  "errorMessage",
+                                                  "errorCode",
+                                                  "elementId",
+                                                  "elementInstanceKey",
+                                                  "bpmnProcessId",
+                                                  "processDefinitionVersion",
+                                                  "processDefinitionKey",
+                                                  "processInstanceKey",
+                                                  "retryBackoff",
+                                                  "tenantId",
+                                                  "customHeaders",
+                                                  "variables"};
 
 constexpr std::uint8_t kEncodingVersion = 1;
 
 // Field indexes in the order of their JSON names: the order a JSON object (a sorted map) keeps
 // its keys in, hence the order to_msgpack(to_json()) writes them.
-constexpr auto kJsonOrder = typed_json::sorted_order(kNames, [](const char* name) { return name; });
+constexpr auto kJsonOrder =
+    typed_json::sorted_order(kNames, [](std::string_view name) { return name; });
 
 // Calls `fn` with the member behind field `index` (std::string, std::int64_t, Key or Json; const
 // when `value` is).

@@ -17,7 +17,7 @@ namespace {
 enum class FieldKind : std::uint8_t { kString, kInt32, kKey };
 
 struct Field {
-  const char* name;
+  std::string_view name;  // not a C string: writing and matching it never measures it again
   FieldKind kind;
 };
 
