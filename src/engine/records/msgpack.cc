@@ -502,49 +502,71 @@ bool well_formed(std::string_view bytes) {
   return skip(in) && in.at_end();
 }
 
+namespace {
+
+// The element starting at `offset` of `bytes`: its tag and head are read on open(), and the
+// cursor stands after them; consumed() is how far the element reached, for the caller's offset.
+class ElementAt {
+ public:
+  ElementAt(std::string_view bytes, std::size_t offset)
+      : rest_(offset <= bytes.size() ? bytes.substr(offset) : std::string_view()),
+        in_(rest_),
+        valid_(offset <= bytes.size()) {}
+
+  bool open() {
+    if (!valid_ || !in_.byte(tag_)) return false;
+    head_ = head_of(tag_);
+    return true;
+  }
+  Cursor& in() { return in_; }
+  std::uint8_t tag() const { return tag_; }
+  const Head& head() const { return head_; }
+  std::size_t consumed() const { return in_.consumed(rest_); }
+
+ private:
+  std::string_view rest_;
+  Cursor in_;
+  bool valid_;
+  std::uint8_t tag_ = 0;
+  Head head_;
+};
+
+}  // namespace
+
 bool read_map_header(std::string_view bytes, std::size_t& offset, std::size_t& count) {
-  if (offset > bytes.size()) return false;
-  std::string_view rest = bytes.substr(offset);
-  Cursor in(rest);
-  std::uint8_t tag = 0;
-  if (!in.byte(tag)) return false;
-  Head head = head_of(tag);
+  ElementAt element(bytes, offset);
   std::size_t size = 0;
-  if (head.kind != Kind::kMap || !read_size(in, head, size)) return false;
+  if (!element.open() || element.head().kind != Kind::kMap
+      || !read_size(element.in(), element.head(), size)) {
+    return false;
+  }
   count = size;
-  offset += in.consumed(rest);
+  offset += element.consumed();
   return true;
 }
 
 bool read_string(std::string_view bytes, std::size_t& offset, std::string_view& text) {
-  if (offset > bytes.size()) return false;
-  std::string_view rest = bytes.substr(offset);
-  Cursor in(rest);
-  std::uint8_t tag = 0;
-  if (!in.byte(tag)) return false;
-  Head head = head_of(tag);
+  ElementAt element(bytes, offset);
   std::size_t size = 0;
   const unsigned char* data = nullptr;
-  if (head.kind != Kind::kString || !read_size(in, head, size) || !in.take(size, data)) {
+  if (!element.open() || element.head().kind != Kind::kString
+      || !read_size(element.in(), element.head(), size) || !element.in().take(size, data)) {
     return false;
   }
   text = std::string_view(reinterpret_cast<const char*>(data), size);
-  offset += in.consumed(rest);
+  offset += element.consumed();
   return true;
 }
 
 bool read_int64(std::string_view bytes, std::size_t& offset, std::int64_t& value) {
-  if (offset > bytes.size()) return false;
-  std::string_view rest = bytes.substr(offset);
-  Cursor in(rest);
-  std::uint8_t tag = 0;
-  if (!in.byte(tag)) return false;
-  Head head = head_of(tag);
+  ElementAt element(bytes, offset);
+  if (!element.open()) return false;
+  const Head& head = element.head();
   if (head.kind == Kind::kSigned) {
-    if (!read_integer(in, tag, head, value)) return false;
+    if (!read_integer(element.in(), element.tag(), head, value)) return false;
   } else if (head.kind == Kind::kUnsigned) {
     std::uint64_t unsigned_value = 0;
-    if (!read_integer(in, tag, head, unsigned_value)
+    if (!read_integer(element.in(), element.tag(), head, unsigned_value)
         || unsigned_value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
       return false;
     }
@@ -552,7 +574,7 @@ bool read_int64(std::string_view bytes, std::size_t& offset, std::int64_t& value
   } else {
     return false;
   }
-  offset += in.consumed(rest);
+  offset += element.consumed();
   return true;
 }
 
