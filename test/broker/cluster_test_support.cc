@@ -180,4 +180,9 @@ engine::Record create_command(const std::string& process_id) {
           {"bpmnProcessId", process_id}, {"version", -1}, {"variables", engine::Json::object()}});
 }
 
+std::int64_t instance_key(const SubmitResult& result) {
+  if (!result.ok() || !result->record.is_event()) return -1;
+  return result->record.value.value("processInstanceKey", std::int64_t{-1});
+}
+
 }  // namespace tern::broker::test

@@ -68,5 +68,7 @@ engine::Record command(engine::ValueType type, engine::Intent intent, engine::Js
                        engine::Key key = engine::kNoKey);
 engine::Record deploy_command(const std::string& process_id, const std::string& job_type);
 engine::Record create_command(const std::string& process_id);
+// The process instance key of an accepted creation, or -1 for an error or a rejection.
+std::int64_t instance_key(const SubmitResult& result);
 
 }  // namespace tern::broker::test

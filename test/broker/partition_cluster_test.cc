@@ -27,11 +27,6 @@ using engine::RecordType;
 using engine::ValueType;
 using ::testing::HasSubstr;
 
-std::int64_t instance_key(const SubmitResult& result) {
-  if (!result.ok() || !result->record.is_event()) return -1;
-  return result->record.value.value("processInstanceKey", std::int64_t{-1});
-}
-
 std::string describe(const SubmitResult& result) {
   if (!result.ok())
     return std::string(to_string(result.error().code)) + ": " + result.error().message;

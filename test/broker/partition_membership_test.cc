@@ -32,11 +32,6 @@ bool hosts(TestCluster& cluster, std::int32_t node, PartitionId partition) {
   return false;
 }
 
-std::int64_t instance_key(const SubmitResult& result) {
-  if (!result.ok() || !result->record.is_event()) return -1;
-  return result->record.value.value("processInstanceKey", std::int64_t{-1});
-}
-
 TEST(PartitionMembership, AReplicaJoinsAtRuntimeAndTheOldLeaderLeavesAndDeletesItsData) {
   tern::test::TempDir dir;
   // One partition with replication factor 2: brokers 0 and 1 host it, broker 2 does not.

@@ -21,11 +21,6 @@ using engine::Key;
 using engine::RecordType;
 using engine::ValueType;
 
-std::int64_t created_key(const SubmitResult& result) {
-  if (!result.ok() || !result->record.is_event()) return -1;
-  return result->record.value.value("processInstanceKey", std::int64_t{-1});
-}
-
 TEST(SnapshotUnderLoad, ALeaderThatNeverIdlesStillSnapshotsAndRestartsFromIt) {
   tern::test::TempDir dir;
   TestCluster cluster(dir.path(), {.brokers = 1, .snapshot_log_entries = 40});
@@ -44,7 +39,7 @@ TEST(SnapshotUnderLoad, ALeaderThatNeverIdlesStillSnapshotsAndRestartsFromIt) {
     submitters.emplace_back([&] {
       while (!stop.load()) {
         auto created = cluster.submit(0, PartitionId(1), create_command("order"), false);
-        std::int64_t key = created_key(created);
+        std::int64_t key = instance_key(created);
         if (key <= 0) {
           failed = true;
           return;
@@ -83,7 +78,7 @@ TEST(SnapshotUnderLoad, ALeaderThatNeverIdlesStillSnapshotsAndRestartsFromIt) {
         << "instance " << key << " was lost: " << cancelled->record.rejection_reason;
   }
   auto created = cluster.submit(0, PartitionId(1), create_command("order"));
-  std::int64_t fresh = created_key(created);
+  std::int64_t fresh = instance_key(created);
   ASSERT_GT(fresh, 0);
   EXPECT_EQ(std::count(keys.begin(), keys.end(), fresh), 0);
 }
