@@ -78,6 +78,43 @@ GroupMembership membership(TestCluster& cluster, std::int32_t broker) {
   return cluster.broker(broker)->membership_control(PartitionId(1))->membership();
 }
 
+// Three brokers, replication factor 3, whose journal syncs wait in HeldFlushers until released.
+// Held syncs also hold the followers' heartbeat answers back: a longer election timeout keeps the
+// leader from stepping down meanwhile, and no keep-alive entries are appended.
+struct HeldFlushCluster {
+  explicit HeldFlushCluster(const std::filesystem::path& root)
+      : flushers{std::make_shared<HeldFlusher>(), std::make_shared<HeldFlusher>(),
+                 std::make_shared<HeldFlusher>()},
+        cluster(root, {.brokers = 3,
+                       .replication_factor = 3,
+                       .configure_replica =
+                           [](std::int32_t, ReplicaOptions& options) {
+                             options.election_ticks = 50;
+                             options.idle_append_ms = 600000;
+                           },
+                       .configure_cluster =
+                           [this](std::int32_t node, ClusterOptions& options) {
+                             options.flusher = flushers[static_cast<std::size_t>(node)];
+                           }}),
+        release_at_exit{flushers} {}
+
+  // Starts the brokers and deploys a process; the leader of partition 1, or none after a failure.
+  std::optional<std::int32_t> start_with_a_deployment() {
+    for (int i = 0; i < 3; ++i)
+      cluster.start(i);
+    auto deployed = cluster.submit_to_leader(PartitionId(1), deploy_command("order", "pack"));
+    if (!deployed.ok()) {
+      ADD_FAILURE() << "deploying: " << deployed.error().message;
+      return std::nullopt;
+    }
+    return cluster.wait_for_leader(PartitionId(1), 10s);
+  }
+
+  std::vector<std::shared_ptr<HeldFlusher>> flushers;
+  TestCluster cluster;
+  ReleaseAtExit release_at_exit;  // declared last: releases the syncs before the cluster stops
+};
+
 struct Answer {
   std::mutex mutex;
   std::optional<SubmitResult> result;
@@ -135,29 +172,10 @@ TEST(JournalFlushOffStrand, SingleBrokerAnswersOnlyAfterTheSync) {
 
 TEST(JournalFlushOffStrand, ThreeBrokersCommitOnlyWhatAQuorumSynced) {
   tern::test::TempDir dir;
-  std::vector<std::shared_ptr<HeldFlusher>> flushers;
-  for (int i = 0; i < 3; ++i)
-    flushers.push_back(std::make_shared<HeldFlusher>());
-  TestCluster cluster(dir.path(),
-                      {.brokers = 3,
-                       .replication_factor = 3,
-                       // Held syncs also hold the followers' heartbeat answers back; a longer
-                       // election timeout keeps the leader from stepping down meanwhile.
-                       .configure_replica =
-                           [](std::int32_t, ReplicaOptions& options) {
-                             options.election_ticks = 50;
-                             options.idle_append_ms = 600000;  // no keep-alive entries meanwhile
-                           },
-                       .configure_cluster =
-                           [&](std::int32_t node, ClusterOptions& options) {
-                             options.flusher = flushers[static_cast<std::size_t>(node)];
-                           }});
-  ReleaseAtExit release_at_exit{flushers};
-  for (int i = 0; i < 3; ++i)
-    cluster.start(i);
-  auto deployed = cluster.submit_to_leader(PartitionId(1), deploy_command("order", "pack"));
-  ASSERT_TRUE(deployed.ok()) << deployed.error().message;
-  auto leader = cluster.wait_for_leader(PartitionId(1), 10s);
+  HeldFlushCluster held(dir.path());
+  auto& cluster = held.cluster;
+  auto& flushers = held.flushers;
+  auto leader = held.start_with_a_deployment();
   ASSERT_TRUE(leader);
   std::vector<std::int32_t> followers;
   for (int i = 0; i < 3; ++i) {
@@ -226,26 +244,10 @@ TEST(JournalFlushOffStrand, ThreeBrokersCommitOnlyWhatAQuorumSynced) {
 // the same way, and the client is answered — all before the leader's own copy is durable.
 TEST(JournalFlushOffStrand, ThreeBrokersAnswerWhileTheLeadersOwnSyncIsHeld) {
   tern::test::TempDir dir;
-  std::vector<std::shared_ptr<HeldFlusher>> flushers;
-  for (int i = 0; i < 3; ++i)
-    flushers.push_back(std::make_shared<HeldFlusher>());
-  TestCluster cluster(dir.path(), {.brokers = 3,
-                                   .replication_factor = 3,
-                                   .configure_replica =
-                                       [](std::int32_t, ReplicaOptions& options) {
-                                         options.election_ticks = 50;
-                                         options.idle_append_ms = 600000;
-                                       },
-                                   .configure_cluster =
-                                       [&](std::int32_t node, ClusterOptions& options) {
-                                         options.flusher = flushers[static_cast<std::size_t>(node)];
-                                       }});
-  ReleaseAtExit release_at_exit{flushers};
-  for (int i = 0; i < 3; ++i)
-    cluster.start(i);
-  auto deployed = cluster.submit_to_leader(PartitionId(1), deploy_command("order", "pack"));
-  ASSERT_TRUE(deployed.ok()) << deployed.error().message;
-  auto leader = cluster.wait_for_leader(PartitionId(1), 10s);
+  HeldFlushCluster held(dir.path());
+  auto& cluster = held.cluster;
+  auto& flushers = held.flushers;
+  auto leader = held.start_with_a_deployment();
   ASSERT_TRUE(leader);
   std::uint64_t base = 0;
   ASSERT_TRUE(wait_until(
