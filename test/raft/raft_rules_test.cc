@@ -84,6 +84,15 @@ struct Harness {
     ASSERT_EQ(node->role(), Role::kLeader);
   }
 
+  // Elects this node leader of {1, 2, 3} and lets both followers acknowledge its log.
+  void lead_with_followers_caught_up() {
+    elect({2});
+    drain();
+    ack(2);
+    ack(3);
+    drain();
+  }
+
   // Acknowledges everything the leader has to `peer`.
   void ack(int peer) {
     Message m = reply(MessageType::kAppendResponse, peer, node->term());
@@ -280,11 +289,7 @@ TEST(RaftRules, OnlyCurrentTermEntriesCommitByCounting_5_4_2) {
 
 TEST(RaftRules, LeaderReplicatesBeforeItsFlushButCountsItselfOnlyOnceDurable_10_2_1) {
   Harness h(voters({1, 2, 3}));
-  h.elect({2});
-  h.drain();
-  h.ack(2);
-  h.ack(3);
-  h.drain();
+  h.lead_with_followers_caught_up();
   ASSERT_TRUE(h.node->propose({"a"}).ok());
   // The driver took the Ready holding "a" and is syncing it (no advance() yet).
   Ready syncing = h.node->ready();
@@ -313,11 +318,7 @@ TEST(RaftRules, LeaderReplicatesBeforeItsFlushButCountsItselfOnlyOnceDurable_10_
 // takes the Ready hands them on through take_committed(), in order, exactly once.
 TEST(RaftRules, CommitsDuringAFlushAreTakenWithoutWaitingForIt_5_4) {
   Harness h(voters({1, 2, 3}));
-  h.elect({2});
-  h.drain();
-  h.ack(2);
-  h.ack(3);
-  h.drain();
+  h.lead_with_followers_caught_up();
   ASSERT_TRUE(h.node->propose({"a"}).ok());
   h.ack(2);  // commits "a" (this node's copy is durable once the Ready below is)
   Ready first = h.node->ready();
