@@ -85,12 +85,7 @@ TEST(AsyncCalls, ShutdownEndsCallsWaitingForTheirPartitions) {
   std::vector<std::future<grpc::Status>> statuses;
   for (int i = 0; i < kCalls; ++i) {
     statuses.push_back(std::async(std::launch::async, [&] {
-      gp::ActivateJobsRequest request;
-      request.set_type("pack");
-      request.set_worker("w");
-      request.set_timeout(10'000);
-      request.set_maxjobstoactivate(2);
-      request.set_requesttimeout(-1);
+      auto request = activation_request("pack", 2, -1);
       auto context = context_for(60);
       auto reader = cluster.gateway().ActivateJobs(context.get(), request);
       gp::ActivateJobsResponse response;
@@ -134,12 +129,7 @@ TEST(AsyncCalls, LongPollsWaitWithoutHoldingThreads) {
   std::vector<std::unique_ptr<grpc::ClientAsyncReader<gp::ActivateJobsResponse>>> readers;
   std::vector<gp::ActivateJobsResponse> responses(kPolls);
   std::vector<grpc::Status> statuses(kPolls);
-  gp::ActivateJobsRequest request;
-  request.set_type("nobody-makes-these");
-  request.set_worker("w");
-  request.set_timeout(10'000);
-  request.set_maxjobstoactivate(5);
-  request.set_requesttimeout(1'500);
+  auto request = activation_request("nobody-makes-these", 5, 1'500);
   // Tags: 2i = started, 2i+1 = finished.
   for (int i = 0; i < kPolls; ++i) {
     contexts.push_back(context_for(30));
@@ -174,12 +164,7 @@ TEST(AsyncCalls, LongPollsWaitWithoutHoldingThreads) {
 TEST(AsyncCalls, ALongPollIsAnsweredWhenAJobAppears) {
   RoutingCluster cluster(2, BrokerPath::kInProcess);
   cluster.deploy(one_task_process("p", "late"));
-  gp::ActivateJobsRequest request;
-  request.set_type("late");
-  request.set_worker("w");
-  request.set_timeout(10'000);
-  request.set_maxjobstoactivate(5);
-  request.set_requesttimeout(20'000);
+  auto request = activation_request("late", 5, 20'000);
   auto context = context_for(30);
   auto polled = std::async(std::launch::async, [&] {
     auto reader = cluster.gateway().ActivateJobs(context.get(), request);
@@ -231,12 +216,7 @@ TEST(AsyncCalls, ABusyPartitionIsPolledAgainAfterABackOffNotOnEveryWakeUp) {
       std::this_thread::sleep_for(1ms);
     }
   });
-  gp::ActivateJobsRequest request;
-  request.set_type("busy");
-  request.set_worker("w");
-  request.set_timeout(10'000);
-  request.set_maxjobstoactivate(5);
-  request.set_requesttimeout(1'000);
+  auto request = activation_request("busy", 5, 1'000);
   auto context = context_for(20);
   auto reader = gateway->ActivateJobs(context.get(), request);
   gp::ActivateJobsResponse response;

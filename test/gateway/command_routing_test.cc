@@ -35,12 +35,7 @@ gp::CreateProcessInstanceResponse create(RoutingCluster& cluster, const std::str
 
 std::vector<gp::ActivatedJob> activate(RoutingCluster& cluster, const std::string& type,
                                        std::int64_t request_timeout_ms, int max_jobs = 10) {
-  gp::ActivateJobsRequest request;
-  request.set_type(type);
-  request.set_worker("test");
-  request.set_timeout(60'000);
-  request.set_maxjobstoactivate(max_jobs);
-  request.set_requesttimeout(request_timeout_ms);
+  auto request = activation_request(type, max_jobs, request_timeout_ms);
   auto context = context_for(30);
   auto reader = cluster.gateway().ActivateJobs(context.get(), request);
   std::vector<gp::ActivatedJob> jobs;

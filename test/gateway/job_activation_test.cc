@@ -37,12 +37,7 @@ struct Activated {
 // One ActivateJobs call without long polling, within `deadline_s`.
 Activated activate(RoutingCluster& cluster, const std::string& type, int max_jobs,
                    int deadline_s = 20) {
-  gp::ActivateJobsRequest request;
-  request.set_type(type);
-  request.set_worker("test");
-  request.set_timeout(60'000);
-  request.set_maxjobstoactivate(max_jobs);
-  request.set_requesttimeout(-1);
+  auto request = activation_request(type, max_jobs, -1);
   auto context = context_for(deadline_s);
   auto reader = cluster.gateway().ActivateJobs(context.get(), request);
   Activated out;

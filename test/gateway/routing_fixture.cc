@@ -182,4 +182,15 @@ std::unique_ptr<grpc::ClientContext> context_for(int seconds) {
   return context;
 }
 
+gateway_protocol::ActivateJobsRequest activation_request(const std::string& type, int max_jobs,
+                                                         std::int64_t request_timeout_ms) {
+  gateway_protocol::ActivateJobsRequest request;
+  request.set_type(type);
+  request.set_worker("test");
+  request.set_timeout(60'000);
+  request.set_maxjobstoactivate(max_jobs);
+  request.set_requesttimeout(request_timeout_ms);
+  return request;
+}
+
 }  // namespace tern::gateway::testing

@@ -7,6 +7,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -71,5 +72,10 @@ class RoutingCluster {
 
 // A client context with a deadline `seconds` from now.
 std::unique_ptr<grpc::ClientContext> context_for(int seconds = 20);
+
+// An ActivateJobs request of worker "test" for up to `max_jobs` jobs of `type`, each locked for
+// a minute; `request_timeout_ms` as the protocol has it (negative: no long polling).
+gateway_protocol::ActivateJobsRequest activation_request(const std::string& type, int max_jobs,
+                                                         std::int64_t request_timeout_ms);
 
 }  // namespace tern::gateway::testing
