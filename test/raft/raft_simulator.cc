@@ -1,6 +1,7 @@
 #include "raft_simulator.h"
 
 #include <algorithm>
+#include <deque>
 #include <sstream>
 
 #include "raft/core/bytes.h"
@@ -16,6 +17,13 @@ class Simulator::Storage {
   virtual const LogStorage& log() const = 0;
   virtual std::optional<std::string> bootstrap(const Configuration& configuration) = 0;
   virtual std::optional<std::string> persist(const Ready& ready) = 0;
+  // Pipelined syncs (memory only): write() makes a Ready readable, sync() later makes it durable,
+  // in order; a crash (reopen()) keeps only what was synced.
+  virtual bool pipelines() const { return false; }
+  virtual void write(const Ready& ready) { (void)ready; }
+  virtual void sync(const Ready& ready) { (void)ready; }
+  // The hard state a crash would keep.
+  virtual HardState durable_hard_state() const { return log().hard_state(); }
   virtual std::optional<std::string> snapshot_at(LogIndex index, const Configuration& config,
                                                  std::string data) = 0;
   virtual std::optional<std::string> reopen() = 0;
@@ -23,28 +31,45 @@ class Simulator::Storage {
 
 namespace {
 
+// `storage_` is what the node reads (written); `durable_` what survives a crash. A synchronous
+// driver keeps them equal; a pipelined one writes first and syncs later, in order.
 class MemorySimStorage final : public Simulator::Storage {
  public:
   const LogStorage& log() const override { return storage_; }
   std::optional<std::string> bootstrap(const Configuration& configuration) override {
     storage_.bootstrap(configuration);
+    durable_.bootstrap(configuration);
     return std::nullopt;
   }
   std::optional<std::string> persist(const Ready& ready) override {
-    if (ready.snapshot) storage_.apply_snapshot(*ready.snapshot);
-    storage_.append(ready.entries);
-    if (ready.hard_state) storage_.set_hard_state(*ready.hard_state);
+    apply(storage_, ready);
+    apply(durable_, ready);
     return std::nullopt;
   }
+  bool pipelines() const override { return true; }
+  void write(const Ready& ready) override { apply(storage_, ready); }
+  void sync(const Ready& ready) override { apply(durable_, ready); }
+  HardState durable_hard_state() const override { return durable_.hard_state(); }
   std::optional<std::string> snapshot_at(LogIndex index, const Configuration& config,
                                          std::string data) override {
-    storage_.create_snapshot(index, config, std::move(data));
+    storage_.create_snapshot(index, config, data);
+    durable_.create_snapshot(index, config, std::move(data));
     return std::nullopt;
   }
-  std::optional<std::string> reopen() override { return std::nullopt; }
+  std::optional<std::string> reopen() override {
+    storage_ = durable_;  // the written but unsynced tail is lost
+    return std::nullopt;
+  }
 
  private:
+  static void apply(MemoryStorage& storage, const Ready& ready) {
+    if (ready.snapshot) storage.apply_snapshot(*ready.snapshot);
+    storage.append(ready.entries);
+    if (ready.hard_state) storage.set_hard_state(*ready.hard_state);
+  }
+
   MemoryStorage storage_;
+  MemoryStorage durable_;
 };
 
 class JournalSimStorage final : public Simulator::Storage {
@@ -102,6 +127,10 @@ struct Simulator::Node {
   // Applies a Ready's committed entries when it takes the Ready, and commits that arrive during
   // its flush through take_committed(), as the broker does; otherwise after the flush.
   bool eager_apply = false;
+  // Pipelined syncs (RaftNode::advance_written / persisted): Readies written, their syncs in
+  // flight in order; each one's votes and acknowledgements leave when its sync ends.
+  bool pipelined = false;
+  std::deque<Ready> writing;
 };
 
 namespace {
@@ -191,11 +220,15 @@ void Simulator::start_node(Node& node) {
   }
   node.raft = std::make_unique<RaftNode>(options, node.storage->log());
   node.pending.reset();
+  node.writing.clear();
   node.up = true;
-  node.eager_apply = (options_.seed + static_cast<std::uint64_t>(node.id)
-                      + static_cast<std::uint64_t>(node.incarnation))
-                         % 2
-                     == 0;
+  const std::uint64_t mix = options_.seed + static_cast<std::uint64_t>(node.id)
+                            + static_cast<std::uint64_t>(node.incarnation);
+  node.eager_apply = mix % 2 == 0;
+  // Where the storage can model it, every node of a pipelined run syncs that way (and applies
+  // eagerly, as the broker does), so that pipelined and synchronous nodes meet in one group.
+  node.pipelined = options_.pipelined && node.storage->pipelines() && mix % 4 != 1;
+  if (node.pipelined) node.eager_apply = true;
   // The state machine restarts from the snapshot and replays the log.
   auto snapshot = node.storage->log().snapshot();
   node.applied = snapshot->meta.index;
@@ -211,6 +244,7 @@ void Simulator::start_node(Node& node) {
 void Simulator::crash(Node& node) {
   node.up = false;
   node.pending.reset();  // the unflushed tail is lost
+  node.writing.clear();  // and so are the writes whose syncs had not ended
   node.raft.reset();
   ++node.incarnation;
   ++stats_.crashes;
@@ -227,6 +261,10 @@ void Simulator::send_all(std::vector<Message>& messages) {
 
 void Simulator::io(Node& node) {
   if (!node.up) return;
+  if (node.pipelined) {
+    io_pipelined(node);
+    return;
+  }
   if (node.pending) {
     if (node.eager_apply) {
       std::vector<Entry> taken = node.raft->take_committed();
@@ -247,27 +285,54 @@ void Simulator::io(Node& node) {
   }
 }
 
-void Simulator::persist(Node& node) {
-  Ready& ready = *node.pending;
-  if (ready.snapshot) {
-    const Snapshot& snapshot = *ready.snapshot;
-    ByteReader in(snapshot.data);
-    LogIndex index(in.get_u64());
-    std::uint64_t chain = in.get_u64();
-    if (!in.ok() || index != snapshot.meta.index) fail("received snapshot does not decode");
-    if (index.value() > committed_.size() || committed_[index.value() - 1].chain != chain) {
-      fail("installed snapshot differs from the committed history at "
-           + std::to_string(index.value()));
+void Simulator::io_pipelined(Node& node) {
+  std::vector<Entry> taken = node.raft->take_committed();
+  for (const Entry& entry : taken)
+    apply(node, entry);
+  const bool can_write = node.raft->has_ready() && node.writing.size() < 4;
+  if (!node.writing.empty() && (!can_write || chance(400))) {
+    // The oldest sync ends: only now may its votes and acknowledgements leave.
+    Ready synced = std::move(node.writing.front());
+    node.writing.pop_front();
+    node.storage->sync(synced);
+    send_all(synced.messages_after_persist);
+    if (!synced.entries.empty()) {
+      node.raft->persisted(synced.entries.back().index, synced.entries.back().term);
+    } else if (synced.snapshot) {
+      node.raft->persisted(synced.snapshot->meta.index, synced.snapshot->meta.term);
     }
-    node.applied = index;
-    node.chain = chain;
-    ++stats_.snapshots_installed;
-  }
-  if (auto error = node.storage->persist(ready)) {
-    fail("node " + std::to_string(node.id) + ": " + *error);
     return;
   }
-  for (const Entry& entry : ready.entries) {
+  if (!can_write) return;
+  Ready ready = node.raft->ready();
+  send_all(ready.messages);
+  if (ready.snapshot) take_snapshot(node, *ready.snapshot);
+  node.storage->write(ready);
+  check_log_matching(node, ready.entries);
+  for (const Entry& entry : ready.committed_entries)
+    apply(node, entry);
+  node.raft->advance_written();
+  ready.committed_entries.clear();
+  ready.messages.clear();
+  node.writing.push_back(std::move(ready));
+}
+
+void Simulator::take_snapshot(Node& node, const Snapshot& snapshot) {
+  ByteReader in(snapshot.data);
+  LogIndex index(in.get_u64());
+  std::uint64_t chain = in.get_u64();
+  if (!in.ok() || index != snapshot.meta.index) fail("received snapshot does not decode");
+  if (index.value() > committed_.size() || committed_[index.value() - 1].chain != chain) {
+    fail("installed snapshot differs from the committed history at "
+         + std::to_string(index.value()));
+  }
+  node.applied = index;
+  node.chain = chain;
+  ++stats_.snapshots_installed;
+}
+
+void Simulator::check_log_matching(Node& node, const std::vector<Entry>& entries) {
+  for (const Entry& entry : entries) {
     // Log matching (§5.3): one (index, term) names one entry, with one predecessor term.
     std::uint64_t prev_term = node.storage->log().term(entry.index.prev())->value();
     auto [it, inserted] = entries_seen_.emplace(
@@ -280,6 +345,16 @@ void Simulator::persist(Node& node) {
            + std::to_string(entry.term.value()) + " on node " + std::to_string(node.id));
     }
   }
+}
+
+void Simulator::persist(Node& node) {
+  Ready& ready = *node.pending;
+  if (ready.snapshot) take_snapshot(node, *ready.snapshot);
+  if (auto error = node.storage->persist(ready)) {
+    fail("node " + std::to_string(node.id) + ": " + *error);
+    return;
+  }
+  check_log_matching(node, ready.entries);
   send_all(ready.messages_after_persist);
   for (const Entry& entry : ready.committed_entries)
     apply(node, entry);
@@ -367,7 +442,7 @@ void Simulator::check() {
     record_committed(*node);
   }
   for (auto& node : nodes_) {
-    HardState state = node->storage->log().hard_state();
+    HardState state = node->storage->durable_hard_state();
     if (!state.vote) continue;
     auto [it, inserted] = votes_.emplace(std::make_pair(node->id, state.term.value()), *state.vote);
     if (it->second != *state.vote) {
@@ -407,7 +482,7 @@ Simulator::Node* Simulator::leader() {
 }
 
 void Simulator::compact(Node& node) {
-  if (!node.up || node.pending) return;
+  if (!node.up || node.pending || !node.writing.empty()) return;
   if (node.applied <= node.storage->log().snapshot_meta().index) return;
   // An eager node may have applied entries it has not persisted yet (committed on a quorum).
   if (node.applied > node.storage->log().last_index()) return;

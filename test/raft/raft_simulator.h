@@ -34,6 +34,9 @@ struct SimOptions {
   // When set, every replica persists to a real journal under this folder (without fsync) and a
   // crash reopens it through the journal's recovery; otherwise storage is in memory.
   std::filesystem::path journal_dir;
+  // In-memory runs only: most nodes pipeline their syncs (write a Ready, take the next while the
+  // sync runs, report it with RaftNode::persisted), the rest persist synchronously.
+  bool pipelined = false;
 };
 
 class Simulator {
@@ -81,6 +84,9 @@ class Simulator {
   void crash(Node& node);
   void io(Node& node);
   void persist(Node& node);
+  void io_pipelined(Node& node);
+  void take_snapshot(Node& node, const Snapshot& snapshot);
+  void check_log_matching(Node& node, const std::vector<Entry>& entries);
   void apply(Node& node, const Entry& entry);
   void send_all(std::vector<Message>& messages);
   void deliver_one(bool faults);

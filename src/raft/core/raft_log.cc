@@ -12,6 +12,7 @@ RaftLog::RaftLog(const LogStorage& storage) : storage_(storage) {
   committed_ = std::max(storage_.hard_state().commit, snapshot_index);
   committed_ = std::min(committed_, storage_.last_index());
   applied_ = snapshot_index;
+  durable_ = storage_.last_index();
 }
 
 LogIndex RaftLog::first_index() const {
@@ -97,6 +98,8 @@ LogIndex RaftLog::append(std::vector<Entry> entries) {
 
 void RaftLog::truncate_and_append(std::vector<Entry> entries) {
   LogIndex after = entries.front().index;
+  // A rewritten suffix is not durable any more, whatever the syncs in flight report for it.
+  durable_ = std::min(durable_, after.prev());
   LogIndex end = LogIndex(unstable_offset_.value() + unstable_.size());
   if (after == end) {
     unstable_.insert(unstable_.end(), std::make_move_iterator(entries.begin()),
@@ -164,6 +167,8 @@ void RaftLog::restore(Snapshot snapshot) {
   unstable_offset_ = snapshot.meta.index.next();
   unstable_.clear();
   unstable_snapshot_ = std::move(snapshot);
+  // The log restarts at the snapshot: nothing of it is durable until the driver says so.
+  durable_ = LogIndex(0);
 }
 
 void RaftLog::stable_to(LogIndex index, Term t) {
@@ -184,6 +189,11 @@ void RaftLog::stable_snapshot_to(LogIndex index) {
 LogIndex RaftLog::stable_last_index() const {
   if (unstable_snapshot_) return LogIndex(0);
   return unstable_offset_.prev();
+}
+
+void RaftLog::durable_to(LogIndex index, Term t) {
+  if (index <= durable_ || !match_term(index, t)) return;
+  durable_ = index;
 }
 
 bool RaftLog::has_next_committed() const {

@@ -6,7 +6,12 @@
 // Owned by one RaftNode and touched only from the thread driving it. Invariants:
 //   applied <= committed <= last_index();
 //   unstable entries are contiguous and start at unstable_offset_;
-//   an unstable snapshot, when present, is at unstable_offset_ - 1 and hides everything below.
+//   an unstable snapshot, when present, is at unstable_offset_ - 1 and hides everything below;
+//   durable <= last_index(), and every entry up to durable is known synced by the driver.
+//
+// "Stable" (left the unstable tail: written to the storage, readable there) and "durable" (the
+// driver reported the write synced) are apart when the driver pipelines its syncs
+// (RaftNode::advance_written / persisted); a synchronous driver makes both move together.
 
 #include <cstddef>
 #include <optional>
@@ -58,8 +63,13 @@ class RaftLog {
   // was rewritten meanwhile (then the term no longer matches and nothing happens).
   void stable_to(LogIndex index, Term term);
   void stable_snapshot_to(LogIndex index);
-  // Highest index that is durable and part of the current log.
+  // Highest index written to the storage (left the unstable tail) and part of the current log.
   LogIndex stable_last_index() const;
+  // The driver synced entries up to (index, term): they count as durable unless that entry is no
+  // longer in the log (rewritten meanwhile; one (index, term) names one entry, §5.3).
+  void durable_to(LogIndex index, Term term);
+  // Highest index known durable and part of the current log: what a leader counts for itself.
+  LogIndex durable_index() const { return durable_; }
 
   bool has_next_committed() const;
   std::vector<Entry> next_committed(std::size_t max_bytes) const;
@@ -75,6 +85,7 @@ class RaftLog {
   LogIndex unstable_offset_;
   LogIndex committed_;
   LogIndex applied_;
+  LogIndex durable_;
 };
 
 }  // namespace tern::raft

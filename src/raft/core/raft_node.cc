@@ -350,7 +350,8 @@ Ready RaftNode::ready() {
   handed_ = Handed{};
   handed_.outstanding = true;
   handed_.hard_state = ready.hard_state;
-  if (ready.snapshot) handed_.snapshot_index = ready.snapshot->meta.index;
+  if (ready.snapshot)
+    handed_.snapshot = std::make_pair(ready.snapshot->meta.index, ready.snapshot->meta.term);
   if (!ready.entries.empty()) {
     handed_.last_entry = std::make_pair(ready.entries.back().index, ready.entries.back().term);
   }
@@ -375,12 +376,26 @@ std::vector<Entry> RaftNode::take_committed() {
 
 void RaftNode::advance() {
   TERN_CHECK(handed_.outstanding, "advance() without an outstanding ready()");
+  std::optional<std::pair<LogIndex, Term>> synced = handed_.last_entry;
+  if (!synced && handed_.snapshot) synced = *handed_.snapshot;
+  advance_written();
+  if (synced) persisted(synced->first, synced->second);
+}
+
+void RaftNode::advance_written() {
+  TERN_CHECK(handed_.outstanding, "advance() without an outstanding ready()");
   if (handed_.hard_state) persisted_hard_state_ = *handed_.hard_state;
-  if (handed_.snapshot_index) log_.stable_snapshot_to(*handed_.snapshot_index);
+  if (handed_.snapshot) log_.stable_snapshot_to(handed_.snapshot->first);
   if (handed_.last_entry) log_.stable_to(handed_.last_entry->first, handed_.last_entry->second);
   log_.applied_to(handed_.applied_to);
   handed_ = Handed{};
-  // The leader counts itself only for what it has made durable.
+}
+
+void RaftNode::persisted(LogIndex index, Term term) {
+  TERN_CHECK(index <= log_.stable_last_index() || !log_.match_term(index, term),
+             "persisted() for entries never handed out as written");
+  log_.durable_to(index, term);
+  // The leader counts itself only for what it has made durable (§5.4.2 with §10.2.1).
   if (role_ == Role::kLeader && maybe_commit()) {
     after_commit_advanced();
     if (role_ == Role::kLeader) broadcast_append();

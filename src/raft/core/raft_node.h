@@ -20,6 +20,11 @@
 // Only one Ready is outstanding: ready() may not be called again before advance(). Steps, ticks and
 // proposals may happen between the two; their output goes into the next Ready.
 //
+// A driver that pipelines its syncs acknowledges a Ready with advance_written() as soon as it is
+// written (not yet durable), takes the next one while the sync runs, and reports each sync's end
+// with persisted(index, term), in order; it holds each Ready's messages_after_persist until that
+// Ready's sync ended. The leader counts itself in a quorum only for persisted entries.
+//
 // Owned by one thread (the partition's strand); not thread-safe. Randomness (election timeouts)
 // comes from a generator seeded through RaftOptions, so a run replays exactly.
 
@@ -116,7 +121,20 @@ class RaftNode {
   // --- outputs ---
   bool has_ready() const;
   Ready ready();
+  // The outstanding Ready is written and durable (a synchronous driver): advance_written() and
+  // persisted() of its last entry (or snapshot) in one.
   void advance();
+  // Pipelined syncs: the outstanding Ready is written to the storage (its entries readable there,
+  // its hard state recorded) but its sync may still be running; the next Ready may be taken at
+  // once. The driver then reports each sync's end with persisted(), in order, and sends a Ready's
+  // messages_after_persist only once that Ready's sync (and every earlier one) ended: that is
+  // what keeps votes and acknowledgements behind durability.
+  void advance_written();
+  // Everything up to (index, term) — the last entry (or snapshot) of a Ready advanced as written —
+  // is durable. Ignored when that entry was rewritten since (a new leader's conflicting suffix):
+  // what replaced it is durable only once its own sync reports it. A leader counts itself in the
+  // commit quorum only up to here.
+  void persisted(LogIndex index, Term term);
   // The messages that may leave at once (appends, heartbeats, snapshot chunks, pre-votes,
   // timeout-now) produced since the last ready(). A driver whose Ready is still being persisted
   // sends these without waiting for advance(): a leader replicates new entries before its own
@@ -242,7 +260,7 @@ class RaftNode {
   struct Handed {
     bool outstanding = false;
     std::optional<HardState> hard_state;
-    std::optional<LogIndex> snapshot_index;
+    std::optional<std::pair<LogIndex, Term>> snapshot;
     std::optional<std::pair<LogIndex, Term>> last_entry;
     LogIndex applied_to;
   } handed_;

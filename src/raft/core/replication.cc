@@ -215,7 +215,7 @@ void RaftNode::handle_heartbeat_response(const Message& message) {
 
 bool RaftNode::maybe_commit() {
   LogIndex quorum = quorum_match_index(configuration(), [this](NodeId peer) {
-    if (peer == options_.id) return log_.stable_last_index();
+    if (peer == options_.id) return log_.durable_index();
     auto it = progress_.find(peer);
     return it == progress_.end() ? LogIndex(0) : it->second.match;
   });
