@@ -100,6 +100,7 @@ class PendingFlush {
   LogIndex flushed_to_;
   HardState hard_state_;
   std::uint64_t sequence_ = 0;          // the slot's sequence when one is written
+  std::uint64_t serial_ = 0;            // begin order: flushes finish in it
   std::optional<std::string> failure_;  // set by a failed sync()
   bool synced_ = false;
 };
@@ -131,11 +132,16 @@ class Journal final : public LogStorage {
   // Group commit: makes every append and the hard state durable with one sync per touched file.
   JournalResult<void> flush();
   // flush() in three steps (see the file comment). begin_flush() gives nothing when everything is
-  // durable already; otherwise the journal has a flush in flight until finish_flush(), which
-  // fails (and leaves the flushed index as it was) when the sync failed.
+  // durable already (or will be, once the flushes in flight end); otherwise the journal has one
+  // more flush in flight until finish_flush(), which fails (and leaves the flushed index as it
+  // was) when the sync failed. Several may be in flight: their syncs must run in begin order (one
+  // writer thread per journal) and finish_flush() takes them in that order. Appends that extend
+  // the log may go on meanwhile; a truncating append, a snapshot install, a state write and
+  // flush() need none in flight.
   JournalResult<std::optional<PendingFlush>> begin_flush();
   JournalResult<void> finish_flush(PendingFlush&& flush);
-  bool flush_in_flight() const { return flush_in_flight_; }
+  bool flush_in_flight() const { return flushes_in_flight_ > 0; }
+  int flushes_in_flight() const { return flushes_in_flight_; }
   // Replaces the whole log with a received snapshot. Durable on return.
   JournalResult<void> install_snapshot(const Snapshot& snapshot);
   // Records the state machine's snapshot at `index` (<= last flushed index) and compacts below it.
@@ -188,9 +194,17 @@ class Journal final : public LogStorage {
   HardState pending_hard_state_;  // written at the next flush
   LogIndex flushed_index_;
   std::uint64_t state_sequence_ = 0;
-  File state_file_;               // opened at the first state write
-  bool new_files_ = false;        // a segment was created since the last directory sync
-  bool flush_in_flight_ = false;  // between begin_flush() and finish_flush()
+  File state_file_;            // opened at the first state write
+  bool new_files_ = false;     // a segment was created since the last directory sync
+  int flushes_in_flight_ = 0;  // begun and not finished
+  // What the last begun flush makes durable (valid while flushes are in flight).
+  struct Begun {
+    LogIndex flushed_to;
+    HardState hard_state;
+    std::uint64_t sequence = 0;
+    std::uint64_t serial = 0;
+  } begun_;
+  std::uint64_t finished_serial_ = 0;
 };
 
 }  // namespace tern::raft::journal

@@ -53,7 +53,12 @@ JournalResult<void> PendingFlush::sync() {
 }
 
 JournalResult<std::optional<PendingFlush>> Journal::begin_flush() {
-  TERN_CHECK(!flush_in_flight_, "a journal flush begun while another is in flight");
+  // With flushes in flight, this one follows the last begun: it compares with what that one
+  // will have made durable, and its slot takes the next sequence (their syncs run in order).
+  const bool behind = flushes_in_flight_ > 0;
+  const LogIndex base_index = behind ? begun_.flushed_to : flushed_index_;
+  const HardState base_state = behind ? begun_.hard_state : hard_state_;
+  const std::uint64_t base_sequence = behind ? begun_.sequence : state_sequence_;
   PendingFlush flush;
   flush.durability_ = options_.durability;
   flush.dir_ = dir_;
@@ -68,8 +73,7 @@ JournalResult<std::optional<PendingFlush>> Journal::begin_flush() {
   new_files_ = false;
   flush.flushed_to_ = last_index();
   flush.hard_state_ = pending_hard_state_;
-  const bool state_changes =
-      flushed_index_ != flush.flushed_to_ || hard_state_ != pending_hard_state_;
+  const bool state_changes = base_index != flush.flushed_to_ || base_state != pending_hard_state_;
   if (state_changes) {
     if (auto r = open_state_file(); !r.ok()) return unexpected(r.error());
     auto copy = state_file_.duplicate();
@@ -78,23 +82,29 @@ JournalResult<std::optional<PendingFlush>> Journal::begin_flush() {
     // Alternate slots: a torn write can only damage the slot being written, never the last good
     // one. Term and vote must be durable before a vote or acknowledgement leaves; a raised marker
     // or commit index alone may reach the disk late (see the file comment).
-    flush.sequence_ = state_sequence_ + 1;
+    flush.sequence_ = base_sequence + 1;
     flush.state_offset_ = (flush.sequence_ % 2) * kStateSlotBytes;
     flush.state_slot_ =
         encode_state_slot(StateSlot{flush.sequence_, pending_hard_state_, flush.flushed_to_});
-    flush.sync_state_ = hard_state_.term != pending_hard_state_.term
-                        || hard_state_.vote != pending_hard_state_.vote || state_sequence_ == 0;
-    flush.sync_dir_after_state_ = state_sequence_ == 0;
+    flush.sync_state_ = base_state.term != pending_hard_state_.term
+                        || base_state.vote != pending_hard_state_.vote || base_sequence == 0;
+    flush.sync_dir_after_state_ = base_sequence == 0;
   } else if (flush.segments_.empty() && !flush.sync_dir_) {
     return std::optional<PendingFlush>();
   }
-  flush_in_flight_ = true;
+  flush.serial_ = ++begun_.serial;
+  begun_.flushed_to = flush.flushed_to_;
+  begun_.hard_state = flush.hard_state_;
+  begun_.sequence = flush.state_slot_.empty() ? base_sequence : flush.sequence_;
+  ++flushes_in_flight_;
   return std::optional<PendingFlush>(std::move(flush));
 }
 
 JournalResult<void> Journal::finish_flush(PendingFlush&& flush) {
-  TERN_CHECK(flush_in_flight_, "finish_flush() without a flush in flight");
-  flush_in_flight_ = false;
+  TERN_CHECK(flushes_in_flight_ > 0, "finish_flush() without a flush in flight");
+  TERN_CHECK(flush.serial_ == finished_serial_ + 1, "journal flushes finished out of order");
+  --flushes_in_flight_;
+  finished_serial_ = flush.serial_;
   if (flush.failure_) {
     // Whatever the failed flush covered is not known durable: the next flush syncs it all again.
     for (auto& [first, segment] : segments_)
@@ -110,6 +120,7 @@ JournalResult<void> Journal::finish_flush(PendingFlush&& flush) {
 }
 
 JournalResult<void> Journal::flush() {
+  TERN_CHECK(flushes_in_flight_ == 0, "a blocking journal flush while flushes are in flight");
   auto pending = begin_flush();
   if (!pending.ok()) return unexpected(pending.error());
   if (!*pending) return {};

@@ -72,9 +72,10 @@ JournalResult<void> Journal::open_segment(LogIndex first) {
 
 JournalResult<void> Journal::append(const std::vector<Entry>& entries) {
   if (entries.empty()) return {};
-  // A truncation would lower the marker under the flush in flight; the owner orders them instead.
-  TERN_CHECK(!flush_in_flight_, "journal append while a flush is in flight");
   LogIndex first = entries.front().index;
+  // A truncation would lower the marker under the flushes in flight; the owner orders them after.
+  TERN_CHECK(flushes_in_flight_ == 0 || first > last_index(),
+             "a truncating journal append while a flush is in flight");
   if (first <= snapshot_meta_.index || first > last_index().next()) {
     return unexpected(JournalError{JournalErrorCode::kInvalidArgument,
                                    "append at index " + std::to_string(first.value())
@@ -168,7 +169,7 @@ JournalResult<void> Journal::open_state_file() {
 }
 
 JournalResult<void> Journal::write_state(StateSync sync) {
-  TERN_CHECK(!flush_in_flight_, "journal state written while a flush is in flight");
+  TERN_CHECK(flushes_in_flight_ == 0, "journal state written while a flush is in flight");
   if (auto r = open_state_file(); !r.ok()) return r;
   // Alternate slots: a torn write can only damage the slot being written, never the last good one.
   StateSlot slot{state_sequence_ + 1, hard_state_, flushed_index_};
@@ -205,7 +206,7 @@ JournalResult<void> Journal::remove_all_segments() {
 }
 
 JournalResult<void> Journal::install_snapshot(const Snapshot& snapshot) {
-  TERN_CHECK(!flush_in_flight_, "snapshot installed while a flush is in flight");
+  TERN_CHECK(flushes_in_flight_ == 0, "snapshot installed while a flush is in flight");
   if (auto r = write_file_atomically(dir_ / "snapshot", encode_snapshot_file(snapshot),
                                      options_.durability);
       !r.ok()) {
