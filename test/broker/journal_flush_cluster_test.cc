@@ -40,16 +40,22 @@ class HeldFlusher final : public JournalFlusher {
     std::lock_guard lock(mutex_);
     return held_.size();
   }
-  // Runs the held syncs on this thread and lets later ones run at once.
+  // Runs the held syncs on this thread, and those submitted meanwhile behind them (a replica's
+  // syncs pipeline and must end in submission order), then lets later ones run at once.
   void release() {
-    std::deque<std::function<void()>> jobs;
-    {
-      std::lock_guard lock(mutex_);
-      holding_ = false;
-      jobs.swap(held_);
-    }
-    for (auto& job : jobs)
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::lock_guard lock(mutex_);
+        if (held_.empty()) {
+          holding_ = false;
+          return;
+        }
+        job = std::move(held_.front());
+        held_.pop_front();
+      }
       job();
+    }
   }
 
  private:
@@ -168,6 +174,48 @@ TEST(JournalFlushOffStrand, SingleBrokerAnswersOnlyAfterTheSync) {
   ASSERT_TRUE(wait_until([&] { return answer->arrived(); }, 10s));
   EXPECT_TRUE(answer->result->ok()) << answer->result->error().message;
   EXPECT_GE(membership(cluster, 0).committed_index, appended);
+}
+
+// Pipelined syncs: a command that arrives while a sync is in flight is written and its sync
+// queued at once (not after the first sync ends), up to ReplicaOptions::max_syncs_in_flight;
+// nothing commits or answers before the syncs that cover it ended.
+TEST(JournalFlushOffStrand, SingleBrokerQueuesTheNextSyncBehindTheOneInFlight) {
+  tern::test::TempDir dir;
+  auto flusher = std::make_shared<HeldFlusher>();
+  TestCluster cluster(
+      dir.path(), {.brokers = 1, .configure_cluster = [&](std::int32_t, ClusterOptions& options) {
+                     options.flusher = flusher;
+                   }});
+  ReleaseAtExit release_at_exit{{flusher}};
+  cluster.start(0);
+  ASSERT_TRUE(cluster.wait_for_leader(PartitionId(1), 10s));
+  auto deployed = cluster.submit(0, PartitionId(1), deploy_command("order", "pack"));
+  ASSERT_TRUE(deployed.ok()) << deployed.error().message;
+
+  flusher->hold();
+  auto first = std::make_shared<Answer>();
+  submit_async(cluster, 0, create_command("order"), first);
+  ASSERT_TRUE(wait_until([&] { return flusher->held() == 1; }, 10s));
+  const std::uint64_t committed_before = membership(cluster, 0).committed_index;
+  auto second = std::make_shared<Answer>();
+  submit_async(cluster, 0, create_command("order"), second);
+  // The second command's Ready is written and its sync queued behind the first.
+  ASSERT_TRUE(wait_until([&] { return flusher->held() == 2; }, 10s));
+  auto third = std::make_shared<Answer>();
+  submit_async(cluster, 0, create_command("order"), third);
+  drain_strands(cluster, 0);
+  drain_strands(cluster, 0);
+  EXPECT_EQ(flusher->held(), 2u);  // the bound: the third waits for the next group commit
+  EXPECT_FALSE(first->arrived());
+  EXPECT_FALSE(second->arrived());
+  EXPECT_EQ(membership(cluster, 0).committed_index, committed_before);
+
+  flusher->release();
+  ASSERT_TRUE(
+      wait_until([&] { return first->arrived() && second->arrived() && third->arrived(); }, 10s));
+  EXPECT_TRUE(first->result->ok()) << first->result->error().message;
+  EXPECT_TRUE(second->result->ok()) << second->result->error().message;
+  EXPECT_TRUE(third->result->ok()) << third->result->error().message;
 }
 
 TEST(JournalFlushOffStrand, ThreeBrokersCommitOnlyWhatAQuorumSynced) {

@@ -29,19 +29,20 @@
 //
 // Thread: everything runs on the replica's strand (an asio strand over the broker's partition
 // pool); receive() and submit() post to it. The journal flush of a Ready (one group commit) runs
-// on a JournalFlusher's writer thread: the strand appends the Ready's entries, hands the engine
-// the committed entries, starts the sync and carries on (messages, proposals, ticks); when the
-// sync is done, back on the strand, the acknowledgements and votes leave and the Raft node
-// advances — only then does the leader count itself in the quorum (the core's rule) and a
-// follower's acknowledgement promise what is durable. One Ready is outstanding at a time, so what
-// arrives during a sync is appended by the next one (group commit). Appends, truncations and
-// snapshot installs wait for the flush in flight by construction (they happen only in the next
-// Ready); stop() waits for it before releasing the journal. Without a flusher the sync runs on
-// the strand.
+// on a JournalFlusher's writer thread, and syncs pipeline (RaftNode::advance_written): the strand
+// appends the Ready's entries, hands the engine the committed entries, queues the sync and
+// carries on — the next Ready is written and its sync queued right behind, up to
+// `max_syncs_in_flight`. When a sync is done, back on the strand, that Ready's acknowledgements
+// and votes leave and the node learns its entries are durable (RaftNode::persisted) — only then
+// does the leader count itself in the quorum (the core's rule) and a follower's acknowledgement
+// promise what is durable. A truncating Ready or a snapshot install waits until no sync is in
+// flight; stop() waits for them before releasing the journal. Without a flusher the sync runs
+// on the strand.
 
 #include <asio.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -80,6 +81,9 @@ struct ReplicaOptions {
   int subscription_check_ms = 500;
   int subscription_retry_ms = 2000;
   raft::journal::Durability durability = raft::journal::Durability::kSync;
+  // Readies whose journal syncs may be in flight at once (pipelined syncs): the next Ready is
+  // written while one syncs; beyond this, what arrives gathers into the next group commit.
+  std::size_t max_syncs_in_flight = 2;
   engine::EngineOptions engine;
   // The broker's exporters and switches; null when none are configured.
   std::shared_ptr<ExportingSettings> exporting;
@@ -167,12 +171,13 @@ class PartitionReplica : public engine::ResponseSink,
   // messages arrive in bursts; proposing them all before the next Ready lets one journal flush
   // (group commit) cover the burst instead of one flush per command.
   void schedule_process();
-  // Starts handling one Ready; true when it completed at once (nothing to wait for), false when
-  // there was none or its flush went to the writer thread (on_flushed() completes it).
+  // Handles one Ready: writes it, and either syncs it at once or queues its sync on the writer
+  // thread behind those in flight (on_flushed() reports it); false when there was none or it must
+  // wait for the syncs in flight (their bound, a truncation, a snapshot install).
   bool handle_ready();
   void on_flushed(raft::journal::PendingFlush flush);
-  // The second half of a Ready, once its flush is durable.
-  void complete_ready();
+  // After a Ready was written: align the engine's role with Raft's and let it run.
+  void after_ready();
   // Releases engine, Raft node and journal (the last step of stop()).
   void release();
   void sync_role();
@@ -232,12 +237,17 @@ class PartitionReplica : public engine::ResponseSink,
   std::unique_ptr<engine::SubscriptionCommandSender> subscription_sender_;  // over engine_
   std::unique_ptr<PartitionExporting> exporting_;  // null when no exporter is configured
   JournalFlusher* flusher_;
-  // The outstanding Ready's votes and acknowledgements, sent once its flush is durable.
-  std::vector<raft::Message> after_persist_;
+  // The Readies whose syncs are in flight, oldest first: their votes and acknowledgements, sent
+  // once the sync ended, and the last entry (or snapshot) the sync makes durable.
+  struct SyncInFlight {
+    std::vector<raft::Message> after_persist;
+    std::optional<std::pair<raft::LogIndex, raft::Term>> last_written;
+  };
+  std::deque<SyncInFlight> syncs_;
   // The last committed entry handed to the engine: ahead of the node's applied index while a
   // Ready's flush is in flight (the engine applies committed entries before the local sync).
   raft::LogIndex fed_index_;
-  std::promise<void>* stop_done_ = nullptr;  // stop() waits for the flush in flight
+  std::promise<void>* stop_done_ = nullptr;  // stop() waits for the syncs in flight
 
   // Rejections of already-acknowledged indexes, per follower, since its last accepted append.
   static constexpr int kLostLogRejections = 3;

@@ -43,10 +43,10 @@ void PartitionReplica::process() {
   for (int rounds = 0; rounds < 64; ++rounds) {
     if (!handle_ready()) break;
   }
-  // While a Ready's flush is in flight the next Ready waits, but a commit that arrived meanwhile
-  // (a quorum of followers acknowledged, or the leader's commit index reached this follower)
-  // need not: it is durable on a quorum, so the engine takes it now and a leader's follow-ups
-  // go out one sync earlier (RaftNode::take_committed).
+  // A commit that arrived since the last Ready (a quorum of followers acknowledged, a sync ended,
+  // or the leader's commit index reached this follower) need not wait for the next Ready, which
+  // may be held back by the syncs in flight: it is durable on a quorum, so the engine takes it
+  // now and a leader's follow-ups go out one sync earlier (RaftNode::take_committed).
   bool fed = false;
   for (int rounds = 0; rounds < 64 && !failed_ && !stopped_; ++rounds) {
     auto committed = node_->take_committed();
@@ -73,6 +73,18 @@ void PartitionReplica::process() {
 
 bool PartitionReplica::handle_ready() {
   if (failed_ || stopped_ || !node_->has_ready()) return false;
+  if (!syncs_.empty()) {
+    // Pipelined syncs: the next Ready is written while earlier ones sync, up to a bound (so that
+    // what arrives meanwhile still gathers into one group commit); on_flushed() takes it then.
+    if (syncs_.size() >= options_.max_syncs_in_flight) return false;
+    // A rewrite of the log's suffix (a new leader's conflicting entries) or a snapshot install
+    // waits for the syncs in flight: their markers must not claim entries that are gone.
+    const auto& unstable = node_->log().unstable_entries();
+    if (node_->log().unstable_snapshot()
+        || (!unstable.empty() && unstable.front().index <= journal_->last_index())) {
+      return false;
+    }
+  }
   raft::Ready ready = node_->ready();
   // Leader appends and heartbeats may leave before this replica's own flush (Raft §10.2.1): the
   // leader counts itself in the quorum only once the Ready is advanced, after the flush.
@@ -105,25 +117,32 @@ bool PartitionReplica::handle_ready() {
     fail("corrupt committed log: " + error);
     return false;
   }
-  after_persist_ = std::move(ready.messages_after_persist);
+  std::optional<std::pair<LogIndex, raft::Term>> last_written;
+  if (!ready.entries.empty()) {
+    last_written = std::make_pair(ready.entries.back().index, ready.entries.back().term);
+  } else if (ready.snapshot) {
+    last_written = std::make_pair(ready.snapshot->meta.index, ready.snapshot->meta.term);
+  }
   auto pending = journal_->begin_flush();
   if (!pending) {
     fail("journal flush: " + pending.error().message);
     return false;
   }
-  if (*pending && flusher_ != nullptr && (*pending)->blocking()) {
+  // Behind syncs in flight even a flush that only writes the state slot goes to the writer: the
+  // slots must reach the file in order.
+  if (*pending && flusher_ != nullptr && ((*pending)->blocking() || !syncs_.empty())) {
     // The sync starts before the engine runs: it needs nothing of the engine, and a leader's
     // commit (and a follower's acknowledgement) waits for it, so the engine's work on the
     // committed entries overlaps the disk instead of delaying it.
+    syncs_.push_back(SyncInFlight{std::move(ready.messages_after_persist), last_written});
     auto flush = std::make_shared<raft::journal::PendingFlush>(std::move(**pending));
     flusher_->submit(id(), [this, flush] {
       (void)flush->sync();  // a failure is recorded in the flush; on_flushed() reports it
       asio::post(strand_, [this, flush] { on_flushed(std::move(*flush)); });
     });
-    // The engine's role must match Raft's before it runs: a stale leader would try to append.
-    sync_role();
-    run_engine();
-    return false;
+    node_->advance_written();  // the next Ready may be written while this one syncs
+    after_ready();
+    return true;
   }
   if (*pending) {
     (void)(*pending)->sync();
@@ -132,14 +151,30 @@ bool PartitionReplica::handle_ready() {
       return false;
     }
   }
-  complete_ready();
+  if (!syncs_.empty()) {
+    // Nothing of its own to sync, but its acknowledgements may promise entries whose syncs are
+    // in flight: they leave with the last of those.
+    auto& last = syncs_.back().after_persist;
+    last.insert(last.end(), std::make_move_iterator(ready.messages_after_persist.begin()),
+                std::make_move_iterator(ready.messages_after_persist.end()));
+    node_->advance_written();
+    after_ready();
+    return true;
+  }
+  // Everything is durable: votes and acknowledgements may leave.
+  for (const auto& message : ready.messages_after_persist)
+    send_(message.to, id(), message);
+  node_->advance();
+  after_ready();
   return true;
 }
 
 void PartitionReplica::on_flushed(raft::journal::PendingFlush flush) {
   auto finished = journal_->finish_flush(std::move(flush));
+  SyncInFlight synced = std::move(syncs_.front());
+  syncs_.pop_front();
   if (stopped_) {
-    if (stop_done_ != nullptr) {
+    if (stop_done_ != nullptr && !journal_->flush_in_flight()) {
       release();
       std::exchange(stop_done_, nullptr)->set_value();
     }
@@ -150,16 +185,17 @@ void PartitionReplica::on_flushed(raft::journal::PendingFlush flush) {
     return;
   }
   if (failed_) return;
-  complete_ready();
+  // Votes and acknowledgements promise durability: only now may they leave.
+  for (const auto& message : synced.after_persist)
+    send_(message.to, id(), message);
+  // The leader counts itself for these entries from now on; what that commits reaches the
+  // engine through process() (RaftNode::take_committed).
+  if (synced.last_written)
+    node_->persisted(synced.last_written->first, synced.last_written->second);
   process();
 }
 
-void PartitionReplica::complete_ready() {
-  // Votes and acknowledgements promise durability: only now may they leave.
-  for (const auto& message : after_persist_)
-    send_(message.to, id(), message);
-  after_persist_.clear();
-  node_->advance();
+void PartitionReplica::after_ready() {
   // The engine's role must match Raft's before it runs: a stale leader would try to append.
   sync_role();
   run_engine();
