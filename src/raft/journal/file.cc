@@ -85,15 +85,6 @@ Result<void, std::string> File::sync() {
   return {};
 }
 
-Result<File, std::string> File::duplicate() const {
-  int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
-  if (fd < 0) return unexpected(describe("cannot duplicate the descriptor of", path_));
-  File copy;
-  copy.fd_ = fd;
-  copy.path_ = path_;
-  return copy;
-}
-
 Result<std::string, std::string> File::read_all() const {
   auto bytes = size();
   if (!bytes.ok()) return unexpected(bytes.error());

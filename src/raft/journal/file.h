@@ -34,9 +34,6 @@ class File {
   Result<void, std::string> write_at(std::uint64_t offset, std::string_view bytes);
   Result<void, std::string> truncate(std::uint64_t size);
   Result<void, std::string> sync();  // fdatasync
-  // A second descriptor for the same open file (same path): a writer thread can sync through it
-  // while the owner keeps, closes or deletes the original.
-  Result<File, std::string> duplicate() const;
   Result<std::string, std::string> read_all() const;
 
  private:

@@ -189,7 +189,7 @@ JournalResult<void> Journal::scan_segments() {
       pos += frame.bytes;
     }
     segment.size = view.size();
-    segment.file = std::move(*file);
+    segment.file = std::make_shared<File>(std::move(*file));
     expected = segment.last.next();
     segments_.emplace(first, std::move(segment));
   }
@@ -246,7 +246,7 @@ std::uint64_t Journal::offset_of(const Segment& segment, LogIndex index) const {
   std::uint64_t offset = point->second;
   char header[kFrameHeaderBytes];
   for (LogIndex at = point->first; at < index; at = at.next()) {
-    auto read = segment.file.read_at(offset, header, sizeof header);
+    auto read = segment.file->read_at(offset, header, sizeof header);
     TERN_CHECK(read.ok(), "journal segment became unreadable");
     std::uint32_t length = 0;
     for (int i = 0; i < 4; ++i) {
@@ -288,7 +288,7 @@ StorageResult<std::vector<Entry>> Journal::entries(LogIndex low, LogIndex high,
     std::uint64_t offset = offset_of(*segment, at);
     for (; at < high && at <= segment->last && at < cached_from; at = at.next()) {
       char header[kFrameHeaderBytes];
-      if (auto r = segment->file.read_at(offset, header, sizeof header); !r.ok()) {
+      if (auto r = segment->file->read_at(offset, header, sizeof header); !r.ok()) {
         return unexpected(StorageError{StorageErrorCode::kIo, r.error()});
       }
       std::uint32_t length = 0;
@@ -299,13 +299,13 @@ StorageResult<std::vector<Entry>> Journal::entries(LogIndex low, LogIndex high,
       if (length > kMaxRecordBytes) {
         return unexpected(StorageError{StorageErrorCode::kCorrupt, "impossible record length"});
       }
-      if (auto r = segment->file.read_at(offset, frame.data(), frame.size()); !r.ok()) {
+      if (auto r = segment->file->read_at(offset, frame.data(), frame.size()); !r.ok()) {
         return unexpected(StorageError{StorageErrorCode::kIo, r.error()});
       }
       DecodedFrame decoded = decode_record(frame);
       if (decoded.status != FrameStatus::kOk || decoded.entry.index != at) {
         return unexpected(StorageError{StorageErrorCode::kCorrupt,
-                                       segment->file.path().string() + ": "
+                                       segment->file->path().string() + ": "
                                            + frame_status_name(decoded.status) + " reading index "
                                            + std::to_string(at.value())});
       }

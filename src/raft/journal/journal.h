@@ -26,13 +26,14 @@
 // Lowering the marker (truncation, snapshot installation) is always synced.
 //
 // A flush comes in three steps so that its owner need not wait for the disk: begin_flush() (on
-// the owner's thread) hands the written range over as a PendingFlush, which owns duplicated
+// the owner's thread) hands the written range over as a PendingFlush, which shares the files'
 // descriptors and never touches the journal; PendingFlush::sync() does the blocking part on any
 // thread (segments, directory, then the state slot); finish_flush() (back on the owner's thread)
-// raises the flushed index and the durable hard state. Appends, truncation and snapshot
-// installation wait until the flush in flight is finished (checked: they abort otherwise), so the
-// slot a flush writes is never overtaken; snapshots and compaction may run meanwhile (a deleted
-// segment's duplicated descriptor stays valid). flush() runs the three steps in a row.
+// raises the flushed index and the durable hard state. Truncation and snapshot installation wait
+// until no flush is in flight (checked: they abort otherwise), so the slot a flush writes is never
+// overtaken; snapshots and compaction may run meanwhile (a deleted
+// segment's descriptor stays open while a flush holds it). flush() runs the three steps in a row.
+// Several flushes may be in flight (pipelined syncs; see begin_flush()).
 //
 // Owned by one thread (the partition's strand); not thread-safe, except that a PendingFlush may be
 // synced on another thread.
@@ -89,10 +90,12 @@ class PendingFlush {
   PendingFlush() = default;
 
   Durability durability_ = Durability::kSync;
-  std::vector<File> segments_;  // duplicated descriptors of the touched segments
+  // The touched segments and the state file, shared with the journal rather than duplicated (no
+  // dup/close per flush); a segment the owner deletes meanwhile stays open until this lets go.
+  std::vector<std::shared_ptr<File>> segments_;
   std::filesystem::path dir_;
-  bool sync_dir_ = false;  // a segment was created or removed: its directory entry
-  File state_file_;        // duplicated; closed when no slot is written
+  bool sync_dir_ = false;             // a segment was created or removed: its directory entry
+  std::shared_ptr<File> state_file_;  // null when no slot is written
   std::uint64_t state_offset_ = 0;
   std::string state_slot_;             // encoded; empty when the state stays as it is
   bool sync_state_ = false;            // term or vote changed (or the first slot ever)
@@ -156,8 +159,8 @@ class Journal final : public LogStorage {
  private:
   struct Segment {
     LogIndex first;
-    LogIndex last;  // first - 1 when empty
-    File file;
+    LogIndex last;               // first - 1 when empty
+    std::shared_ptr<File> file;  // shared with flushes in flight
     std::uint64_t size = 0;
     std::vector<std::pair<LogIndex, std::uint64_t>> sparse;  // (index, offset) every N entries
     bool dirty = false;
@@ -194,9 +197,9 @@ class Journal final : public LogStorage {
   HardState pending_hard_state_;  // written at the next flush
   LogIndex flushed_index_;
   std::uint64_t state_sequence_ = 0;
-  File state_file_;            // opened at the first state write
-  bool new_files_ = false;     // a segment was created since the last directory sync
-  int flushes_in_flight_ = 0;  // begun and not finished
+  std::shared_ptr<File> state_file_;  // opened at the first state write
+  bool new_files_ = false;            // a segment was created since the last directory sync
+  int flushes_in_flight_ = 0;         // begun and not finished
   // What the last begun flush makes durable (valid while flushes are in flight).
   struct Begun {
     LogIndex flushed_to;

@@ -28,26 +28,27 @@ JournalResult<void> PendingFlush::sync() {
   const bool device = durability_ == Durability::kSync;
   // Segments first: the slot's marker may reach the disk only after what it covers.
   if (device) {
-    for (File& segment : segments_) {
-      if (auto r = segment.sync(); !r.ok()) return failed(r.error());
+    for (const auto& segment : segments_) {
+      if (auto r = segment->sync(); !r.ok()) return failed(r.error());
     }
     if (sync_dir_) {
       if (auto r = sync_directory(dir_); !r.ok()) return failed(r.error());
     }
   }
   if (!state_slot_.empty()) {
-    if (auto r = state_file_.write_at(state_offset_, state_slot_); !r.ok())
+    if (auto r = state_file_->write_at(state_offset_, state_slot_); !r.ok())
       return failed(r.error());
     if (device && sync_state_) {
-      if (auto r = state_file_.sync(); !r.ok()) return failed(r.error());
+      if (auto r = state_file_->sync(); !r.ok()) return failed(r.error());
     }
     if (device && sync_dir_after_state_) {
       if (auto r = sync_directory(dir_); !r.ok()) return failed(r.error());
     }
   }
-  // The descriptors go now, on this thread: the owner may have deleted their files meanwhile.
+  // Our references go now, on this thread: when the owner deleted a segment meanwhile, its
+  // descriptor closes here.
   segments_.clear();
-  state_file_ = File();
+  state_file_.reset();
   synced_ = true;
   return {};
 }
@@ -64,9 +65,7 @@ JournalResult<std::optional<PendingFlush>> Journal::begin_flush() {
   flush.dir_ = dir_;
   for (auto& [first, segment] : segments_) {
     if (!segment.dirty) continue;
-    auto copy = segment.file.duplicate();
-    if (!copy.ok()) return unexpected(io_error(copy.error()));
-    flush.segments_.push_back(std::move(*copy));
+    flush.segments_.push_back(segment.file);
     segment.dirty = false;
   }
   flush.sync_dir_ = new_files_;
@@ -76,9 +75,7 @@ JournalResult<std::optional<PendingFlush>> Journal::begin_flush() {
   const bool state_changes = base_index != flush.flushed_to_ || base_state != pending_hard_state_;
   if (state_changes) {
     if (auto r = open_state_file(); !r.ok()) return unexpected(r.error());
-    auto copy = state_file_.duplicate();
-    if (!copy.ok()) return unexpected(io_error(copy.error()));
-    flush.state_file_ = std::move(*copy);
+    flush.state_file_ = state_file_;
     // Alternate slots: a torn write can only damage the slot being written, never the last good
     // one. Term and vote must be durable before a vote or acknowledgement leaves; a raised marker
     // or commit index alone may reach the disk late (see the file comment).

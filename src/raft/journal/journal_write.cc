@@ -61,7 +61,7 @@ JournalResult<void> Journal::open_segment(LogIndex first) {
   Segment segment;
   segment.first = first;
   segment.last = first.prev();
-  segment.file = std::move(*file);
+  segment.file = std::make_shared<File>(std::move(*file));
   segment.size = kSegmentHeaderBytes;
   segment.dirty = true;
   if (segments_.empty()) terms_base_ = first;
@@ -90,7 +90,7 @@ JournalResult<void> Journal::append(const std::vector<Entry>& entries) {
   auto write_pending = [&]() -> JournalResult<void> {
     if (pending.empty()) return {};
     Segment& active = segments_.rbegin()->second;
-    if (auto r = active.file.write_at(active.size, pending); !r.ok()) {
+    if (auto r = active.file->write_at(active.size, pending); !r.ok()) {
       return unexpected(io_error(r.error()));
     }
     active.size += pending.size();
@@ -130,7 +130,7 @@ JournalResult<void> Journal::truncate_from(LogIndex index) {
     if (auto r = write_state(); !r.ok()) return r;
   }
   while (!segments_.empty() && segments_.rbegin()->second.first >= index) {
-    std::filesystem::path path = segments_.rbegin()->second.file.path();
+    std::filesystem::path path = segments_.rbegin()->second.file->path();
     segments_.erase(std::prev(segments_.end()));
     std::error_code ec;
     std::filesystem::remove(path, ec);
@@ -140,8 +140,8 @@ JournalResult<void> Journal::truncate_from(LogIndex index) {
   if (!segments_.empty() && segments_.rbegin()->second.last >= index) {
     Segment& segment = segments_.rbegin()->second;
     std::uint64_t offset = offset_of(segment, index);
-    if (auto r = segment.file.truncate(offset); !r.ok()) return unexpected(io_error(r.error()));
-    if (auto r = sync_file(segment.file); !r.ok()) return r;
+    if (auto r = segment.file->truncate(offset); !r.ok()) return unexpected(io_error(r.error()));
+    if (auto r = sync_file(*segment.file); !r.ok()) return r;
     segment.size = offset;
     segment.last = index.prev();
     while (!segment.sparse.empty() && segment.sparse.back().first >= index)
@@ -161,10 +161,10 @@ JournalResult<void> Journal::truncate_from(LogIndex index) {
 }
 
 JournalResult<void> Journal::open_state_file() {
-  if (state_file_.is_open()) return {};
+  if (state_file_) return {};
   auto file = File::open(dir_ / "state", OpenMode::kCreate);
   if (!file.ok()) return unexpected(io_error(file.error()));
-  state_file_ = std::move(*file);
+  state_file_ = std::make_shared<File>(std::move(*file));
   return {};
 }
 
@@ -173,12 +173,13 @@ JournalResult<void> Journal::write_state(StateSync sync) {
   if (auto r = open_state_file(); !r.ok()) return r;
   // Alternate slots: a torn write can only damage the slot being written, never the last good one.
   StateSlot slot{state_sequence_ + 1, hard_state_, flushed_index_};
-  if (auto r = state_file_.write_at((slot.sequence % 2) * kStateSlotBytes, encode_state_slot(slot));
+  if (auto r =
+          state_file_->write_at((slot.sequence % 2) * kStateSlotBytes, encode_state_slot(slot));
       !r.ok()) {
     return unexpected(io_error(r.error()));
   }
   if (sync == StateSync::kSync || state_sequence_ == 0) {
-    if (auto r = sync_file(state_file_); !r.ok()) return r;
+    if (auto r = sync_file(*state_file_); !r.ok()) return r;
   }
   if (state_sequence_ == 0) {
     if (auto r = sync_dir(); !r.ok()) return r;
@@ -190,10 +191,10 @@ JournalResult<void> Journal::write_state(StateSync sync) {
 JournalResult<void> Journal::remove_all_segments() {
   for (auto& [first, segment] : segments_) {
     std::error_code ec;
-    std::filesystem::remove(segment.file.path(), ec);
+    std::filesystem::remove(segment.file->path(), ec);
     if (ec) {
       return unexpected(
-          io_error("cannot remove " + segment.file.path().string() + ": " + ec.message()));
+          io_error("cannot remove " + segment.file->path().string() + ": " + ec.message()));
     }
   }
   segments_.clear();
@@ -249,7 +250,7 @@ JournalResult<void> Journal::compact(LogIndex index) {
   while (segments_.size() > 1 && segments_.begin()->second.last <= limit) {
     Segment& oldest = segments_.begin()->second;
     std::size_t count = oldest.last.value() - oldest.first.value() + 1;
-    std::filesystem::path path = oldest.file.path();
+    std::filesystem::path path = oldest.file->path();
     segments_.erase(segments_.begin());
     std::error_code ec;
     std::filesystem::remove(path, ec);
