@@ -54,6 +54,14 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   // May destroy this object (when no completion holds it any more); nothing may follow.
   void OnDone() override { self_.reset(); }
 
+  // gRPC 1.51 runs the OnDone (and OnCancel) of a reactor that is not inlineable on its default
+  // executor: one more thread woken per call, after the answer left (about 2,000 wake-ups a
+  // second at 1,500 instances/s, docs/benchmarks.md). Both reactions here are trivial and never
+  // block (a short lock and Finish; dropping a reference), so they may run on the gRPC thread
+  // that completed the call. gRPC marks the hook "internal" (its own DefaultReactor uses it): if
+  // a later gRPC drops it, `override` fails the build rather than silently changing behaviour.
+  bool InternalInlineable() override { return true; }
+
  private:
   explicit UnaryCall(Response* response) : response_(response) {}
 
