@@ -231,11 +231,11 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
       std::lock_guard lock(mutex_);
       ++written_;
       if (ok && written_ < batches_.size()) next = &batches_[written_];
-      if (!next) phase_ = Phase::kFinished;
+      if (!next || written_ + 1 == batches_.size()) phase_ = Phase::kFinished;
     }
     // A failed write: the worker went away; its jobs time out on the broker.
     if (next) {
-      StartWrite(next);
+      write(next);
     } else {
       Finish(grpc::Status::OK);
     }
@@ -273,7 +273,8 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
         next = Next::kFinish;
       } else if (!batches.empty()) {
         batches_ = std::move(batches);
-        phase_ = Phase::kWriting;
+        // One batch (one partition had jobs, the usual case) is written with the status.
+        phase_ = batches_.size() == 1 ? Phase::kFinished : Phase::kWriting;
         next = Next::kWrite;
         int activated = 0;
         for (const auto& batch : batches_)
@@ -296,13 +297,25 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
         Finish(status);
         break;
       case Next::kWrite:
-        StartWrite(&batches_.front());  // batches_ is not touched again until OnDone
+        write(&batches_.front());  // batches_ is not touched again until OnDone
         break;
       case Next::kWait:
         wait_for_jobs(seen, wait, busy);
         break;
       case Next::kNothing:
         break;
+    }
+  }
+
+  // Writes one batch of the answer; the last one goes out with the call's status in the same
+  // operation (StartWriteAndFinish): the worker, which asks again only once the call ended, sees
+  // the end at once, and gRPC completes one operation instead of a write and then a finish (one
+  // thread hand-off fewer per poll).
+  void write(const gp::ActivateJobsResponse* batch) {
+    if (batch == &batches_.back()) {
+      StartWriteAndFinish(batch, grpc::WriteOptions(), grpc::Status::OK);
+    } else {
+      StartWrite(batch);
     }
   }
 
