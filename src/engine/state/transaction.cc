@@ -75,14 +75,20 @@ void Transaction::remember(SlotRef slot) {
 }
 
 void Transaction::set_pending(SlotRef slot, std::optional<std::string_view> value) {
-  remember(slot);
   Slot& s = slot->value;
+  // The old write's cost leaves before remember() moves its value out (a moved-from value would
+  // count as empty, and its bytes would stay in pending_bytes_ for good).
+  pending_bytes_ -= pending_cost(*slot);
+  remember(slot);
   // A delete of a key RocksDB does not hold changes nothing: no tombstone.
   if (!value && s.committed_known && !s.committed) {
-    drop_pending(slot);
+    if (s.has_pending) {
+      pending_keys_.erase(std::string_view(slot->key));
+      s.has_pending = false;
+      s.pending.reset();
+    }
     return;
   }
-  pending_bytes_ -= pending_cost(*slot);
   if (!s.has_pending) {
     pending_keys_.emplace(std::string_view(slot->key), slot);
     s.has_pending = true;

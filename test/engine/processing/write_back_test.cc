@@ -185,6 +185,33 @@ TEST_F(WriteBackTest, TheWindowIsWrittenWhenItReachesItsBound) {
             static_cast<std::size_t>(commands));
 }
 
+// The bound counts what the window holds now: a value overwritten (inside a command, where the
+// old value is kept for a rollback) or deleted stops counting.
+TEST_F(WriteBackTest, PendingBytesCountEveryPendingWriteOnceAtItsCurrentSize) {
+  constexpr std::size_t kOverhead = Transaction::kPendingEntryOverhead;
+  std::string a = child(1, 1), b = child(1, 2), c = child(1, 3);
+  txn().set_savepoint();
+  txn().put(a, std::string(1'000, 'x'));
+  txn().put(a, "small");
+  txn().put(a, std::string(500, 'y'));
+  txn().put(a, "s");
+  txn().put_absent(b, std::string(300, 'z'));
+  txn().erase(b);  // new and deleted again: nothing pending
+  txn().erase(c);  // unknown to RocksDB's cache: a pending delete
+  EXPECT_EQ(txn().pending_bytes(), (a.size() + 1 + kOverhead) + (c.size() + kOverhead));
+  txn().release_savepoint();
+  txn().set_savepoint();
+  txn().put(a, std::string(2'000, 'w'));
+  txn().put(c, "back");
+  txn().rollback_to_savepoint();
+  txn().release_savepoint();
+  EXPECT_EQ(txn().pending_bytes(), (a.size() + 1 + kOverhead) + (c.size() + kOverhead));
+  EXPECT_EQ(txn().view(a), "s");
+  EXPECT_FALSE(txn().view(c));
+  ASSERT_TRUE(db_->commit());
+  EXPECT_EQ(txn().pending_bytes(), 0u);
+}
+
 TEST_F(WriteBackTest, CachedReadsAreDroppedButPendingWritesKept) {
   command([&] { txn().put(child(1, 1), "pending"); });
   command([&] { txn().erase(child(1, 2)); });
