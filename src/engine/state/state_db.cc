@@ -122,6 +122,7 @@ Result<void, StateError> StateDb::commit_when_full() {
       || transaction_.pending_count() > Transaction::kMaxCachedEntries / 2) {
     return commit();
   }
+  if (!transaction_.in_savepoint()) transaction_.drop_dead_slots();
   if (transaction_.cached_count() > Transaction::kMaxCachedEntries) transaction_.evict_cached();
   return {};
 }

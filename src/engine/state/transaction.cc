@@ -87,6 +87,7 @@ void Transaction::set_pending(SlotRef slot, std::optional<std::string_view> valu
       s.has_pending = false;
       s.pending.reset();
     }
+    dead_.push_back(slot);
     return;
   }
   if (!s.has_pending) {
@@ -155,6 +156,18 @@ void Transaction::rollback_to_savepoint() {
   undo_.clear();
 }
 
+void Transaction::drop_dead_slots() {
+  TERN_CHECK(!savepoint_, "slots are erased only where no undo entry can name them");
+  for (SlotRef slot : dead_) {
+    // A slot listed twice is already erased (its key cleared) the second time; one written
+    // again since it was listed is alive.
+    const Slot& s = slot->value;
+    if (slot->key.empty() || s.has_pending || !s.committed_known || s.committed) continue;
+    slots_.erase(slot->key);
+  }
+  dead_.clear();
+}
+
 void Transaction::clear() {
   for (auto [key, slot] : pending_keys_) {
     slot->value.has_pending = false;
@@ -175,6 +188,7 @@ void Transaction::evict_cached() {
     kept.emplace_back(std::move(slot->key), std::move(slot->value));
   pending_keys_.clear();
   slots_.clear();
+  dead_.clear();
   for (auto& [key, value] : kept) {
     SlotRef entry = slots_.find_or_insert(key);
     entry->value = std::move(value);
@@ -185,6 +199,7 @@ void Transaction::evict_cached() {
 rocksdb::Status Transaction::commit(const rocksdb::WriteOptions& options) {
   // Undoing a command's writes after they reached RocksDB would be impossible.
   TERN_CHECK(!savepoint_, "state is written to RocksDB only between commands");
+  drop_dead_slots();
   rocksdb::WriteBatch batch;
   std::vector<SlotRef> written;
   written.reserve(pending_keys_.size());

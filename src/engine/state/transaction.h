@@ -100,8 +100,13 @@ class Transaction {
   void release_savepoint() {
     undo_.clear();
     savepoint_ = false;
+    drop_dead_slots();
   }
   bool in_savepoint() const { return savepoint_; }
+  // Erases the slots of keys created and deleted again inside the window (no pending write, and
+  // RocksDB known not to hold them), as a unit of work ends: only outside a command, where no
+  // undo entry names a slot.
+  void drop_dead_slots();
 
   static constexpr std::size_t kMaxCachedEntries = 1 << 16;
   // The length of RocksDB's fixed prefix extractor (StateDb::open): a kind byte and one 8-byte
@@ -158,6 +163,11 @@ class Transaction {
   std::size_t pending_bytes_ = 0;
   std::vector<Undo> undo_;
   bool savepoint_ = false;
+  // Slots whose pending delete was dropped because RocksDB lacks the key (created and deleted
+  // inside the window): most of the keys a window touches end this way, and keeping their slots
+  // made the table several times larger than its live keys (finding a slot missed the cache).
+  // Erased at the end of the command; a later read of such a key asks RocksDB again.
+  std::vector<SlotRef> dead_;
   // The iterator scans of prefixes of at least the extractor's length share until the next
   // write to RocksDB (created on the first such scan).
   mutable std::unique_ptr<rocksdb::Iterator> prefix_iterator_;

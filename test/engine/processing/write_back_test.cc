@@ -212,6 +212,56 @@ TEST_F(WriteBackTest, PendingBytesCountEveryPendingWriteOnceAtItsCurrentSize) {
   EXPECT_EQ(txn().pending_bytes(), 0u);
 }
 
+// Most keys a window touches are created and deleted inside it; their slots are dropped as the
+// command that deleted them ends, so the table holds the live keys, not every key ever touched.
+// Dropping one loses nothing: it is absent, and a later write of the same key starts afresh.
+TEST_F(WriteBackTest, SlotsOfKeysCreatedAndDeletedInsideTheWindowAreDropped) {
+  command([&] { txn().put(child(1, 100), "kept"); });
+  for (int i = 0; i < 3'000; ++i)
+    command([&] { txn().put_absent(child(1, i), "short-lived"); });
+  EXPECT_EQ(txn().cached_count(), 3'000u);
+  for (int i = 0; i < 3'000; ++i) {
+    if (i != 100) command([&] { txn().erase(child(1, i)); });
+  }
+  // What is left: the key written over (kept, pending) and nothing of the others.
+  EXPECT_EQ(txn().cached_count(), 1u);
+  EXPECT_EQ(txn().pending_count(), 1u);
+  EXPECT_EQ(keys(DbKey(StateKind::kElementChild).i64(1)),
+            std::vector<std::string>{child(1, 100) + "=short-lived"});
+  EXPECT_FALSE(txn().view(child(1, 5)));
+
+  // Erased and written again inside one command: alive at its end.
+  command([&] {
+    txn().put_absent(child(2, 1), "a");
+    txn().erase(child(2, 1));
+    txn().put(child(2, 1), "b");
+  });
+  // Erased, dropped, then written and erased again in later commands: still absent.
+  command([&] { txn().put_absent(child(2, 2), "a"); });
+  command([&] { txn().erase(child(2, 2)); });
+  command([&] { txn().put(child(2, 2), "again"); });
+  EXPECT_EQ(txn().view(child(2, 2)), "again");
+  command([&] { txn().erase(child(2, 2)); });
+  // A delete rolled back keeps its key (and its slot).
+  command([&] { txn().put_absent(child(2, 3), "survivor"); });
+  txn().set_savepoint();
+  txn().erase(child(2, 3));
+  txn().put_absent(child(2, 4), "rolled back");
+  txn().erase(child(2, 4));
+  txn().rollback_to_savepoint();
+  txn().release_savepoint();
+  ASSERT_TRUE(db_->commit_when_full());
+  std::vector<std::string> expected{child(2, 1) + "=b", child(2, 3) + "=survivor"};
+  EXPECT_EQ(keys(DbKey(StateKind::kElementChild).i64(2)), expected);
+  EXPECT_FALSE(txn().view(child(2, 2)));
+  EXPECT_FALSE(txn().view(child(2, 4)));
+  ASSERT_TRUE(db_->commit());
+  reopen();
+  EXPECT_EQ(keys(DbKey(StateKind::kElementChild).i64(2)), expected);
+  EXPECT_EQ(keys(DbKey(StateKind::kElementChild).i64(1)),
+            std::vector<std::string>{child(1, 100) + "=short-lived"});
+}
+
 TEST_F(WriteBackTest, CachedReadsAreDroppedButPendingWritesKept) {
   command([&] { txn().put(child(1, 1), "pending"); });
   command([&] { txn().erase(child(1, 2)); });
