@@ -28,6 +28,7 @@ std::vector<LoggedRecord> InMemoryLogStream::read_committed(Position from, std::
                                                             ValueSelection values) const {
   std::vector<LoggedRecord> out;
   std::int64_t start = std::max<std::int64_t>(from.value(), 1);
+  TERN_CHECK(start >= first_.value(), "in-memory log read below its compacted start");
   // One allocation up front: growing a vector of records by doubling asks for ever larger
   // blocks, each of which makes the allocator consolidate its free lists.
   if (start <= committed_.value()) {
@@ -35,7 +36,7 @@ std::vector<LoggedRecord> InMemoryLogStream::read_committed(Position from, std::
                                       static_cast<std::size_t>(committed_.value() - start + 1)));
   }
   for (std::int64_t p = start; p <= committed_.value() && out.size() < max_records; ++p) {
-    const std::string& bytes = entries_[static_cast<std::size_t>(p - 1)];
+    const std::string& bytes = entries_[static_cast<std::size_t>(p - first_.value())];
     LoggedRecord& logged = out.emplace_back();
     std::size_t offset = 0;
     auto packed = decode_record_metadata(bytes, offset, logged.record);
@@ -55,7 +56,15 @@ void InMemoryLogStream::commit(Position position) {
 
 void InMemoryLogStream::truncate_after(Position position) {
   TERN_CHECK(position >= committed_, "committed records are never truncated");
-  entries_.resize(static_cast<std::size_t>(position.value()));
+  entries_.resize(static_cast<std::size_t>(position.value() - first_.value() + 1));
+}
+
+void InMemoryLogStream::compact_before(Position first_kept) {
+  TERN_CHECK(first_kept <= committed_.next(), "only committed records are compacted");
+  while (first_ < first_kept) {
+    entries_.pop_front();
+    first_ = first_.next();
+  }
 }
 
 std::vector<Record> InMemoryLogStream::all() const {

@@ -2,11 +2,15 @@
 
 // A LogStream held in memory, for tests and benchmarks. Records are stored encoded (as a
 // replicated log would hold them) so that every read goes through the codec. Commit is either
-// automatic on append, or manual so that tests can hold follow-ups uncommitted.
+// automatic on append, or manual so that tests can hold follow-ups uncommitted. A long-running
+// user (the engine benchmark) drops what its reader has passed with compact_before, as a
+// replicated log is compacted below a snapshot, so that the log's memory is reused instead of
+// growing without bound.
 //
 // Thread: single-threaded, like the partition strand that uses it.
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -30,14 +34,24 @@ class InMemoryLogStream final : public LogStream {
   void commit_all() { commit(last_position()); }
   // Drops uncommitted records after `position` (a leader change losing its tail).
   void truncate_after(Position position);
+  // Drops the committed records before `first_kept`; reading them afterwards is a programming
+  // error. Positions of the records kept do not change.
+  void compact_before(Position first_kept);
 
-  Position last_position() const { return Position(static_cast<std::int64_t>(entries_.size())); }
-  // Every record, committed or not, decoded; for assertions.
+  Position last_position() const {
+    return Position(first_.value() - 1 + static_cast<std::int64_t>(entries_.size()));
+  }
+  // The first record still held (1 until compact_before drops some).
+  Position first_position() const { return first_; }
+  // Every record still held, committed or not, decoded; for assertions.
   std::vector<Record> all() const;
 
  private:
   CommitMode mode_;
-  std::vector<std::string> entries_;  // entries_[i] holds the record at position i + 1
+  // entries_[i] holds the record at position first_ + i. A deque: compaction frees from the
+  // front, and growth never moves the records already held.
+  std::deque<std::string> entries_;
+  Position first_{1};
   Position committed_{0};
   std::string scratch_;  // append's encoding buffer, reused
 };

@@ -78,5 +78,50 @@ TEST(InMemoryLogStreamTest, NoCommandValuesForAFollower) {
   EXPECT_EQ(read[2].record.intent, Intent::kComplete);
 }
 
+TEST(InMemoryLogStreamTest, CompactionKeepsPositionsOfTheRecordsAfterIt) {
+  auto log = six_records();
+  auto before = log.all();
+  log.compact_before(Position(4));
+  EXPECT_EQ(log.first_position(), Position(4));
+  EXPECT_EQ(log.last_position(), Position(6));
+  auto read = log.read_committed(Position(4), 10, ValueSelection::all());
+  ASSERT_EQ(read.size(), 3u);
+  for (std::size_t i = 0; i < read.size(); ++i)
+    EXPECT_EQ(read[i].record, before[i + 3]) << i;
+
+  // Appending after a compaction continues the positions; truncation counts from them too.
+  std::vector<Record> batch{make(RecordType::kCommand, Intent::kComplete, 7),
+                            make(RecordType::kEvent, Intent::kCompleted, 8)};
+  auto first = log.append(batch);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first.value(), Position(7));
+  EXPECT_EQ(log.last_position(), Position(8));
+  log.compact_before(Position(9));  // everything: the log is empty but keeps counting
+  EXPECT_EQ(log.last_position(), Position(8));
+  EXPECT_TRUE(log.read_committed(Position(9), 10, ValueSelection::all()).empty());
+}
+
+TEST(InMemoryLogStreamTest, TruncationAfterACompactionDropsOnlyTheTail) {
+  InMemoryLogStream log(CommitMode::kManual);
+  std::vector<Record> batch{make(RecordType::kCommand, Intent::kComplete, 1),
+                            make(RecordType::kEvent, Intent::kCompleted, 2),
+                            make(RecordType::kEvent, Intent::kCompleted, 3)};
+  ASSERT_TRUE(log.append(batch).ok());
+  log.commit(Position(2));
+  log.compact_before(Position(2));
+  log.truncate_after(Position(2));
+  EXPECT_EQ(log.last_position(), Position(2));
+  auto held = log.all();
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].position, Position(2));
+}
+
+TEST(InMemoryLogStreamDeathTest, CompactingUncommittedRecordsIsAProgrammingError) {
+  InMemoryLogStream log(CommitMode::kManual);
+  std::vector<Record> batch{make(RecordType::kCommand, Intent::kComplete, 1)};
+  ASSERT_TRUE(log.append(batch).ok());
+  EXPECT_DEATH(log.compact_before(Position(2)), "only committed records are compacted");
+}
+
 }  // namespace
 }  // namespace tern::engine
