@@ -46,6 +46,11 @@ class EventApplier {
   void begin_command() { start_caching(true); }
   void end_command() { start_caching(false); }
 
+  // An element instance through the command's cache (state alone outside a command). Processors
+  // read through it too (ResultBuilder::element_instance): the element and scope a command
+  // reads are mostly those its events just wrote, already decoded here.
+  std::optional<ElementInstance> load_instance(const EngineState& state, Key key);
+
  private:
   void apply_process_instance(const Record& record, const ProcessInstanceValue& value,
                               EngineState& state);
@@ -59,8 +64,7 @@ class EventApplier {
   void on_sequence_flow_taken(const ProcessInstanceValue& value, EngineState& state);
   void make_activatable(JobEntry& job, EngineState& state);
 
-  // Element instances through the command's cache (state alone outside a command).
-  std::optional<ElementInstance> load_instance(const EngineState& state, Key key);
+  // Element instance writes, through the command's cache.
   void create_instance(EngineState& state, const ElementInstance& instance);
   void store_instance(EngineState& state, const ElementInstance& instance);
   void remove_instance(EngineState& state, const ElementInstance& instance);

@@ -36,6 +36,14 @@ class ResultBuilder {
   const Record& command() const { return command_; }
   std::int64_t now_ms() const { return now_ms_; }
 
+  // The element instance with `key` as state holds it now, read through the appliers' cache of
+  // the element instances this command touched (decoded once per command). Reads of many
+  // instances (a scope's children) go to state directly, so that they do not push the few
+  // instances a command keeps using out of the small cache.
+  std::optional<ElementInstance> element_instance(Key key) {
+    return applier_.load_instance(state_, key);
+  }
+
   // A fresh key of this partition. Every key taken must appear on a written record, so that
   // replay (which raises the key counter from records) reaches the same counter.
   Key next_key();

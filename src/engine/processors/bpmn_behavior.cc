@@ -487,7 +487,7 @@ void BpmnBehavior::continue_completion(ElementInstance instance, FlowChoice only
     // A link throw continues at the catch event of its link name in the same scope; no
     // sequence flow is taken (the parser resolved the target).
     Key scope_key = instance.flow_scope_key();
-    if (auto scope = ctx_.state.element_instance(scope_key)) {
+    if (auto scope = ctx_.out.element_instance(scope_key)) {
       ctx_.out.command(ctx_.out.next_key(), ValueType::kProcessInstance, Intent::kActivateElement,
                        child_value(scope->value, scope_key, model->element(element->link_target)));
     }
@@ -499,7 +499,7 @@ void BpmnBehavior::continue_completion(ElementInstance instance, FlowChoice only
 void BpmnBehavior::take_flows(const ElementInstance& instance, const bpmn::ProcessModel& model,
                               const bpmn::FlowElement& element, const FlowChoice& only_flows) {
   Key scope_key = instance.flow_scope_key();
-  auto scope = ctx_.state.element_instance(scope_key);
+  auto scope = ctx_.out.element_instance(scope_key);
   TERN_CHECK(scope.has_value(), "a completed element's flow scope is live");
   bool took_any = false;
   std::vector<const bpmn::FlowElement*> joins;
@@ -541,7 +541,7 @@ void BpmnBehavior::take_flows(const ElementInstance& instance, const bpmn::Proce
 }
 
 void BpmnBehavior::on_path_completed(Key scope_key) {
-  auto scope = ctx_.state.element_instance(scope_key);
+  auto scope = ctx_.out.element_instance(scope_key);
   if (!scope || scope->state != Intent::kElementActivated) return;
   if (scope->child_count == 0 && (scope->active_flows == 0 || scope->interrupted)) {
     ctx_.out.command(scope_key, ValueType::kProcessInstance, Intent::kCompleteElement,
@@ -624,7 +624,7 @@ Key BpmnBehavior::parent_of(const ElementInstance& instance) {
 }
 
 void BpmnBehavior::on_child_terminated(Key scope_key) {
-  auto scope = ctx_.state.element_instance(scope_key);
+  auto scope = ctx_.out.element_instance(scope_key);
   if (!scope || scope->child_count > 0) return;
   if (scope->state == Intent::kElementActivated
       && CatchBehavior(ctx_, *this).activate_pending_event_subprocess(*scope)) {

@@ -68,7 +68,7 @@ void CallActivityBehavior::start_child(const ElementInstance& instance,
 
 void CallActivityBehavior::on_child_completed(const ElementInstance& child, const Json& variables) {
   Key parent_key = child.value.parent_element_instance_key;
-  auto parent = ctx_.state.element_instance(parent_key);
+  auto parent = ctx_.out.element_instance(parent_key);
   if (!parent || parent->state != Intent::kElementActivated) return;
   auto model = bpmn_.model_of(parent->value);
   const auto* element = model->find_instance_element(parent->element_id(), parent->element_type());

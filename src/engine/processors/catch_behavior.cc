@@ -92,7 +92,7 @@ CatchBehavior::Search CatchBehavior::find(const ElementInstance& from, EventType
     // Out of a called process instance, the search goes on at its call activity.
     Key scope_key = BpmnBehavior::parent_of(*level);
     if (scope_key.value() <= 0) break;
-    level = ctx_.state.element_instance(scope_key);
+    level = ctx_.out.element_instance(scope_key);
   }
   return out;
 }

@@ -96,7 +96,7 @@ bool CompensationBehavior::throw_compensation(const ElementInstance& throw_event
   // the event sub-process interrupted or runs beside.
   std::vector<Key> scopes{throw_event.flow_scope_key()};
   if (model.element(element.flow_scope).kind == ElementKind::EVENT_SUB_PROCESS) {
-    if (auto scope = ctx_.state.element_instance(throw_event.flow_scope_key())) {
+    if (auto scope = ctx_.out.element_instance(throw_event.flow_scope_key())) {
       scopes.push_back(scope->flow_scope_key());
     }
   }
@@ -202,7 +202,7 @@ void CompensationBehavior::after_completed(const ElementInstance& instance,
     return;
   }
   // Every handler this throw event invoked is done: the throw event goes on.
-  auto throw_event = ctx_.state.element_instance(throw_key);
+  auto throw_event = ctx_.out.element_instance(throw_key);
   if (throw_event && throw_event->state == Intent::kElementActivated) {
     ctx_.out.command(throw_key, ValueType::kProcessInstance, Intent::kCompleteElement,
                      throw_event->value);

@@ -152,7 +152,7 @@ void EventBehavior::trigger(const ElementInstance& owner, const bpmn::ProcessMod
   }
   if (catch_element.kind == ElementKind::BOUNDARY_EVENT) {
     Key scope_key = owner.flow_scope_key();
-    auto scope = ctx_.state.element_instance(scope_key);
+    auto scope = ctx_.out.element_instance(scope_key);
     if (!scope || scope->state != Intent::kElementActivated) return;
     if (catch_element.cancel_activity) {
       // Two interrupting events at once: the first one wins.
@@ -217,7 +217,7 @@ void EventBehavior::on_terminated(const ElementInstance& instance) {
                       {"processInstanceKey", instance.value.process_instance_key.value()},
                       {"tenantId", "<default>"}});
   Key scope_key = instance.flow_scope_key();
-  auto scope = ctx_.state.element_instance(scope_key);
+  auto scope = ctx_.out.element_instance(scope_key);
   // The scope itself may be on its way out (the instance was cancelled meanwhile): then the
   // boundary event is not taken.
   if (!scope || scope->state != Intent::kElementActivated || scope->interrupted) return;
@@ -247,7 +247,7 @@ std::optional<bpmn::ElementIndex> EventBehavior::take_gateway_trigger(
                       {"tenantId", "<default>"}});
   Key scope_key = gateway.flow_scope_key();
   if (trigger->variables.is_object() && !trigger->variables.empty()) {
-    if (auto scope = ctx_.state.element_instance(scope_key)) {
+    if (auto scope = ctx_.out.element_instance(scope_key)) {
       bpmn_.variables().propagate_document(scope_key, trigger->variables, scope->value);
     }
   }

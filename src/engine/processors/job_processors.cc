@@ -55,7 +55,7 @@ void complete_job(ProcessingContext& ctx) {
   value.variables = variables;
   value.set_present(JobValue::kVariables);
   ctx.out.respond(ctx.out.event(job->key, ValueType::kJob, Intent::kCompleted, value));
-  auto instance = ctx.state.element_instance(value.element_instance_key);
+  auto instance = ctx.out.element_instance(value.element_instance_key);
   if (!instance || instance->state != Intent::kElementActivated) return;
   BpmnBehavior bpmn(ctx);
   auto model = bpmn.model_of(instance->value);
@@ -100,7 +100,7 @@ void fail_job(ProcessingContext& ctx) {
   value.set_present(JobValue::kRetries | JobValue::kRetryBackoff | JobValue::kErrorMessage
                     | JobValue::kVariables);
   ctx.out.respond(ctx.out.event(job->key, ValueType::kJob, Intent::kFailed, value));
-  auto instance = ctx.state.element_instance(value.element_instance_key);
+  auto instance = ctx.out.element_instance(value.element_instance_key);
   // The failure's variables are local to the task, so that the retry (or whoever resolves the
   // incident) sees them without leaking them into the process instance.
   if (instance && !variables.empty()) {
@@ -130,7 +130,7 @@ void throw_error(ProcessingContext& ctx) {
   value.error_message = ctx.command.value.value("errorMessage", std::string());
   value.set_present(JobValue::kErrorCode | JobValue::kVariables | JobValue::kErrorMessage);
   ctx.out.respond(ctx.out.event(job->key, ValueType::kJob, Intent::kErrorThrown, value));
-  auto instance = ctx.state.element_instance(value.element_instance_key);
+  auto instance = ctx.out.element_instance(value.element_instance_key);
   if (!instance) return;
   // A catch event around the job's element (boundary, event sub-process) takes the error;
   // otherwise the error raises an incident on the element.

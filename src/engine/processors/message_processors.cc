@@ -232,7 +232,7 @@ void process_subscription_correlate(ProcessingContext& ctx) {
   Key element_key = key_of(value, "elementInstanceKey");
   auto existing = EventStateView(ctx.state).process_message_subscription(element_key,
                                                                          str(value, "messageName"));
-  auto instance = ctx.state.element_instance(element_key);
+  auto instance = ctx.out.element_instance(element_key);
   if (!existing || str(*existing, "state") == "DELETING" || !instance
       || instance->state != Intent::kElementActivated) {
     ctx.out.reject(RejectionType::kNotFound,

@@ -16,7 +16,7 @@ std::string key_text(Key key) {
 void update_variables(ProcessingContext& ctx) {
   const Json& command = ctx.command.value;
   Key scope_key(command.value("scopeKey", std::int64_t{-1}));
-  auto scope = ctx.state.element_instance(scope_key);
+  auto scope = ctx.out.element_instance(scope_key);
   if (!scope) {
     ctx.out.reject(RejectionType::kNotFound, "Expected to update variables for element with key '"
                                                  + key_text(scope_key)
@@ -73,7 +73,7 @@ void resolve_incident(ProcessingContext& ctx) {
   if (job_key.value() > 0) return;  // the applier made the job activatable again
   // An element incident: run the step that failed again, with the fixed variables.
   auto instance =
-      ctx.state.element_instance(Key(incident->value("elementInstanceKey", std::int64_t{-1})));
+      ctx.out.element_instance(Key(incident->value("elementInstanceKey", std::int64_t{-1})));
   if (!instance) return;
   BpmnBehavior bpmn(ctx);
   if (instance->state == Intent::kElementActivating) {

@@ -97,7 +97,7 @@ bool MultiInstanceBehavior::on_inner_activating(const ElementInstance& inner,
   // Activation runs again when an incident of a later step is resolved: the variables are set.
   if (ctx_.state.variable(inner.key, kLoopCounter)) return true;
   Key body_key = inner.flow_scope_key();
-  auto body = ctx_.state.element_instance(body_key);
+  auto body = ctx_.out.element_instance(body_key);
   TERN_CHECK(body.has_value(), "an inner instance activates inside its live body");
   auto collection = input_collection(body_element, body_key);
   if (!collection) {
@@ -129,7 +129,7 @@ bool MultiInstanceBehavior::on_inner_activating(const ElementInstance& inner,
 std::optional<MultiInstanceBehavior::Outcome> MultiInstanceBehavior::on_inner_completing(
     const ElementInstance& inner, const bpmn::FlowElement& body_element) {
   Key body_key = inner.flow_scope_key();
-  auto body = ctx_.state.element_instance(body_key);
+  auto body = ctx_.out.element_instance(body_key);
   TERN_CHECK(body.has_value(), "an inner instance completes inside its live body");
   const auto& loop = *body_element.loop;
   auto& variables = bpmn_.variables();
@@ -190,7 +190,7 @@ std::optional<MultiInstanceBehavior::Outcome> MultiInstanceBehavior::on_inner_co
 void MultiInstanceBehavior::on_inner_completed(Key body_key, const bpmn::ProcessModel& model,
                                                const bpmn::FlowElement& body_element,
                                                const Outcome& outcome) {
-  auto body = ctx_.state.element_instance(body_key);
+  auto body = ctx_.out.element_instance(body_key);
   if (!body || body->state != Intent::kElementActivated) return;
   if (outcome.condition_met) {
     bool waiting = false;

@@ -109,7 +109,7 @@ void add_process_instance_processors(ProcessorMap& map) {
           scope_key = Key(value_json(ctx.command).value("flowScopeKey", std::int64_t{-1}));
         }
         if (scope_key.value() > 0) {
-          auto scope = ctx.state.element_instance(scope_key);
+          auto scope = ctx.out.element_instance(scope_key);
           if (!scope || scope->state != Intent::kElementActivated || scope->interrupted) {
             ctx.out.reject(RejectionType::kInvalidState, "Expected flow scope instance with key '"
                                                              + key_text(scope_key)
@@ -117,7 +117,7 @@ void add_process_instance_processors(ProcessorMap& map) {
             return;
           }
         }
-        if (ctx.state.element_instance(ctx.command.key)) {
+        if (ctx.out.element_instance(ctx.command.key)) {
           ctx.out.reject(RejectionType::kAlreadyExists,
                          "Expected to activate element instance with key '"
                              + key_text(ctx.command.key) + "', but it already exists");
@@ -128,7 +128,7 @@ void add_process_instance_processors(ProcessorMap& map) {
 
   add_processor(map, ValueType::kProcessInstance, Intent::kCompleteElement,
                 [](ProcessingContext& ctx) {
-                  auto instance = ctx.state.element_instance(ctx.command.key);
+                  auto instance = ctx.out.element_instance(ctx.command.key);
                   if (!instance || instance->state != Intent::kElementActivated) {
                     ctx.out.reject(RejectionType::kInvalidState,
                                    "Expected to complete element instance with key '"
@@ -140,7 +140,7 @@ void add_process_instance_processors(ProcessorMap& map) {
 
   add_processor(map, ValueType::kProcessInstance, Intent::kTerminateElement,
                 [](ProcessingContext& ctx) {
-                  auto instance = ctx.state.element_instance(ctx.command.key);
+                  auto instance = ctx.out.element_instance(ctx.command.key);
                   if (!instance || instance->state == Intent::kElementTerminating) {
                     ctx.out.reject(RejectionType::kInvalidState,
                                    "Expected to terminate element instance with key '"
@@ -151,7 +151,7 @@ void add_process_instance_processors(ProcessorMap& map) {
                 });
 
   add_processor(map, ValueType::kProcessInstance, Intent::kCancel, [](ProcessingContext& ctx) {
-    auto instance = ctx.state.element_instance(ctx.command.key);
+    auto instance = ctx.out.element_instance(ctx.command.key);
     if (!instance || instance->flow_scope_key().value() > 0) {
       ctx.out.reject(RejectionType::kNotFound, "Expected to cancel a process instance with key '"
                                                    + key_text(ctx.command.key)

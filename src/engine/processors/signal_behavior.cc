@@ -75,7 +75,7 @@ void SignalBehavior::broadcast_here(const std::string& name, const Json& variabl
       events.start_instance(definition_key, *catch_event, variables);
       continue;
     }
-    auto owner = ctx_.state.element_instance(owner_key);
+    auto owner = ctx_.out.element_instance(owner_key);
     if (!owner || owner->state != Intent::kElementActivated) continue;
     events.trigger(*owner, *model, *catch_event, variables);
   }

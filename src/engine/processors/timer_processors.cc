@@ -43,7 +43,7 @@ void trigger_timer(ProcessingContext& ctx) {
     behavior.reschedule(*timer, *model);
     return;
   }
-  auto owner = ctx.state.element_instance(owner_key);
+  auto owner = ctx.out.element_instance(owner_key);
   if (!owner || owner->state != Intent::kElementActivated) return;
   behavior.trigger(*owner, *model, *target, Json::object());
   // A non-interrupting boundary or event sub-process cycle fires again while its owner runs.

@@ -43,7 +43,7 @@ std::optional<feel::Value> ScopeVariableResolver::lookup(std::string_view name) 
 }
 
 Key VariableBehavior::parent_scope(Key scope_key) const {
-  auto instance = ctx_.state.element_instance(scope_key);
+  auto instance = ctx_.out.element_instance(scope_key);
   return instance ? instance->flow_scope_key() : kNoKey;
 }
 
