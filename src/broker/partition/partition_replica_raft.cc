@@ -87,7 +87,7 @@ bool PartitionReplica::handle_ready() {
   }
   raft::Ready ready = node_->ready();
   // Leader appends and heartbeats may leave before this replica's own flush (Raft §10.2.1): the
-  // leader counts itself in the quorum only once the Ready is advanced, after the flush.
+  // leader counts itself in the quorum only once the sync is reported (RaftNode::persisted).
   for (const auto& message : ready.messages)
     send_(message.to, id(), message);
   if (ready.snapshot) {
