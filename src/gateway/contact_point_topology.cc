@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "command_api.grpc.pb.h"
+#include "gateway/routing/stream_reader.h"
 #include "gateway/topology_codec.h"
 
 namespace tern::gateway {
@@ -45,8 +46,9 @@ tern::Result<void, std::string> validate_contact_point(const std::string& contac
 }  // namespace
 
 // One subscription thread per contact point and the reports they received. Each thread holds a
-// SubscribeTopology stream open to its broker, stores every topology pushed on it, and after a
-// failure waits the retry interval and subscribes again. current() merges the reports that are
+// SubscribeTopology stream open to its broker (read on gRPC's callback threads, which store every
+// topology pushed on it, while the thread waits for the stream's end), and after a failure waits
+// the retry interval and subscribes again. current() merges the reports that are
 // fresh: a broker re-sends its topology every couple of seconds even when nothing changed, so a
 // report older than kStaleAfter comes from a broker that is gone or cut off, and is dropped.
 class ContactPointSubscriptions {
@@ -115,23 +117,30 @@ class ContactPointSubscriptions {
         if (stopping_) return;
         in_flight_[i] = &context;
       }
-      auto reader = stubs_[i]->SubscribeTopology(&context, {});
-      tern::command::TopologyInfo info;
-      while (reader->Read(&info)) {
-        auto topology = from_topology_info(info);
-        if (!topology) {
-          spdlog::warn("contact point {} sent an invalid topology: {}", contact_points_[i],
-                       topology.error());
-          context.TryCancel();
-          break;
-        }
-        if (!reachable) spdlog::info("contact point {} answers again", contact_points_[i]);
-        reachable = true;
-        std::lock_guard lock(mutex_);
-        reports_[i] = Report{std::move(*topology), Clock::now()};
-        merge_locked(Clock::now());
-      }
-      grpc::Status status = reader->Finish();
+      // Read on gRPC's callback threads (routing/stream_reader.h); this thread only waits for
+      // the end. `reachable` is touched by the reads while this thread waits, then by this
+      // thread once the call is over (ordered by the reader's end).
+      const tern::command::GetTopologyRequest request;
+      bool invalid = false;  // a report was refused; no further one is stored
+      routing::StreamReader<tern::command::TopologyInfo> reader(
+          [&](tern::command::TopologyInfo& info) {
+            if (invalid) return;
+            auto topology = from_topology_info(info);
+            if (!topology) {
+              spdlog::warn("contact point {} sent an invalid topology: {}", contact_points_[i],
+                           topology.error());
+              invalid = true;
+              context.TryCancel();
+              return;
+            }
+            if (!reachable) spdlog::info("contact point {} answers again", contact_points_[i]);
+            reachable = true;
+            std::lock_guard lock(mutex_);
+            reports_[i] = Report{std::move(*topology), Clock::now()};
+            merge_locked(Clock::now());
+          });
+      stubs_[i]->async()->SubscribeTopology(&context, &request, &reader);
+      grpc::Status status = reader.run();
       std::unique_lock lock(mutex_);
       in_flight_[i] = nullptr;
       if (stopping_) return;

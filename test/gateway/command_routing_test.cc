@@ -4,12 +4,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
+#include "gateway/routing/job_wakeups.h"
 #include "gateway/routing/partition_routing.h"
 #include "gateway/routing_fixture.h"
 
@@ -415,6 +417,28 @@ TEST(CommandRouting, BrokersPushJobAvailabilityToSubscribers) {
   while (reader->Read(&wakeup)) {
   }
   reader->Finish();
+}
+
+TEST(CommandRouting, AGatewayHearsABrokersJobWakeUpsOverItsStream) {
+  RoutingCluster cluster(1);
+  cluster.deploy(one_task_process("p", "wake"));
+  // What a gateway's router does for a remote broker: its JobWakeups follow the broker's
+  // SubscribeJobAvailability stream (read on gRPC's callback threads) and wake a waiting poll.
+  routing::JobWakeups wakeups;
+  wakeups.watch(cluster.broker_address(),
+                tern::command::BrokerCommands::NewStub(grpc::CreateChannel(
+                    cluster.broker_address(), grpc::InsecureChannelCredentials())));
+  std::atomic<bool> woken{false};
+  wakeups.when_changed("wake", wakeups.generation("wake"), [&] { woken = true; });
+  // The stream is registered when its call starts on the broker: create instances until the
+  // wake-up arrives (the first ones may race the registration).
+  for (int i = 0; i < 200 && !woken.load(); ++i)
+    create(cluster, "p");
+  EXPECT_TRUE(woken.load()) << "no wake-up reached the gateway";
+  EXPECT_GT(wakeups.generation("wake"), 0u);
+  // With the stream still open, shutdown cancels it and its thread ends.
+  wakeups.shutdown();
+  EXPECT_EQ(wakeups.generation("other"), 0u);
 }
 
 TEST(PartitionRouting, CorrelationKeysHashLikeJavaStrings) {

@@ -42,6 +42,8 @@ class RoutingCluster {
 
   gateway_protocol::Gateway::Stub& gateway() { return *gateway_stub_; }
   tern::command::BrokerCommands::Stub& broker() { return *broker_stub_; }
+  // "host:port" of the broker side's command API (gRPC).
+  std::string broker_address() const { return "127.0.0.1:" + std::to_string(broker_port_); }
   EnginePartitionService& partitions() { return *partitions_; }
   StaticTopology& topology() { return *topology_; }
   std::shared_ptr<StaticTopology> topology_source() const { return topology_; }

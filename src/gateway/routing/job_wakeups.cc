@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "gateway/routing/stream_reader.h"
+
 namespace tern::gateway::routing {
 
 namespace tc = tern::command;
@@ -110,14 +112,13 @@ void JobWakeups::run(Subscription* subscription) {
       if (stopped_) return;
       subscription->active = &context;
     }
-    auto reader = subscription->stub->SubscribeJobAvailability(&context, {});
-    tc::JobAvailability wakeup;
-    bool received = false;
-    while (reader->Read(&wakeup)) {
-      received = true;
-      notify(wakeup.job_type());
-    }
-    grpc::Status status = reader->Finish();
+    // Read on gRPC's callback threads (stream_reader.h); this thread only waits for the end.
+    const tc::JobAvailabilitySubscription request;
+    StreamReader<tc::JobAvailability> reader(
+        [this](tc::JobAvailability& wakeup) { notify(wakeup.job_type()); });
+    subscription->stub->async()->SubscribeJobAvailability(&context, &request, &reader);
+    grpc::Status status = reader.run();
+    const bool received = reader.received();
     std::unique_lock lock(mutex_);
     subscription->active = nullptr;
     if (stopped_) return;

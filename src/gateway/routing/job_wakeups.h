@@ -13,10 +13,11 @@
 // (notify() again: there may be more). Blocking wait()ers, and waiters that register after the
 // generation moved, are all woken.
 //
-// Threads: one subscription thread per broker address (started by watch(), ended by shutdown());
-// wait()/generation()/when_changed()/forget() from any thread. when_changed() callbacks run on
-// the subscription thread that saw the wake-up (or at shutdown on the caller of shutdown()),
-// without the lock held. Thread-safe.
+// Threads: one subscription thread per broker address (started by watch(), ended by shutdown()),
+// which opens the stream and waits for its end; the stream is read on gRPC's callback threads
+// (stream_reader.h). wait()/generation()/when_changed()/forget() from any thread. when_changed()
+// callbacks run on the gRPC thread that read the wake-up (or at shutdown on the caller of
+// shutdown()), without the lock held. Thread-safe.
 
 #include <chrono>
 #include <condition_variable>
