@@ -14,6 +14,7 @@
 #include "gateway/routing/job_wakeups.h"
 #include "gateway/routing/partition_routing.h"
 #include "gateway/routing_fixture.h"
+#include "support/eventually.h"
 
 namespace tern::gateway::testing {
 namespace {
@@ -430,11 +431,16 @@ TEST(CommandRouting, AGatewayHearsABrokersJobWakeUpsOverItsStream) {
                     cluster.broker_address(), grpc::InsecureChannelCredentials())));
   std::atomic<bool> woken{false};
   wakeups.when_changed("wake", wakeups.generation("wake"), [&] { woken = true; });
-  // The stream is registered when its call starts on the broker: create instances until the
-  // wake-up arrives (the first ones may race the registration).
-  for (int i = 0; i < 200 && !woken.load(); ++i)
-    create(cluster, "p");
-  EXPECT_TRUE(woken.load()) << "no wake-up reached the gateway";
+  // The stream is registered when its call starts on the broker (a connection away): create an
+  // instance per check until the wake-up arrives (the first ones may race the registration).
+  EXPECT_TRUE(test::eventually(
+      [&] {
+        if (woken.load()) return true;
+        create(cluster, "p");
+        return false;
+      },
+      std::chrono::seconds(20)))
+      << "no wake-up reached the gateway";
   EXPECT_GT(wakeups.generation("wake"), 0u);
   // With the stream still open, shutdown cancels it and its thread ends.
   wakeups.shutdown();
