@@ -8,8 +8,21 @@ namespace tern::engine {
 
 namespace {
 
-constexpr std::string_view kLastProcessed = "last_processed";
-constexpr std::string_view kLastApplied = "last_applied";
+// The keys read or written for every record, pinned in the transaction (Transaction::view_pinned).
+enum Pin : std::size_t { kPinLastProcessed, kPinLastApplied, kPinKeyGenerator };
+
+const std::string& last_processed_key() {
+  static const std::string key = DbKey(StateKind::kMeta).str("last_processed").bytes();
+  return key;
+}
+const std::string& last_applied_key() {
+  static const std::string key = DbKey(StateKind::kMeta).str("last_applied").bytes();
+  return key;
+}
+const std::string& key_generator_key() {
+  static const std::string key = DbKey(StateKind::kKeyGenerator).bytes();
+  return key;
+}
 
 std::string encode_i64(std::int64_t value) {
   std::string out(8, '\0');
@@ -87,42 +100,36 @@ void EngineState::put_doc(std::string_view key, const Json& doc) {
   txn_.put(key, std::string_view(reinterpret_cast<const char*>(packed.data()), packed.size()));
 }
 
-std::int64_t EngineState::meta(std::string_view name) const {
-  auto bytes = txn_.view(DbKey(StateKind::kMeta).str(name));
-  return bytes ? decode_i64(*bytes) : 0;
-}
-
-void EngineState::set_meta(std::string_view name, std::int64_t value) {
-  txn_.put(DbKey(StateKind::kMeta).str(name), encode_i64(value));
-}
-
 Position EngineState::last_processed_position() const {
-  return Position(meta(kLastProcessed));
+  auto bytes = txn_.view_pinned(kPinLastProcessed, last_processed_key());
+  return Position(bytes ? decode_i64(*bytes) : 0);
 }
 void EngineState::set_last_processed_position(Position position) {
-  set_meta(kLastProcessed, position.value());
+  txn_.put_pinned(kPinLastProcessed, last_processed_key(), encode_i64(position.value()));
 }
 Position EngineState::last_applied_position() const {
-  return Position(meta(kLastApplied));
+  auto bytes = txn_.view_pinned(kPinLastApplied, last_applied_key());
+  return Position(bytes ? decode_i64(*bytes) : 0);
 }
 void EngineState::set_last_applied_position(Position position) {
-  set_meta(kLastApplied, position.value());
+  txn_.put_pinned(kPinLastApplied, last_applied_key(), encode_i64(position.value()));
 }
 
 std::int64_t EngineState::key_counter() const {
-  auto bytes = txn_.view(DbKey(StateKind::kKeyGenerator));
+  auto bytes = txn_.view_pinned(kPinKeyGenerator, key_generator_key());
   return bytes ? decode_i64(*bytes) : 0;
 }
 
 void EngineState::observe_key(Key key) {
   if (key.value() <= 0 || partition_of(key) != partition_) return;
   auto counter = counter_of(key);
-  if (counter > key_counter()) txn_.put(DbKey(StateKind::kKeyGenerator), encode_i64(counter));
+  if (counter > key_counter())
+    txn_.put_pinned(kPinKeyGenerator, key_generator_key(), encode_i64(counter));
 }
 
 bool EngineState::is_new_key(Key key) const {
   if (key.value() <= 0 || partition_of(key) != partition_) return false;
-  auto committed = txn_.committed_view(DbKey(StateKind::kKeyGenerator));
+  auto committed = txn_.committed_view_pinned(kPinKeyGenerator, key_generator_key());
   return counter_of(key) > (committed ? decode_i64(*committed) : 0);
 }
 

@@ -167,8 +167,6 @@ class EngineState {
   void put_doc(std::string_view key, const Json& doc);
   enum class IndexChange { kAdd, kAddNew, kRemove };
   void index_job(Key key, JobState state, const JobValue::Index& index, IndexChange change);
-  std::int64_t meta(std::string_view name) const;
-  void set_meta(std::string_view name, std::int64_t value);
 
   Transaction& txn_;
   PartitionId partition_;

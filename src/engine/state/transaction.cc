@@ -42,23 +42,55 @@ std::optional<std::string> Transaction::get(std::string_view key) const {
   return std::string(*found);
 }
 
-std::optional<std::string_view> Transaction::view(std::string_view key) const {
-  SlotRef found = slot(key);
-  const Slot& s = found->value;
+Transaction::SlotRef Transaction::pinned_slot(std::size_t pin, std::string_view key) const {
+  SlotRef& pinned = pins_[pin];
+  if (pinned == nullptr) pinned = slots_.find_or_insert(key);
+  TERN_CHECK(std::string_view(pinned->key) == key, "a pin always names the same key");
+  return pinned;
+}
+
+void Transaction::clear_slots() {
+  slots_.clear();
+  pins_.fill(nullptr);
+}
+
+std::optional<std::string_view> Transaction::view_of(SlotRef slot) const {
+  const Slot& s = slot->value;
   const std::optional<std::string>* value = &s.pending;
   if (!s.has_pending) {
-    load(found);
+    load(slot);
     value = &s.committed;
   }
   if (!*value) return std::nullopt;
   return std::string_view(**value);
 }
 
+std::optional<std::string_view> Transaction::committed_view_of(SlotRef slot) const {
+  load(slot);
+  if (!slot->value.committed) return std::nullopt;
+  return std::string_view(*slot->value.committed);
+}
+
+std::optional<std::string_view> Transaction::view(std::string_view key) const {
+  return view_of(slot(key));
+}
+
 std::optional<std::string_view> Transaction::committed_view(std::string_view key) const {
-  SlotRef found = slot(key);
-  load(found);
-  if (!found->value.committed) return std::nullopt;
-  return std::string_view(*found->value.committed);
+  return committed_view_of(slot(key));
+}
+
+std::optional<std::string_view> Transaction::view_pinned(std::size_t pin,
+                                                         std::string_view key) const {
+  return view_of(pinned_slot(pin, key));
+}
+
+std::optional<std::string_view> Transaction::committed_view_pinned(std::size_t pin,
+                                                                   std::string_view key) const {
+  return committed_view_of(pinned_slot(pin, key));
+}
+
+void Transaction::put_pinned(std::size_t pin, std::string_view key, std::string_view value) {
+  set_pending(pinned_slot(pin, key), value);
 }
 
 std::size_t Transaction::pending_cost(const Slots::Entry& entry) {
@@ -163,6 +195,9 @@ void Transaction::drop_dead_slots() {
     // again since it was listed is alive.
     const Slot& s = slot->value;
     if (slot->key.empty() || s.has_pending || !s.committed_known || s.committed) continue;
+    for (SlotRef& pinned : pins_) {
+      if (pinned == slot) pinned = nullptr;
+    }
     slots_.erase(slot->key);
   }
   dead_.clear();
@@ -187,7 +222,7 @@ void Transaction::evict_cached() {
   for (auto [key, slot] : pending_keys_)
     kept.emplace_back(std::move(slot->key), std::move(slot->value));
   pending_keys_.clear();
-  slots_.clear();
+  clear_slots();
   dead_.clear();
   for (auto& [key, value] : kept) {
     SlotRef entry = slots_.find_or_insert(key);
@@ -216,7 +251,7 @@ rocksdb::Status Transaction::commit(const rocksdb::WriteOptions& options) {
   pending_keys_.clear();
   pending_bytes_ = 0;
   if (slots_.size() > kMaxCachedEntries) {
-    slots_.clear();
+    clear_slots();
     return status;
   }
   for (SlotRef slot : written) {

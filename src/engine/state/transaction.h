@@ -7,6 +7,7 @@
 
 #include <rocksdb/db.h>
 
+#include <array>
 #include <bitset>
 #include <cstdint>
 #include <functional>
@@ -54,6 +55,15 @@ class Transaction {
   // What RocksDB holds for `key`, ignoring pending writes.
   std::optional<std::string_view> committed_view(std::string_view key) const;
   void put(std::string_view key, std::string_view value);
+
+  // The same for keys read or written for every record (the positions, the key counter: about
+  // half of all slot lookups): their slots are kept in a small array by the caller's fixed index
+  // `pin` (< kPins, always with the same key), so that they are found without building and
+  // hashing the key.
+  std::optional<std::string_view> view_pinned(std::size_t pin, std::string_view key) const;
+  std::optional<std::string_view> committed_view_pinned(std::size_t pin,
+                                                        std::string_view key) const;
+  void put_pinned(std::size_t pin, std::string_view key, std::string_view value);
   // put() of a key the caller knows RocksDB does not hold (a key generated after the last
   // write to RocksDB): deleting it again before the next write then writes nothing. With
   // `verify_absent_writes` (tests) the claim is checked against RocksDB.
@@ -117,6 +127,7 @@ class Transaction {
   static constexpr std::size_t kPendingEntryOverhead = 192;
   // Index floors kept at most (one per job type scanned, plus the due-date indexes).
   static constexpr std::size_t kMaxFloors = 1024;
+  static constexpr std::size_t kPins = 4;
 
  private:
   struct Slot {
@@ -143,6 +154,11 @@ class Transaction {
   };
 
   SlotRef slot(std::string_view key) const;
+  SlotRef pinned_slot(std::size_t pin, std::string_view key) const;
+  // Forgets the pinned slots (the table let go of its entries).
+  void clear_slots();
+  std::optional<std::string_view> view_of(SlotRef slot) const;
+  std::optional<std::string_view> committed_view_of(SlotRef slot) const;
   // Reads RocksDB's value into the slot unless already known.
   void load(SlotRef slot) const;
   // Records the slot's pending state for rollback, before it changes.
@@ -158,6 +174,8 @@ class Transaction {
   rocksdb::DB* db_;
   bool verify_absent_writes_;
   mutable Slots slots_;
+  // The pinned slots by index (null until first used, and after the table lets them go).
+  mutable std::array<SlotRef, kPins> pins_{};
   // The keys (owned by their slots) with a pending write, in key order.
   std::map<std::string_view, SlotRef> pending_keys_;
   std::size_t pending_bytes_ = 0;

@@ -205,7 +205,61 @@ TEST_F(StateDbTest, AKeyIsNewOnlyUntilTheKeyCounterCoveringItIsCommitted) {
   EXPECT_FALSE(state.is_new_key(encode_key(PartitionId(2), 100)));
 }
 
+// A pinned key (the positions, the key counter) is the same slot as its key looked up the usual
+// way, through writes, rollbacks, commits, evictions of the cache and the drop of dead slots.
+TEST_F(StateDbTest, APinnedKeyIsTheSameEntryAsItsKey) {
+  std::string key = DbKey(StateKind::kMeta).str("pinned").bytes();
+  EXPECT_FALSE(txn().view_pinned(0, key));
+  txn().put_pinned(0, key, "1");
+  EXPECT_EQ(txn().view(key), "1");
+  EXPECT_FALSE(txn().committed_view_pinned(0, key));
+  txn().put(key, "2");
+  EXPECT_EQ(txn().view_pinned(0, key), "2");
+  txn().set_savepoint();
+  txn().put_pinned(0, key, "3");
+  txn().rollback_to_savepoint();
+  txn().release_savepoint();
+  EXPECT_EQ(txn().view_pinned(0, key), "2");
+  commit();
+  EXPECT_EQ(txn().committed_view_pinned(0, key), "2");
+  // The cache lets go of every slot when it is full; the pin finds the key again.
+  txn().put_pinned(0, key, "4");
+  for (int i = 0; i < static_cast<int>(Transaction::kMaxCachedEntries) + 10; ++i)
+    (void)txn().view(child(5, i));
+  txn().evict_cached();
+  EXPECT_EQ(txn().view_pinned(0, key), "4");
+  EXPECT_EQ(txn().committed_view_pinned(0, key), "2");
+  // A commit with an oversized cache drops every slot too.
+  for (int i = 0; i < static_cast<int>(Transaction::kMaxCachedEntries) + 10; ++i)
+    (void)txn().view(child(6, i));
+  commit();
+  EXPECT_EQ(txn().view_pinned(0, key), "4");
+  // A pinned key created and deleted inside the window loses its slot like any other.
+  std::string other = DbKey(StateKind::kMeta).str("short-lived").bytes();
+  txn().put_absent(other, "x");
+  EXPECT_EQ(txn().view_pinned(1, other), "x");
+  txn().erase(other);
+  txn().drop_dead_slots();
+  EXPECT_FALSE(txn().view_pinned(1, other));
+  txn().put_pinned(1, other, "y");
+  EXPECT_EQ(txn().view(other), "y");
+  commit();
+  db_.reset();
+  auto reopened = StateDb::open(dir_.path() / "state", StateDbOptions{});
+  ASSERT_TRUE(reopened);
+  db_ = std::move(reopened.value());
+  EXPECT_EQ(txn().view_pinned(0, key), "4");
+  EXPECT_EQ(txn().view_pinned(1, other), "y");
+}
+
 using StateDbDeathTest = StateDbTest;
+
+TEST_F(StateDbDeathTest, APinUsedForTwoKeysAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  txn().put_pinned(0, DbKey(StateKind::kMeta).str("a").bytes(), "1");
+  EXPECT_DEATH(txn().view_pinned(0, DbKey(StateKind::kMeta).str("b").bytes()),
+               "a pin always names the same key");
+}
 
 TEST_F(StateDbDeathTest, AKeyClaimedNewThatRocksDbHoldsAborts) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
