@@ -4,7 +4,9 @@
 // kind, so that a kind can be scanned in order), followed by order-preserving parts: integers
 // big-endian with the sign bit flipped, strings terminated by a zero byte.
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -58,28 +60,66 @@ enum class StateKind : std::uint8_t {
   kSignalReceived = 97,      // distribution key -> "": a distributed broadcast processed here
 };
 
+// Built on the stack: most keys are a kind and one or two integers (9-17 bytes), and every state
+// access builds one, so the bytes live in an inline buffer (a heap string only past it) and an
+// integer is stored as one 8-byte big-endian word rather than byte by byte.
 class DbKey {
  public:
-  explicit DbKey(StateKind kind) { bytes_.push_back(static_cast<char>(kind)); }
+  explicit DbKey(StateKind kind) {
+    inline_[0] = static_cast<char>(kind);
+    size_ = 1;
+  }
+  DbKey(const DbKey& other) { assign(other); }
+  DbKey& operator=(const DbKey& other) {
+    if (this != &other) assign(other);
+    return *this;
+  }
 
   DbKey& i64(std::int64_t value) {
-    auto raw = static_cast<std::uint64_t>(value) ^ (std::uint64_t{1} << 63);
-    for (int shift = 56; shift >= 0; shift -= 8) {
-      bytes_.push_back(static_cast<char>((raw >> shift) & 0xff));
-    }
+    std::uint64_t raw = static_cast<std::uint64_t>(value) ^ (std::uint64_t{1} << 63);
+    if constexpr (std::endian::native == std::endian::little) raw = __builtin_bswap64(raw);
+    std::memcpy(extend(8), &raw, 8);
     return *this;
   }
   DbKey& str(std::string_view value) {
-    bytes_.append(value);
-    bytes_.push_back('\0');
+    char* out = extend(value.size() + 1);
+    if (!value.empty()) std::memcpy(out, value.data(), value.size());
+    out[value.size()] = '\0';
     return *this;
   }
 
-  const std::string& bytes() const { return bytes_; }
-  operator std::string_view() const { return bytes_; }  // NOLINT: keys are passed as views
+  std::string_view view() const { return std::string_view(data(), size_); }
+  std::size_t size() const { return size_; }
+  std::string bytes() const { return std::string(view()); }
+  operator std::string_view() const { return view(); }  // NOLINT: keys are passed as views
 
  private:
-  std::string bytes_;
+  static constexpr std::size_t kInlineBytes = 40;
+
+  const char* data() const { return size_ <= kInlineBytes ? inline_ : heap_.data(); }
+
+  // Room for `more` bytes at the end; returns where they go.
+  char* extend(std::size_t more) {
+    std::size_t old_size = size_;
+    size_ += more;
+    if (size_ <= kInlineBytes) return inline_ + old_size;
+    if (old_size <= kInlineBytes) heap_.assign(inline_, old_size);
+    heap_.resize(size_);
+    return heap_.data() + old_size;
+  }
+
+  void assign(const DbKey& other) {
+    size_ = other.size_;
+    if (size_ <= kInlineBytes) {
+      std::memcpy(inline_, other.inline_, size_);
+    } else {
+      heap_ = other.heap_;
+    }
+  }
+
+  char inline_[kInlineBytes];
+  std::size_t size_ = 0;
+  std::string heap_;  // the bytes, once past the inline buffer
 };
 
 // Reads the big-endian integer DbKey::i64 wrote at `offset` of `key`.

@@ -322,7 +322,7 @@ std::vector<EngineState::FlowTokens> EngineState::join_tokens(Key scope_key) con
   std::vector<FlowTokens> out;
   DbKey prefix = DbKey(StateKind::kJoinFlows).i64(scope_key.value());
   txn_.scan(prefix, [&](std::string_view key, std::string_view value) {
-    auto rest = key.substr(prefix.bytes().size());
+    auto rest = key.substr(prefix.size());
     auto end_target = rest.find('\0');
     auto end_flow = rest.find('\0', end_target + 1);
     out.push_back(FlowTokens{std::string(rest.substr(0, end_target)),
@@ -455,7 +455,7 @@ std::vector<Key> EngineState::activatable_jobs(std::string_view type, std::size_
   if (max == 0) return out;
   DbKey prefix = DbKey(StateKind::kActivatableJob).str(type);
   auto visit = [&](std::string_view key, std::string_view) {
-    out.emplace_back(read_key_i64(key, prefix.bytes().size()));
+    out.emplace_back(read_key_i64(key, prefix.size()));
     return out.size() < max;
   };
   // Jobs are activated oldest first, so the front of a type's index is the deletes of the jobs

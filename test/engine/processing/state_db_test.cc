@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -250,6 +251,48 @@ TEST_F(StateDbTest, APinnedKeyIsTheSameEntryAsItsKey) {
   db_ = std::move(reopened.value());
   EXPECT_EQ(txn().view_pinned(0, key), "4");
   EXPECT_EQ(txn().view_pinned(1, other), "y");
+}
+
+// The key encoding is what RocksDB holds: integers big-endian with the sign bit flipped, strings
+// with a terminating zero, in order of the parts, whether the key fits the inline buffer or not.
+TEST(DbKeyTest, EncodesIntegersAndStringsInOrderInlineAndBeyond) {
+  DbKey key = DbKey(StateKind::kVariable).i64(0x0102030405060708).str("ab").i64(-1);
+  std::string expected{static_cast<char>(StateKind::kVariable)};
+  expected += std::string("\x81\x02\x03\x04\x05\x06\x07\x08", 8);
+  expected += std::string("ab\0", 3);
+  expected += std::string("\x7f\xff\xff\xff\xff\xff\xff\xff", 8);
+  EXPECT_EQ(key.bytes(), expected);
+  EXPECT_EQ(key.size(), expected.size());
+  // Order of integers is the order of their encodings, negatives first.
+  std::vector<std::int64_t> values{
+      std::numeric_limits<std::int64_t>::min(), -300, -1, 0, 1, 255, 256,
+      std::numeric_limits<std::int64_t>::max()};
+  for (std::size_t i = 1; i < values.size(); ++i) {
+    EXPECT_LT(DbKey(StateKind::kJob).i64(values[i - 1]).view(),
+              DbKey(StateKind::kJob).i64(values[i]).view());
+    EXPECT_EQ(read_key_i64(DbKey(StateKind::kJob).i64(values[i]), 1), values[i]);
+  }
+  // Past the inline buffer, one part at a time and all at once, and copies of both.
+  std::string name(100, 'n');
+  DbKey grown = DbKey(StateKind::kVariable).i64(5);
+  for (int i = 0; i < 6; ++i)
+    grown.str("abcdef").i64(i);
+  DbKey at_once = DbKey(StateKind::kVariable).i64(5).str(name);
+  std::string grown_expected = DbKey(StateKind::kVariable).i64(5).bytes();
+  for (int i = 0; i < 6; ++i)
+    grown_expected += std::string("abcdef\0", 7) + DbKey(StateKind::kMeta).i64(i).bytes().substr(1);
+  EXPECT_EQ(grown.bytes(), grown_expected);
+  EXPECT_EQ(at_once.bytes(),
+            DbKey(StateKind::kVariable).i64(5).bytes() + name + std::string(1, '\0'));
+  DbKey copy = grown;
+  DbKey small_copy = key;
+  copy = at_once;
+  EXPECT_EQ(copy.bytes(), at_once.bytes());
+  EXPECT_EQ(small_copy.bytes(), expected);
+  small_copy = grown;
+  EXPECT_EQ(small_copy.bytes(), grown_expected);
+  small_copy = key;
+  EXPECT_EQ(small_copy.view(), std::string_view(expected));
 }
 
 using StateDbDeathTest = StateDbTest;
