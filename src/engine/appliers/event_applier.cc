@@ -150,6 +150,17 @@ void EventApplier::apply(const Record& record, const JobValue& value, EngineStat
   apply_job(record, value, state);
 }
 
+void EventApplier::apply(const Record& record, const VariableValue& value, EngineState& state) {
+  if (!record.is_event() || record.value_type != ValueType::kVariable) {
+    apply(record, state);
+    return;
+  }
+  state.observe_key(record.key);
+  // What the JSON form of the record applies (apply above), from the typed fields.
+  state.put_variable(value.scope_key, value.name,
+                     VariableEntry{record.key, std::string(value.value)});
+}
+
 void EventApplier::apply_process_instance(const Record& record, const ProcessInstanceValue& value,
                                           EngineState& state) {
   switch (record.intent) {

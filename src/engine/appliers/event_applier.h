@@ -18,6 +18,7 @@
 #include "engine/records/job_value.h"
 #include "engine/records/process_instance_value.h"
 #include "engine/records/record.h"
+#include "engine/records/variable_value.h"
 #include "engine/state/engine_state.h"
 
 namespace tern::engine {
@@ -33,6 +34,7 @@ class EventApplier {
   // not parsed back from the record's JSON.
   void apply(const Record& record, const ProcessInstanceValue& value, EngineState& state);
   void apply(const Record& record, const JobValue& value, EngineState& state);
+  void apply(const Record& record, const VariableValue& value, EngineState& state);
 
   // Job types that became activatable since the last call (for wake-ups on the leader).
   std::set<std::string> take_activatable_types() { return std::exchange(activatable_types_, {}); }

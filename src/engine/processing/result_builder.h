@@ -15,6 +15,7 @@
 #include "engine/records/job_value.h"
 #include "engine/records/process_instance_value.h"
 #include "engine/records/record.h"
+#include "engine/records/variable_value.h"
 #include "engine/state/engine_state.h"
 
 namespace tern::engine {
@@ -58,6 +59,8 @@ class ResultBuilder {
   const Record& event(Key key, ValueType value_type, Intent intent,
                       const ProcessInstanceValue& value, RequestRef request = {});
   const Record& event(Key key, ValueType value_type, Intent intent, const JobValue& value,
+                      RequestRef request = {});
+  const Record& event(Key key, ValueType value_type, Intent intent, const VariableValue& value,
                       RequestRef request = {});
   // Appends a follow-up command, processed once committed.
   void command(Key key, ValueType value_type, Intent intent, Json value);

@@ -75,17 +75,16 @@ void VariableBehavior::set_local(Key scope_key, std::string_view name, const Jso
   std::string text = value.dump();
   auto existing = ctx_.state.variable(scope_key, name);
   if (existing && existing->json_text == text) return;  // unchanged: no record, as Zeebe
-  Json record{{"name", name},
-              {"value", text},
-              {"scopeKey", scope_key.value()},
-              {"processInstanceKey", process.process_instance_key.value()},
-              {"processDefinitionKey", process.process_definition_key.value()},
-              {"bpmnProcessId", process.bpmn_process_id},
-              {"tenantId", "<default>"}};
+  VariableValue record{.name = name,
+                       .value = text,
+                       .scope_key = scope_key,
+                       .process_instance_key = process.process_instance_key,
+                       .process_definition_key = process.process_definition_key,
+                       .bpmn_process_id = process.bpmn_process_id};
   if (existing) {
-    ctx_.out.event(existing->key, ValueType::kVariable, Intent::kUpdated, std::move(record));
+    ctx_.out.event(existing->key, ValueType::kVariable, Intent::kUpdated, record);
   } else {
-    ctx_.out.event(ctx_.out.next_key(), ValueType::kVariable, Intent::kCreated, std::move(record));
+    ctx_.out.event(ctx_.out.next_key(), ValueType::kVariable, Intent::kCreated, record);
   }
 }
 

@@ -17,6 +17,7 @@
 #include "engine/records/msgpack.h"
 #include "engine/records/process_instance_value.h"
 #include "engine/records/record_codec.h"
+#include "engine/records/variable_value.h"
 #include "msgpack_boundaries.h"
 
 namespace tern::engine {
@@ -162,6 +163,39 @@ TEST(TypedRecordsTest, JobValueWritesTheBytesItsJsonWrites) {
     value.present = subsets[i];
     ASSERT_EQ(direct(value), through_json(value)) << "present " << subsets[i];
   }
+}
+
+TEST(TypedRecordsTest, VariableValueWritesTheBytesItsJsonWrites) {
+  // Every string field and every key at each form boundary, the others moved along with it.
+  const auto& t = texts();
+  const auto& n = numbers();
+  std::size_t variants = std::max(t.size(), n.size()) * 3;
+  for (std::size_t variant = 0; variant < variants; ++variant) {
+    VariableValue value{.name = t[variant % t.size()],
+                        .value = t[(variant + 1) % t.size()],
+                        .scope_key = Key(n[variant % n.size()]),
+                        .process_instance_key = Key(n[(variant + 1) % n.size()]),
+                        .process_definition_key = Key(n[(variant + 2) % n.size()]),
+                        .bpmn_process_id = t[(variant + 2) % t.size()]};
+    if (variant % 2 == 1) value.tenant_id = t[(variant + 3) % t.size()];
+    ASSERT_EQ(direct(value), through_json(value)) << "variant " << variant;
+  }
+}
+
+TEST(TypedRecordsTest, VariableValueJsonHasTheExportedFields) {
+  VariableValue value{.name = "x",
+                      .value = "{\"a\":1}",
+                      .scope_key = Key(7),
+                      .process_instance_key = Key(5),
+                      .process_definition_key = Key(3),
+                      .bpmn_process_id = "order"};
+  EXPECT_EQ(value.to_json(), (Json{{"name", "x"},
+                                   {"value", "{\"a\":1}"},
+                                   {"scopeKey", 7},
+                                   {"processInstanceKey", 5},
+                                   {"processDefinitionKey", 3},
+                                   {"bpmnProcessId", "order"},
+                                   {"tenantId", "<default>"}}));
 }
 
 TEST(TypedRecordsTest, JobValueWithKeptFieldsWritesTheBytesItsJsonWrites) {
