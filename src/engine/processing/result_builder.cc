@@ -2,6 +2,7 @@
 
 #include "common/check.h"
 #include "engine/records/keys.h"
+#include "engine/records/msgpack.h"
 
 namespace tern::engine {
 
@@ -83,10 +84,26 @@ void ResultBuilder::reject(RejectionType type, std::string reason) {
   }
 }
 
+// An event written here as JSON hands its JSON to the answer and keeps its MessagePack in
+// `packed_value` (the bytes the codec would write from the JSON, so the log is unchanged), instead
+// of the answer copying the whole document (a JOB_BATCH with its jobs and their variables).
 void ResultBuilder::respond(const Record& record) {
   if (!command_.request.present()) return;
-  Response& response = responses_.emplace_back(Response{command_.request, record});
-  materialize_value(response.record);
+  Record* written = nullptr;
+  for (auto it = records_.rbegin(); it != records_.rend() && written == nullptr; ++it) {
+    if (&*it == &record) written = &*it;
+  }
+  if (written == nullptr || written->has_packed_value()) {
+    Response& response = responses_.emplace_back(Response{command_.request, record});
+    materialize_value(response.record);
+    return;
+  }
+  Json value = std::move(written->value);
+  written->value = Json();
+  msgpack::put(written->packed_value, value);
+  Response& response = responses_.emplace_back(Response{command_.request, *written});
+  response.record.packed_value.clear();
+  response.record.value = std::move(value);
 }
 
 void ResultBuilder::respond_to(RequestRef request, Record record) {
