@@ -1,26 +1,28 @@
 // GatewayService: job activation across partitions. ActivateJobs polls the partitions
-// concurrently, splitting the worker's maximum between them (starting at a rotating one, so no
-// partition is always last), asks again those that filled their share while the maximum is not
-// reached, and, when none has jobs, long-polls: it waits for a broker's wake-up for the job type
-// (JobWakeups) or for the request time-out, and polls again. ActivateJobs is a callback-API
-// handler: every step continues from the previous one's completion (a poll's answers, a wake-up,
-// a timer), so a long poll holds no thread. StreamActivatedJobs does the same without end,
-// pushing each job to the worker, on a synchronous thread.
+// (JobPoll, job_poll.h) and writes each partition's jobs to the worker's stream as soon as that
+// partition answered; when none has jobs, it long-polls: it waits for a broker's wake-up for the
+// job type (JobWakeups) or for the request time-out, and polls again. ActivateJobs is a
+// callback-API handler: every step continues from the previous one's completion (a poll's
+// answers, a write, a wake-up, a timer), so a long poll holds no thread. StreamActivatedJobs
+// does the same without end, pushing each job to the worker, on a synchronous thread.
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
 
 #include "gateway/gateway_service.h"
+#include "gateway/job_poll.h"
 #include "gateway/routing/error_mapping.h"
 
 namespace tern::gateway {
 
 namespace gp = gateway_protocol;
-namespace tc = tern::command;
 using routing::CommandRouter;
 using routing::TimerQueue;
 using Clock = CommandRouter::Clock;
@@ -39,128 +41,7 @@ constexpr auto kBusyRepollInterval = std::chrono::milliseconds(25);
 // Jobs fetched per poll of a StreamActivatedJobs request.
 constexpr int kStreamBatch = 32;
 
-bool is_retryable_poll_failure(const grpc::Status& status) {
-  return status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED
-         || status.error_code() == grpc::StatusCode::UNAVAILABLE
-         || status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
-}
-
-using PollCompletion =
-    std::function<void(grpc::Status status, std::vector<gp::ActivateJobsResponse> batches)>;
-
-// One poll of every partition for up to the request's maximum of jobs, in rounds, each round
-// started from the previous one's completion. Its outcome: the batches, and an error only when no
-// partition could be asked or a request was invalid.
-class JobPoll : public std::enable_shared_from_this<JobPoll> {
- public:
-  JobPoll(std::shared_ptr<CommandRouter> router, const gp::ActivateJobsRequest& request,
-          Clock::time_point deadline, PollCompletion done)
-      : router_(std::move(router)),
-        request_(request),
-        deadline_(deadline),
-        remaining_(request.maxjobstoactivate()),
-        done_(std::move(done)) {}
-
-  void start() {
-    const std::int32_t count = router_->partition_count();
-    if (count < 1) return done_(routing::no_topology(), {});
-    // Partitions that may still have jobs, in the order they are offered the quota, starting at
-    // a rotating one so that no partition is always last to be served.
-    const std::int32_t first = router_->round_robin().next(count);
-    for (std::int32_t i = 0; i < count; ++i)
-      candidates_.push_back((first - 1 + i) % count + 1);
-    round();
-  }
-
- private:
-  void round() {
-    if (remaining_ <= 0 || candidates_.empty() || !fatal_.ok()) return finish();
-    // Every round asks its partitions at once, for shares of what is left that add up to no
-    // more than that: a job activated beyond the worker's maximum could not be handed to it and
-    // would sit until its time-out.
-    const auto asked =
-        std::min<std::size_t>(candidates_.size(), static_cast<std::size_t>(remaining_));
-    std::vector<tc::BrokerRequest> requests(asked);
-    shares_.assign(asked, 0);
-    for (std::size_t i = 0; i < asked; ++i) {
-      const int share = remaining_ / static_cast<int>(asked)
-                        + (static_cast<int>(i) < remaining_ % static_cast<int>(asked) ? 1 : 0);
-      requests[i].set_partition_id(candidates_[i]);
-      *requests[i].mutable_activate_jobs() = request_;
-      requests[i].mutable_activate_jobs()->set_maxjobstoactivate(share);
-      shares_[i] = share;
-    }
-    router_->execute_all_async(
-        std::move(requests), deadline_,
-        [self = shared_from_this()](std::vector<grpc::Status> statuses,
-                                    std::vector<tc::BrokerResponse> responses) {
-          self->answered(std::move(statuses), std::move(responses));
-        });
-  }
-
-  void answered(std::vector<grpc::Status> statuses, std::vector<tc::BrokerResponse> responses) {
-    const std::size_t asked = statuses.size();
-    // A partition that filled its share may have more; one that did not, or failed, is done.
-    std::vector<std::int32_t> next;
-    for (std::size_t i = 0; i < asked; ++i) {
-      if (!statuses[i].ok()) {
-        // A busy or leaderless partition is skipped; any other failure ends the poll (an
-        // invalid request is invalid everywhere), after this round's answers are in.
-        if (!is_retryable_poll_failure(statuses[i])) {
-          fatal_ = statuses[i];
-        } else {
-          failure_ = statuses[i];
-        }
-        continue;
-      }
-      ++answered_;
-      auto& batch = *responses[i].mutable_activate_jobs();
-      const int got = batch.jobs_size();
-      if (got > 0) {
-        remaining_ -= got;
-        batches_.push_back(std::move(batch));
-      }
-      if (got >= shares_[i]) next.push_back(candidates_[i]);
-    }
-    // The partitions not asked this round (fewer jobs wanted than partitions) come next.
-    next.insert(next.end(), candidates_.begin() + static_cast<std::ptrdiff_t>(asked),
-                candidates_.end());
-    candidates_ = std::move(next);
-    round();
-  }
-
-  void finish() {
-    // Jobs the other partitions activated in the same round go to the worker all the same: left
-    // out, they would stay locked until their time-out.
-    grpc::Status status = grpc::Status::OK;
-    if (!fatal_.ok() && batches_.empty()) {
-      status = fatal_;
-    } else if (answered_ == 0 && !failure_.ok()) {
-      status = failure_;
-    }
-    PollCompletion done = std::move(done_);
-    done(std::move(status), std::move(batches_));
-  }
-
-  const std::shared_ptr<CommandRouter> router_;
-  const gp::ActivateJobsRequest request_;
-  const Clock::time_point deadline_;
-  int remaining_;
-  PollCompletion done_;
-  std::vector<std::int32_t> candidates_;
-  std::vector<int> shares_;  // the current round's, in the order of candidates_
-  std::vector<gp::ActivateJobsResponse> batches_;
-  grpc::Status failure_ = grpc::Status::OK;  // the last retryable one
-  grpc::Status fatal_ = grpc::Status::OK;
-  int answered_ = 0;
-};
-
-void poll_jobs_async(std::shared_ptr<CommandRouter> router, const gp::ActivateJobsRequest& request,
-                     Clock::time_point deadline, PollCompletion done) {
-  std::make_shared<JobPoll>(std::move(router), request, deadline, std::move(done))->start();
-}
-
-// The blocking form, for StreamActivatedJobs.
+// The blocking form of a poll, for StreamActivatedJobs: all its batches once it is over.
 grpc::Status poll_jobs(std::shared_ptr<CommandRouter> router,
                        const gp::ActivateJobsRequest& request, Clock::time_point deadline,
                        std::vector<gp::ActivateJobsResponse>& batches) {
@@ -172,25 +53,33 @@ grpc::Status poll_jobs(std::shared_ptr<CommandRouter> router,
     std::vector<gp::ActivateJobsResponse> batches;
   };
   auto outcome = std::make_shared<Outcome>();
-  poll_jobs_async(std::move(router), request, deadline,
-                  [outcome](grpc::Status status, std::vector<gp::ActivateJobsResponse> polled) {
-                    std::lock_guard lock(outcome->mutex);
-                    outcome->status = std::move(status);
-                    outcome->batches = std::move(polled);
-                    outcome->done = true;
-                    outcome->settled.notify_all();
-                  });
+  JobPollSink sink;
+  sink.batch = [outcome](gp::ActivateJobsResponse batch, bool) {
+    std::lock_guard lock(outcome->mutex);
+    outcome->batches.push_back(std::move(batch));
+  };
+  sink.done = [outcome](grpc::Status status, int) {
+    std::lock_guard lock(outcome->mutex);
+    outcome->status = std::move(status);
+    outcome->done = true;
+    outcome->settled.notify_all();
+  };
+  poll_jobs_async(std::move(router), request, deadline, std::move(sink));
   std::unique_lock lock(outcome->mutex);
   outcome->settled.wait(lock, [&] { return outcome->done; });
   batches = std::move(outcome->batches);
   return std::move(outcome->status);
 }
 
-// One ActivateJobs call: poll; write the batches if any; otherwise, when long polling, wait for
-// a wake-up for the type or a timer (whichever first; the other is dropped), and poll again.
-// Every step runs on the thread that completed the previous one; `mutex_` orders them with the
-// client's cancellation, which ends the call at once (a poll in flight then finishes into
-// nothing: its jobs time out on the broker, as they would had the client gone mid-write).
+// One ActivateJobs call: poll, writing each partition's jobs as they come; when the poll found
+// jobs, end once they are written; otherwise, when long polling, wait for a wake-up for the type
+// or a timer (whichever first; the other is dropped), and poll again. Every step runs on the
+// thread that completed the previous one; `mutex_` orders them with the client's cancellation.
+// gRPC allows one write at a time: batches that arrive while one is being written queue behind
+// it. A cancellation ends the call at once when no write is in flight, else when that write
+// completes (it fails). Jobs activated for a call that can no longer write them (cancelled, a
+// write failed) are not handed out: they time out on the broker and become activatable again,
+// and the gateway logs how many.
 // Lifecycle as UnaryCall: it holds itself until OnDone, and every pending step holds it.
 class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsResponse>,
                                public std::enable_shared_from_this<ActivateJobsCall> {
@@ -216,7 +105,11 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
     routing::JobWakeups::WaiterId waiter = 0;
     {
       std::lock_guard lock(mutex_);
-      if (phase_ == Phase::kWriting || phase_ == Phase::kFinished) return;  // writes fail
+      if (phase_ == Phase::kFinished) return;
+      if (writing_) {
+        cancelled_ = true;  // the write in flight fails, and OnWriteDone ends the call
+        return;
+      }
       phase_ = Phase::kFinished;
       timer = std::exchange(timer_, 0);
       waiter = std::exchange(waiter_, 0);
@@ -227,16 +120,36 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
 
   void OnWriteDone(bool ok) override {
     const gp::ActivateJobsResponse* next = nullptr;
+    bool and_finish = false;
+    bool finish = false;
+    int lost = 0;
     {
       std::lock_guard lock(mutex_);
-      ++written_;
-      if (ok && written_ < batches_.size()) next = &batches_[written_];
-      if (!next || written_ + 1 == batches_.size()) phase_ = Phase::kFinished;
+      queue_.pop_front();
+      if (!ok || cancelled_) {
+        // The worker went away.
+        for (const auto& batch : queue_)
+          lost += batch.jobs_size();
+        queue_.clear();
+        writing_ = false;
+        phase_ = Phase::kFinished;
+        finish = true;
+      } else if (!queue_.empty()) {
+        next = &queue_.front();
+        and_finish = poll_over_ && queue_.size() == 1;
+        if (and_finish) phase_ = Phase::kFinished;
+      } else {
+        writing_ = false;
+        if (poll_over_) {
+          phase_ = Phase::kFinished;
+          finish = true;
+        }
+      }
     }
-    // A failed write: the worker went away; its jobs time out on the broker.
+    if (lost > 0) report_lost(lost);
     if (next) {
-      write(next);
-    } else {
+      write(next, and_finish);
+    } else if (finish) {
       Finish(grpc::Status::OK);
     }
   }
@@ -245,42 +158,65 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
   void OnDone() override { self_.reset(); }
 
  private:
-  enum class Phase { kPolling, kWaiting, kWriting, kFinished };
+  enum class Phase { kPolling, kWaiting, kFinished };
 
   ActivateJobsCall(std::shared_ptr<CommandRouter> router, const gp::ActivateJobsRequest& request)
       : router_(std::move(router)), request_(request) {}
 
   void poll() {
     const std::uint64_t seen = router_->wakeups().generation(request_.type());
+    JobPollSink sink;
+    sink.batch = [self = shared_from_this()](gp::ActivateJobsResponse batch, bool last) {
+      self->received(std::move(batch), last);
+    };
+    sink.done = [self = shared_from_this(), seen](grpc::Status status, int activated) {
+      self->polled(std::move(status), activated, seen);
+    };
     poll_jobs_async(router_, request_, router_->deadline_for_client(client_deadline_),
-                    [self = shared_from_this(), seen](
-                        grpc::Status status, std::vector<gp::ActivateJobsResponse> batches) {
-                      self->polled(std::move(status), std::move(batches), seen);
-                    });
+                    std::move(sink));
   }
 
-  void polled(grpc::Status status, std::vector<gp::ActivateJobsResponse> batches,
-              std::uint64_t seen) {
-    enum class Next { kNothing, kFinish, kWrite, kWait } next = Next::kNothing;
-    std::uint64_t wait = 0;
-    bool pass_on = false;
-    const bool busy = !status.ok();  // retryable here: no partition could be asked
+  // One partition's jobs: written at once, or queued behind the write in flight.
+  void received(gp::ActivateJobsResponse batch, bool last) {
+    const gp::ActivateJobsResponse* next = nullptr;
+    bool and_finish = false;
+    int lost = 0;
     {
       std::lock_guard lock(mutex_);
-      if (phase_ == Phase::kFinished) return;  // cancelled meanwhile
+      if (phase_ == Phase::kFinished || cancelled_) {
+        lost = batch.jobs_size();
+      } else {
+        queue_.push_back(std::move(batch));  // a deque: the element being written stays put
+        if (last) poll_over_ = true;
+        if (!writing_) {
+          writing_ = true;
+          next = &queue_.front();
+          and_finish = poll_over_ && queue_.size() == 1;
+          if (and_finish) phase_ = Phase::kFinished;
+        }
+      }
+    }
+    if (lost > 0) report_lost(lost);
+    if (next) write(next, and_finish);
+  }
+
+  // The poll is over; its jobs (`activated` of them) were all given to received() before.
+  void polled(grpc::Status status, int activated, std::uint64_t seen) {
+    enum class Next { kNothing, kFinish, kWait } next = Next::kNothing;
+    std::uint64_t wait = 0;
+    const bool busy = !status.ok();  // retryable here: no partition could be asked
+    // It took a wake-up's jobs and filled its maximum: more may wait, for the next waiter.
+    if (activated >= request_.maxjobstoactivate()) router_->wakeups().notify(request_.type());
+    {
+      std::lock_guard lock(mutex_);
+      if (phase_ == Phase::kFinished) return;  // cancelled, or the last batch ended the call
       const auto now = Clock::now();
-      if (!status.ok() && !is_retryable_poll_failure(status)) {
+      if (activated > 0) {
+        poll_over_ = true;
+        // Otherwise the write in flight ends the call once the queue is written.
+        if (!writing_) next = Next::kFinish;
+      } else if (!status.ok() && !is_retryable_poll_failure(status)) {
         next = Next::kFinish;
-      } else if (!batches.empty()) {
-        batches_ = std::move(batches);
-        // One batch (one partition had jobs, the usual case) is written with the status.
-        phase_ = batches_.size() == 1 ? Phase::kFinished : Phase::kWriting;
-        next = Next::kWrite;
-        int activated = 0;
-        for (const auto& batch : batches_)
-          activated += batch.jobs_size();
-        // It took a wake-up's jobs and filled its maximum: more may wait, for the next waiter.
-        pass_on = activated >= request_.maxjobstoactivate();
       } else if (!long_polling_ || now >= poll_until_) {
         // No jobs: an empty answer, unless no partition could even be asked.
         next = Next::kFinish;
@@ -291,13 +227,9 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
       }
       if (next == Next::kFinish) phase_ = Phase::kFinished;
     }
-    if (pass_on) router_->wakeups().notify(request_.type());
     switch (next) {
       case Next::kFinish:
-        Finish(status);
-        break;
-      case Next::kWrite:
-        write(&batches_.front());  // batches_ is not touched again until OnDone
+        Finish(activated > 0 ? grpc::Status::OK : status);
         break;
       case Next::kWait:
         wait_for_jobs(seen, wait, busy);
@@ -307,16 +239,24 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
     }
   }
 
-  // Writes one batch of the answer; the last one goes out with the call's status in the same
-  // operation (StartWriteAndFinish): the worker, which asks again only once the call ended, sees
-  // the end at once, and gRPC completes one operation instead of a write and then a finish (one
-  // thread hand-off fewer per poll).
-  void write(const gp::ActivateJobsResponse* batch) {
-    if (batch == &batches_.back()) {
+  // Writes one batch; the call's last one goes out with its status in the same operation
+  // (StartWriteAndFinish): the worker, which asks again only once the call ended, sees the end
+  // at once, and gRPC completes one operation instead of a write and then a finish (one thread
+  // hand-off fewer per poll). A batch written while other partitions are still being asked goes
+  // alone, and the finish follows when the poll is over.
+  void write(const gp::ActivateJobsResponse* batch, bool and_finish) {
+    if (and_finish) {
       StartWriteAndFinish(batch, grpc::WriteOptions(), grpc::Status::OK);
     } else {
       StartWrite(batch);
     }
+  }
+
+  void report_lost(int jobs) const {
+    spdlog::warn(
+        "ActivateJobs of type '{}' for worker '{}': {} activated job(s) not handed out (the call "
+        "ended); they become activatable again when their {} ms time-out passes",
+        request_.type(), request_.worker(), jobs, request_.timeout());
   }
 
   // `busy`: the poll reached no partition; only the short back-off ends the wait.
@@ -375,12 +315,15 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
   std::shared_ptr<ActivateJobsCall> self_;
 
   std::mutex mutex_;
-  Phase phase_ = Phase::kPolling;                  // guarded by mutex_
-  std::uint64_t wait_round_ = 0;                   // guarded by mutex_
-  TimerQueue::TimerId timer_ = 0;                  // the current wait's; guarded by mutex_
-  routing::JobWakeups::WaiterId waiter_ = 0;       // the current wait's; guarded by mutex_
-  std::vector<gp::ActivateJobsResponse> batches_;  // set once, when writing starts
-  std::size_t written_ = 0;                        // guarded by mutex_
+  Phase phase_ = Phase::kPolling;             // kFinished once Finish is called or due; guarded
+  std::uint64_t wait_round_ = 0;              // guarded by mutex_
+  TimerQueue::TimerId timer_ = 0;             // the current wait's; guarded by mutex_
+  routing::JobWakeups::WaiterId waiter_ = 0;  // the current wait's; guarded by mutex_
+  // Batches to write, the front one being written while `writing_`; guarded by mutex_.
+  std::deque<gp::ActivateJobsResponse> queue_;
+  bool writing_ = false;    // guarded by mutex_
+  bool poll_over_ = false;  // the poll found jobs and is over: end when written; guarded
+  bool cancelled_ = false;  // the client cancelled during a write; guarded by mutex_
 };
 
 }  // namespace

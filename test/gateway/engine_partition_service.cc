@@ -78,6 +78,11 @@ void EnginePartitionService::release_held_activations() {
     std::lock_guard lock(mutex_);
     hold_until_ = 0;
     held.swap(held_);
+    for (auto& [partition, stalled] : stalled_) {
+      for (auto& activation : stalled)
+        held.push_back(std::move(activation));
+    }
+    stalled_.clear();
   }
   for (auto& activation : held) {
     activation.done(tern::unexpected(broker::SubmitError{broker::SubmitErrorCode::kShuttingDown,
@@ -142,6 +147,10 @@ void EnginePartitionService::submit(PartitionId partition, engine::Record comman
     std::vector<Held> released;
     {
       std::lock_guard lock(mutex_);
+      if (auto stall = stalled_.find(partition); stall != stalled_.end()) {
+        stall->second.push_back(Held{target, std::move(command), std::move(done)});
+        return;
+      }
       if (hold_until_ > 0) {
         held_.push_back(Held{target, std::move(command), std::move(done)});
         std::set<Partition*> waiting;
@@ -222,6 +231,30 @@ std::int64_t EnginePartitionService::refused(PartitionId partition) const {
 void EnginePartitionService::hold_job_activations_until(std::int32_t partitions) {
   std::lock_guard lock(mutex_);
   hold_until_ = partitions;
+}
+
+void EnginePartitionService::stall_job_activations(PartitionId partition) {
+  std::lock_guard lock(mutex_);
+  stalled_.try_emplace(partition);
+}
+
+void EnginePartitionService::release_stalled_activations(PartitionId partition) {
+  std::vector<Held> released;
+  {
+    std::lock_guard lock(mutex_);
+    auto stall = stalled_.find(partition);
+    if (stall == stalled_.end()) return;
+    released = std::move(stall->second);
+    stalled_.erase(stall);
+  }
+  for (auto& activation : released)
+    append(activation.partition, std::move(activation.command), std::move(activation.done));
+}
+
+std::int32_t EnginePartitionService::stalled_activations(PartitionId partition) const {
+  std::lock_guard lock(mutex_);
+  auto stall = stalled_.find(partition);
+  return stall == stalled_.end() ? 0 : static_cast<std::int32_t>(stall->second.size());
 }
 
 std::int32_t EnginePartitionService::most_activations_held() const {

@@ -54,6 +54,13 @@ class EnginePartitionService final : public broker::PartitionService {
   void release_held_activations();
   // The most activations that were held at once.
   std::int32_t most_activations_held() const;
+  // From now on, `partition`'s job activations wait (a slow partition) until
+  // release_stalled_activations(), which processes them in order and stalls no more. Stalled
+  // activations still waiting when the service is destroyed are answered "shutting down".
+  void stall_job_activations(PartitionId partition);
+  void release_stalled_activations(PartitionId partition);
+  // `partition`'s activations waiting in a stall now.
+  std::int32_t stalled_activations(PartitionId partition) const;
 
  private:
   struct Partition;
@@ -82,6 +89,8 @@ class EnginePartitionService final : public broker::PartitionService {
     broker::SubmitCallback done;
   };
   std::vector<Held> held_;  // activations waiting for the others; guarded by mutex_
+  // Stalled partitions and their activations waiting; guarded by mutex_.
+  std::map<PartitionId, std::vector<Held>> stalled_;
   std::thread worker_;
 };
 

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
 #include <map>
 
 #include "gateway/routing/command_router.h"
@@ -156,6 +158,128 @@ TEST(JobActivation, JobsActivatedNextToAFailingPartitionStillReachTheWorker) {
   activated = activate(cluster, "pack", 10);
   ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
   EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{2, 1}}));
+}
+
+// A worker's call with one partition slow to activate: the other partitions' jobs reach the
+// worker while that partition has still not answered, and its jobs follow on the same stream.
+TEST(JobActivation, JobsReachTheWorkerWithoutWaitingForTheSlowestPartition) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("p", "pack"));
+  create_instances(cluster, "p", 3);  // one job on each partition
+  cluster.partitions().stall_job_activations(PartitionId(2));
+  // The deadline bounds the test should the gateway wait for partition 2 after all.
+  auto request = activation_request("pack", 10, -1);
+  auto context = context_for(10);
+  auto reader = cluster.gateway().ActivateJobs(context.get(), request);
+  std::vector<gp::ActivatedJob> jobs;
+  gp::ActivateJobsResponse response;
+  while (jobs.size() < 2) {
+    ASSERT_TRUE(reader->Read(&response))
+        << "the stream ended, or its deadline passed, before partitions 1 and 3's jobs came: "
+        << reader->Finish().error_message();
+    for (const auto& job : response.jobs())
+      jobs.push_back(job);
+    // Written while partition 2's activation is still waiting.
+    EXPECT_EQ(cluster.partitions().stalled_activations(PartitionId(2)), 1);
+  }
+  EXPECT_EQ(jobs_per_partition(jobs), (std::map<std::int32_t, int>{{1, 1}, {3, 1}}));
+  cluster.partitions().release_stalled_activations(PartitionId(2));
+  while (reader->Read(&response)) {
+    for (const auto& job : response.jobs())
+      jobs.push_back(job);
+  }
+  grpc::Status status = reader->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(jobs_per_partition(jobs), (std::map<std::int32_t, int>{{1, 1}, {2, 1}, {3, 1}}));
+}
+
+TEST(JobActivation, PartitionsAnsweringApartNeverHandOutMoreThanTheMaximum) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("p", "pack"));
+  create_instances(cluster, "p", 12);  // four jobs on each partition
+  // Two partitions answer (and are written to the worker) long before the third: each fills
+  // its share, and the shares never add up to more than the worker's maximum.
+  cluster.partitions().stall_job_activations(PartitionId(1));
+  auto request = activation_request("pack", 5, -1);
+  auto context = context_for(10);
+  auto reader = cluster.gateway().ActivateJobs(context.get(), request);
+  std::vector<gp::ActivatedJob> jobs;
+  gp::ActivateJobsResponse response;
+  int responses = 0;
+  bool released = false;
+  while (reader->Read(&response)) {
+    ++responses;
+    for (const auto& job : response.jobs())
+      jobs.push_back(job);
+    if (!released) {
+      // The first answers came from partitions 2 and 3 while partition 1 still waits.
+      EXPECT_EQ(cluster.partitions().stalled_activations(PartitionId(1)), 1);
+      EXPECT_EQ(jobs_per_partition(jobs).count(1), 0u);
+      if (jobs_per_partition(jobs).size() == 2) {
+        cluster.partitions().release_stalled_activations(PartitionId(1));
+        released = true;
+      }
+    }
+  }
+  grpc::Status status = reader->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(released) << "partitions 2 and 3 did not both answer before partition 1";
+  EXPECT_EQ(responses, 3);  // one per partition
+  EXPECT_EQ(jobs.size(), 5u);
+  EXPECT_EQ(jobs_per_partition(jobs).size(), 3u);
+  // What the worker did not take is still there for the next request.
+  Activated rest = activate(cluster, "pack", 100);
+  ASSERT_TRUE(rest.status.ok()) << rest.status.error_message();
+  EXPECT_EQ(rest.jobs.size(), 7u);
+}
+
+// A long poll whose partitions answer apart, none with jobs, keeps waiting: it ends with the
+// job created afterwards, not with the last empty answer.
+TEST(JobActivation, ALongPollWhosePartitionsAnsweredApartWaitsForAJob) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("p", "late"));
+  cluster.partitions().stall_job_activations(PartitionId(3));
+  auto request = activation_request("late", 5, 20'000);
+  auto context = context_for(30);
+  auto polled = std::async(std::launch::async, [&] {
+    auto reader = cluster.gateway().ActivateJobs(context.get(), request);
+    Activated out;
+    gp::ActivateJobsResponse response;
+    while (reader->Read(&response)) {
+      for (const auto& job : response.jobs())
+        out.jobs.push_back(job);
+    }
+    out.status = reader->Finish();
+    return out;
+  });
+  ASSERT_TRUE(tern::test::eventually(
+      [&] { return cluster.partitions().stalled_activations(PartitionId(3)) == 1; },
+      std::chrono::seconds(10)));
+  cluster.partitions().release_stalled_activations(PartitionId(3));
+  create_instances(cluster, "p", 1);
+  Activated activated = polled.get();
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(activated.jobs.size(), 1u) << "the long poll ended before the job came";
+}
+
+TEST(JobActivation, ALongPollWithoutJobsEndsAtItsTimeoutNotBefore) {
+  RoutingCluster cluster(3);
+  const auto started = std::chrono::steady_clock::now();
+  Activated activated;
+  {
+    auto request = activation_request("nobody-makes-these", 5, 1'000);
+    auto context = context_for(20);
+    auto reader = cluster.gateway().ActivateJobs(context.get(), request);
+    gp::ActivateJobsResponse response;
+    while (reader->Read(&response)) {
+      for (const auto& job : response.jobs())
+        activated.jobs.push_back(job);
+    }
+    activated.status = reader->Finish();
+  }
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_TRUE(activated.jobs.empty());
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1'000));
 }
 
 TEST(InProcessBroker, CommandsForPartitionsLedHereSkipTheNetwork) {

@@ -1,0 +1,40 @@
+#pragma once
+
+// JobPoll: one poll of every partition for up to an ActivateJobs request's maximum of jobs, for
+// the gateway's ActivateJobs and StreamActivatedJobs (gateway_jobs.cc). It asks the partitions
+// concurrently, each for a share of what is left (starting at a rotating one, so no partition is
+// always last), in rounds: a round asks again the partitions that filled their share while the
+// maximum is not reached. Each partition's jobs go to the sink as soon as that partition
+// answered, not when the round is complete: a job ready on one partition does not wait for the
+// slowest partition's activation. The shares asked at any time never add up to more than the
+// maximum minus the jobs already handed out, so a poll never activates more than the maximum.
+//
+// Threads: the sink's callbacks run on the threads that delivered the answers (gRPC callback
+// threads, partition strands), possibly two batches at once from different threads; `done` runs
+// exactly once, after every batch was delivered (its callback returned).
+
+#include <functional>
+#include <memory>
+
+#include "gateway.pb.h"
+#include "gateway/routing/command_router.h"
+
+namespace tern::gateway {
+
+struct JobPollSink {
+  // One partition's jobs (never empty). `last`: no other batch follows (`done` still comes).
+  std::function<void(gateway_protocol::ActivateJobsResponse batch, bool last)> batch;
+  // The poll ended, having handed out `activated` jobs. `status` is an error only when no job
+  // was handed out and either no partition could be asked (a retryable status: back-pressure,
+  // no leader, time-out) or a request was invalid.
+  std::function<void(grpc::Status status, int activated)> done;
+};
+
+void poll_jobs_async(std::shared_ptr<routing::CommandRouter> router,
+                     const gateway_protocol::ActivateJobsRequest& request,
+                     routing::CommandRouter::Clock::time_point deadline, JobPollSink sink);
+
+// Back-pressure, no leader, time-out: a poll that failed so may be repeated.
+bool is_retryable_poll_failure(const grpc::Status& status);
+
+}  // namespace tern::gateway
