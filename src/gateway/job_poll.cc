@@ -39,7 +39,10 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
         remaining_(request.maxjobstoactivate()) {}
 
   void start() {
-    const std::int32_t count = router_->partition_count();
+    // One topology for the partition count and the first round's routing: building it is not
+    // free (a standalone gateway merges the brokers' reports, an embedded one asks its broker).
+    routed_by_ = router_->topology();
+    const std::int32_t count = routed_by_->partitions_count;
     if (count < 1) return sink_.done(routing::no_topology(), 0);
     std::vector<tc::BrokerRequest> requests;
     {
@@ -80,12 +83,17 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
   }
 
   void send(std::vector<tc::BrokerRequest> requests) {
+    if (requests.empty()) return;
+    // The first round is routed by the topology start() read, a later one by a fresh one.
+    auto routed_by = std::exchange(routed_by_, nullptr);
+    if (!routed_by) routed_by = router_->topology();
     for (std::size_t i = 0; i < requests.size(); ++i) {
       router_->execute_async(
           std::move(requests[i]), deadline_,
           [self = shared_from_this(), i](grpc::Status status, tc::BrokerResponse response) {
             self->answered(i, std::move(status), std::move(response));
-          });
+          },
+          routed_by);
     }
   }
 
@@ -155,6 +163,9 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
   const gp::ActivateJobsRequest request_;
   const Clock::time_point deadline_;
   const JobPollSink sink_;
+  // The topology start() read, for the first round's routing; touched by start() and the first
+  // send() only, which follows it on the same thread.
+  std::shared_ptr<const ClusterTopology> routed_by_;
 
   std::mutex mutex_;
   int remaining_;                            // the maximum less the jobs handed out; guarded

@@ -83,6 +83,10 @@ std::int32_t CommandRouter::partition_count() const {
   return topology_->current().partitions_count;
 }
 
+std::shared_ptr<const ClusterTopology> CommandRouter::topology() const {
+  return std::make_shared<const ClusterTopology>(topology_->current());
+}
+
 namespace {
 
 // One request's progress through its attempts.
@@ -120,13 +124,15 @@ struct Call {
 class CommandRouter::Flight : public std::enable_shared_from_this<CommandRouter::Flight> {
  public:
   Flight(std::shared_ptr<CommandRouter> router, std::vector<tc::BrokerRequest> requests,
-         Clock::time_point deadline, Completion done)
+         Clock::time_point deadline, Completion done,
+         std::shared_ptr<const ClusterTopology> routed_by = nullptr)
       : router_(std::move(router)),
         requests_(std::move(requests)),
         deadline_(deadline),
         started_(Clock::now()),
         backoff_(router_->options_.min_backoff),
-        done_(std::move(done)) {
+        done_(std::move(done)),
+        topology_(std::move(routed_by)) {
     attempts_.resize(requests_.size());
     responses_.resize(requests_.size());
     for (std::size_t i = 0; i < requests_.size(); ++i)
@@ -153,7 +159,9 @@ class CommandRouter::Flight : public std::enable_shared_from_this<CommandRouter:
   std::vector<Attempt> attempts_;
   std::vector<tc::BrokerResponse> responses_;
   Completion done_;
-  ClusterTopology topology_;  // the one the current round was routed by
+  // The one the current round was routed by; before the first round, the caller's if any.
+  std::shared_ptr<const ClusterTopology> topology_;
+  bool launched_ = false;  // touched in launch() only
 
   std::mutex mutex_;
   std::vector<std::unique_ptr<Call>> calls_;  // the current round's; guarded by mutex_
@@ -164,16 +172,19 @@ class CommandRouter::Flight : public std::enable_shared_from_this<CommandRouter:
 };
 
 void CommandRouter::Flight::launch() {
-  topology_ = router_->topology_->current();
+  if (!topology_ || launched_) {
+    topology_ = std::make_shared<const ClusterTopology>(router_->topology_->current());
+  }
+  launched_ = true;
   std::vector<std::unique_ptr<Call>> calls;
   for (std::size_t i = 0; i < requests_.size(); ++i) {
     Attempt& attempt = attempts_[i];
     if (attempt.outcome || (hinted_only_ && !attempt.hinted)) continue;
     const std::int32_t partition = requests_[i].partition_id();
     std::optional<std::string> address =
-        attempt.hinted ? attempt.hinted : leader_address(topology_, partition);
+        attempt.hinted ? attempt.hinted : leader_address(*topology_, partition);
     attempt.hinted.reset();
-    if (topology_.brokers.empty()) {
+    if (topology_->brokers.empty()) {
       attempt.last = no_topology();
     } else if (!address) {
       attempt.last = no_leader(partition);
@@ -287,7 +298,7 @@ void CommandRouter::Flight::end_round() {
       } else if (response.status() == tc::NOT_LEADER) {
         attempt.last = to_grpc_status(request, response);
         if (response.leader_hint() >= 0) {
-          attempt.hinted = broker_address(topology_, response.leader_hint());
+          attempt.hinted = broker_address(*topology_, response.leader_hint());
         }
         if (attempt.hinted == call->address) attempt.hinted.reset();
         if (attempt.hinted && ++attempt.hints_followed > 3) attempt.hinted.reset();
@@ -335,14 +346,18 @@ void CommandRouter::execute_all_async(std::vector<tc::BrokerRequest> requests,
 }
 
 void CommandRouter::execute_async(tc::BrokerRequest request, Clock::time_point deadline,
-                                  SingleCompletion done) {
+                                  SingleCompletion done,
+                                  std::shared_ptr<const ClusterTopology> routed_by) {
   std::vector<tc::BrokerRequest> requests;
   requests.push_back(std::move(request));
-  execute_all_async(std::move(requests), deadline,
-                    [done = std::move(done)](std::vector<grpc::Status> statuses,
-                                             std::vector<tc::BrokerResponse> responses) {
-                      done(std::move(statuses.front()), std::move(responses.front()));
-                    });
+  std::make_shared<Flight>(
+      shared_from_this(), std::move(requests), deadline,
+      [done = std::move(done)](std::vector<grpc::Status> statuses,
+                               std::vector<tc::BrokerResponse> responses) {
+        done(std::move(statuses.front()), std::move(responses.front()));
+      },
+      std::move(routed_by))
+      ->launch();
 }
 
 grpc::Status CommandRouter::execute(const tc::BrokerRequest& request, Clock::time_point deadline,

@@ -72,8 +72,11 @@ class CommandRouter : public std::enable_shared_from_this<CommandRouter> {
   // the last one (possibly this one, before returning). OK only for an accepted command.
   void execute_all_async(std::vector<tern::command::BrokerRequest> requests,
                          Clock::time_point deadline, Completion done);
+  // `routed_by`, when given, routes the first attempt (a caller sending several requests at
+  // once builds the topology once for all of them); retries read the topology afresh.
   void execute_async(tern::command::BrokerRequest request, Clock::time_point deadline,
-                     SingleCompletion done);
+                     SingleCompletion done,
+                     std::shared_ptr<const ClusterTopology> routed_by = nullptr);
 
   // Blocking forms of the above: send `request` (its partition_id set) and fill `response`.
   grpc::Status execute(const tern::command::BrokerRequest& request, Clock::time_point deadline,
@@ -95,6 +98,8 @@ class CommandRouter : public std::enable_shared_from_this<CommandRouter> {
 
   // The cluster's partition count from the topology; 0 when the topology is not known yet.
   std::int32_t partition_count() const;
+  // The topology as it is now (built by the source: merged reports, the own broker's state).
+  std::shared_ptr<const ClusterTopology> topology() const;
 
   RoundRobin& round_robin() { return round_robin_; }
   JobWakeups& wakeups() { return wakeups_; }
