@@ -262,6 +262,40 @@ TEST(JobActivation, ALongPollWhosePartitionsAnsweredApartWaitsForAJob) {
   EXPECT_EQ(activated.jobs.size(), 1u) << "the long poll ended before the job came";
 }
 
+// A worker that cancels while a partition is still activating: the call ends at once, not when
+// that partition answers. The jobs the partition then activates are not handed to anyone: as
+// with Zeebe, they stay locked until their time-out (the request's 60 s here).
+TEST(JobActivation, ACancelledCallEndsWithoutWaitingForAStalledPartition) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("p", "pack"));
+  create_instances(cluster, "p", 3);  // one job on each partition
+  cluster.partitions().stall_job_activations(PartitionId(2));
+  auto request = activation_request("pack", 10, -1);
+  auto context = context_for(20);
+  auto reader = cluster.gateway().ActivateJobs(context.get(), request);
+  std::vector<gp::ActivatedJob> jobs;
+  gp::ActivateJobsResponse response;
+  while (jobs.size() < 2) {
+    ASSERT_TRUE(reader->Read(&response)) << reader->Finish().error_message();
+    for (const auto& job : response.jobs())
+      jobs.push_back(job);
+  }
+  context->TryCancel();
+  while (reader->Read(&response)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_EQ(cluster.partitions().stalled_activations(PartitionId(2)), 1);
+  const std::int64_t before = cluster.partitions().processed(PartitionId(2));
+  cluster.partitions().release_stalled_activations(PartitionId(2));
+  ASSERT_TRUE(tern::test::eventually(
+      [&] { return cluster.partitions().processed(PartitionId(2)) > before; },
+      std::chrono::seconds(10)));
+  // Partition 2's job went to the cancelled call: locked, it is not activated again.
+  Activated again = activate(cluster, "pack", 10);
+  ASSERT_TRUE(again.status.ok()) << again.status.error_message();
+  EXPECT_TRUE(again.jobs.empty());
+}
+
 TEST(JobActivation, ALongPollWithoutJobsEndsAtItsTimeoutNotBefore) {
   RoutingCluster cluster(3);
   const auto started = std::chrono::steady_clock::now();
