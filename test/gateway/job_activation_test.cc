@@ -59,6 +59,32 @@ std::map<std::int32_t, int> jobs_per_partition(const std::vector<gp::ActivatedJo
   return out;
 }
 
+// Three partitions with one job each, partition 2's activations stalled, and a worker's
+// ActivateJobs call for up to ten jobs without a long poll, bounded by `deadline_s`.
+struct PollWithAStalledPartition {
+  explicit PollWithAStalledPartition(int deadline_s) : context(context_for(deadline_s)) {
+    cluster.deploy(one_task_process("p", "pack"));
+    create_instances(cluster, "p", 3);
+    cluster.partitions().stall_job_activations(PartitionId(2));
+    reader = cluster.gateway().ActivateJobs(context.get(), activation_request("pack", 10, -1));
+  }
+  // Reads responses until `count` jobs came in all; false when the stream ended first.
+  bool read_jobs(std::size_t count) {
+    gp::ActivateJobsResponse response;
+    while (jobs.size() < count) {
+      if (!reader->Read(&response)) return false;
+      for (const auto& job : response.jobs())
+        jobs.push_back(job);
+    }
+    return true;
+  }
+
+  RoutingCluster cluster{3};
+  std::unique_ptr<grpc::ClientContext> context;
+  std::unique_ptr<grpc::ClientReader<gp::ActivateJobsResponse>> reader;
+  std::vector<gp::ActivatedJob> jobs;
+};
+
 TEST(JobActivation, AsksEveryPartitionAtOnce) {
   RoutingCluster cluster(4);
   cluster.deploy(one_task_process("p", "pack"));
@@ -163,34 +189,19 @@ TEST(JobActivation, JobsActivatedNextToAFailingPartitionStillReachTheWorker) {
 // A worker's call with one partition slow to activate: the other partitions' jobs reach the
 // worker while that partition has still not answered, and its jobs follow on the same stream.
 TEST(JobActivation, JobsReachTheWorkerWithoutWaitingForTheSlowestPartition) {
-  RoutingCluster cluster(3);
-  cluster.deploy(one_task_process("p", "pack"));
-  create_instances(cluster, "p", 3);  // one job on each partition
-  cluster.partitions().stall_job_activations(PartitionId(2));
   // The deadline bounds the test should the gateway wait for partition 2 after all.
-  auto request = activation_request("pack", 10, -1);
-  auto context = context_for(10);
-  auto reader = cluster.gateway().ActivateJobs(context.get(), request);
-  std::vector<gp::ActivatedJob> jobs;
-  gp::ActivateJobsResponse response;
-  while (jobs.size() < 2) {
-    ASSERT_TRUE(reader->Read(&response))
-        << "the stream ended, or its deadline passed, before partitions 1 and 3's jobs came: "
-        << reader->Finish().error_message();
-    for (const auto& job : response.jobs())
-      jobs.push_back(job);
-    // Written while partition 2's activation is still waiting.
-    EXPECT_EQ(cluster.partitions().stalled_activations(PartitionId(2)), 1);
-  }
-  EXPECT_EQ(jobs_per_partition(jobs), (std::map<std::int32_t, int>{{1, 1}, {3, 1}}));
-  cluster.partitions().release_stalled_activations(PartitionId(2));
-  while (reader->Read(&response)) {
-    for (const auto& job : response.jobs())
-      jobs.push_back(job);
-  }
-  grpc::Status status = reader->Finish();
+  PollWithAStalledPartition poll(10);
+  ASSERT_TRUE(poll.read_jobs(2))
+      << "the stream ended, or its deadline passed, before partitions 1 and 3's jobs came: "
+      << poll.reader->Finish().error_message();
+  // Written while partition 2's activation is still waiting.
+  EXPECT_EQ(poll.cluster.partitions().stalled_activations(PartitionId(2)), 1);
+  EXPECT_EQ(jobs_per_partition(poll.jobs), (std::map<std::int32_t, int>{{1, 1}, {3, 1}}));
+  poll.cluster.partitions().release_stalled_activations(PartitionId(2));
+  EXPECT_FALSE(poll.read_jobs(4));  // reads to the end of the stream
+  grpc::Status status = poll.reader->Finish();
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(jobs_per_partition(jobs), (std::map<std::int32_t, int>{{1, 1}, {2, 1}, {3, 1}}));
+  EXPECT_EQ(jobs_per_partition(poll.jobs), (std::map<std::int32_t, int>{{1, 1}, {2, 1}, {3, 1}}));
 }
 
 TEST(JobActivation, PartitionsAnsweringApartNeverHandOutMoreThanTheMaximum) {
@@ -266,32 +277,19 @@ TEST(JobActivation, ALongPollWhosePartitionsAnsweredApartWaitsForAJob) {
 // that partition answers. The jobs the partition then activates are not handed to anyone: as
 // with Zeebe, they stay locked until their time-out (the request's 60 s here).
 TEST(JobActivation, ACancelledCallEndsWithoutWaitingForAStalledPartition) {
-  RoutingCluster cluster(3);
-  cluster.deploy(one_task_process("p", "pack"));
-  create_instances(cluster, "p", 3);  // one job on each partition
-  cluster.partitions().stall_job_activations(PartitionId(2));
-  auto request = activation_request("pack", 10, -1);
-  auto context = context_for(20);
-  auto reader = cluster.gateway().ActivateJobs(context.get(), request);
-  std::vector<gp::ActivatedJob> jobs;
-  gp::ActivateJobsResponse response;
-  while (jobs.size() < 2) {
-    ASSERT_TRUE(reader->Read(&response)) << reader->Finish().error_message();
-    for (const auto& job : response.jobs())
-      jobs.push_back(job);
-  }
-  context->TryCancel();
-  while (reader->Read(&response)) {
-  }
-  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
-  EXPECT_EQ(cluster.partitions().stalled_activations(PartitionId(2)), 1);
-  const std::int64_t before = cluster.partitions().processed(PartitionId(2));
-  cluster.partitions().release_stalled_activations(PartitionId(2));
+  PollWithAStalledPartition poll(20);
+  ASSERT_TRUE(poll.read_jobs(2)) << poll.reader->Finish().error_message();
+  poll.context->TryCancel();
+  EXPECT_FALSE(poll.read_jobs(4));  // reads to the end of the stream
+  EXPECT_EQ(poll.reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_EQ(poll.cluster.partitions().stalled_activations(PartitionId(2)), 1);
+  const std::int64_t before = poll.cluster.partitions().processed(PartitionId(2));
+  poll.cluster.partitions().release_stalled_activations(PartitionId(2));
   ASSERT_TRUE(tern::test::eventually(
-      [&] { return cluster.partitions().processed(PartitionId(2)) > before; },
+      [&] { return poll.cluster.partitions().processed(PartitionId(2)) > before; },
       std::chrono::seconds(10)));
   // Partition 2's job went to the cancelled call: locked, it is not activated again.
-  Activated again = activate(cluster, "pack", 10);
+  Activated again = activate(poll.cluster, "pack", 10);
   ASSERT_TRUE(again.status.ok()) << again.status.error_message();
   EXPECT_TRUE(again.jobs.empty());
 }
