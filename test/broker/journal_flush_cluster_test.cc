@@ -87,6 +87,36 @@ GroupMembership membership(TestCluster& cluster, std::int32_t broker) {
 // Three brokers, replication factor 3, whose journal syncs wait in HeldFlushers until released.
 // Held syncs also hold the followers' heartbeat answers back: a longer election timeout keeps the
 // leader from stepping down meanwhile, and no keep-alive entries are appended.
+// One broker whose journal syncs the test holds.
+struct HeldFlushBroker {
+  explicit HeldFlushBroker(const std::filesystem::path& root)
+      : flusher(std::make_shared<HeldFlusher>()),
+        cluster(root,
+                {.brokers = 1,
+                 .configure_cluster =
+                     [this](std::int32_t, ClusterOptions& options) { options.flusher = flusher; }}),
+        release_at_exit{{flusher}} {}
+
+  // Starts the broker and deploys a process on partition 1; false after a failure.
+  bool start_with_a_deployment() {
+    cluster.start(0);
+    if (!cluster.wait_for_leader(PartitionId(1), 10s)) {
+      ADD_FAILURE() << "partition 1 elected no leader";
+      return false;
+    }
+    auto deployed = cluster.submit(0, PartitionId(1), deploy_command("order", "pack"));
+    if (!deployed.ok()) {
+      ADD_FAILURE() << "deploying: " << deployed.error().message;
+      return false;
+    }
+    return true;
+  }
+
+  std::shared_ptr<HeldFlusher> flusher;
+  TestCluster cluster;
+  ReleaseAtExit release_at_exit;
+};
+
 struct HeldFlushCluster {
   explicit HeldFlushCluster(const std::filesystem::path& root)
       : flushers{std::make_shared<HeldFlusher>(), std::make_shared<HeldFlusher>(),
@@ -141,16 +171,10 @@ void submit_async(TestCluster& cluster, std::int32_t broker, engine::Record comm
 
 TEST(JournalFlushOffStrand, SingleBrokerAnswersOnlyAfterTheSync) {
   tern::test::TempDir dir;
-  auto flusher = std::make_shared<HeldFlusher>();
-  TestCluster cluster(
-      dir.path(), {.brokers = 1, .configure_cluster = [&](std::int32_t, ClusterOptions& options) {
-                     options.flusher = flusher;
-                   }});
-  ReleaseAtExit release_at_exit{{flusher}};
-  cluster.start(0);
-  ASSERT_TRUE(cluster.wait_for_leader(PartitionId(1), 10s));
-  auto deployed = cluster.submit(0, PartitionId(1), deploy_command("order", "pack"));
-  ASSERT_TRUE(deployed.ok()) << deployed.error().message;
+  HeldFlushBroker held(dir.path());
+  ASSERT_TRUE(held.start_with_a_deployment());
+  auto& cluster = held.cluster;
+  auto& flusher = held.flusher;
 
   flusher->hold();
   auto answer = std::make_shared<Answer>();
@@ -181,16 +205,10 @@ TEST(JournalFlushOffStrand, SingleBrokerAnswersOnlyAfterTheSync) {
 // nothing commits or answers before the syncs that cover it ended.
 TEST(JournalFlushOffStrand, SingleBrokerQueuesTheNextSyncBehindTheOneInFlight) {
   tern::test::TempDir dir;
-  auto flusher = std::make_shared<HeldFlusher>();
-  TestCluster cluster(
-      dir.path(), {.brokers = 1, .configure_cluster = [&](std::int32_t, ClusterOptions& options) {
-                     options.flusher = flusher;
-                   }});
-  ReleaseAtExit release_at_exit{{flusher}};
-  cluster.start(0);
-  ASSERT_TRUE(cluster.wait_for_leader(PartitionId(1), 10s));
-  auto deployed = cluster.submit(0, PartitionId(1), deploy_command("order", "pack"));
-  ASSERT_TRUE(deployed.ok()) << deployed.error().message;
+  HeldFlushBroker held(dir.path());
+  ASSERT_TRUE(held.start_with_a_deployment());
+  auto& cluster = held.cluster;
+  auto& flusher = held.flusher;
 
   flusher->hold();
   auto first = std::make_shared<Answer>();
