@@ -37,11 +37,10 @@ struct Activated {
 };
 
 // One ActivateJobs call without long polling, within `deadline_s`.
-Activated activate(RoutingCluster& cluster, const std::string& type, int max_jobs,
-                   int deadline_s = 20) {
-  auto request = activation_request(type, max_jobs, -1);
-  auto context = context_for(deadline_s);
-  auto reader = cluster.gateway().ActivateJobs(context.get(), request);
+// Runs one ActivateJobs call to its end: every job of every response, and the status.
+Activated run_activation(RoutingCluster& cluster, const gp::ActivateJobsRequest& request,
+                         grpc::ClientContext& context) {
+  auto reader = cluster.gateway().ActivateJobs(&context, request);
   Activated out;
   gp::ActivateJobsResponse response;
   while (reader->Read(&response)) {
@@ -50,6 +49,12 @@ Activated activate(RoutingCluster& cluster, const std::string& type, int max_job
   }
   out.status = reader->Finish();
   return out;
+}
+
+Activated activate(RoutingCluster& cluster, const std::string& type, int max_jobs,
+                   int deadline_s = 20) {
+  auto context = context_for(deadline_s);
+  return run_activation(cluster, activation_request(type, max_jobs, -1), *context);
 }
 
 std::map<std::int32_t, int> jobs_per_partition(const std::vector<gp::ActivatedJob>& jobs) {
@@ -252,17 +257,8 @@ TEST(JobActivation, ALongPollWhosePartitionsAnsweredApartWaitsForAJob) {
   cluster.partitions().stall_job_activations(PartitionId(3));
   auto request = activation_request("late", 5, 20'000);
   auto context = context_for(30);
-  auto polled = std::async(std::launch::async, [&] {
-    auto reader = cluster.gateway().ActivateJobs(context.get(), request);
-    Activated out;
-    gp::ActivateJobsResponse response;
-    while (reader->Read(&response)) {
-      for (const auto& job : response.jobs())
-        out.jobs.push_back(job);
-    }
-    out.status = reader->Finish();
-    return out;
-  });
+  auto polled =
+      std::async(std::launch::async, [&] { return run_activation(cluster, request, *context); });
   ASSERT_TRUE(tern::test::eventually(
       [&] { return cluster.partitions().stalled_activations(PartitionId(3)) == 1; },
       std::chrono::seconds(10)));
