@@ -17,8 +17,9 @@
 //     node.advance();                         // acknowledges exactly that Ready
 //   }
 //
-// Only one Ready is outstanding: ready() may not be called again before advance(). Steps, ticks and
-// proposals may happen between the two; their output goes into the next Ready.
+// Only one Ready is outstanding: ready() may not be called again before advance() (or, for a
+// pipelining driver, advance_written()). Steps, ticks and proposals may happen between the two;
+// their output goes into the next Ready.
 //
 // A driver that pipelines its syncs acknowledges a Ready with advance_written() as soon as it is
 // written (not yet durable), takes the next one while the sync runs, and reports each sync's end
