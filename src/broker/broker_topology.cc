@@ -28,6 +28,8 @@ BrokerSelfReport BrokerTopology::report() const {
     if (shape.cluster_size > 0) report.cluster_size = shape.cluster_size;
     if (shape.partitions_count > 0) report.partitions_count = shape.partitions_count;
     if (shape.replication_factor > 0) report.replication_factor = shape.replication_factor;
+    report.membership_version = shape.membership_version;
+    report.member_ids = shape.member_ids;
   }
   const auto hosted = partitions_();
   report.partitions.reserve(hosted.size());

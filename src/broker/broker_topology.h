@@ -35,6 +35,9 @@ struct BrokerSelfReport {
   std::int32_t cluster_size = 0;
   std::int32_t partitions_count = 0;
   std::int32_t replication_factor = 0;
+  // The committed cluster topology's version (0: none known yet) and its member broker ids.
+  std::int64_t membership_version = 0;
+  std::vector<std::int32_t> member_ids;
 };
 
 // The cluster's shape as the committed cluster topology has it (it changes with a scale-out or a
@@ -43,6 +46,8 @@ struct ReportedShape {
   std::int32_t cluster_size = 0;
   std::int32_t partitions_count = 0;
   std::int32_t replication_factor = 0;
+  std::int64_t membership_version = 0;  // 0: no committed topology known
+  std::vector<std::int32_t> member_ids;
 };
 
 class BrokerTopology {

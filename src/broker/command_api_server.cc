@@ -73,6 +73,9 @@ class CommandApiService final : public tern::command::CommandApi::Service {
     reply.set_cluster_size(self.cluster_size);
     reply.set_partitions_count(self.partitions_count);
     reply.set_replication_factor(self.replication_factor);
+    reply.set_membership_version(self.membership_version);
+    for (std::int32_t id : self.member_ids)
+      reply.add_member_ids(id);
   }
 
   std::shared_ptr<const BrokerTopology> topology_;

@@ -159,7 +159,9 @@ class ContactPointSubscriptions {
 
   // Merges the fresh reports. A broker knows its own partitions best, so a broker's entry comes
   // from its own report when there is one (its host:port is the contact point), else from the
-  // first report that names it.
+  // first report that names it. The membership with the highest version any broker reports wins,
+  // and only its members are listed: a broker removed from the cluster that still runs keeps
+  // reporting itself (with the membership it knew before its removal), but the others know better.
   void merge_locked(Clock::time_point now) const {
     ClusterTopology merged;
     std::map<std::int32_t, BrokerInfo> brokers;
@@ -172,6 +174,10 @@ class ContactPointSubscriptions {
       merged.cluster_size = std::max(merged.cluster_size, topology.cluster_size);
       merged.partitions_count = std::max(merged.partitions_count, topology.partitions_count);
       merged.replication_factor = std::max(merged.replication_factor, topology.replication_factor);
+      if (topology.membership_version > merged.membership_version) {
+        merged.membership_version = topology.membership_version;
+        merged.member_ids = topology.member_ids;
+      }
       for (const BrokerInfo& broker : topology.brokers) {
         const bool is_self = broker.host + ":" + std::to_string(broker.port) == contact_points_[i];
         auto found = brokers.find(broker.node_id);
@@ -181,8 +187,12 @@ class ContactPointSubscriptions {
         }
       }
     }
-    for (auto& [id, broker] : brokers)
-      merged.brokers.push_back(std::move(broker));
+    const auto& members = merged.member_ids;
+    for (auto& [id, broker] : brokers) {
+      const bool listed = merged.membership_version == 0
+                          || std::find(members.begin(), members.end(), id) != members.end();
+      if (listed) merged.brokers.push_back(std::move(broker));
+    }
     merged_ = std::move(merged);
     // Until the oldest report used goes stale, current() can return merged_ as it is.
     merged_valid_until_ =

@@ -42,6 +42,10 @@ struct ClusterTopology {
   std::int32_t partitions_count = 0;
   std::int32_t replication_factor = 0;
   std::string gateway_version;
+  // The committed cluster membership the brokers report (the highest version among them; 0 and
+  // empty while none is known). A standalone gateway lists only these brokers.
+  std::int64_t membership_version = 0;
+  std::vector<std::int32_t> member_ids;
 
   bool operator==(const ClusterTopology&) const = default;
 };

@@ -86,6 +86,8 @@ tern::Result<ClusterTopology, std::string> from_topology_info(
   topology.cluster_size = info.cluster_size();
   topology.partitions_count = info.partitions_count();
   topology.replication_factor = info.replication_factor();
+  topology.membership_version = info.membership_version();
+  topology.member_ids.assign(info.member_ids().begin(), info.member_ids().end());
   for (const auto& broker : info.brokers()) {
     BrokerInfo out{.node_id = broker.node_id(),
                    .host = broker.host(),
@@ -135,6 +137,9 @@ tern::command::TopologyInfo to_topology_info(const ClusterTopology& topology) {
   info.set_cluster_size(topology.cluster_size);
   info.set_partitions_count(topology.partitions_count);
   info.set_replication_factor(topology.replication_factor);
+  info.set_membership_version(topology.membership_version);
+  for (std::int32_t id : topology.member_ids)
+    info.add_member_ids(id);
   return info;
 }
 

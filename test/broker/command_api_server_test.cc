@@ -93,6 +93,33 @@ TEST(CommandApiServer, GetTopologyOverGrpc) {
   (*server)->shutdown();  // idempotent
 }
 
+TEST(CommandApiServer, ReportsTheCommittedMembershipForGatewaysToMerge) {
+  auto config = three_broker_config();
+  // The shape source stands for the committed cluster topology: broker 2 was removed (version 8).
+  auto topology = std::make_shared<const BrokerTopology>(
+      config, [] { return std::vector<std::shared_ptr<const Partition>>{}; },
+      [] {
+        ReportedShape shape{2, 3, 1};
+        shape.membership_version = 8;
+        shape.member_ids = {0, 1};
+        return shape;
+      });
+  auto server = CommandApiServer::start("127.0.0.1", 0, topology);
+  ASSERT_TRUE(server.ok()) << server.error();
+  auto stub = tern::command::CommandApi::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  tern::command::TopologyInfo reply;
+  ASSERT_TRUE(stub->GetTopology(&context, tern::command::GetTopologyRequest(), &reply).ok());
+  EXPECT_EQ(reply.cluster_size(), 2);
+  EXPECT_EQ(reply.membership_version(), 8);
+  ASSERT_EQ(reply.member_ids_size(), 2);
+  EXPECT_EQ(reply.member_ids(0), 0);
+  EXPECT_EQ(reply.member_ids(1), 1);
+  (*server)->shutdown();
+}
+
 TEST(CommandApiServer, ATakenPortIsAnError) {
   auto config = three_broker_config();
   auto first = CommandApiServer::start("127.0.0.1", 0, topology_for(config));

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "command_api.grpc.pb.h"
 #include "gateway/fake_command_api.h"
@@ -189,6 +190,70 @@ TEST(ContactPointTopology, DropsABrokerThatEndsItsSubscription) {
   leaving.stop();
   EXPECT_TRUE(eventually([&] { return (*source)->current() == from_staying; }))
       << "the stopped broker is still reported";
+}
+
+// Node ids of the brokers the gateway lists, ascending.
+std::vector<std::int32_t> listed_ids(const ClusterTopology& topology) {
+  std::vector<std::int32_t> ids;
+  for (const BrokerInfo& broker : topology.brokers)
+    ids.push_back(broker.node_id);
+  return ids;
+}
+
+TEST(ContactPointTopology, LeavesOutARemovedBrokerThatStillReportsItself) {
+  FakeCommandApi kept;
+  FakeCommandApi removed;
+  // Broker 0 knows the membership after broker 1's removal (version 7); broker 1, removed but
+  // still running, reports itself with the membership it knew before (version 5).
+  ClusterTopology from_kept;
+  from_kept.brokers = {broker(0, kept.port(), PartitionRole::kLeader)};
+  from_kept.cluster_size = 1;
+  from_kept.partitions_count = 1;
+  from_kept.replication_factor = 1;
+  from_kept.membership_version = 7;
+  from_kept.member_ids = {0};
+  ClusterTopology from_removed = from_kept;
+  from_removed.brokers = {broker(1, removed.port(), PartitionRole::kInactive)};
+  from_removed.membership_version = 5;
+  from_removed.member_ids = {0, 1};
+  kept.set(to_topology_info(from_kept));
+  removed.set(to_topology_info(from_removed));
+
+  auto source = ContactPointTopology::start({kept.address(), removed.address()}, 20ms);
+  ASSERT_TRUE(source.ok()) << source.error();
+  // Both reports merged (the removed broker's subscription is up), broker 1 not listed.
+  ASSERT_TRUE(
+      eventually([&] { return removed.subscriptions() >= 1 && kept.subscriptions() >= 1; }));
+  ASSERT_TRUE(eventually([&] { return (*source)->current().membership_version == 7; }));
+  EXPECT_EQ(listed_ids((*source)->current()), std::vector<std::int32_t>{0});
+
+  // Added again (version 9, reported by the broker that learnt it first): listed again.
+  from_removed.membership_version = 9;
+  from_removed.member_ids = {0, 1};
+  removed.set(to_topology_info(from_removed));
+  EXPECT_TRUE(eventually([&] {
+    return listed_ids((*source)->current()) == std::vector<std::int32_t>{0, 1};
+  }));
+}
+
+TEST(ContactPointTopology, ListsEveryReportingBrokerWhileNoMembershipIsKnown) {
+  FakeCommandApi a;
+  FakeCommandApi b;
+  ClusterTopology from_a;
+  from_a.brokers = {broker(0, a.port(), PartitionRole::kLeader)};
+  from_a.cluster_size = 2;
+  from_a.partitions_count = 1;
+  from_a.replication_factor = 2;
+  ClusterTopology from_b = from_a;
+  from_b.brokers = {broker(1, b.port(), PartitionRole::kFollower)};
+  a.set(to_topology_info(from_a));
+  b.set(to_topology_info(from_b));
+
+  auto source = ContactPointTopology::start({a.address(), b.address()}, 20ms);
+  ASSERT_TRUE(source.ok()) << source.error();
+  EXPECT_TRUE(eventually([&] {
+    return listed_ids((*source)->current()) == std::vector<std::int32_t>{0, 1};
+  }));
 }
 
 }  // namespace

@@ -10,11 +10,15 @@ namespace tern::gateway {
 namespace {
 
 TEST(TopologyCodec, CommandApiRoundTripKeepsEverything) {
-  const ClusterTopology original = testing::sample_topology();
+  ClusterTopology original = testing::sample_topology();
+  original.membership_version = 12;
+  original.member_ids = {0, 1};
   const auto info = to_topology_info(original);
   EXPECT_EQ(info.brokers(0).partitions(1).role(), "follower");
   EXPECT_EQ(info.brokers(1).partitions(0).health(), "dead");
   EXPECT_EQ(info.brokers(1).region(), "west");
+  EXPECT_EQ(info.membership_version(), 12);
+  EXPECT_EQ(info.member_ids_size(), 2);
 
   auto decoded = from_topology_info(info);
   ASSERT_TRUE(decoded.ok()) << decoded.error();

@@ -124,6 +124,16 @@ bool brokers_follow(const TerndCluster& cluster, const json& topology,
   return true;
 }
 
+// The node ids the standalone gateway's /v2/topology lists (empty when it does not answer).
+std::set<int> gateway_lists(const TerndCluster& cluster) {
+  std::set<int> ids;
+  if (auto topology = get_json(cluster.gateway_ports().rest, "/v2/topology")) {
+    for (const auto& broker : (*topology)["brokers"])
+      ids.insert(broker["nodeId"].get<int>());
+  }
+  return ids;
+}
+
 std::string describe(const LedgerSnapshot& s) {
   std::string text = std::to_string(s.acknowledged) + " acknowledged, "
                      + std::to_string(s.completed) + " completed, " + std::to_string(s.duplicates)
@@ -189,6 +199,13 @@ TEST(ClusterChange, ReplicationFactorUpAndDownThenScalingOutAndInUnderLoad) {
     EXPECT_EQ((*topology)["brokers"].size(), 4u) << topology->dump();
   }
   change("POST", "/actuator/cluster/brokers", "[0,1,2]", {0, 1, 2, 3}, 2, "scale 4 -> 3");
+  // Broker 3 still runs and reports itself; the gateway believes the members' newer membership.
+  EXPECT_TRUE(eventually(
+      [&] {
+        return gateway_lists(cluster) == std::set<int>{0, 1, 2};
+      },
+      10s))
+      << "the standalone gateway still lists the removed broker 3";
 
   // Scaling out to twice the brokers and back. Broker 3 was removed: its id returns only with an
   // empty disk (its old data is fenced), so it restarts wiped, next to two fresh brokers.
@@ -206,7 +223,15 @@ TEST(ClusterChange, ReplicationFactorUpAndDownThenScalingOutAndInUnderLoad) {
     ASSERT_TRUE(topology);
     EXPECT_EQ((*topology)["brokers"].size(), 6u) << topology->dump();
   }
+  EXPECT_TRUE(
+      eventually([&] { return gateway_lists(cluster) == std::set<int>{0, 1, 2, 3, 4, 5}; }, 10s));
   change("POST", "/actuator/cluster/brokers", "[0,1,2]", {0, 1, 2, 3, 4, 5}, 2, "scale 6 -> 3");
+  EXPECT_TRUE(eventually(
+      [&] {
+        return gateway_lists(cluster) == std::set<int>{0, 1, 2};
+      },
+      10s))
+      << "the standalone gateway still lists removed brokers";
 
   ledger.stop_starting();
   EXPECT_TRUE(eventually([&] { return ledger.not_completed().empty(); }, 60s))

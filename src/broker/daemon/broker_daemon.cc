@@ -422,8 +422,15 @@ int run_broker(const CommandLine& command_line) {
       [topology_replica] {
         // The committed topology, so that a scale-out or a new replication factor shows.
         const topology::ClusterTopology committed = topology_replica->topology();
-        return ReportedShape{static_cast<std::int32_t>(committed.brokers.size()),
-                             committed.partition_count, committed.replication_factor};
+        ReportedShape reported{static_cast<std::int32_t>(committed.brokers.size()),
+                               committed.partition_count, committed.replication_factor};
+        // The members too, so that a standalone gateway can leave out a removed broker.
+        if (!committed.brokers.empty()) {
+          reported.membership_version = committed.version;
+          for (const auto& [id, member] : committed.brokers)
+            reported.member_ids.push_back(id.value());
+        }
+        return reported;
       });
 
   auto health = std::make_shared<HealthRegistry>();
