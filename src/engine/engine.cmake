@@ -40,6 +40,7 @@ if(TARGET tern_bpmn)
     ${CMAKE_CURRENT_LIST_DIR}/processors/compensation_behavior.cc
     ${CMAKE_CURRENT_LIST_DIR}/state/compensation_state.cc
     ${CMAKE_CURRENT_LIST_DIR}/processing/subscription_sender.cc
+    ${CMAKE_CURRENT_LIST_DIR}/processing/empty_activation.cc
     ${CMAKE_CURRENT_LIST_DIR}/state/exporter_state.cc
     ${CMAKE_CURRENT_LIST_DIR}/processors/exporter_processors.cc
   )

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/check.h"
+#include "engine/processing/empty_activation.h"
 #include "engine/state/exporter_state.h"
 
 namespace tern::engine {
@@ -21,7 +22,8 @@ Result<std::unique_ptr<PartitionEngine>, EngineError> PartitionEngine::open(
 
 PartitionEngine::PartitionEngine(std::unique_ptr<StateDb> db, PartitionId partition, LogStream& log,
                                  const EngineClock& clock, const EngineOptions& options)
-    : db_(std::move(db)),
+    : partition_(partition),
+      db_(std::move(db)),
       processor_(
           std::make_unique<StreamProcessor>(partition, log, *db_, clock, options.processing)) {}
 
@@ -43,6 +45,11 @@ void PartitionEngine::write_back(std::string_view why) {
   }
   // The index floors are rebuilt by the next scans of each role (Transaction::scan_index).
   db_->transaction().clear_floors();
+}
+
+std::optional<Response> PartitionEngine::answer_without_log(const Record& command) const {
+  if (processor_->role() != Role::kLeader) return std::nullopt;
+  return answer_empty_activation(command, EngineState(db_->transaction(), partition_));
 }
 
 Result<SnapshotMetadata, EngineError> PartitionEngine::snapshot(const std::filesystem::path& dir) {

@@ -7,6 +7,7 @@
 //   engine->become_leader();          // or become_follower()
 //   engine->on_committed();           // after the log's commit position moved
 //   engine->check_due_dates();        // leader: now and then (job time-outs, back-offs)
+//   engine->answer_without_log(cmd);  // leader: an empty job activation, answered unlogged
 //   engine->snapshot(dir);            // a RocksDB checkpoint + MANIFEST.json
 //
 // Recovery: a replica opens the state restored from its latest snapshot (restore()) and then
@@ -75,6 +76,14 @@ class PartitionEngine {
   // Replays and processes everything committed, then releases responses and wake-ups.
   void on_committed() { processor_->run_until_idle(); }
   std::size_t check_due_dates() { return processor_->check_due_dates(); }
+
+  // A command this leader can answer from its state alone, without appending it to the log:
+  // then the response (the one processing it would have given the client), else nullopt and
+  // the command goes through the log. Today a JOB_BATCH ACTIVATE that finds no activatable job
+  // of its type (processing/empty_activation.h says why that is safe). Reads the state the
+  // processor sees, uncommitted effects included; changes nothing. Leader only (nullopt on a
+  // follower); the host asks after it set the command's request and timestamp.
+  std::optional<Response> answer_without_log(const Record& command) const;
   bool has_uncommitted_effects() const { return processor_->has_uncommitted_effects(); }
 
   // Writes the pending state to RocksDB, then checkpoints it.
@@ -97,6 +106,7 @@ class PartitionEngine {
                   const EngineClock& clock, const EngineOptions& options);
   void write_back(std::string_view why);
 
+  PartitionId partition_;
   std::unique_ptr<StateDb> db_;
   std::unique_ptr<StreamProcessor> processor_;
 };

@@ -12,6 +12,7 @@ if(TARGET tern_engine AND TARGET tern_feel)
       ${CMAKE_CURRENT_LIST_DIR}/processing/process_instance_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/deployment_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/job_test.cc
+      ${CMAKE_CURRENT_LIST_DIR}/processing/empty_activation_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/flow_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/replay_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/records_test.cc
