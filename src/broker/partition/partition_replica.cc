@@ -227,6 +227,13 @@ void PartitionReplica::do_submit(engine::Record command, bool backpressure, Subm
     return done(unexpected(SubmitError{SubmitErrorCode::kInvalid,
                                        "only command records can be submitted", std::nullopt}));
   }
+  std::int64_t request_id = request_base_ + next_request_++;
+  command.request = engine::RequestRef{self_.value(), request_id};
+  command.timestamp_ms = clock_.now_ms();
+  // A command the engine can answer from its state (a job activation that finds no job) costs
+  // no log entry and no replication round, so back-pressure does not apply to it either
+  // (engine/processing/empty_activation.h says why the answer is the logged one's).
+  if (auto answer = engine_->answer_without_log(command)) return done(std::move(*answer));
   if (backpressure && inflight_backpressured_ >= options_.max_inflight_commands) {
     return done(unexpected(SubmitError{SubmitErrorCode::kBackPressure,
                                        "partition " + std::to_string(id().value()) + " has "
@@ -235,9 +242,6 @@ void PartitionReplica::do_submit(engine::Record command, bool backpressure, Subm
                                            + std::to_string(options_.max_inflight_commands) + ")",
                                        std::nullopt}));
   }
-  std::int64_t request_id = request_base_ + next_request_++;
-  command.request = engine::RequestRef{self_.value(), request_id};
-  command.timestamp_ms = clock_.now_ms();
   std::vector<engine::Record> batch{std::move(command)};
   auto appended = log_stream_.append(batch);
   if (!appended) {

@@ -47,7 +47,9 @@ class PartitionService {
   // Appends `command` (an engine command record: value type, intent, value; the service sets the
   // request id) to partition `partition`'s log if this broker leads it and it has finished
   // replay. `done` is called exactly once: with the engine's Response once the command's
-  // follow-up events are committed on a quorum, or with an error. `backpressure` = false for job
+  // follow-up events are committed on a quorum, or with an error. A command the leader's engine
+  // answers from its state alone (a job activation that finds no job) is answered at once,
+  // appends nothing and is never back-pressured. `backpressure` = false for job
   // completions and cancellations, which are never rejected for load.
   virtual void submit(PartitionId partition, engine::Record command, bool backpressure,
                       SubmitCallback done) = 0;
