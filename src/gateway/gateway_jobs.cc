@@ -31,9 +31,6 @@ namespace {
 
 // Zeebe's default long-polling time-out when a request says 0.
 constexpr auto kDefaultLongPollTimeout = std::chrono::milliseconds(10'000);
-// A waiting request polls again after this long even without a wake-up, in case one was missed
-// (a broker subscription being re-established, say).
-constexpr auto kRepollInterval = std::chrono::milliseconds(1'000);
 // A poll that no partition answered (all busy or leaderless) is repeated after this long, whatever
 // the wake-ups say: a wake-up tells of new jobs, not of a partition taking commands again, and
 // re-polling on each one would spin against a back-pressured partition.
@@ -262,8 +259,9 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
   // `busy`: the poll reached no partition; only the short back-off ends the wait.
   void wait_for_jobs(std::uint64_t seen, std::uint64_t wait, bool busy) {
     auto self = shared_from_this();
-    const auto until =
-        std::min(poll_until_, Clock::now() + (busy ? kBusyRepollInterval : kRepollInterval));
+    const auto until = std::min(
+        poll_until_,
+        Clock::now() + (busy ? kBusyRepollInterval : router_->options().job_repoll_interval));
     const auto timer = router_->timers().schedule(
         until, [self, wait](TimerQueue::Fired fired) { self->woken(wait, fired); });
     const auto waiter = busy ? routing::JobWakeups::WaiterId{0}
@@ -382,7 +380,9 @@ grpc::Status GatewayService::StreamActivatedJobs(grpc::ServerContext* context,
         any = true;
       }
     }
-    if (!any) wakeups.wait(request->type(), seen, Clock::now() + kRepollInterval);
+    if (!any) {
+      wakeups.wait(request->type(), seen, Clock::now() + router_->options().job_repoll_interval);
+    }
   }
   return grpc::Status::OK;
 }

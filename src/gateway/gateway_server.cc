@@ -100,8 +100,10 @@ tern::Result<std::unique_ptr<GatewayServer>, std::string> GatewayServer::start(
   if (!rest) return tern::unexpected(rest.error());
   impl->rest = std::move(rest.value());
 
-  impl->router = std::make_shared<routing::CommandRouter>(versioned, routing::RouterOptions{},
-                                                          options.local_broker);
+  routing::RouterOptions router_options;
+  router_options.job_repoll_interval = options.job_repoll_interval;
+  impl->router =
+      std::make_shared<routing::CommandRouter>(versioned, router_options, options.local_broker);
   impl->service = std::make_unique<GatewayService>(versioned, impl->router);
   const std::string address = options.host + ":" + std::to_string(options.grpc_port);
   int selected_port = 0;

@@ -4,6 +4,7 @@
 // and the REST port (GET /v2/topology). Both read the cluster from a TopologySource and know
 // nothing of engine internals; later issues route commands through the broker's command API.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,6 +21,9 @@ struct GatewayOptions {
   std::uint16_t rest_port = 8080;
   // The broker this gateway is embedded in, if any: its partitions' commands skip the network.
   std::shared_ptr<routing::LocalBroker> local_broker;
+  // A long poll without a wake-up polls again after this long (tests lengthen it to show that a
+  // wake-up, not the re-poll, brought a job).
+  std::chrono::milliseconds job_repoll_interval{1'000};
 };
 
 class GatewayServerImpl;

@@ -174,6 +174,16 @@ void EnginePartitionService::append(Partition* target, engine::Record command,
     command.request = engine::RequestRef{0, target->next_request++};
     command.partition_id = target->id;
     command.timestamp_ms = clock_.now_ms();
+    // As a broker's partition leader does: a job activation that finds no job is answered from
+    // the engine's state, without a log entry.
+    if (auto answer = target->engine->answer_without_log(command)) {
+      {
+        std::lock_guard lock(mutex_);
+        ++answered_without_log_[target->id];
+      }
+      done(std::move(*answer));
+      return;
+    }
     target->waiting.emplace(command.request.request_id, std::move(done));
     std::vector<engine::Record> batch{std::move(command)};
     auto appended = target->log.append(batch);
@@ -220,6 +230,12 @@ std::int64_t EnginePartitionService::processed(PartitionId partition) const {
   std::lock_guard lock(mutex_);
   auto it = processed_.find(partition);
   return it == processed_.end() ? 0 : it->second;
+}
+
+std::int64_t EnginePartitionService::answered_without_log(PartitionId partition) const {
+  std::lock_guard lock(mutex_);
+  auto it = answered_without_log_.find(partition);
+  return it == answered_without_log_.end() ? 0 : it->second;
 }
 
 std::int64_t EnginePartitionService::refused(PartitionId partition) const {

@@ -39,8 +39,11 @@ class EnginePartitionService final : public broker::PartitionService {
 
   // How a partition answers from now on: normally, or refusing with this error.
   void refuse(PartitionId partition, std::optional<broker::SubmitError> error);
-  // Commands each partition accepted so far (processed by its engine).
+  // Commands each partition accepted so far and appended to its log (processed by its engine).
   std::int64_t processed(PartitionId partition) const;
+  // Job activations each partition answered from its engine's state without a log entry (they
+  // found no job; PartitionEngine::answer_without_log), as a broker's partition leader does.
+  std::int64_t answered_without_log(PartitionId partition) const;
   // Commands each partition refused so far (see refuse()).
   std::int64_t refused(PartitionId partition) const;
   // From now on, job activations are held back until `partitions` different partitions each have
@@ -79,6 +82,7 @@ class EnginePartitionService final : public broker::PartitionService {
   std::map<PartitionId, broker::SubmitError> refusals_;         // guarded by mutex_
   std::function<void(PartitionId, std::string)> job_callback_;  // guarded by mutex_
   std::map<PartitionId, std::int64_t> processed_;               // guarded by mutex_
+  std::map<PartitionId, std::int64_t> answered_without_log_;    // guarded by mutex_
   std::map<PartitionId, std::int64_t> refused_;                 // guarded by mutex_
   bool stopped_ = false;                                        // guarded by mutex_
   std::int32_t hold_until_ = 0;                                 // guarded by mutex_

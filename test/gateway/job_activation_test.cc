@@ -269,6 +269,52 @@ TEST(JobActivation, ALongPollWhosePartitionsAnsweredApartWaitsForAJob) {
   EXPECT_EQ(activated.jobs.size(), 1u) << "the long poll ended before the job came";
 }
 
+// Every partition answers a poll that finds no job from its state, without a log entry. A job
+// created right after those empty answers must still reach the worker's long poll, through the
+// job's wake-up: the re-poll without a wake-up is a minute here, longer than the poll waits.
+void job_after_empty_answers_reaches_the_worker(BrokerPath path) {
+  RoutingCluster cluster(3, path, std::chrono::minutes(1));
+  cluster.deploy(one_task_process("p", "fresh"));
+  auto answered_without_log = [&] {
+    std::int64_t answered = 0;
+    for (std::int32_t p = 1; p <= 3; ++p)
+      answered += cluster.partitions().answered_without_log(PartitionId(p));
+    return answered;
+  };
+  std::vector<std::int64_t> appended;
+  for (std::int32_t p = 1; p <= 3; ++p)
+    appended.push_back(cluster.partitions().processed(PartitionId(p)));
+  auto request = activation_request("fresh", 5, 20'000);
+  auto context = context_for(30);
+  auto polled =
+      std::async(std::launch::async, [&] { return run_activation(cluster, request, *context); });
+  ASSERT_TRUE(
+      tern::test::eventually([&] { return answered_without_log() == 3; }, std::chrono::seconds(10)))
+      << "the partitions did not answer the empty poll without the log";
+  for (std::int32_t p = 1; p <= 3; ++p) {
+    EXPECT_EQ(cluster.partitions().processed(PartitionId(p)), appended[p - 1])
+        << "partition " << p << " appended the empty activation";
+  }
+  if (path == BrokerPath::kGrpc) {
+    // The gateway subscribes to a broker's wake-ups on its first call there; a wake-up sent
+    // before the subscription is up would be missed (the re-poll covers that outside tests).
+    ASSERT_TRUE(tern::test::eventually([&] { return cluster.job_subscribers() == 1; },
+                                       std::chrono::seconds(10)));
+  }
+  create_instances(cluster, "p", 1);
+  Activated activated = polled.get();
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(activated.jobs.size(), 1u) << "the job did not reach the waiting worker";
+}
+
+TEST(JobActivation, AJobCreatedAfterEmptyAnswersWakesTheWaitingWorker) {
+  job_after_empty_answers_reaches_the_worker(BrokerPath::kGrpc);
+}
+
+TEST(InProcessBroker, AJobCreatedAfterEmptyAnswersWakesTheWaitingWorker) {
+  job_after_empty_answers_reaches_the_worker(BrokerPath::kInProcess);
+}
+
 // A worker that cancels while a partition is still activating: the call ends at once, not when
 // that partition answers. The jobs the partition then activates are not handed to anyone: as
 // with Zeebe, they stay locked until their time-out (the request's 60 s here).

@@ -112,7 +112,8 @@ std::int64_t RoutingCluster::in_process_commands() const {
   return counting ? counting->executed.load() : 0;
 }
 
-RoutingCluster::RoutingCluster(std::int32_t partitions, BrokerPath path)
+RoutingCluster::RoutingCluster(std::int32_t partitions, BrokerPath path,
+                               std::chrono::milliseconds job_repoll_interval)
     : partition_count_(partitions) {
   partitions_ = std::make_shared<EnginePartitionService>(partitions);
   commands_ = std::make_shared<broker::command_api::CommandService>(partitions_);
@@ -126,8 +127,12 @@ RoutingCluster::RoutingCluster(std::int32_t partitions, BrokerPath path)
     local_ = std::make_shared<CountingLocalBroker>(commands_,
                                                    "127.0.0.1:" + std::to_string(broker_port_));
   }
-  auto gateway = GatewayServer::start(
-      {.host = "127.0.0.1", .grpc_port = 0, .rest_port = 0, .local_broker = local_}, topology_);
+  auto gateway = GatewayServer::start({.host = "127.0.0.1",
+                                       .grpc_port = 0,
+                                       .rest_port = 0,
+                                       .local_broker = local_,
+                                       .job_repoll_interval = job_repoll_interval},
+                                      topology_);
   if (!gateway) throw std::runtime_error(gateway.error());
   gateway_server_ = std::move(*gateway);
   gateway_stub_ = gateway_protocol::Gateway::NewStub(

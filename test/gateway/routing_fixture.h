@@ -7,6 +7,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,7 +36,9 @@ enum class BrokerPath { kGrpc, kInProcess };
 
 class RoutingCluster {
  public:
-  explicit RoutingCluster(std::int32_t partitions, BrokerPath path = BrokerPath::kGrpc);
+  // `job_repoll_interval`: how long the gateway's long polls wait without a wake-up.
+  explicit RoutingCluster(std::int32_t partitions, BrokerPath path = BrokerPath::kGrpc,
+                          std::chrono::milliseconds job_repoll_interval = std::chrono::seconds(1));
   // Commands the gateway sent through the in-process path so far.
   std::int64_t in_process_commands() const;
   ~RoutingCluster();
@@ -45,6 +48,8 @@ class RoutingCluster {
   // "host:port" of the broker side's command API (gRPC).
   std::string broker_address() const { return "127.0.0.1:" + std::to_string(broker_port_); }
   EnginePartitionService& partitions() { return *partitions_; }
+  // Gateways subscribed to the broker side's job wake-ups (over gRPC).
+  std::size_t job_subscribers() const { return commands_->job_subscribers(); }
   StaticTopology& topology() { return *topology_; }
   std::shared_ptr<StaticTopology> topology_source() const { return topology_; }
   // The in-process broker (null with BrokerPath::kGrpc), for a router of a test's own.

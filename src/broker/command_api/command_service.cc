@@ -176,6 +176,11 @@ void CommandService::remove_stream(JobAvailabilityStream* stream) {
   streams_.erase(stream);
 }
 
+std::size_t CommandService::job_subscribers() const {
+  std::lock_guard lock(mutex_);
+  return streams_.size();
+}
+
 void CommandService::shutdown() {
   std::lock_guard lock(mutex_);
   stopped_ = true;

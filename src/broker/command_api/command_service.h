@@ -67,6 +67,9 @@ class CommandService final : public tern::command::BrokerCommands::CallbackServi
   std::uint64_t add_jobs_listener(JobsListener listener);
   void remove_jobs_listener(std::uint64_t id);
 
+  // The gateways' job-availability streams open now.
+  std::size_t job_subscribers() const;
+
   // Ends every job-availability stream; later subscriptions are refused. Idempotent.
   void shutdown();
 
@@ -77,7 +80,7 @@ class CommandService final : public tern::command::BrokerCommands::CallbackServi
   void on_jobs_available(PartitionId partition, const std::string& type);
 
   std::shared_ptr<PartitionService> partitions_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::set<JobAvailabilityStream*> streams_;  // guarded by mutex_
   bool stopped_ = false;                      // guarded by mutex_
   // In-process listeners by id; shared so that a wake-up calls them outside the lock.

@@ -49,6 +49,9 @@ struct RouterOptions {
   std::chrono::milliseconds answer_margin{100};
   std::chrono::milliseconds min_backoff{10};
   std::chrono::milliseconds max_backoff{500};
+  // A long poll waiting for jobs polls again after this long even without a wake-up, in case one
+  // was missed (a broker subscription being re-established, say).
+  std::chrono::milliseconds job_repoll_interval{1'000};
 };
 
 class CommandRouter : public std::enable_shared_from_this<CommandRouter> {
@@ -101,6 +104,7 @@ class CommandRouter : public std::enable_shared_from_this<CommandRouter> {
   // The topology as it is now (built by the source: merged reports, the own broker's state).
   std::shared_ptr<const ClusterTopology> topology() const;
 
+  const RouterOptions& options() const { return options_; }
   RoundRobin& round_robin() { return round_robin_; }
   JobWakeups& wakeups() { return wakeups_; }
   // Back-offs and waits of the requests in flight (also the gateway's long polls).
