@@ -1,15 +1,21 @@
 #include "broker/partition/journal_flusher.h"
 
 #include <algorithm>
+#include <string>
+
+#include "broker/thread_name.h"
 
 namespace tern::broker {
 
 JournalWriterPool::JournalWriterPool(int threads) {
   for (int i = 0; i < std::max(1, threads); ++i)
     workers_.push_back(std::make_unique<Worker>());
-  for (auto& worker : workers_) {
-    Worker* w = worker.get();
-    w->thread = std::thread([w] { run(*w); });
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    Worker* w = workers_[i].get();
+    w->thread = std::thread([w, i] {
+      set_thread_name("tern-sync-" + std::to_string(i));
+      run(*w);
+    });
   }
 }
 

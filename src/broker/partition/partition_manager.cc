@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/thread_name.h"
+
 namespace tern::broker {
 
 std::string_view to_string(SubmitErrorCode code) {
@@ -106,8 +108,12 @@ Result<void, std::string> PartitionManager::open_and_start(ReplicaStart initial_
   if (!transport) return unexpected("cluster transport: " + transport.error());
   transport_ = std::move(*transport);
   work_.emplace(io_.get_executor());
-  for (int i = 0; i < std::max(1, options_.partition_threads); ++i)
-    threads_.emplace_back([this] { io_.run(); });
+  for (int i = 0; i < std::max(1, options_.partition_threads); ++i) {
+    threads_.emplace_back([this, i] {
+      set_thread_name("tern-part-" + std::to_string(i));
+      io_.run();
+    });
+  }
   std::size_t count = 0;
   {
     std::shared_lock lock(replicas_mutex_);

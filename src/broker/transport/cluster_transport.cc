@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "broker/config_validation.h"
+#include "broker/thread_name.h"
 #include "broker/transport/frame_connection.h"
 #include "cluster.pb.h"
 #include "engine/records/record_codec.h"
@@ -93,7 +94,10 @@ class ClusterTransportImpl final : public ClusterTransport {
     accept();
     for (auto& dialer : dialers_)
       dial(*dialer);
-    thread_ = std::thread([this] { io_.run(); });
+    thread_ = std::thread([this] {
+      set_thread_name("tern-cluster-io");
+      io_.run();
+    });
     return {};
   }
 
