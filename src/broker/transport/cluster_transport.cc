@@ -47,6 +47,22 @@ struct Link {
   std::shared_ptr<FrameConnection> active;
 };
 
+// A Raft message, heartbeat or subscription command a sender handed over, on its way to the IO
+// thread (ClusterTransportImpl::enqueue).
+struct Outgoing {
+  enum Kind { kRaft, kHeartbeat, kCommand };
+  NodeId to;
+  PartitionId partition;
+  std::string payload;  // kRaft, kCommand: encoded
+  Kind kind = kRaft;
+  FrameConnection::Beat beat = FrameConnection::Beat::kHeartbeat;  // kHeartbeat
+  raft::Term term{0};                                              // kHeartbeat
+  raft::LogIndex commit{0};                                        // kHeartbeat
+};
+
+// How many peers' worth of queued messages the outbox holds at most.
+constexpr std::size_t kOutboxPeers = 8;
+
 // A request waiting for its response, on the IO thread.
 struct PendingRequest {
   NodeId peer;
@@ -103,28 +119,14 @@ class ClusterTransportImpl final : public ClusterTransport {
 
   void send(NodeId to, PartitionId partition, const raft::Message& message) override {
     if (auto beat = plain_heartbeat(message, to)) {
-      asio::post(io_,
-                 [this, to, partition, beat = *beat, term = message.term, commit = message.commit] {
-                   if (auto connection = connection_to(to)) {
-                     connection->queue_heartbeat(partition, beat, term, commit);
-                   }
-                 });
-      return;
+      return enqueue(
+          Outgoing{to, partition, {}, Outgoing::kHeartbeat, *beat, message.term, message.commit});
     }
-    std::string payload = raft::encode_message(message);
-    asio::post(io_, [this, to, partition, payload = std::move(payload)]() mutable {
-      if (auto connection = connection_to(to)) connection->queue(partition, std::move(payload));
-    });
+    enqueue(Outgoing{to, partition, raft::encode_message(message), Outgoing::kRaft});
   }
 
   void send_command(NodeId to, const engine::Record& command) override {
-    std::string payload = engine::encode_record(command);
-    asio::post(
-        io_, [this, to, partition = command.partition_id, payload = std::move(payload)]() mutable {
-          if (auto connection = connection_to(to)) {
-            connection->queue(partition, std::move(payload), FrameConnection::Kind::kCommand);
-          }
-        });
+    enqueue(Outgoing{to, command.partition_id, engine::encode_record(command), Outgoing::kCommand});
   }
 
   void request(NodeId to, std::string topic, std::string body, std::chrono::milliseconds timeout,
@@ -502,6 +504,59 @@ class ClusterTransportImpl final : public ClusterTransport {
     }
   }
 
+  // Hands `outgoing` to the IO thread. A sender's burst (a Ready's appends to every follower, a
+  // heartbeat round) costs one post and one wake-up of the IO thread, not one per message, and
+  // its messages towards one peer leave in one frame.
+  void enqueue(Outgoing outgoing) {
+    {
+      std::lock_guard lock(outbox_mutex_);
+      if (outbox_.size() >= options_.max_queued_messages * kOutboxPeers) {
+        // Bounded like a connection's queue: the oldest goes (Raft retries, the subscription
+        // protocol resends).
+        outbox_.erase(outbox_.begin());
+        ++outbox_dropped_;
+      }
+      outbox_.push_back(std::move(outgoing));
+      if (outbox_posted_) return;
+      outbox_posted_ = true;
+    }
+    asio::post(io_, [this] { drain_outbox(); });
+  }
+
+  // On the IO thread: every queued message to its peer's connection, in the order sent; each
+  // connection writes once at the end, so the burst shares its frames.
+  void drain_outbox() {
+    std::vector<Outgoing> batch;
+    {
+      std::lock_guard lock(outbox_mutex_);
+      batch.swap(outbox_);
+      outbox_posted_ = false;
+    }
+    std::vector<std::shared_ptr<FrameConnection>> touched;
+    for (auto& item : batch) {
+      auto connection = connection_to(item.to);
+      if (!connection) continue;  // not connected: dropped (see send())
+      if (std::find(touched.begin(), touched.end(), connection) == touched.end()) {
+        connection->hold_writes();
+        touched.push_back(connection);
+      }
+      switch (item.kind) {
+        case Outgoing::kHeartbeat:
+          connection->queue_heartbeat(item.partition, item.beat, item.term, item.commit);
+          break;
+        case Outgoing::kRaft:
+          connection->queue(item.partition, std::move(item.payload));
+          break;
+        case Outgoing::kCommand:
+          connection->queue(item.partition, std::move(item.payload),
+                            FrameConnection::Kind::kCommand);
+          break;
+      }
+    }
+    for (auto& connection : touched)
+      connection->release_writes();
+  }
+
   // The pair's connection with `peer`, if there is one.
   std::shared_ptr<FrameConnection> connection_to(NodeId peer) {
     auto it = links_.find(peer);
@@ -550,6 +605,12 @@ class ClusterTransportImpl final : public ClusterTransport {
   std::uint64_t next_correlation_ = 0;                // IO thread only
   std::mutex services_mutex_;
   std::map<std::string, std::shared_ptr<RequestHandler>> services_;  // guarded by services_mutex_
+  // What senders queued for the IO thread; one post drains it. Bounded at
+  // max_queued_messages * kOutboxPeers.
+  std::mutex outbox_mutex_;
+  std::vector<Outgoing> outbox_;      // guarded by outbox_mutex_
+  bool outbox_posted_ = false;        // guarded by outbox_mutex_: a drain is on its way
+  std::uint64_t outbox_dropped_ = 0;  // guarded by outbox_mutex_
 };
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "cluster.pb.h"
 #include "common/version.h"
 #include "engine/records/record_codec.h"
@@ -11,6 +14,16 @@ namespace tern::broker {
 namespace {
 
 constexpr std::uint32_t kProtocolVersion = 1;
+// The read buffer's usual size (a burst of frames usually fits) and the least room a read gets.
+constexpr std::size_t kReadChunkBytes = 64 * 1024;
+constexpr std::size_t kMinReadRoomBytes = 16 * 1024;
+
+std::size_t frame_length(const char* header) {
+  std::uint32_t size = 0;
+  for (int i = 0; i < 4; ++i)
+    size = (size << 8) | static_cast<unsigned char>(header[i]);
+  return size;
+}
 
 std::string framed(const cluster::Frame& frame) {
   std::string body = frame.SerializeAsString();
@@ -38,7 +51,7 @@ void FrameConnection::start(Handlers handlers) {
   hello.mutable_hello()->set_version(std::string(kVersion));
   hello_ = framed(hello);
   write_more();
-  read_header();
+  read_more();
 }
 
 void FrameConnection::queue(PartitionId partition, std::string payload, Kind kind) {
@@ -138,35 +151,58 @@ void FrameConnection::on_end_of_stream() {
   if (goodbye_written_ && !write_in_flight_) close();
 }
 
-void FrameConnection::read_header() {
-  asio::async_read(
-      socket_, asio::buffer(header_), [self = shared_from_this()](std::error_code ec, std::size_t) {
-        if (ec == asio::error::eof) return self->on_end_of_stream();
-        if (ec) return self->close(self->closed_ ? "" : ec.message());
-        std::uint32_t size = 0;
-        for (unsigned char byte : self->header_)
-          size = (size << 8) | byte;
-        if (size == 0 || size > self->options_.max_frame_bytes) {
-          return self->close("frame of " + std::to_string(size) + " bytes is outside 1.."
-                             + std::to_string(self->options_.max_frame_bytes));
+void FrameConnection::read_more() {
+  // A partial frame left over moves to the front; the buffer has room for the whole of it (its
+  // length is known once its header is in, and was checked) and for a read's worth more.
+  if (read_begin_ > 0) {
+    std::memmove(in_.data(), in_.data() + read_begin_, read_end_ - read_begin_);
+    read_end_ -= read_begin_;
+    read_begin_ = 0;
+  }
+  std::size_t want = read_end_ + kMinReadRoomBytes;
+  if (read_end_ >= 4) want = std::max(want, 4 + frame_length(in_.data()));
+  if (in_.size() < want) in_.resize(std::max(want, kReadChunkBytes));
+  socket_.async_read_some(
+      asio::buffer(in_.data() + read_end_, in_.size() - read_end_),
+      [self = shared_from_this()](std::error_code ec, std::size_t bytes) {
+        if (ec == asio::error::eof) {
+          if (self->read_end_ != self->read_begin_) {
+            return self->close("end of stream inside a frame");
+          }
+          return self->on_end_of_stream();
         }
-        self->read_body(size);
+        if (ec) return self->close(self->closed_ ? "" : ec.message());
+        self->read_end_ += bytes;
+        if (!self->handle_buffered()) return;
+        // A large buffer grown for one big frame is given back once it is consumed.
+        if (self->read_begin_ == self->read_end_ && self->in_.size() > 4 * kReadChunkBytes) {
+          std::vector<char>().swap(self->in_);
+          self->read_begin_ = self->read_end_ = 0;
+        }
+        self->read_more();
       });
 }
 
-void FrameConnection::read_body(std::size_t size) {
-  body_.resize(size);
-  asio::async_read(socket_, asio::buffer(body_),
-                   [self = shared_from_this()](std::error_code ec, std::size_t) {
-                     if (ec) return self->close(self->closed_ ? "" : ec.message());
-                     self->handle_frame();
-                     if (!self->closed_) self->read_header();
-                   });
+bool FrameConnection::handle_buffered() {
+  while (!closed_ && read_end_ - read_begin_ >= 4) {
+    const std::size_t size = frame_length(in_.data() + read_begin_);
+    if (size == 0 || size > options_.max_frame_bytes) {
+      close("frame of " + std::to_string(size) + " bytes is outside 1.."
+            + std::to_string(options_.max_frame_bytes));
+      return false;
+    }
+    if (read_end_ - read_begin_ < 4 + size) break;  // the rest of the frame is still coming
+    const char* body = in_.data() + read_begin_ + 4;
+    read_begin_ += 4 + size;
+    handle_frame(body, size);
+  }
+  if (read_begin_ == read_end_) read_begin_ = read_end_ = 0;
+  return !closed_;
 }
 
-void FrameConnection::handle_frame() {
+void FrameConnection::handle_frame(const char* data, std::size_t size) {
   cluster::Frame frame;
-  if (!frame.ParseFromString(body_)) return close("unparsable frame");
+  if (!frame.ParseFromArray(data, static_cast<int>(size))) return close("unparsable frame");
   if (!peer_) {
     if (!frame.has_hello()) return close("the first frame carries no hello");
     if (frame.hello().protocol_version() != kProtocolVersion) {
@@ -278,8 +314,13 @@ void FrameConnection::take_heartbeats(cluster::Frame& frame) {
   heartbeats_due_ = false;
 }
 
+void FrameConnection::release_writes() {
+  writes_held_ = false;
+  write_more();
+}
+
 void FrameConnection::write_more() {
-  if (closed_ || write_in_flight_) return;
+  if (closed_ || write_in_flight_ || writes_held_) return;
   hello_sent_ = hello_.empty();
   const bool heartbeats_waiting = !heartbeats_.empty() || !heartbeat_responses_.empty();
   if (!hello_.empty()) {

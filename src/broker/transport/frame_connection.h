@@ -16,7 +16,6 @@
 // Thread: the transport's IO thread only. Kept alive by its own pending operations
 // (shared_from_this); close() is idempotent and reports once through on_close.
 
-#include <array>
 #include <asio.hpp>
 #include <cstdint>
 #include <deque>
@@ -25,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/strong_id.h"
 #include "engine/records/record.h"
@@ -91,6 +91,10 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   // Queues a request (answered on this connection) or the response to one; bounded like the rest.
   void queue_request(std::uint64_t correlation, std::string topic, std::string body);
   void queue_response(std::uint64_t correlation, std::string body, std::string error);
+  // Between hold_writes() and release_writes() queued items only gather (a sender's burst then
+  // leaves in one frame); release_writes() starts the write. Not nested.
+  void hold_writes() { writes_held_ = true; }
+  void release_writes();
   void close(const std::string& error = {});
   // Moves every unsent item to `successor` (in order), says goodbye and stops sending; see the
   // file comment. Anything queued here afterwards is dropped. Idempotent.
@@ -104,9 +108,10 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   std::uint64_t dropped_messages() const { return dropped_; }
 
  private:
-  void read_header();
-  void read_body(std::size_t size);
-  void handle_frame();
+  void read_more();
+  // Handles every complete frame in the read buffer; false once the connection closed.
+  bool handle_buffered();
+  void handle_frame(const char* data, std::size_t size);
   void write_more();
   void arm_heartbeat_timer();
   void take_heartbeats(cluster::Frame& frame);
@@ -127,8 +132,12 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
 
   Handlers handlers_;
   std::optional<NodeId> peer_;
-  std::array<unsigned char, 4> header_{};
-  std::string body_;
+  // What the socket delivered and no frame consumed yet: [read_begin_, read_end_) of in_. One
+  // read takes whatever the socket holds (many frames, or part of one), so a burst costs one
+  // receive rather than two per frame.
+  std::vector<char> in_;
+  std::size_t read_begin_ = 0;
+  std::size_t read_end_ = 0;
   std::deque<Outgoing> queue_;
   // Heartbeats waiting to go: partition -> (term, commit); responses: partition -> term. One per
   // partition, so bounded by the partitions of the pair.
@@ -140,6 +149,7 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   std::string hello_;  // this side's hello, written before anything else
   std::string writing_;
   bool write_in_flight_ = false;
+  bool writes_held_ = false;
   bool hello_sent_ = false;  // the write in flight (or the last one) is not the hello
   bool closed_ = false;
   bool retiring_ = false;         // this side retired the connection
