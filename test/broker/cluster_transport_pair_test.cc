@@ -53,11 +53,13 @@ std::unique_ptr<ClusterTransport> start(NodeId self, std::uint16_t port,
   options.reconnect_min_ms = 20;
   options.reconnect_max_ms = 200;
   options.max_queued_messages = 100000;
-  auto transport =
-      ClusterTransport::start(options, [&inbox](NodeId from, PartitionId, raft::Message message) {
+  auto transport = ClusterTransport::start(
+      options, [&inbox](NodeId from, PartitionId, std::vector<raft::Message> batch) {
         std::lock_guard lock(inbox.mutex);
-        inbox.seen.emplace(from.value(), message.term.value());
-        inbox.messages.push_back(std::move(message));
+        for (auto& message : batch) {
+          inbox.seen.emplace(from.value(), message.term.value());
+          inbox.messages.push_back(std::move(message));
+        }
       });
   EXPECT_TRUE(transport.ok()) << transport.error();
   return transport.ok() ? std::move(*transport) : nullptr;

@@ -44,7 +44,7 @@ std::unique_ptr<ClusterTransport> start(NodeId self, std::vector<std::string> co
   options.contact_points = std::move(contact_points);
   options.command_address = std::move(command_address);
   auto transport = ClusterTransport::start(
-      options, [](NodeId, PartitionId, raft::Message) {},
+      options, [](NodeId, PartitionId, std::vector<raft::Message>) {},
       [&received](NodeId, PartitionId partition, engine::Record command) {
         std::lock_guard lock(received.mutex);
         received.commands.emplace_back(partition, std::move(command));
@@ -130,10 +130,12 @@ TEST(ClusterTransport, AMalformedHeartbeatBatchClosesTheConnection) {
   std::vector<raft::Message> delivered;
   TransportOptions options;
   options.self = NodeId(1);
-  auto started = ClusterTransport::start(options, [&](NodeId, PartitionId, raft::Message message) {
-    std::lock_guard lock(mutex);
-    delivered.push_back(std::move(message));
-  });
+  auto started =
+      ClusterTransport::start(options, [&](NodeId, PartitionId, std::vector<raft::Message> batch) {
+        std::lock_guard lock(mutex);
+        for (auto& message : batch)
+          delivered.push_back(std::move(message));
+      });
   ASSERT_TRUE(started.ok()) << started.error();
   auto transport = std::move(*started);
   asio::io_context io;

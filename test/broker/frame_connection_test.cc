@@ -55,8 +55,9 @@ class FrameConnectionRetire : public ::testing::Test {
 
   static void start(End& end) {
     FrameConnection::Handlers handlers;
-    handlers.message = [&end](NodeId, PartitionId, raft::Message message) {
-      end.terms.push_back(message.term.value());
+    handlers.messages = [&end](NodeId, PartitionId, std::vector<raft::Message> batch) {
+      for (const auto& message : batch)
+        end.terms.push_back(message.term.value());
     };
     handlers.close = [&end](NodeId, const std::string& error) { end.closed = error; };
     end.connection->start(std::move(handlers));

@@ -2,7 +2,8 @@
 // socket holds at once and cuts frames out of it, so a frame may arrive split at any byte, many
 // frames may arrive in one read, and one frame may be larger than the read buffer: every message
 // must still be delivered once, in order. A stream that ends inside a frame is a lost connection
-// (what came before it is delivered). Senders hand their messages to the IO thread in batches:
+// (what came before it is delivered). A frame's messages of one partition reach the handler in
+// one call, in order, heartbeats last. Senders hand their messages to the IO thread in batches:
 // Raft messages, heartbeats and subscription commands of many partitions, sent from several
 // threads at once, arrive complete and in each sender's order.
 
@@ -42,9 +43,10 @@ std::unique_ptr<ClusterTransport> start(NodeId self, std::vector<std::string> co
   options.contact_points = std::move(contact_points);
   auto transport = ClusterTransport::start(
       options,
-      [&inbox](NodeId, PartitionId partition, raft::Message message) {
+      [&inbox](NodeId, PartitionId partition, std::vector<raft::Message> batch) {
         std::lock_guard lock(inbox.mutex);
-        inbox.messages.emplace_back(partition, std::move(message));
+        for (auto& message : batch)
+          inbox.messages.emplace_back(partition, std::move(message));
       },
       [&inbox](NodeId, PartitionId partition, engine::Record command) {
         std::lock_guard lock(inbox.mutex);
@@ -173,6 +175,51 @@ TEST(TransportStream, AStreamEndingInsideAFrameIsALostConnectionAfterWhatCameBef
   ASSERT_TRUE(eventually([&] { return inbox.size() == 1; }, 10s));
   std::lock_guard lock(inbox.mutex);
   EXPECT_EQ(inbox.messages[0].second, append(1, 40));
+}
+
+TEST(TransportStream, AFramesMessagesOfOnePartitionAreHandedOverTogetherInOrder) {
+  std::mutex mutex;
+  std::vector<std::pair<std::int32_t, std::vector<std::uint64_t>>> calls;  // partition, terms
+  TransportOptions options;
+  options.self = NodeId(1);
+  auto started = ClusterTransport::start(
+      options, [&](NodeId, PartitionId partition, std::vector<raft::Message> batch) {
+        std::vector<std::uint64_t> terms;
+        for (const auto& message : batch)
+          terms.push_back(message.term.value());
+        std::lock_guard lock(mutex);
+        calls.emplace_back(partition.value(), std::move(terms));
+      });
+  ASSERT_TRUE(started.ok()) << started.error();
+  auto broker = std::move(*started);
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), broker->port()});
+  // Partitions 1, 2, 1, 1, 2, then a heartbeat for partition 1 (term 6) in the frame's batch.
+  cluster::Frame frame;
+  const std::int32_t partitions[] = {1, 2, 1, 1, 2};
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    auto* item = frame.add_messages();
+    item->set_partition_id(partitions[i - 1]);
+    item->set_payload(raft::encode_message(append(i, 40)));
+  }
+  frame.mutable_heartbeats()->add_partition_ids(1);
+  frame.mutable_heartbeats()->add_terms(6);
+  frame.mutable_heartbeats()->add_commits(0);
+  std::string stream = hello_from(7) + framed(frame);
+  asio::write(socket, asio::buffer(stream));
+  ASSERT_TRUE(eventually(
+      [&] {
+        std::lock_guard lock(mutex);
+        return calls.size() >= 2;
+      },
+      10s));
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].first, 1);
+  EXPECT_EQ(calls[0].second, (std::vector<std::uint64_t>{1, 3, 4, 6}));
+  EXPECT_EQ(calls[1].first, 2);
+  EXPECT_EQ(calls[1].second, (std::vector<std::uint64_t>{2, 5}));
 }
 
 engine::Record command_numbered(PartitionId partition, int number) {

@@ -38,7 +38,8 @@ PeerAnswers ask_peers(const TernConfig& config, milliseconds patience) {
   options.contact_points = config.cluster.contact_points;
   options.reconnect_min_ms = 50;
   options.reconnect_max_ms = 200;
-  auto transport = ClusterTransport::start(options, [](NodeId, PartitionId, raft::Message) {});
+  auto transport =
+      ClusterTransport::start(options, [](NodeId, PartitionId, std::vector<raft::Message>) {});
   if (!transport) {
     spdlog::warn("membership check: cannot open the cluster port to ask peers: {}",
                  transport.error());

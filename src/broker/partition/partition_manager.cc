@@ -95,11 +95,12 @@ Result<void, std::string> PartitionManager::open_and_start(ReplicaStart initial_
   options_.transport.self = options_.self;
   auto transport = ClusterTransport::start(
       options_.transport,
-      [this](NodeId, PartitionId partition, raft::Message message) {
+      [this](NodeId, PartitionId partition, std::vector<raft::Message> messages) {
         if (auto group = groups_.find(partition); group != groups_.end()) {
-          group->second->receive(std::move(message));
+          for (auto& message : messages)
+            group->second->receive(std::move(message));
         } else if (auto target = replica(partition)) {
-          target->receive(std::move(message));
+          target->receive(std::move(messages));
         }
       },
       [this](NodeId, PartitionId partition, engine::Record command) {

@@ -133,27 +133,32 @@ void PartitionReplica::set_job_callback(JobCallback callback) {
   });
 }
 
-void PartitionReplica::receive(raft::Message message) {
-  asio::post(strand_, [this, message = std::move(message)]() mutable {
-    if (stopped_ || failed_) return;
-    // A heartbeat commits up to the leader's idea of this follower's match. A follower that lost
-    // its disk (wiped, restarted empty) has less than that; committing beyond its own log would
-    // break the log's invariant, so the commit is clamped to what it holds. For a follower with
-    // its log intact this changes nothing (its log holds at least its acknowledged match).
-    if (message.type == raft::MessageType::kHeartbeat
-        && message.commit > node_->log().last_index()) {
-      message.commit = node_->log().last_index();
+void PartitionReplica::receive(std::vector<raft::Message> messages) {
+  asio::post(strand_, [this, messages = std::move(messages)]() mutable {
+    for (auto& message : messages) {
+      if (stopped_ || failed_) return;
+      step(std::move(message));
     }
-    if (message.type == raft::MessageType::kAppendResponse) {
-      if (message.reject) {
-        notice_lost_log(message);
-      } else {
-        lost_log_rejections_.erase(message.from);
-      }
-    }
-    node_->step(std::move(message));
     schedule_process();
   });
+}
+
+void PartitionReplica::step(raft::Message message) {
+  // A heartbeat commits up to the leader's idea of this follower's match. A follower that lost
+  // its disk (wiped, restarted empty) has less than that; committing beyond its own log would
+  // break the log's invariant, so the commit is clamped to what it holds. For a follower with
+  // its log intact this changes nothing (its log holds at least its acknowledged match).
+  if (message.type == raft::MessageType::kHeartbeat && message.commit > node_->log().last_index()) {
+    message.commit = node_->log().last_index();
+  }
+  if (message.type == raft::MessageType::kAppendResponse) {
+    if (message.reject) {
+      notice_lost_log(message);
+    } else {
+      lost_log_rejections_.erase(message.from);
+    }
+  }
+  node_->step(std::move(message));
 }
 
 void PartitionReplica::notice_lost_log(const raft::Message& rejection) {

@@ -128,7 +128,8 @@ class PartitionReplica : public engine::ResponseSink,
   // leader of a rebalance follow it (a PARTITION_RECONFIGURE_PRIORITY).
   Result<void, std::string> set_priority_order(std::vector<NodeId> order);
 
-  void receive(raft::Message message);
+  // Steps the messages (one frame's for this partition, in order) in one hand-over to the strand.
+  void receive(std::vector<raft::Message> messages);
   void submit(engine::Record command, bool backpressure, SubmitCallback done);
   // A command of the message subscription protocol from another partition: appended to the log
   // when this replica serves as leader, dropped otherwise (the sender retries; the protocol's
@@ -182,6 +183,7 @@ class PartitionReplica : public engine::ResponseSink,
   void release();
   void sync_role();
   void stop_serving(const std::string& why);
+  void step(raft::Message message);
   void notice_lost_log(const raft::Message& rejection);
   void run_engine();
   void fail_pending(SubmitErrorCode code, const std::string& message);

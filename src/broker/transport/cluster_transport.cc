@@ -426,8 +426,9 @@ class ClusterTransportImpl final : public ClusterTransport {
       ++stats.frames_sent;
       stats.bytes_sent += bytes;
     };
-    handlers.message = [this](NodeId from, PartitionId partition, raft::Message message) {
-      handler_(from, partition, std::move(message));
+    handlers.messages = [this](NodeId from, PartitionId partition,
+                               std::vector<raft::Message> messages) {
+      handler_(from, partition, std::move(messages));
     };
     handlers.command = [this](NodeId from, PartitionId partition, engine::Record command) {
       if (command_handler_) command_handler_(from, partition, std::move(command));

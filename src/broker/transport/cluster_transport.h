@@ -100,12 +100,15 @@ std::string_view to_string(RequestErrc code);
 
 class ClusterTransport {
  public:
-  using Handler = std::function<void(NodeId from, PartitionId partition, raft::Message message)>;
+  // The Raft messages of one partition that arrived in one frame, in the order sent.
+  using Handler =
+      std::function<void(NodeId from, PartitionId partition, std::vector<raft::Message> messages)>;
   using CommandHandler =
       std::function<void(NodeId from, PartitionId partition, engine::Record command)>;
 
-  // Binds the port and starts dialing. The handler receives every well-formed Raft message, the
-  // command handler every well-formed subscription command.
+  // Binds the port and starts dialing. The handler receives every well-formed Raft message (a
+  // frame's messages of one partition in one call, so the receiver can hand them over at once),
+  // the command handler every well-formed subscription command.
   static Result<std::unique_ptr<ClusterTransport>, std::string> start(
       TransportOptions options, Handler handler, CommandHandler command_handler = {});
   virtual ~ClusterTransport() = default;

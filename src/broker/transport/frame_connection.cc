@@ -25,13 +25,14 @@ std::size_t frame_length(const char* header) {
   return size;
 }
 
+// The frame serialized right behind its length prefix (no second copy of the body).
 std::string framed(const cluster::Frame& frame) {
-  std::string body = frame.SerializeAsString();
-  std::string out(4, '\0');
-  auto size = static_cast<std::uint32_t>(body.size());
+  const std::size_t size = frame.ByteSizeLong();
+  std::string out(4 + size, '\0');
   for (int i = 0; i < 4; ++i)
     out[static_cast<std::size_t>(i)] = static_cast<char>((size >> (24 - 8 * i)) & 0xff);
-  return out + body;
+  frame.SerializeWithCachedSizesToArray(reinterpret_cast<std::uint8_t*>(out.data() + 4));
+  return out;
 }
 
 }  // namespace
@@ -201,6 +202,7 @@ bool FrameConnection::handle_buffered() {
 }
 
 void FrameConnection::handle_frame(const char* data, std::size_t size) {
+  inbound_.clear();  // what a frame that closed the connection left
   cluster::Frame frame;
   if (!frame.ParseFromArray(data, static_cast<int>(size))) return close("unparsable frame");
   if (!peer_) {
@@ -259,18 +261,34 @@ void FrameConnection::handle_frame(const char* data, std::size_t size) {
                    + std::to_string(message->to.value()) + " on the connection of broker "
                    + std::to_string(peer_->value()));
     }
-    handlers_.message(*peer_, PartitionId(item.partition_id()), std::move(*message));
-    if (closed_) return;
+    collect(PartitionId(item.partition_id()), std::move(*message));
   }
-  if (frame.has_heartbeats()) deliver_heartbeats(frame.heartbeats(), raft::MessageType::kHeartbeat);
+  if (frame.has_heartbeats()) collect_heartbeats(frame.heartbeats(), raft::MessageType::kHeartbeat);
   if (closed_) return;
   if (frame.has_heartbeat_responses()) {
-    deliver_heartbeats(frame.heartbeat_responses(), raft::MessageType::kHeartbeatResponse);
+    collect_heartbeats(frame.heartbeat_responses(), raft::MessageType::kHeartbeatResponse);
+  }
+  if (closed_) return;
+  auto inbound = std::move(inbound_);
+  inbound_.clear();
+  for (auto& [partition, messages] : inbound) {
+    handlers_.messages(*peer_, partition, std::move(messages));
+    if (closed_) return;
   }
 }
 
+void FrameConnection::collect(PartitionId partition, raft::Message message) {
+  auto it = std::find_if(inbound_.begin(), inbound_.end(),
+                         [partition](const auto& batch) { return batch.first == partition; });
+  if (it == inbound_.end()) {
+    inbound_.emplace_back(partition, std::vector<raft::Message>{});
+    it = std::prev(inbound_.end());
+  }
+  it->second.push_back(std::move(message));
+}
+
 // Each entry becomes the Raft message it abbreviates, handed over exactly as a full one would be.
-void FrameConnection::deliver_heartbeats(const cluster::HeartbeatBatch& batch,
+void FrameConnection::collect_heartbeats(const cluster::HeartbeatBatch& batch,
                                          raft::MessageType type) {
   const bool responses = type == raft::MessageType::kHeartbeatResponse;
   const auto count = static_cast<std::size_t>(batch.partition_ids_size());
@@ -291,8 +309,7 @@ void FrameConnection::deliver_heartbeats(const cluster::HeartbeatBatch& batch,
     message.to = options_.self;
     message.term = raft::Term(batch.terms(index));
     if (!responses) message.commit = raft::LogIndex(batch.commits(index));
-    handlers_.message(*peer_, PartitionId(batch.partition_ids(index)), std::move(message));
-    if (closed_) return;
+    collect(PartitionId(batch.partition_ids(index)), std::move(message));
   }
 }
 

@@ -53,7 +53,8 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
     std::string command_address;
     std::string version;
   };
-  using OnMessage = std::function<void(NodeId, PartitionId, raft::Message)>;
+  // The Raft messages of one partition in one frame (heartbeats last), in the order sent.
+  using OnMessages = std::function<void(NodeId, PartitionId, std::vector<raft::Message>)>;
   using OnCommand = std::function<void(NodeId, PartitionId, engine::Record)>;
   using OnClose = std::function<void(NodeId peer, const std::string& error)>;
   using OnHello = std::function<void(const PeerHello& peer)>;
@@ -64,7 +65,7 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   using OnWritten = std::function<void(std::size_t bytes)>;
   struct Handlers {
     OnWritten written;  // after each frame following the hello went out; may be empty
-    OnMessage message;
+    OnMessages messages;
     OnCommand command;
     OnClose close;
     OnHello hello;
@@ -115,7 +116,8 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   void write_more();
   void arm_heartbeat_timer();
   void take_heartbeats(cluster::Frame& frame);
-  void deliver_heartbeats(const cluster::HeartbeatBatch& batch, raft::MessageType type);
+  void collect_heartbeats(const cluster::HeartbeatBatch& batch, raft::MessageType type);
+  void collect(PartitionId partition, raft::Message message);
   void on_end_of_stream();
 
   asio::ip::tcp::socket socket_;
@@ -136,6 +138,9 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   // read takes whatever the socket holds (many frames, or part of one), so a burst costs one
   // receive rather than two per frame.
   std::vector<char> in_;
+  // The frame being handled, its Raft messages per partition: delivered together once the whole
+  // frame checked out, so a partition's strand gets one hand-over per frame.
+  std::vector<std::pair<PartitionId, std::vector<raft::Message>>> inbound_;
   std::size_t read_begin_ = 0;
   std::size_t read_end_ = 0;
   std::deque<Outgoing> queue_;

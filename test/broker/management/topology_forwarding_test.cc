@@ -79,8 +79,10 @@ class ForwardingCluster {
     }
     auto replica = broker.replica;
     auto started = ClusterTransport::start(
-        transport, [replica](NodeId, PartitionId partition, raft::Message message) {
-          if (partition == TopologyReplica::kPartition) replica->receive(std::move(message));
+        transport, [replica](NodeId, PartitionId partition, std::vector<raft::Message> batch) {
+          if (partition != TopologyReplica::kPartition) return;
+          for (auto& message : batch)
+            replica->receive(std::move(message));
         });
     ASSERT_TRUE(started.ok()) << started.error();
     {
