@@ -11,12 +11,17 @@
 
 namespace tern::engine::binary {
 
+// The bytes go to a local buffer and reach `out` in one append: a push_back per byte (a size
+// check and a store through the string's pointer each) was ~4% of the engine's CPU.
 inline void put_varint(std::string& out, std::uint64_t value) {
+  char bytes[10];
+  std::size_t size = 0;
   while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    bytes[size++] = static_cast<char>((value & 0x7f) | 0x80);
     value >>= 7;
   }
-  out.push_back(static_cast<char>(value));
+  bytes[size++] = static_cast<char>(value);
+  out.append(bytes, size);
 }
 
 // Zig-zag so that the frequent -1 ("none") costs one byte.

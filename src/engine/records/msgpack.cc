@@ -1,6 +1,7 @@
 #include "engine/records/msgpack.h"
 
 #include <bit>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <type_traits>
@@ -21,6 +22,17 @@ void put_big_endian(std::string& out, Int value) {
 
 void put_tag(std::string& out, std::uint8_t tag) {
   out.push_back(static_cast<char>(tag));
+}
+
+// A tag and its big-endian payload in one append.
+template <typename Int>
+void put_tagged(std::string& out, std::uint8_t tag, Int value) {
+  auto bits = static_cast<std::make_unsigned_t<Int>>(value);
+  char bytes[1 + sizeof(Int)];
+  bytes[0] = static_cast<char>(tag);
+  for (std::size_t i = 0; i < sizeof(Int); ++i)
+    bytes[1 + i] = static_cast<char>(bits >> (8 * (sizeof(Int) - 1 - i)));
+  out.append(bytes, sizeof(bytes));
 }
 
 // A container's header: the fix form up to 15 entries, else 16 or 32 bits.
@@ -379,17 +391,13 @@ void put_unsigned(std::string& out, std::uint64_t value) {
   if (value < 128) {
     put_tag(out, static_cast<std::uint8_t>(value));
   } else if (value <= 0xff) {
-    put_tag(out, 0xcc);
-    put_big_endian(out, static_cast<std::uint8_t>(value));
+    put_tagged(out, 0xcc, static_cast<std::uint8_t>(value));
   } else if (value <= 0xffff) {
-    put_tag(out, 0xcd);
-    put_big_endian(out, static_cast<std::uint16_t>(value));
+    put_tagged(out, 0xcd, static_cast<std::uint16_t>(value));
   } else if (value <= 0xffffffff) {
-    put_tag(out, 0xce);
-    put_big_endian(out, static_cast<std::uint32_t>(value));
+    put_tagged(out, 0xce, static_cast<std::uint32_t>(value));
   } else {
-    put_tag(out, 0xcf);
-    put_big_endian(out, value);
+    put_tagged(out, 0xcf, value);
   }
 }
 
@@ -399,17 +407,13 @@ void put_signed(std::string& out, std::int64_t value) {
   } else if (value >= -32) {
     put_big_endian(out, static_cast<std::int8_t>(value));  // negative fixint
   } else if (value >= std::numeric_limits<std::int8_t>::min()) {
-    put_tag(out, 0xd0);
-    put_big_endian(out, static_cast<std::int8_t>(value));
+    put_tagged(out, 0xd0, static_cast<std::int8_t>(value));
   } else if (value >= std::numeric_limits<std::int16_t>::min()) {
-    put_tag(out, 0xd1);
-    put_big_endian(out, static_cast<std::int16_t>(value));
+    put_tagged(out, 0xd1, static_cast<std::int16_t>(value));
   } else if (value >= std::numeric_limits<std::int32_t>::min()) {
-    put_tag(out, 0xd2);
-    put_big_endian(out, static_cast<std::int32_t>(value));
+    put_tagged(out, 0xd2, static_cast<std::int32_t>(value));
   } else {
-    put_tag(out, 0xd3);
-    put_big_endian(out, value);
+    put_tagged(out, 0xd3, value);
   }
 }
 
@@ -430,8 +434,14 @@ void put_float(std::string& out, double value) {
 void put_string(std::string& out, std::string_view text) {
   std::size_t size = text.size();
   if (size <= 31) {
-    put_tag(out, static_cast<std::uint8_t>(0xa0 | size));
-  } else if (size <= 0xff) {
+    // The common case (names, ids, types): header and text in one growth of `out`.
+    std::size_t at = out.size();
+    out.resize(at + 1 + size);
+    out[at] = static_cast<char>(0xa0 | size);
+    if (size > 0) std::memcpy(&out[at + 1], text.data(), size);
+    return;
+  }
+  if (size <= 0xff) {
     put_tag(out, 0xd9);
     put_big_endian(out, static_cast<std::uint8_t>(size));
   } else if (size <= 0xffff) {
