@@ -73,8 +73,11 @@ class PartitionEngine {
   void become_follower();
   Role role() const { return processor_->role(); }
 
-  // Replays and processes everything committed, then releases responses and wake-ups.
-  void on_committed() { processor_->run_until_idle(); }
+  // Replays and processes what is readable (committed records; on the leader also its own
+  // appended ones), then releases responses and wake-ups whose batches committed. Bounded
+  // (StreamProcessorOptions::max_polls_per_run): returns true when it stopped at the bound and
+  // should be called again.
+  bool on_committed() { return processor_->run(); }
   std::size_t check_due_dates() { return processor_->check_due_dates(); }
 
   // A command this leader can answer from its state alone, without appending it to the log:

@@ -15,6 +15,7 @@ if(TARGET tern_engine AND TARGET tern_feel)
       ${CMAKE_CURRENT_LIST_DIR}/processing/empty_activation_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/flow_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/replay_test.cc
+      ${CMAKE_CURRENT_LIST_DIR}/processing/uncommitted_processing_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/records_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/log_stream_test.cc
       ${CMAKE_CURRENT_LIST_DIR}/processing/typed_values_test.cc

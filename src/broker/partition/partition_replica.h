@@ -186,6 +186,8 @@ class PartitionReplica : public engine::ResponseSink,
   void step(raft::Message message);
   void notice_lost_log(const raft::Message& rejection);
   void run_engine();
+  // Runs the engine again later on the strand (it stopped at its bound with work left).
+  void schedule_engine();
   void fail_pending(SubmitErrorCode code, const std::string& message);
   void expire_pending();
   void maybe_snapshot();
@@ -265,6 +267,7 @@ class PartitionReplica : public engine::ResponseSink,
   bool failed_ = false;
   bool stopped_ = false;
   bool process_scheduled_ = false;  // a schedule_process() run is queued on the strand
+  bool engine_scheduled_ = false;   // a schedule_engine() run is queued on the strand
   std::string failure_;
   int ticks_ = 0;
   std::chrono::steady_clock::time_point last_snapshot_;

@@ -17,12 +17,12 @@ using raft::LogIndex;
 namespace {
 
 // Hands committed entries to the engine's log stream and records the last one fed; false (with
-// `error`) on a record that does not decode.
+// `error`) on a record that does not decode. Entries of every type go to the stream: it reads
+// the leader's own records only once every entry before them is committed.
 bool feed_committed(RaftLogStream& stream, LogIndex& fed, const std::vector<raft::Entry>& entries,
                     std::string& error) {
   for (const auto& entry : entries) {
     fed = entry.index;
-    if (entry.type != raft::EntryType::kNormal) continue;
     if (!stream.add_committed(entry, error)) return false;
   }
   return true;
@@ -33,6 +33,10 @@ bool feed_committed(RaftLogStream& stream, LogIndex& fed, const std::vector<raft
 void PartitionReplica::process() {
   if (failed_ || stopped_) return;
   maybe_hand_over();
+  // A serving leader's engine acts on what was appended since it last ran (a client's command,
+  // a delivered or due-date command) before it commits: the follow-ups it appends join the same
+  // Ready, so command and follow-ups share one replication round and one sync.
+  if (serving_) run_engine();
   // Engine output (follow-ups, new commands) feeds more Readies; a pass without Readies ends it.
   for (int rounds = 0; rounds < 64; ++rounds) {
     if (!handle_ready()) break;
@@ -203,15 +207,30 @@ void PartitionReplica::after_ready() {
 
 void PartitionReplica::run_engine() {
   if (!engine_) return;
-  engine_->on_committed();
-  // A follower keeps the records after the last command the engine saw processed: commands the
-  // leader wrote but never processed (it died first) are this replica's to process should it
-  // become leader, and the engine reads them again then (StreamProcessor::become_leader).
-  Position consumed = log_stream_.committed_position();
+  // Bounded (a process that loops without a wait state must not keep the strand): the rest
+  // runs after what else waits on the strand.
+  if (engine_->on_committed()) schedule_engine();
+  // Records the engine has not read yet stay; so does, on a follower, everything after the last
+  // command the engine saw processed: commands the leader wrote but never processed (it died
+  // first) are this replica's to process should it become leader, and the engine reads them
+  // again then (StreamProcessor::become_leader).
+  Position consumed =
+      std::min(log_stream_.committed_position(), engine_->processor().last_read_position());
   if (!serving_) {
     consumed = std::min(consumed, engine_->processor().last_processed_position());
   }
   log_stream_.clear_consumed(consumed);
+}
+
+void PartitionReplica::schedule_engine() {
+  if (engine_scheduled_) return;
+  engine_scheduled_ = true;
+  asio::post(strand_, [this] {
+    engine_scheduled_ = false;
+    if (failed_ || stopped_) return;
+    run_engine();
+    process();
+  });
 }
 
 void PartitionReplica::sync_role() {
@@ -251,7 +270,14 @@ void PartitionReplica::stop_serving(const std::string& why) {
   if (exporting_) exporting_->stop_leading();
   engine_->become_follower();
   fail_pending(SubmitErrorCode::kNotLeader, why);
-  if (engine_->has_uncommitted_effects()) {
+  // The engine acted on its own records before they committed. Those not committed yet may
+  // still be truncated by the next leader (or already were, when a different entry committed at
+  // their index before this step-down was noticed): its state is rebuilt from the snapshot and
+  // the committed log, which also drops the processed-command position and the key counter it
+  // advanced. What of them commits later arrives as committed records like anyone else's.
+  const bool truncated = log_stream_.take_own_truncated();
+  log_stream_.forget_own();
+  if (truncated || engine_->has_uncommitted_effects()) {
     if (auto r = rebuild_engine(); !r) fail(r.error());
   }
 }
@@ -288,7 +314,7 @@ void PartitionReplica::take_snapshot(LogIndex target) {
   // once the log has committed everything it reflects.
   Position needs_committed{0};
   if (engine_->has_uncommitted_effects()) {
-    needs_committed = engine_->processor().last_written_position();
+    needs_committed = engine_->processor().last_effect_position();
   }
   auto tmp = partition_->directory() / "snapshot-pending";
   std::error_code ec;
@@ -386,9 +412,11 @@ Result<void, std::string> PartitionReplica::rebuild_engine() {
     if (entries->empty()) break;
     for (const auto& entry : *entries) {
       next = entry.index.next();
-      if (entry.type != raft::EntryType::kNormal) continue;
       std::string error;
       if (!log_stream_.add_committed(entry, error)) return unexpected(error);
+    }
+    // All of it now: the records are buffered until the engine has read them.
+    while (engine_->on_committed()) {
     }
     run_engine();
   }

@@ -12,6 +12,16 @@
 // one Ready commits. They are held encoded, their metadata decoded: a record's value is decoded
 // only when a read selects it (a leader never decodes the events it wrote itself).
 //
+// Own records: what this replica appends as leader is buffered at once, behind the committed
+// records, so that the leader's engine acts on it before it commits (ReadScope::kCommittedAndOwn)
+// and its follow-ups join the same Raft round. They are readable only while this replica leads
+// in the term it appended them, and only once every entry before the first of them is committed
+// (a new leader may hold earlier leaders' entries it has not committed yet; its own come after
+// them in the log and must not be acted on first). When one of them commits (same index, same
+// term) it simply becomes committed. A different entry committed at an index this replica wrote
+// means a newer leader truncated them: they are dropped, and own_truncated() tells the replica
+// that its engine may have acted on records that never happened (it must rebuild its state).
+//
 // Thread: the partition's strand, like the engine that calls it.
 
 #include <cstdint>
@@ -20,6 +30,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "engine/log/log_stream.h"
 #include "engine/records/record.h"
@@ -42,33 +54,60 @@ class RaftLogStream final : public engine::LogStream {
   void set_node(raft::RaftNode* node) { node_ = node; }
 
   Result<engine::Position, engine::LogError> append(std::vector<engine::Record>& batch) override;
-  std::vector<engine::LoggedRecord> read_committed(engine::Position from, std::size_t max_records,
-                                                   engine::ValueSelection values) const override;
+  std::vector<engine::LoggedRecord> read(engine::Position from, std::size_t max_records,
+                                         engine::ValueSelection values,
+                                         engine::ReadScope scope) const override;
   engine::Position committed_position() const override { return committed_; }
 
-  // A committed kNormal entry, in log order. Returns false (and logs nothing; the caller
-  // reports, failing the partition) when the entry does not hold a batch of records whose
-  // framing and metadata decode and whose values are well-formed MessagePack — a corrupt log;
-  // `error` then names the entry and, for a bad value, the record's position.
+  // A committed entry, in log order (entries of other types only move the committed index).
+  // Returns false (and logs nothing; the caller reports, failing the partition) when a kNormal
+  // entry does not hold a batch of records whose framing and metadata decode and whose values
+  // are well-formed MessagePack — a corrupt log; `error` then names the entry and, for a bad
+  // value, the record's position.
   bool add_committed(const raft::Entry& entry, std::string& error);
-  // Drops records the engine has read (everything up to `consumed`).
+  // Drops committed records the engine has read (everything up to `consumed`).
   void clear_consumed(engine::Position consumed);
   // Forgets everything (the engine is rebuilt from a snapshot at `committed`).
   void reset(engine::Position committed);
+  // The replica stopped leading: own records not committed yet are forgotten (those that commit
+  // come back through add_committed like anyone else's).
+  void forget_own();
+  // True once own records were dropped because a different entry committed at their index; the
+  // call clears it.
+  bool take_own_truncated() { return std::exchange(own_truncated_, false); }
 
-  std::size_t buffered() const { return committed_records_.size(); }
+  // Records held: committed ones not consumed yet, and own ones.
+  std::size_t buffered() const { return records_.size(); }
+  // The last position a read of `scope` may return.
+  engine::Position readable_position(engine::ReadScope scope) const;
 
  private:
-  PartitionId partition_;
-  raft::RaftNode* node_ = nullptr;
   struct BufferedRecord {
     engine::Record metadata{engine::Record::kValueToFill};  // every field but the value (null)
     std::shared_ptr<const std::string> entry;  // the entry's bytes, shared by its records
     std::string_view value;                    // the value's MessagePack bytes, inside *entry
   };
+  struct OwnEntry {
+    raft::LogIndex index;
+    engine::Position last;  // its last record
+  };
 
-  std::deque<BufferedRecord> committed_records_;  // committed, not yet consumed, ascending
+  // Decodes the batch in `data` (entry `index`) into `out`; false with `error` as add_committed.
+  bool parse(raft::LogIndex index, const std::shared_ptr<const std::string>& data,
+             std::vector<BufferedRecord>& out, std::string& error) const;
+  void drop_own();
+
+  PartitionId partition_;
+  raft::RaftNode* node_ = nullptr;
+  // Committed records not consumed yet, then own records not committed yet; ascending.
+  std::deque<BufferedRecord> records_;
   engine::Position committed_{0};
+  raft::LogIndex committed_index_{0};  // the last entry handed over, of any type
+  // Own entries not committed yet, ascending; all of term own_term_, from own_first_ on.
+  std::deque<OwnEntry> own_;
+  raft::Term own_term_{0};
+  std::optional<raft::LogIndex> own_first_;  // the first entry this replica appended in own_term_
+  bool own_truncated_ = false;
 };
 
 }  // namespace tern::broker

@@ -24,18 +24,27 @@ Result<Position, LogError> InMemoryLogStream::append(std::vector<Record>& batch)
   return first;
 }
 
-std::vector<LoggedRecord> InMemoryLogStream::read_committed(Position from, std::size_t max_records,
-                                                            ValueSelection values) const {
+Position InMemoryLogStream::readable_position(ReadScope scope) const {
+  // Own records once everything before the first of them is committed, as RaftLogStream.
+  if (scope == ReadScope::kCommittedAndOwn && committed_.next() >= own_first_) {
+    return last_position();
+  }
+  return committed_;
+}
+
+std::vector<LoggedRecord> InMemoryLogStream::read(Position from, std::size_t max_records,
+                                                  ValueSelection values, ReadScope scope) const {
   std::vector<LoggedRecord> out;
+  const Position end = readable_position(scope);
   std::int64_t start = std::max<std::int64_t>(from.value(), 1);
   TERN_CHECK(start >= first_.value(), "in-memory log read below its compacted start");
   // One allocation up front: growing a vector of records by doubling asks for ever larger
   // blocks, each of which makes the allocator consolidate its free lists.
-  if (start <= committed_.value()) {
-    out.reserve(std::min<std::size_t>(max_records,
-                                      static_cast<std::size_t>(committed_.value() - start + 1)));
+  if (start <= end.value()) {
+    out.reserve(
+        std::min<std::size_t>(max_records, static_cast<std::size_t>(end.value() - start + 1)));
   }
-  for (std::int64_t p = start; p <= committed_.value() && out.size() < max_records; ++p) {
+  for (std::int64_t p = start; p <= end.value() && out.size() < max_records; ++p) {
     const std::string& bytes = entries_[static_cast<std::size_t>(p - first_.value())];
     LoggedRecord& logged = out.emplace_back();
     std::size_t offset = 0;
@@ -57,6 +66,7 @@ void InMemoryLogStream::commit(Position position) {
 void InMemoryLogStream::truncate_after(Position position) {
   TERN_CHECK(position >= committed_, "committed records are never truncated");
   entries_.resize(static_cast<std::size_t>(position.value() - first_.value() + 1));
+  own_first_ = std::min(own_first_, last_position().next());
 }
 
 void InMemoryLogStream::compact_before(Position first_kept) {

@@ -2,9 +2,12 @@
 
 // A LogStream held in memory, for tests and benchmarks. Records are stored encoded (as a
 // replicated log would hold them) so that every read goes through the codec. Commit is either
-// automatic on append, or manual so that tests can hold follow-ups uncommitted. A long-running
-// user (the engine benchmark) drops what its reader has passed with compact_before, as a
-// replicated log is compacted below a snapshot, so that the log's memory is reused instead of
+// automatic on append, or manual so that tests can hold records appended but not committed.
+// Appended records are the writer's own (ReadScope::kCommittedAndOwn reads them before they
+// commit); start_term() models a new leader: what the log holds then was written by an earlier
+// one, and the new leader's own records are readable only once all of that is committed. A
+// long-running user (the engine benchmark) drops what its reader has passed with compact_before, as
+// a replicated log is compacted below a snapshot, so that the log's memory is reused instead of
 // growing without bound.
 //
 // Thread: single-threaded, like the partition strand that uses it.
@@ -25,8 +28,8 @@ class InMemoryLogStream final : public LogStream {
   explicit InMemoryLogStream(CommitMode mode = CommitMode::kOnAppend) : mode_(mode) {}
 
   Result<Position, LogError> append(std::vector<Record>& batch) override;
-  std::vector<LoggedRecord> read_committed(Position from, std::size_t max_records,
-                                           ValueSelection values) const override;
+  std::vector<LoggedRecord> read(Position from, std::size_t max_records, ValueSelection values,
+                                 ReadScope scope) const override;
   Position committed_position() const override { return committed_; }
 
   // kManual: marks everything up to `position` committed.
@@ -34,6 +37,11 @@ class InMemoryLogStream final : public LogStream {
   void commit_all() { commit(last_position()); }
   // Drops uncommitted records after `position` (a leader change losing its tail).
   void truncate_after(Position position);
+  // A new writer (leader) from here on: the records held now are an earlier leader's, and
+  // records appended from now are own.
+  void start_term() { own_first_ = last_position().next(); }
+  // The end of what `scope` lets a reader act on.
+  Position readable_position(ReadScope scope) const;
   // Drops the committed records before `first_kept`; reading them afterwards is a programming
   // error. Positions of the records kept do not change.
   void compact_before(Position first_kept);
@@ -53,6 +61,8 @@ class InMemoryLogStream final : public LogStream {
   std::deque<std::string> entries_;
   Position first_{1};
   Position committed_{0};
+  // The first record the current writer appended itself (start_term()).
+  Position own_first_{1};
   std::string scratch_;  // append's encoding buffer, reused
 };
 

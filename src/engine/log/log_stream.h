@@ -16,7 +16,9 @@
 
 namespace tern::engine {
 
-enum class LogErrorCode { kNotLeader, kBackPressure, kTooLarge, kIo };
+// kInvalid: a record of the batch does not encode as the log requires (a value that is not
+// well-formed MessagePack); nothing was appended.
+enum class LogErrorCode { kNotLeader, kBackPressure, kTooLarge, kIo, kInvalid };
 
 struct LogError {
   LogErrorCode code;
@@ -41,6 +43,22 @@ struct ValueSelection {
   }
 };
 
+// Which records a read may return. A follower acts on committed records only. A leader also acts
+// on the records it appended itself as leader (its own commands, and the follow-ups it wrote)
+// before they commit, once everything before the first of them is committed: a command then
+// costs one commit of the log instead of two (its own, then its follow-ups'). What it causes is
+// held until the follow-ups commit (responses, job wake-ups, commands for other partitions:
+// StreamProcessor), and a leader that loses leadership rebuilds its state from committed records
+// (StreamProcessor::has_uncommitted_effects), so nothing of an uncommitted command escapes.
+enum class ReadScope {
+  kCommitted,
+  // Committed records, then the records this replica appended as the current leader, provided
+  // every record before the first of them is committed. Records someone else wrote (an earlier
+  // leader) are returned only once committed, so a leader never acts on its own records before
+  // the earlier ones it has not seen committed.
+  kCommittedAndOwn,
+};
+
 // A record read from the log. When its value was not selected, `has_value` is false and
 // `record.value` is null; every other field is set. A selected value is decoded as
 // decode_logged_value does it: PROCESS_INSTANCE values stay MessagePack in
@@ -59,12 +77,13 @@ class LogStream {
   // yet; committed_position() passes it later.
   virtual Result<Position, LogError> append(std::vector<Record>& batch) = 0;
 
-  // Up to `max_records` committed records with position >= `from`, in order; only the values
-  // `values` selects are decoded (decode_logged_value).
-  virtual std::vector<LoggedRecord> read_committed(Position from, std::size_t max_records,
-                                                   ValueSelection values) const = 0;
+  // Up to `max_records` records with position >= `from` that `scope` allows, in order; only the
+  // values `values` selects are decoded (decode_logged_value).
+  virtual std::vector<LoggedRecord> read(Position from, std::size_t max_records,
+                                         ValueSelection values, ReadScope scope) const = 0;
 
-  // The highest committed position (0 when nothing is committed).
+  // The highest committed position (0 when nothing is committed). What a leader read beyond it
+  // (ReadScope::kCommittedAndOwn) may still be lost with its leadership.
   virtual Position committed_position() const = 0;
 };
 

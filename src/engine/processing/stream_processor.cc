@@ -61,8 +61,12 @@ Position StreamProcessor::last_applied_position() const {
   return EngineState(const_cast<StateDb&>(db_).transaction(), partition_).last_applied_position();
 }
 
+Position StreamProcessor::last_effect_position() const {
+  return std::max(last_written_, next_read_.prev());
+}
+
 bool StreamProcessor::has_uncommitted_effects() const {
-  return last_written_ > log_.committed_position();
+  return last_effect_position() > log_.committed_position();
 }
 
 std::size_t StreamProcessor::poll() {
@@ -76,17 +80,21 @@ std::size_t StreamProcessor::poll() {
         role_ == Role::kLeader ? state.last_processed_position() : ValueSelection::kNone;
     values.others_after = state.last_applied_position();
   }
-  auto records = log_.read_committed(next_read_, options_.max_records_per_poll, values);
+  // A leader acts on what it appended itself before that commits; a follower on committed
+  // records only (log_stream.h, ReadScope).
+  const ReadScope scope =
+      role_ == Role::kLeader ? ReadScope::kCommittedAndOwn : ReadScope::kCommitted;
+  auto records = log_.read(next_read_, options_.max_records_per_poll, values, scope);
   std::size_t handled = 0;
   for (const auto& logged : records) {
     const Record& record = logged.record;
     next_read_ = record.position.next();
     handle(logged);
-    ++handled;
     // Between records state is whole (positions included): write it back if the window is full.
     commit_state();
     // A command whose follow-ups could not be appended stays unprocessed: read it again later.
     if (next_read_ <= record.position) break;
+    ++handled;
   }
   // State is written to RocksDB only when the window of pending writes is full (StateDb), with
   // the positions that cover exactly what it holds, so a crash before it only replays more of
@@ -94,6 +102,13 @@ std::size_t StreamProcessor::poll() {
   commit_state();
   if (role_ == Role::kLeader) on_committed();
   return handled;
+}
+
+bool StreamProcessor::run() {
+  for (std::size_t polls = 0; polls < options_.max_polls_per_run; ++polls) {
+    if (poll() == 0) return false;
+  }
+  return true;
 }
 
 std::size_t StreamProcessor::run_until_idle() {
@@ -158,6 +173,11 @@ void StreamProcessor::process_command(const Record& command) {
   }
   TERN_CHECK(!records.empty(), "every processed command writes at least one record");
   auto first = log_.append(records);
+  if (!first && first.error().code == LogErrorCode::kInvalid) {
+    spdlog::critical("partition {}: the follow-ups of {} do not encode: {}", partition_.value(),
+                     describe(command), first.error().message);
+    TERN_CHECK(false, "the engine writes records the log accepts");
+  }
   if (!first) {
     // Not leader any more, or back-pressure: the command stays unprocessed for whoever leads.
     spdlog::warn("partition {}: cannot append follow-ups of {}: {}", partition_.value(),

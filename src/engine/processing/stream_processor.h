@@ -1,10 +1,14 @@
 #pragma once
 
 // The partition's stream processor. On every replica it reads committed records in order; events
-// not yet applied are replayed through the appliers. On the leader it also processes each
-// committed command not yet processed: it runs the command's processor, appends the follow-ups as
-// one batch, and commits the state changes in one RocksDB transaction. Responses and job wake-ups
-// are held until the batch that caused them is committed.
+// not yet applied are replayed through the appliers. On the leader it also processes each command
+// not yet processed: it runs the command's processor, appends the follow-ups as one batch, and
+// commits the state changes in one RocksDB transaction. The leader reads its own appended records
+// before they commit (ReadScope::kCommittedAndOwn), so a command is processed as soon as it is
+// appended and its follow-ups travel right behind it; responses, job wake-ups and commands for
+// other partitions are held until the batch that caused them is committed, so nothing of a
+// command that may still be lost escapes. A leader that loses leadership while its state holds
+// anything beyond the committed log (has_uncommitted_effects) is rebuilt from committed records.
 //
 // Exactly once: the state records the last processed command position and the last applied
 // event position, in the same transaction as the changes they cover. Every processed command
@@ -37,7 +41,11 @@ enum class Role { kFollower, kLeader };
 struct StreamProcessorOptions {
   std::size_t max_records_per_poll = 1024;   // bounds one poll() call
   std::size_t max_due_jobs_per_check = 256;  // bounds one check_due_dates() call
-  std::int32_t partition_count = 1;          // of the cluster (message partition choice)
+  // Bounds one run(): a leader processing its own follow-up commands before they commit is not
+  // held back by the log, so a process that loops without a wait state would otherwise keep
+  // the partition's strand forever.
+  std::size_t max_polls_per_run = 64;
+  std::int32_t partition_count = 1;  // of the cluster (message partition choice)
 };
 
 class StreamProcessor {
@@ -54,9 +62,14 @@ class StreamProcessor {
   void become_follower();
   Role role() const { return role_; }
 
-  // Handles committed records not yet seen, up to the poll bound; returns how many it handled.
+  // Handles readable records not yet seen (committed ones; on the leader also its own appended
+  // ones), up to the poll bound; returns how many it got past (a command whose follow-ups could
+  // not be appended is not counted: it is read again by a later poll).
   std::size_t poll();
-  // Polls until no committed record is left (tests, catch-up).
+  // Polls until no readable record is left or `max_polls_per_run` polls ran; true when it
+  // stopped at the bound with records possibly left (the caller runs it again later).
+  bool run();
+  // Polls until no readable record is left (tests, catch-up).
   std::size_t run_until_idle();
   // Releases responses and wake-ups whose batches are now committed. Call after the log commits.
   void on_committed();
@@ -65,11 +78,16 @@ class StreamProcessor {
   // back-off has passed on the clock. Returns the number of commands written.
   std::size_t check_due_dates();
 
-  // True when this leader applied effects of batches not yet committed (a new leader may
-  // truncate them; the host must then rebuild state from a snapshot and the log).
+  // True when this processor's state reflects records beyond the committed log: events of
+  // batches it wrote, or commands (and its own events) it read as leader before they committed.
+  // A new leader may truncate them; the host must then rebuild state from a snapshot and the log.
   bool has_uncommitted_effects() const;
-  // The last position this leader wrote; its state covers effects up to there.
-  Position last_written_position() const { return last_written_; }
+  // The last position the state reflects: what this leader wrote or read, whichever is later.
+  // A checkpoint of the state is a valid snapshot once the log has committed up to here.
+  Position last_effect_position() const;
+  // The last position read (records up to here need not be read again, unless a new leader
+  // reads again from its last processed command: become_leader()).
+  Position last_read_position() const { return next_read_.prev(); }
 
   Position last_processed_position() const;
   Position last_applied_position() const;

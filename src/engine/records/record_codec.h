@@ -40,7 +40,7 @@ Result<std::string_view, CodecError> decode_record_metadata(std::string_view byt
 void encode_value(const Json& value, std::string& out);
 // Decodes a value's MessagePack bytes into `value`.
 Result<void, CodecError> decode_value(std::string_view packed, Json& value);
-// Decodes the value of a record read from a log (LogStream::read_committed) into `record`:
+// Decodes the value of a record read from a log (LogStream::read) into `record`:
 // a PROCESS_INSTANCE value is kept as its MessagePack in `packed_value` (checked well-formed; its
 // readers take it typed, ProcessInstanceValue::from_record, without a JSON value in between),
 // every other value is decoded into `value`.

@@ -35,7 +35,7 @@ InMemoryLogStream six_records() {
 
 TEST(InMemoryLogStreamTest, ReadsAllValuesWhenAllAreSelected) {
   auto log = six_records();
-  auto read = log.read_committed(Position(1), 10, ValueSelection::all());
+  auto read = log.read(Position(1), 10, ValueSelection::all(), ReadScope::kCommitted);
   ASSERT_EQ(read.size(), 6u);
   auto expected = log.all();
   for (std::size_t i = 0; i < read.size(); ++i) {
@@ -47,7 +47,8 @@ TEST(InMemoryLogStreamTest, ReadsAllValuesWhenAllAreSelected) {
 TEST(InMemoryLogStreamTest, DecodesOnlySelectedValuesButAlwaysTheMetadata) {
   auto log = six_records();
   // Commands after 1 (so 4), other records after 3 (so 5 and 6).
-  auto read = log.read_committed(Position(1), 10, ValueSelection{Position(1), Position(3)});
+  auto read =
+      log.read(Position(1), 10, ValueSelection{Position(1), Position(3)}, ReadScope::kCommitted);
   ASSERT_EQ(read.size(), 6u);
   auto expected = log.all();
   for (std::size_t i = 0; i < read.size(); ++i) {
@@ -67,8 +68,8 @@ TEST(InMemoryLogStreamTest, DecodesOnlySelectedValuesButAlwaysTheMetadata) {
 
 TEST(InMemoryLogStreamTest, NoCommandValuesForAFollower) {
   auto log = six_records();
-  auto read =
-      log.read_committed(Position(2), 3, ValueSelection{ValueSelection::kNone, Position(0)});
+  auto read = log.read(Position(2), 3, ValueSelection{ValueSelection::kNone, Position(0)},
+                       ReadScope::kCommitted);
   ASSERT_EQ(read.size(), 3u);
   EXPECT_EQ(read[0].record.position, Position(2));
   EXPECT_TRUE(read[0].has_value);
@@ -84,7 +85,7 @@ TEST(InMemoryLogStreamTest, CompactionKeepsPositionsOfTheRecordsAfterIt) {
   log.compact_before(Position(4));
   EXPECT_EQ(log.first_position(), Position(4));
   EXPECT_EQ(log.last_position(), Position(6));
-  auto read = log.read_committed(Position(4), 10, ValueSelection::all());
+  auto read = log.read(Position(4), 10, ValueSelection::all(), ReadScope::kCommitted);
   ASSERT_EQ(read.size(), 3u);
   for (std::size_t i = 0; i < read.size(); ++i)
     EXPECT_EQ(read[i].record, before[i + 3]) << i;
@@ -98,7 +99,7 @@ TEST(InMemoryLogStreamTest, CompactionKeepsPositionsOfTheRecordsAfterIt) {
   EXPECT_EQ(log.last_position(), Position(8));
   log.compact_before(Position(9));  // everything: the log is empty but keeps counting
   EXPECT_EQ(log.last_position(), Position(8));
-  EXPECT_TRUE(log.read_committed(Position(9), 10, ValueSelection::all()).empty());
+  EXPECT_TRUE(log.read(Position(9), 10, ValueSelection::all(), ReadScope::kCommitted).empty());
 }
 
 TEST(InMemoryLogStreamTest, TruncationAfterACompactionDropsOnlyTheTail) {
@@ -114,6 +115,49 @@ TEST(InMemoryLogStreamTest, TruncationAfterACompactionDropsOnlyTheTail) {
   auto held = log.all();
   ASSERT_EQ(held.size(), 1u);
   EXPECT_EQ(held[0].position, Position(2));
+}
+
+std::vector<std::int64_t> positions(const std::vector<LoggedRecord>& read) {
+  std::vector<std::int64_t> out;
+  for (const auto& logged : read)
+    out.push_back(logged.record.position.value());
+  return out;
+}
+
+// A leader reads what it appended before it commits; a follower reads committed records only.
+TEST(InMemoryLogStreamTest, OwnRecordsAreReadableBeforeTheyCommit) {
+  InMemoryLogStream log(CommitMode::kManual);
+  std::vector<Record> batch{make(RecordType::kCommand, Intent::kComplete, 1),
+                            make(RecordType::kEvent, Intent::kCompleted, 2)};
+  ASSERT_TRUE(log.append(batch).ok());
+  log.commit(Position(1));
+  EXPECT_EQ(positions(log.read(Position(1), 10, ValueSelection::all(), ReadScope::kCommitted)),
+            (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(
+      positions(log.read(Position(1), 10, ValueSelection::all(), ReadScope::kCommittedAndOwn)),
+      (std::vector<std::int64_t>{1, 2}));
+}
+
+// A new leader holds records of an earlier one that are not committed yet: its own records come
+// after them and are readable only once everything before them is committed.
+TEST(InMemoryLogStreamTest, OwnRecordsWaitForEarlierLeadersRecordsToCommit) {
+  InMemoryLogStream log(CommitMode::kManual);
+  std::vector<Record> earlier{make(RecordType::kCommand, Intent::kComplete, 1),
+                              make(RecordType::kEvent, Intent::kCompleted, 2)};
+  ASSERT_TRUE(log.append(earlier).ok());
+  log.commit(Position(1));
+  log.start_term();
+  std::vector<Record> own{make(RecordType::kCommand, Intent::kComplete, 3)};
+  ASSERT_TRUE(log.append(own).ok());
+  EXPECT_EQ(
+      positions(log.read(Position(1), 10, ValueSelection::all(), ReadScope::kCommittedAndOwn)),
+      (std::vector<std::int64_t>{1}));
+  log.commit(Position(2));
+  EXPECT_EQ(
+      positions(log.read(Position(1), 10, ValueSelection::all(), ReadScope::kCommittedAndOwn)),
+      (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(positions(log.read(Position(1), 10, ValueSelection::all(), ReadScope::kCommitted)),
+            (std::vector<std::int64_t>{1, 2}));
 }
 
 TEST(InMemoryLogStreamDeathTest, CompactingUncommittedRecordsIsAProgrammingError) {
