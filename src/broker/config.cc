@@ -205,6 +205,9 @@ Result<void, ConfigError> assign_all(const RawMap& raw, TernConfig& config) {
            assign(raw, "gateway.port", config.gateway.port, to_port),
            assign(raw, "gateway.rest-port", config.gateway.rest_port, to_port),
            assign(raw, "data.directory", directory, to_string_value),
+           assign(raw, "data.snapshot-period-seconds", config.data.snapshot_period_seconds,
+                  to_integer),
+           assign(raw, "data.snapshot-log-entries", config.data.snapshot_log_entries, to_integer),
            assign(raw, "logging.level", level, to_string_value),
            assign(raw, "logging.format", format, to_string_value),
        }) {

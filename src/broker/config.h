@@ -54,6 +54,12 @@ struct GatewayConfig {
 
 struct DataConfig {
   std::filesystem::path directory = "./data";
+  // A partition replica snapshots its state this often, and also once its log has grown by
+  // this many entries since the last snapshot. A snapshot copies the whole state on the
+  // partition's thread, so taking one every few thousand entries under load costs CPU and
+  // latency; these bound the journal and a restart's replay instead.
+  std::int32_t snapshot_period_seconds = 300;
+  std::int32_t snapshot_log_entries = 50000;
 };
 
 // One configured exporter. Which types exist is the exporter module's business; the broker only

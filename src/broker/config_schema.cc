@@ -26,6 +26,8 @@ constexpr std::array kKeys = {
     KeySpec{"gateway.port", KeyKind::kPort},
     KeySpec{"gateway.rest-port", KeyKind::kPort},
     KeySpec{"data.directory", KeyKind::kString},
+    KeySpec{"data.snapshot-period-seconds", KeyKind::kInteger},
+    KeySpec{"data.snapshot-log-entries", KeyKind::kInteger},
     KeySpec{"logging.level", KeyKind::kString},
     KeySpec{"logging.format", KeyKind::kString},
 };

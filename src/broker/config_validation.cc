@@ -82,6 +82,16 @@ Result<void, ConfigError> validate_config(const TernConfig& config) {
   if (config.data.directory.empty()) {
     return tern::unexpected(invalid("data.directory", "must not be empty"));
   }
+  if (config.data.snapshot_period_seconds < 1 || config.data.snapshot_period_seconds > 86400) {
+    return tern::unexpected(invalid("data.snapshot-period-seconds",
+                                    "must be between 1 and 86400 (a day), got "
+                                        + std::to_string(config.data.snapshot_period_seconds)));
+  }
+  if (config.data.snapshot_log_entries < 1) {
+    return tern::unexpected(
+        invalid("data.snapshot-log-entries",
+                "must be at least 1, got " + std::to_string(config.data.snapshot_log_entries)));
+  }
   return {};
 }
 

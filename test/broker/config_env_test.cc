@@ -39,6 +39,8 @@ TEST(ConfigEnv, EveryKeyCanBeOverridden) {
       {"TERN_GATEWAY_PORT", "2004"},
       {"TERN_GATEWAY_REST_PORT", "2005"},
       {"TERN_DATA_DIRECTORY", "/srv/tern"},
+      {"TERN_DATA_SNAPSHOT_PERIOD_SECONDS", "30"},
+      {"TERN_DATA_SNAPSHOT_LOG_ENTRIES", "7000"},
       {"TERN_LOGGING_LEVEL", "warn"},
       {"TERN_LOGGING_FORMAT", "json"},
   };
@@ -67,6 +69,8 @@ TEST(ConfigEnv, EveryKeyCanBeOverridden) {
   EXPECT_EQ(config.gateway.port, 2004);
   EXPECT_EQ(config.gateway.rest_port, 2005);
   EXPECT_EQ(config.data.directory, "/srv/tern");
+  EXPECT_EQ(config.data.snapshot_period_seconds, 30);
+  EXPECT_EQ(config.data.snapshot_log_entries, 7000);
   EXPECT_EQ(config.logging.level, LogLevel::kWarn);
   EXPECT_EQ(config.logging.format, LogFormat::kJson);
   EXPECT_TRUE(parsed->warnings.empty());

@@ -48,6 +48,8 @@ TEST(Config, EmptyTextGivesTheDocumentedDefaults) {
   EXPECT_EQ(config.gateway.port, 26500);
   EXPECT_EQ(config.gateway.rest_port, 8080);
   EXPECT_EQ(config.data.directory, "./data");
+  EXPECT_EQ(config.data.snapshot_period_seconds, 300);
+  EXPECT_EQ(config.data.snapshot_log_entries, 50000);
   EXPECT_TRUE(config.exporters.empty());
   EXPECT_EQ(config.logging.level, LogLevel::kInfo);
   EXPECT_EQ(config.logging.format, LogFormat::kText);
@@ -74,6 +76,8 @@ gateway:
   rest-port: 1005
 data:
   directory: /var/lib/tern
+  snapshot-period-seconds: 60
+  snapshot-log-entries: 4000
 exporters:
   audit:
     type: jsonl
@@ -99,6 +103,8 @@ logging:
   EXPECT_EQ(config.gateway.port, 1004);
   EXPECT_EQ(config.gateway.rest_port, 1005);
   EXPECT_EQ(config.data.directory, "/var/lib/tern");
+  EXPECT_EQ(config.data.snapshot_period_seconds, 60);
+  EXPECT_EQ(config.data.snapshot_log_entries, 4000);
   ASSERT_EQ(config.exporters.count("audit"), 1u);
   const auto& audit = config.exporters.at("audit");
   EXPECT_EQ(audit.type, "jsonl");
@@ -327,6 +333,16 @@ TEST(Config, EmptyHostAndDataDirectoryAreRejected) {
   EXPECT_EQ(parse_error("network: {host: \"\"}").to_string(), "network.host: must not be empty");
   EXPECT_EQ(parse_error("data: {directory: \"\"}").to_string(),
             "data.directory: must not be empty");
+}
+
+TEST(Config, SnapshotTriggersMustBePositiveAndThePeriodAtMostADay) {
+  EXPECT_EQ(parse_error("data: {snapshot-period-seconds: 0}").to_string(),
+            "data.snapshot-period-seconds: must be between 1 and 86400 (a day), got 0");
+  EXPECT_EQ(parse_error("data: {snapshot-period-seconds: 90000}").to_string(),
+            "data.snapshot-period-seconds: must be between 1 and 86400 (a day), got 90000");
+  EXPECT_EQ(parse_error("data: {snapshot-log-entries: -5}").to_string(),
+            "data.snapshot-log-entries: must be at least 1, got -5");
+  EXPECT_EQ(parse_ok("data: {snapshot-log-entries: 1}").config.data.snapshot_log_entries, 1);
 }
 
 TEST(Config, StandaloneGatewayNeedsContactPoints) {

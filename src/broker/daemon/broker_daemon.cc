@@ -398,6 +398,9 @@ int run_broker(const CommandLine& command_line) {
   auto exporting = open_exporting_settings(config, **data);
   if (!exporting) return report_start_failure("exporters", exporting.error());
   cluster.replica.exporting = *exporting;
+  cluster.replica.snapshot_period_ms = config.data.snapshot_period_seconds * 1000;
+  cluster.replica.snapshot_log_entries =
+      static_cast<std::uint64_t>(config.data.snapshot_log_entries);
   auto started_manager = PartitionManager::start(
       cluster, *initial, first_start ? ReplicaStart::kBootstrap : ReplicaStart::kJoin);
   if (!started_manager) {

@@ -72,9 +72,11 @@ struct ReplicaOptions {
   int heartbeat_ticks = 2;
   std::size_t max_inflight_commands = 500;  // back-pressured commands waiting per partition
   int request_timeout_ms = 15000;
-  int snapshot_period_ms = 60000;
-  std::uint64_t snapshot_log_entries = 2000;  // also snapshot after this many applied entries
-  int due_date_check_ms = 1000;               // leader: job time-outs and back-offs
+  // The configured data.snapshot-period-seconds / data.snapshot-log-entries (config.h says why
+  // they are not small).
+  int snapshot_period_ms = 300000;
+  std::uint64_t snapshot_log_entries = 50000;  // also snapshot after this many applied entries
+  int due_date_check_ms = 1000;                // leader: job time-outs and back-offs
   int idle_append_ms = 2000;  // an idle leader appends an empty batch this often (see keep_alive)
   // The message subscription protocol: how often the leader looks for unacknowledged commands
   // to other partitions, and how long it waits before sending one again.

@@ -126,7 +126,8 @@ std::filesystem::path TerndCluster::write_config(int node) const {
       << "\ngateway:\n  enabled: "
       << ((node == 0 && spec_.embedded_gateway_on_first) ? "true" : "false")
       << "\n  port: " << p.gateway << "\n  rest-port: " << p.rest
-      << "\ndata:\n  directory: " << data_dir(node).string() << "\n";
+      << "\ndata:\n  directory: " << data_dir(node).string()
+      << "\n  snapshot-log-entries: " << spec_.snapshot_log_entries << "\n";
   out << spec_.extra_config;
   return path;
 }

@@ -42,6 +42,9 @@ struct TerndClusterSpec {
   // With regions, brokers alternate (region = id mod region_count) and take their id from a pod
   // name and region index, as in Kubernetes; 0: plain node ids.
   int region_count = 0;
+  // data.snapshot-log-entries of every broker: far below the default, so that a short run under
+  // load takes snapshots and a wiped broker catches up from one.
+  int snapshot_log_entries = 2000;
   // YAML appended to every broker's configuration (e.g. an `exporters:` section).
   std::string extra_config;
   // cluster.size in the configurations: the initial members (ids below it). Zero: every broker.
