@@ -335,8 +335,23 @@ std::vector<EngineState::FlowTokens> EngineState::join_tokens(Key scope_key) con
 
 // --- variables
 
+// A scope created since the last write to RocksDB has no variables there (every entry keyed by a
+// key is written after the key is generated, and RocksDB's key counter covers every key its
+// entries name): its variables are read from the pending writes alone, with no RocksDB lookup
+// or seek (the process instance and most element instances are such scopes).
+void EngineState::scan_scope(
+    const DbKey& prefix, Key scope_key,
+    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  if (is_new_key(scope_key)) {
+    txn_.scan_pending(prefix, visit);
+  } else {
+    txn_.scan(prefix, visit);
+  }
+}
+
 std::optional<VariableEntry> EngineState::variable(Key scope_key, std::string_view name) const {
-  auto bytes = txn_.view(DbKey(StateKind::kVariable).i64(scope_key.value()).str(name));
+  DbKey key = DbKey(StateKind::kVariable).i64(scope_key.value()).str(name);
+  auto bytes = is_new_key(scope_key) ? txn_.view_new(key) : txn_.view(key);
   if (!bytes) return std::nullopt;
   return VariableEntry{Key(decode_i64(bytes->substr(0, 8))), std::string(bytes->substr(8))};
 }
@@ -344,7 +359,7 @@ std::optional<VariableEntry> EngineState::variable(Key scope_key, std::string_vi
 std::vector<std::pair<std::string, VariableEntry>> EngineState::variables(Key scope_key) const {
   std::vector<std::pair<std::string, VariableEntry>> out;
   DbKey prefix = DbKey(StateKind::kVariable).i64(scope_key.value());
-  txn_.scan(prefix, [&](std::string_view key, std::string_view value) {
+  scan_scope(prefix, scope_key, [&](std::string_view key, std::string_view value) {
     std::string name(key.substr(9, key.size() - 10));
     out.emplace_back(std::move(name), VariableEntry{Key(decode_i64(value.substr(0, 8))),
                                                     std::string(value.substr(8))});
@@ -360,11 +375,11 @@ void EngineState::put_variable(Key scope_key, std::string_view name, const Varia
 
 void EngineState::remove_variables(Key scope_key) {
   std::vector<std::string> keys;
-  txn_.scan(DbKey(StateKind::kVariable).i64(scope_key.value()),
-            [&](std::string_view key, std::string_view) {
-              keys.emplace_back(key);
-              return true;
-            });
+  scan_scope(DbKey(StateKind::kVariable).i64(scope_key.value()), scope_key,
+             [&](std::string_view key, std::string_view) {
+               keys.emplace_back(key);
+               return true;
+             });
   for (const auto& key : keys)
     txn_.erase(key);
 }

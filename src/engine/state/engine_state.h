@@ -163,6 +163,10 @@ class EngineState {
   void remove_awaited_result(Key process_instance_key);
 
  private:
+  // Scans `prefix`, the entries of one scope; from the pending writes alone when the scope's key
+  // is new (is_new_key), as RocksDB then holds none of them.
+  void scan_scope(const DbKey& prefix, Key scope_key,
+                  const std::function<bool(std::string_view, std::string_view)>& visit) const;
   std::optional<Json> get_doc(std::string_view key) const;
   void put_doc(std::string_view key, const Json& doc);
   enum class IndexChange { kAdd, kAddNew, kRemove };

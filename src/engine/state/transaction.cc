@@ -147,14 +147,42 @@ void Transaction::put(std::string_view key, std::string_view value) {
   set_pending(slot(key), value);
 }
 
-void Transaction::note_absent(std::string_view key) {
-  SlotRef found = slot(key);
-  Slot& s = found->value;
-  if (!s.committed_known && verify_absent_writes_) load(found);
+void Transaction::claim_absent(SlotRef slot) const {
+  Slot& s = slot->value;
+  if (!s.committed_known && verify_absent_writes_) load(slot);
   if (s.committed_known) {
     TERN_CHECK(!s.committed, "a key written as new is not in committed state");
   } else {
     s.committed_known = true;
+  }
+}
+
+void Transaction::note_absent(std::string_view key) {
+  claim_absent(slot(key));
+}
+
+std::optional<std::string_view> Transaction::view_new(std::string_view key) const {
+  SlotRef found = slot(key);
+  claim_absent(found);
+  return view_of(found);
+}
+
+void Transaction::scan_pending(
+    std::string_view prefix,
+    const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
+  if (verify_absent_writes_) {
+    rocksdb::ReadOptions read_options;
+    read_options.total_order_seek = true;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+    it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+    TERN_CHECK(
+        !it->Valid() || !std::string_view(it->key().data(), it->key().size()).starts_with(prefix),
+        "a prefix scanned as new holds no committed state");
+  }
+  for (auto it = pending_keys_.lower_bound(prefix);
+       it != pending_keys_.end() && it->first.starts_with(prefix); ++it) {
+    const auto& value = it->second->value.pending;
+    if (value && !visit(it->first, *value)) return;
   }
 }
 

@@ -83,6 +83,14 @@ class Transaction {
   void scan_index(
       std::string_view prefix,
       const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  // scan() and view() for keys the caller knows RocksDB holds none of under `prefix` (entries
+  // keyed by a key generated after the last write to RocksDB, as put_absent()): only the pending
+  // writes are read, with no RocksDB seek or lookup. With `verify_absent_writes` (tests) the
+  // claim is checked against RocksDB. The visitor must not write.
+  void scan_pending(
+      std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  std::optional<std::string_view> view_new(std::string_view key) const;
   // Forgets every floor (the next scan of each index starts from its prefix).
   void clear_floors() const;
 
@@ -161,6 +169,8 @@ class Transaction {
   std::optional<std::string_view> committed_view_of(SlotRef slot) const;
   // Reads RocksDB's value into the slot unless already known.
   void load(SlotRef slot) const;
+  // Marks the slot's key as absent from RocksDB (checked with verify_absent_writes_).
+  void claim_absent(SlotRef slot) const;
   // Records the slot's pending state for rollback, before it changes.
   void remember(SlotRef slot);
   void set_pending(SlotRef slot, std::optional<std::string_view> value);
