@@ -208,6 +208,34 @@ TEST_F(StateDbTest, AKeyIsNewOnlyUntilTheKeyCounterCoveringItIsCommitted) {
 
 // A pinned key (the positions, the key counter) is the same slot as its key looked up the usual
 // way, through writes, rollbacks, commits, evictions of the cache and the drop of dead slots.
+// A new scope's entries are read from the pending writes alone: pending puts in key order, no
+// pending delete, nothing of a neighbouring prefix; a key claimed new reads as absent until
+// written, and its delete writes nothing.
+TEST_F(StateDbTest, APendingOnlyScanSeesThePendingWritesOfItsPrefix) {
+  DbKey prefix = DbKey(StateKind::kVariable).i64(7);
+  txn().put(DbKey(StateKind::kVariable).i64(7).i64(2), "b");
+  txn().put(DbKey(StateKind::kVariable).i64(7).i64(1), "a");
+  txn().put(DbKey(StateKind::kVariable).i64(7).i64(3), "c");
+  txn().put(DbKey(StateKind::kVariable).i64(8).i64(1), "other scope");
+  txn().put(DbKey(StateKind::kVariable).i64(6).i64(1), "other scope");
+  txn().erase(DbKey(StateKind::kVariable).i64(7).i64(3));
+  std::vector<std::string> seen;
+  txn().scan_pending(prefix, [&](std::string_view key, std::string_view value) {
+    seen.push_back(std::to_string(read_key_i64(key, key.size() - 8)) + "=" + std::string(value));
+    return true;
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"1=a", "2=b"}));
+
+  std::string fresh = DbKey(StateKind::kVariable).i64(7).i64(4).bytes();
+  EXPECT_FALSE(txn().view_new(fresh));
+  txn().put(fresh, "d");
+  ASSERT_TRUE(txn().view_new(fresh));
+  EXPECT_EQ(*txn().view_new(fresh), "d");
+  std::size_t pending = txn().pending_count();
+  txn().erase(fresh);
+  EXPECT_EQ(txn().pending_count(), pending - 1) << "a new key's delete is no write";
+}
+
 TEST_F(StateDbTest, APinnedKeyIsTheSameEntryAsItsKey) {
   std::string key = DbKey(StateKind::kMeta).str("pinned").bytes();
   EXPECT_FALSE(txn().view_pinned(0, key));
@@ -316,6 +344,23 @@ TEST_F(StateDbDeathTest, AKeyClaimedNewThatRocksDbHoldsAborts) {
   ASSERT_TRUE(reopened);
   db_ = std::move(reopened.value());
   EXPECT_DEATH(txn().put_absent(key, "new"), "new is not in committed state");
+}
+
+TEST_F(StateDbDeathTest, APrefixScannedAsNewThatRocksDbHoldsAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  txn().put(DbKey(StateKind::kVariable).i64(9).str("x"), "old");
+  commit();
+  db_.reset();
+  StateDbOptions options;
+  options.verify_absent_writes = true;
+  auto reopened = StateDb::open(dir_.path() / "state", options);
+  ASSERT_TRUE(reopened);
+  db_ = std::move(reopened.value());
+  EXPECT_DEATH(txn().scan_pending(DbKey(StateKind::kVariable).i64(9),
+                                  [](std::string_view, std::string_view) { return true; }),
+               "a prefix scanned as new holds no committed state");
+  EXPECT_DEATH(txn().view_new(DbKey(StateKind::kVariable).i64(9).str("x")),
+               "new is not in committed state");
 }
 
 }  // namespace
