@@ -7,6 +7,7 @@ if(TARGET tern_bpmn)
     ${CMAKE_CURRENT_LIST_DIR}/records/msgpack.cc
     ${CMAKE_CURRENT_LIST_DIR}/records/process_instance_value.cc
     ${CMAKE_CURRENT_LIST_DIR}/records/job_value.cc
+    ${CMAKE_CURRENT_LIST_DIR}/records/job_batch_value.cc
     ${CMAKE_CURRENT_LIST_DIR}/records/variable_value.cc
     ${CMAKE_CURRENT_LIST_DIR}/log/in_memory_log_stream.cc
     ${CMAKE_CURRENT_LIST_DIR}/state/state_db.cc

@@ -161,6 +161,19 @@ void EventApplier::apply(const Record& record, const VariableValue& value, Engin
                      VariableEntry{record.key, std::string(value.value)});
 }
 
+void EventApplier::apply(const Record& record, const JobBatchValue& value, EngineState& state) {
+  if (!record.is_event() || record.value_type != ValueType::kJobBatch) {
+    apply(record, state);
+    return;
+  }
+  state.observe_key(record.key);
+  // What apply_job_batch does with the record's JSON, from the typed jobs.
+  TERN_CHECK(value.job_keys.size() == value.jobs.size(), "a job batch holds one job per key");
+  for (std::size_t i = 0; i < value.jobs.size(); ++i) {
+    activate_job(value.job_keys[i], value.jobs[i].deadline, value.jobs[i].worker, state);
+  }
+}
+
 void EventApplier::apply_process_instance(const Record& record, const ProcessInstanceValue& value,
                                           EngineState& state) {
   switch (record.intent) {
@@ -385,15 +398,20 @@ void EventApplier::apply_job_batch(const Record& record, EngineState& state) {
   const auto& jobs = record.value["jobs"];
   TERN_CHECK(keys.size() == jobs.size(), "a job batch holds one job per key");
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    Key key(keys[i].get<std::int64_t>());
-    auto job = state.job(key);
-    TERN_CHECK(job.has_value(), "an activated job exists");
-    job->state = JobState::kActivated;
-    job->value.deadline = jobs[i]["deadline"].get<std::int64_t>();
-    job->value.worker = jobs[i]["worker"].get<std::string>();
-    job->value.set_present(JobValue::kDeadline | JobValue::kWorker);
-    state.put_job(*job);
+    activate_job(Key(keys[i].get<std::int64_t>()), jobs[i]["deadline"].get<std::int64_t>(),
+                 jobs[i]["worker"].get_ref<const std::string&>(), state);
   }
+}
+
+void EventApplier::activate_job(Key key, std::int64_t deadline, const std::string& worker,
+                                EngineState& state) {
+  auto job = state.job(key);
+  TERN_CHECK(job.has_value(), "an activated job exists");
+  job->state = JobState::kActivated;
+  job->value.deadline = deadline;
+  job->value.worker = worker;
+  job->value.set_present(JobValue::kDeadline | JobValue::kWorker);
+  state.put_job(*job);
 }
 
 void EventApplier::apply_incident(const Record& record, EngineState& state) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/processing/model_cache.h"
+#include "engine/records/job_batch_value.h"
 #include "engine/records/job_value.h"
 #include "engine/records/process_instance_value.h"
 #include "engine/records/record.h"
@@ -35,6 +36,7 @@ class EventApplier {
   void apply(const Record& record, const ProcessInstanceValue& value, EngineState& state);
   void apply(const Record& record, const JobValue& value, EngineState& state);
   void apply(const Record& record, const VariableValue& value, EngineState& state);
+  void apply(const Record& record, const JobBatchValue& value, EngineState& state);
 
   // Job types that became activatable since the last call (for wake-ups on the leader).
   std::set<std::string> take_activatable_types() { return std::exchange(activatable_types_, {}); }
@@ -58,6 +60,7 @@ class EventApplier {
                               EngineState& state);
   void apply_job(const Record& record, const JobValue& value, EngineState& state);
   void apply_job_batch(const Record& record, EngineState& state);
+  void activate_job(Key key, std::int64_t deadline, const std::string& worker, EngineState& state);
   void apply_incident(const Record& record, EngineState& state);
   void on_element_activating(const Record& record, const ProcessInstanceValue& value,
                              EngineState& state);

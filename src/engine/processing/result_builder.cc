@@ -59,6 +59,11 @@ const Record& ResultBuilder::event(Key key, ValueType value_type, Intent intent,
   return typed_event(key, value_type, intent, value, request);
 }
 
+const Record& ResultBuilder::event(Key key, ValueType value_type, Intent intent,
+                                   const JobBatchValue& value, RequestRef request) {
+  return typed_event(key, value_type, intent, value, request);
+}
+
 void ResultBuilder::command(Key key, ValueType value_type, Intent intent, Json value) {
   records_.push_back(make(key, RecordType::kCommand, value_type, intent, std::move(value)));
 }

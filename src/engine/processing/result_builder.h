@@ -12,6 +12,7 @@
 
 #include "engine/appliers/event_applier.h"
 #include "engine/processing/sinks.h"
+#include "engine/records/job_batch_value.h"
 #include "engine/records/job_value.h"
 #include "engine/records/process_instance_value.h"
 #include "engine/records/record.h"
@@ -61,6 +62,8 @@ class ResultBuilder {
   const Record& event(Key key, ValueType value_type, Intent intent, const JobValue& value,
                       RequestRef request = {});
   const Record& event(Key key, ValueType value_type, Intent intent, const VariableValue& value,
+                      RequestRef request = {});
+  const Record& event(Key key, ValueType value_type, Intent intent, const JobBatchValue& value,
                       RequestRef request = {});
   // Appends a follow-up command, processed once committed.
   void command(Key key, ValueType value_type, Intent intent, Json value);

@@ -2,10 +2,12 @@
 // RECUR_AFTER_BACKOFF) and JOB_BATCH ACTIVATE.
 
 #include <string>
+#include <vector>
 
 #include "engine/processors/bpmn_behavior.h"
 #include "engine/processors/catch_behavior.h"
 #include "engine/processors/processors.h"
+#include "engine/records/job_batch_value.h"
 
 namespace tern::engine {
 
@@ -221,8 +223,8 @@ void activate_batch(ProcessingContext& ctx) {
   auto fetch = command.value("fetchVariables", std::vector<std::string>());
   std::string worker = command.value("worker", std::string());
   VariableBehavior variables(ctx);
-  Json keys = Json::array();
-  Json jobs = Json::array();
+  std::vector<Key> keys;
+  std::vector<JobValue> jobs;
   for (Key key : ctx.state.activatable_jobs(type, static_cast<std::size_t>(max_jobs))) {
     auto job = ctx.state.job(key);
     if (!job) continue;
@@ -231,18 +233,17 @@ void activate_batch(ProcessingContext& ctx) {
     value.worker = worker;
     value.variables = variables.collect(value.element_instance_key, fetch);
     value.set_present(JobValue::kDeadline | JobValue::kWorker | JobValue::kVariables);
-    keys.push_back(key.value());
-    jobs.push_back(value.to_json());
+    keys.push_back(key);
+    jobs.push_back(std::move(value));
   }
-  Json batch{{"type", type},
-             {"worker", worker},
-             {"timeout", timeout},
-             {"maxJobsToActivate", max_jobs},
-             {"fetchVariables", fetch},
-             {"jobKeys", std::move(keys)},
-             {"jobs", std::move(jobs)},
-             {"truncated", false},
-             {"tenantIds", Json::array({"<default>"})}};
+  // Written as MessagePack from the typed jobs; the applier takes them as they are.
+  JobBatchValue batch{.type = type,
+                      .worker = worker,
+                      .timeout = timeout,
+                      .max_jobs_to_activate = max_jobs,
+                      .fetch_variables = fetch,
+                      .job_keys = keys,
+                      .jobs = jobs};
   ctx.out.respond(
       ctx.out.event(ctx.out.next_key(), ValueType::kJobBatch, Intent::kActivated, batch));
 }

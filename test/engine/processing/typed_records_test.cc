@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/records/job_batch_value.h"
 #include "engine/records/job_value.h"
 #include "engine/records/msgpack.h"
 #include "engine/records/process_instance_value.h"
@@ -213,6 +214,88 @@ TEST(TypedRecordsTest, JobValueWithKeptFieldsWritesTheBytesItsJsonWrites) {
     ASSERT_TRUE(msgpack::read(direct(value), back));
     EXPECT_EQ(back, document);
   }
+}
+
+// The JOB_BATCH ACTIVATED value as the activation processor built it before it was typed: a JSON
+// document of the command's fields, the keys and every job's JSON, encoded to MessagePack.
+std::string batch_through_json(std::string_view type, std::string_view worker, std::int64_t timeout,
+                               std::int64_t max_jobs, const std::vector<std::string>& fetch,
+                               const std::vector<Key>& keys, const std::vector<JobValue>& jobs) {
+  Json key_array = Json::array();
+  Json job_array = Json::array();
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    key_array.push_back(keys[i].value());
+    job_array.push_back(jobs[i].to_json());
+  }
+  Json batch{{"type", type},
+             {"worker", worker},
+             {"timeout", timeout},
+             {"maxJobsToActivate", max_jobs},
+             {"fetchVariables", fetch},
+             {"jobKeys", std::move(key_array)},
+             {"jobs", std::move(job_array)},
+             {"truncated", false},
+             {"tenantIds", Json::array({"<default>"})}};
+  auto library = Json::to_msgpack(batch);
+  return std::string(library.begin(), library.end());
+}
+
+TEST(TypedRecordsTest, JobBatchValueWritesTheBytesItsJsonWrites) {
+  const auto& t = texts();
+  const auto& n = numbers();
+  // Batches of 0, 1 and several jobs (headers, variables, unicode text, integers at every form
+  // boundary, a job with kept unknown fields), with the command's fields moved across the forms.
+  for (std::size_t size : {0u, 1u, 2u, 5u, 17u}) {
+    for (std::size_t variant = 0; variant < std::max(t.size(), n.size()); ++variant) {
+      std::vector<Key> keys;
+      std::vector<JobValue> jobs;
+      for (std::size_t i = 0; i < size; ++i) {
+        keys.push_back(Key(n[(variant + i) % n.size()]));
+        jobs.push_back(job(variant + i));
+        jobs.back().variables["text"] = t[(variant + i) % t.size()];
+      }
+      if (size == 5)
+        jobs[3] = JobValue::from_json(Json{{"type", "x"}, {"unknown", "\xe2\x82\xac"}});
+      std::vector<std::string> fetch;
+      for (std::size_t i = 0; i < variant % 4; ++i)
+        fetch.push_back(t[(variant + i) % t.size()]);
+      std::int64_t timeout = n[variant % n.size()];
+      std::int64_t max_jobs = n[(variant + 1) % n.size()];
+      JobBatchValue batch{.type = t[variant % t.size()],
+                          .worker = t[(variant + 1) % t.size()],
+                          .timeout = timeout,
+                          .max_jobs_to_activate = max_jobs,
+                          .fetch_variables = fetch,
+                          .job_keys = keys,
+                          .jobs = jobs};
+      std::string expected =
+          batch_through_json(batch.type, batch.worker, timeout, max_jobs, fetch, keys, jobs);
+      ASSERT_EQ(direct(batch), expected) << "size " << size << " variant " << variant;
+      ASSERT_EQ(through_json(batch), expected) << "size " << size << " variant " << variant;
+    }
+  }
+}
+
+TEST(TypedRecordsTest, JobBatchValueJsonHasTheExportedFields) {
+  std::vector<std::string> fetch{"a", "b"};
+  std::vector<Key> keys{Key(11)};
+  std::vector<JobValue> jobs{JobValue::from_json(Json{{"type", "pay"}, {"retries", 3}})};
+  JobBatchValue batch{.type = "pay",
+                      .worker = "w",
+                      .timeout = 1000,
+                      .max_jobs_to_activate = 4,
+                      .fetch_variables = fetch,
+                      .job_keys = keys,
+                      .jobs = jobs};
+  EXPECT_EQ(batch.to_json(), (Json{{"type", "pay"},
+                                   {"worker", "w"},
+                                   {"timeout", 1000},
+                                   {"maxJobsToActivate", 4},
+                                   {"fetchVariables", Json::array({"a", "b"})},
+                                   {"jobKeys", Json::array({11})},
+                                   {"jobs", Json::array({Json{{"type", "pay"}, {"retries", 3}}})},
+                                   {"truncated", false},
+                                   {"tenantIds", Json::array({"<default>"})}}));
 }
 
 Record packed_record() {
