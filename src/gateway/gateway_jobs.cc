@@ -1,8 +1,9 @@
 // GatewayService: job activation across partitions. ActivateJobs polls the partitions
 // (JobPoll, job_poll.h) and writes each partition's jobs to the worker's stream as soon as that
 // partition answered; when none has jobs, it long-polls: it waits for a broker's wake-up for the
-// job type (JobWakeups) or for the request time-out, and polls again. ActivateJobs is a
-// callback-API handler: every step continues from the previous one's completion (a poll's
+// job type (JobWakeups) or for the request time-out, and polls again: after a wake-up, the
+// partition that raised it first (JobPoll), after a re-poll interval every partition. ActivateJobs
+// is a callback-API handler: every step continues from the previous one's completion (a poll's
 // answers, a write, a wake-up, a timer), so a long poll holds no thread. StreamActivatedJobs
 // does the same without end, pushing each job to the worker, on a synchronous thread.
 
@@ -94,7 +95,7 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
             + (request.requesttimeout() > 0 ? std::chrono::milliseconds(request.requesttimeout())
                                             : kDefaultLongPollTimeout));
     call->client_deadline_ = context->deadline();
-    call->poll();
+    call->poll(kEveryPartition);
   }
 
   void OnCancel() override {
@@ -160,17 +161,18 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
   ActivateJobsCall(std::shared_ptr<CommandRouter> router, const gp::ActivateJobsRequest& request)
       : router_(std::move(router)), request_(request) {}
 
-  void poll() {
+  // `first_asked`: the partition whose wake-up woke this call, or kEveryPartition.
+  void poll(std::int32_t first_asked) {
     const std::uint64_t seen = router_->wakeups().generation(request_.type());
     JobPollSink sink;
     sink.batch = [self = shared_from_this()](gp::ActivateJobsResponse batch, bool last) {
       self->received(std::move(batch), last);
     };
-    sink.done = [self = shared_from_this(), seen](grpc::Status status, int activated) {
-      self->polled(std::move(status), activated, seen);
+    sink.done = [self = shared_from_this(), seen, first_asked](grpc::Status status, int activated) {
+      self->polled(std::move(status), activated, seen, first_asked);
     };
     poll_jobs_async(router_, request_, router_->deadline_for_client(client_deadline_),
-                    std::move(sink));
+                    std::move(sink), first_asked);
   }
 
   // One partition's jobs: written at once, or queued behind the write in flight.
@@ -198,12 +200,15 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
   }
 
   // The poll is over; its jobs (`activated` of them) were all given to received() before.
-  void polled(grpc::Status status, int activated, std::uint64_t seen) {
+  void polled(grpc::Status status, int activated, std::uint64_t seen, std::int32_t first_asked) {
     enum class Next { kNothing, kFinish, kWait } next = Next::kNothing;
     std::uint64_t wait = 0;
     const bool busy = !status.ok();  // retryable here: no partition could be asked
-    // It took a wake-up's jobs and filled its maximum: more may wait, for the next waiter.
-    if (activated >= request_.maxjobstoactivate()) router_->wakeups().notify(request_.type());
+    // It took a wake-up's jobs and filled its maximum: more may wait, for the next waiter, most
+    // likely on the partition that woke this one.
+    if (activated >= request_.maxjobstoactivate()) {
+      router_->wakeups().notify(request_.type(), first_asked);
+    }
     {
       std::lock_guard lock(mutex_);
       if (phase_ == Phase::kFinished) return;  // cancelled, or the last batch ended the call
@@ -262,12 +267,16 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
     const auto until = std::min(
         poll_until_,
         Clock::now() + (busy ? kBusyRepollInterval : router_->options().job_repoll_interval));
-    const auto timer = router_->timers().schedule(
-        until, [self, wait](TimerQueue::Fired fired) { self->woken(wait, fired); });
+    // The timer's poll asks every partition: a job whose wake-up went to another gateway, or
+    // was lost with a broker's stream, is found there at the latest.
+    const auto timer = router_->timers().schedule(until, [self, wait](TimerQueue::Fired fired) {
+      self->woken(wait, fired, kEveryPartition);
+    });
     const auto waiter = busy ? routing::JobWakeups::WaiterId{0}
-                             : router_->wakeups().when_changed(request_.type(), seen, [self, wait] {
-                                 self->woken(wait, TimerQueue::Fired::kDue);
-                               });
+                             : router_->wakeups().when_changed(
+                                 request_.type(), seen, [self, wait](std::int32_t partition) {
+                                   self->woken(wait, TimerQueue::Fired::kDue, partition);
+                                 });
     bool stale = false;  // the wait ended already (one of the two fired before this point)
     {
       std::lock_guard lock(mutex_);
@@ -280,9 +289,9 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
     if (stale) drop_wait(timer, waiter);
   }
 
-  // The wait `wait` ended (a wake-up or its timer; at shutdown, kCancelled): poll again, or at
-  // shutdown end the call with no jobs.
-  void woken(std::uint64_t wait, TimerQueue::Fired fired) {
+  // The wait `wait` ended (a wake-up from `partition`, or its timer; at shutdown, kCancelled):
+  // poll again, or at shutdown end the call with no jobs.
+  void woken(std::uint64_t wait, TimerQueue::Fired fired, std::int32_t partition) {
     TimerQueue::TimerId timer = 0;
     routing::JobWakeups::WaiterId waiter = 0;
     {
@@ -294,7 +303,7 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
     }
     drop_wait(timer, waiter);
     if (fired == TimerQueue::Fired::kDue) {
-      poll();
+      poll(partition == routing::JobWakeups::kAnyPartition ? kEveryPartition : partition);
     } else {
       Finish(grpc::Status::OK);
     }

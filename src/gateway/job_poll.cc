@@ -31,11 +31,12 @@ namespace {
 class JobPoll : public std::enable_shared_from_this<JobPoll> {
  public:
   JobPoll(std::shared_ptr<CommandRouter> router, const gp::ActivateJobsRequest& request,
-          Clock::time_point deadline, JobPollSink sink)
+          Clock::time_point deadline, JobPollSink sink, std::int32_t first_asked)
       : router_(std::move(router)),
         request_(request),
         deadline_(deadline),
         sink_(std::move(sink)),
+        first_asked_(first_asked),
         remaining_(request.maxjobstoactivate()) {}
 
   void start() {
@@ -50,9 +51,14 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
       // Partitions that may still have jobs, in the order they are offered the quota, starting
       // at a rotating one so that no partition is always last to be served.
       const std::int32_t first = router_->round_robin().next(count);
-      for (std::int32_t i = 0; i < count; ++i)
-        candidates_.push_back((first - 1 + i) % count + 1);
-      requests = next_round();
+      const bool targeted = first_asked_ >= 1 && first_asked_ <= count;
+      // The woken partition leads, alone in the first round; the others follow in rotation.
+      if (targeted) candidates_.push_back(first_asked_);
+      for (std::int32_t i = 0; i < count; ++i) {
+        const std::int32_t partition = (first - 1 + i) % count + 1;
+        if (!targeted || partition != first_asked_) candidates_.push_back(partition);
+      }
+      requests = next_round(targeted ? 1 : candidates_.size());
     }
     send(std::move(requests));
     finish_if_over();
@@ -63,10 +69,10 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
   // partitions at once, for shares of what is left that add up to no more than that: a job
   // activated beyond the worker's maximum could not be handed to it and would sit until its
   // time-out.
-  std::vector<tc::BrokerRequest> next_round() {
+  // At most `most` partitions are asked, the first of candidates_.
+  std::vector<tc::BrokerRequest> next_round(std::size_t most) {
     if (remaining_ <= 0 || candidates_.empty() || !fatal_.ok()) return {};
-    const auto asked =
-        std::min<std::size_t>(candidates_.size(), static_cast<std::size_t>(remaining_));
+    const auto asked = std::min({candidates_.size(), static_cast<std::size_t>(remaining_), most});
     std::vector<tc::BrokerRequest> requests(asked);
     shares_.assign(asked, 0);
     filled_.assign(asked, false);
@@ -125,11 +131,12 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
         std::vector<std::int32_t> next;
         for (std::size_t i = 0; i < filled_.size(); ++i)
           if (filled_[i]) next.push_back(candidates_[i]);
-        // The partitions not asked this round (fewer jobs wanted than partitions) come next.
+        // The partitions not asked this round (fewer jobs wanted than partitions, or the woken
+        // partition answered short) come next.
         next.insert(next.end(), candidates_.begin() + static_cast<std::ptrdiff_t>(filled_.size()),
                     candidates_.end());
         candidates_ = std::move(next);
-        requests = next_round();
+        requests = next_round(candidates_.size());
       }
       last = batch && pending_ == 0 && undelivered_ == 1;
     }
@@ -163,6 +170,7 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
   const gp::ActivateJobsRequest request_;
   const Clock::time_point deadline_;
   const JobPollSink sink_;
+  const std::int32_t first_asked_;
   // The topology start() read, for the first round's routing; touched by start() and the first
   // send() only, which follows it on the same thread.
   std::shared_ptr<const ClusterTopology> routed_by_;
@@ -184,8 +192,9 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
 }  // namespace
 
 void poll_jobs_async(std::shared_ptr<CommandRouter> router, const gp::ActivateJobsRequest& request,
-                     Clock::time_point deadline, JobPollSink sink) {
-  std::make_shared<JobPoll>(std::move(router), request, deadline, std::move(sink))->start();
+                     Clock::time_point deadline, JobPollSink sink, std::int32_t first_asked) {
+  std::make_shared<JobPoll>(std::move(router), request, deadline, std::move(sink), first_asked)
+      ->start();
 }
 
 }  // namespace tern::gateway

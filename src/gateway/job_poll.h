@@ -9,10 +9,17 @@
 // slowest partition's activation. The shares asked at any time never add up to more than the
 // maximum minus the jobs already handed out, so a poll never activates more than the maximum.
 //
+// A poll woken by a partition's wake-up (`first_asked`) asks that partition alone first, for
+// the whole maximum: a wake-up usually means one job on that partition, and asking the others
+// too would cost each of them an activation that finds nothing. Only when that partition answers
+// short of the maximum (or cannot be asked) does the poll go on to the others, as above. A poll
+// without one (kEveryPartition) asks every partition from the start.
+//
 // Threads: the sink's callbacks run on the threads that delivered the answers (gRPC callback
 // threads, partition strands), possibly two batches at once from different threads; `done` runs
 // exactly once, after every batch was delivered (its callback returned).
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -30,9 +37,15 @@ struct JobPollSink {
   std::function<void(grpc::Status status, int activated)> done;
 };
 
+// Asks every partition in the first round.
+inline constexpr std::int32_t kEveryPartition = 0;
+
+// `first_asked`: the partition to ask alone first (see above), or kEveryPartition. A partition
+// the topology does not have is treated as kEveryPartition.
 void poll_jobs_async(std::shared_ptr<routing::CommandRouter> router,
                      const gateway_protocol::ActivateJobsRequest& request,
-                     routing::CommandRouter::Clock::time_point deadline, JobPollSink sink);
+                     routing::CommandRouter::Clock::time_point deadline, JobPollSink sink,
+                     std::int32_t first_asked = kEveryPartition);
 
 // Back-pressure, no leader, time-out: a poll that failed so may be repeated.
 bool is_retryable_poll_failure(const grpc::Status& status);

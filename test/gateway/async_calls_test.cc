@@ -212,7 +212,7 @@ TEST(AsyncCalls, ABusyPartitionIsPolledAgainAfterABackOffNotOnEveryWakeUp) {
   std::thread announcer([&] {
     // Load, not synchronisation: a wake-up about every millisecond while the poll runs.
     while (polling.load()) {
-      router->wakeups().notify("busy");
+      router->wakeups().notify("busy", 1);
       std::this_thread::sleep_for(1ms);
     }
   });

@@ -430,7 +430,11 @@ TEST(CommandRouting, AGatewayHearsABrokersJobWakeUpsOverItsStream) {
                 tern::command::BrokerCommands::NewStub(grpc::CreateChannel(
                     cluster.broker_address(), grpc::InsecureChannelCredentials())));
   std::atomic<bool> woken{false};
-  wakeups.when_changed("wake", wakeups.generation("wake"), [&] { woken = true; });
+  std::atomic<std::int32_t> woken_by{-1};
+  wakeups.when_changed("wake", wakeups.generation("wake"), [&](std::int32_t partition) {
+    woken_by = partition;
+    woken = true;
+  });
   // The stream is registered when its call starts on the broker (a connection away): create an
   // instance per check until the wake-up arrives (the first ones may race the registration).
   EXPECT_TRUE(test::eventually(
@@ -442,6 +446,8 @@ TEST(CommandRouting, AGatewayHearsABrokersJobWakeUpsOverItsStream) {
       std::chrono::seconds(20)))
       << "no wake-up reached the gateway";
   EXPECT_GT(wakeups.generation("wake"), 0u);
+  // The wake-up names the partition whose job it announces: the woken poll asks it first.
+  EXPECT_EQ(woken_by.load(), 1);
   // With the stream still open, shutdown cancels it and its thread ends.
   wakeups.shutdown();
   EXPECT_EQ(wakeups.generation("other"), 0u);

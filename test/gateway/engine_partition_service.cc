@@ -133,6 +133,7 @@ void EnginePartitionService::submit(PartitionId partition, engine::Record comman
   std::optional<broker::SubmitError> refusal;
   {
     std::lock_guard lock(mutex_);
+    if (command.value_type == engine::ValueType::kJobBatch) ++activations_asked_[partition];
     if (auto found = refusals_.find(partition); found != refusals_.end()) {
       refusal = found->second;
       ++refused_[partition];
@@ -236,6 +237,12 @@ std::int64_t EnginePartitionService::answered_without_log(PartitionId partition)
   std::lock_guard lock(mutex_);
   auto it = answered_without_log_.find(partition);
   return it == answered_without_log_.end() ? 0 : it->second;
+}
+
+std::int64_t EnginePartitionService::activations_asked(PartitionId partition) const {
+  std::lock_guard lock(mutex_);
+  auto it = activations_asked_.find(partition);
+  return it == activations_asked_.end() ? 0 : it->second;
 }
 
 std::int64_t EnginePartitionService::refused(PartitionId partition) const {

@@ -46,6 +46,9 @@ class EnginePartitionService final : public broker::PartitionService {
   std::int64_t answered_without_log(PartitionId partition) const;
   // Commands each partition refused so far (see refuse()).
   std::int64_t refused(PartitionId partition) const;
+  // Job activations each partition was asked for so far, whatever became of them (refused,
+  // held, stalled, answered without the log or processed).
+  std::int64_t activations_asked(PartitionId partition) const;
   // From now on, job activations are held back until `partitions` different partitions each have
   // one waiting, and then all are let through together: a gateway that asks partitions one after
   // another never gets an answer (until its deadline). Held activations still waiting when the
@@ -84,6 +87,7 @@ class EnginePartitionService final : public broker::PartitionService {
   std::map<PartitionId, std::int64_t> processed_;               // guarded by mutex_
   std::map<PartitionId, std::int64_t> answered_without_log_;    // guarded by mutex_
   std::map<PartitionId, std::int64_t> refused_;                 // guarded by mutex_
+  std::map<PartitionId, std::int64_t> activations_asked_;       // guarded by mutex_
   bool stopped_ = false;                                        // guarded by mutex_
   std::int32_t hold_until_ = 0;                                 // guarded by mutex_
   std::int32_t most_held_ = 0;                                  // guarded by mutex_

@@ -1,13 +1,17 @@
 // ActivateJobs across several partitions, end to end in one process: the gateway asks the
 // partitions concurrently, never activates more jobs than the worker asked for, and a worker
-// that asks again gets exactly the jobs left.
+// that asks again gets exactly the jobs left; a poll woken by a partition's wake-up asks that
+// partition first, and the others only when it answered short.
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <future>
 #include <map>
+#include <mutex>
+#include <vector>
 
+#include "gateway/job_poll.h"
 #include "gateway/routing/command_router.h"
 #include "gateway/routing/partition_routing.h"
 #include "gateway/routing_fixture.h"
@@ -313,6 +317,149 @@ TEST(JobActivation, AJobCreatedAfterEmptyAnswersWakesTheWaitingWorker) {
 
 TEST(InProcessBroker, AJobCreatedAfterEmptyAnswersWakesTheWaitingWorker) {
   job_after_empty_answers_reaches_the_worker(BrokerPath::kInProcess);
+}
+
+// Creates `count` instances of `process` on `partition` alone: the others refuse creations for
+// back-pressure meanwhile, so the gateway's round-robin moves past them.
+void create_on_partition(RoutingCluster& cluster, std::int32_t partition,
+                         const std::string& process, int count, std::int32_t partitions) {
+  for (std::int32_t p = 1; p <= partitions; ++p) {
+    if (p == partition) continue;
+    cluster.partitions().refuse(
+        PartitionId(p), broker::SubmitError{broker::SubmitErrorCode::kBackPressure, "busy", {}});
+  }
+  create_instances(cluster, process, count);
+  for (std::int32_t p = 1; p <= partitions; ++p)
+    cluster.partitions().refuse(PartitionId(p), std::nullopt);
+}
+
+std::vector<std::int64_t> activations_asked(RoutingCluster& cluster, std::int32_t partitions) {
+  std::vector<std::int64_t> out;
+  for (std::int32_t p = 1; p <= partitions; ++p)
+    out.push_back(cluster.partitions().activations_asked(PartitionId(p)));
+  return out;
+}
+
+std::vector<std::int64_t> asked_since(RoutingCluster& cluster,
+                                      const std::vector<std::int64_t>& before) {
+  auto now = activations_asked(cluster, static_cast<std::int32_t>(before.size()));
+  for (std::size_t i = 0; i < now.size(); ++i)
+    now[i] -= before[i];
+  return now;
+}
+
+// A waiting worker's long poll woken by a job on partition 2 asks partition 2 alone: the job
+// is there, and asking partitions 1 and 3 as well would cost each an activation finding nothing.
+TEST(JobActivation, AWakeUpFromPartitionTwoAsksPartitionTwoAlone) {
+  // The re-poll without a wake-up is a minute: only the wake-up can bring the job.
+  RoutingCluster cluster(3, BrokerPath::kGrpc, std::chrono::minutes(1));
+  cluster.deploy(one_task_process("p", "woken"));
+  auto request = activation_request("woken", 1, 20'000);
+  auto context = context_for(30);
+  auto polled =
+      std::async(std::launch::async, [&] { return run_activation(cluster, request, *context); });
+  // The call's first poll asks every partition (one after another, for a maximum of one).
+  ASSERT_TRUE(tern::test::eventually(
+      [&] {
+        std::int64_t answered = 0;
+        for (std::int32_t p = 1; p <= 3; ++p)
+          answered += cluster.partitions().answered_without_log(PartitionId(p));
+        return answered == 3;
+      },
+      std::chrono::seconds(10)));
+  ASSERT_TRUE(tern::test::eventually([&] { return cluster.job_subscribers() == 1; },
+                                     std::chrono::seconds(10)));
+  const auto before = activations_asked(cluster, 3);
+  create_on_partition(cluster, 2, "p", 1, 3);
+  Activated activated = polled.get();
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{2, 1}}));
+  EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{0, 1, 0}));
+}
+
+// One poll of the partitions, as a woken long poll makes it: its jobs and status once it is over.
+Activated poll_once(RoutingCluster& cluster, const gp::ActivateJobsRequest& request,
+                    std::int32_t first_asked) {
+  auto router = std::make_shared<routing::CommandRouter>(cluster.topology_source());
+  auto outcome = std::make_shared<std::promise<Activated>>();
+  auto jobs = std::make_shared<std::vector<gp::ActivatedJob>>();
+  auto mutex = std::make_shared<std::mutex>();
+  JobPollSink sink;
+  sink.batch = [jobs, mutex](gp::ActivateJobsResponse batch, bool) {
+    std::lock_guard lock(*mutex);
+    for (const auto& job : batch.jobs())
+      jobs->push_back(job);
+  };
+  sink.done = [outcome, jobs, mutex](grpc::Status status, int) {
+    std::lock_guard lock(*mutex);
+    outcome->set_value(Activated{std::move(status), *jobs});
+  };
+  poll_jobs_async(router, request, std::chrono::system_clock::now() + std::chrono::seconds(20),
+                  std::move(sink), first_asked);
+  Activated out = outcome->get_future().get();
+  router->shutdown();
+  return out;
+}
+
+TEST(JobActivation, AWokenPollThatFillsItsMaximumAsksNoOtherPartition) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("p", "pack"));
+  create_on_partition(cluster, 2, "p", 3, 3);
+  create_on_partition(cluster, 3, "p", 1, 3);
+  const auto before = activations_asked(cluster, 3);
+  Activated activated = poll_once(cluster, activation_request("pack", 3, -1), 2);
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{2, 3}}));
+  EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{0, 1, 0}));
+}
+
+TEST(JobActivation, AWokenPollAnsweredShortAsksTheOtherPartitions) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("p", "pack"));
+  create_on_partition(cluster, 2, "p", 1, 3);
+  create_on_partition(cluster, 3, "p", 1, 3);
+  // Partition 2 answers late: the others are asked only once it answered short of five.
+  cluster.partitions().stall_job_activations(PartitionId(2));
+  const auto before = activations_asked(cluster, 3);
+  auto polled = std::async(
+      std::launch::async, [&] { return poll_once(cluster, activation_request("pack", 5, -1), 2); });
+  ASSERT_TRUE(tern::test::eventually(
+      [&] { return cluster.partitions().stalled_activations(PartitionId(2)) == 1; },
+      std::chrono::seconds(10)));
+  EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{0, 1, 0}));
+  cluster.partitions().release_stalled_activations(PartitionId(2));
+  Activated activated = polled.get();
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{2, 1}, {3, 1}}));
+  // The other two for shares of the four left; neither filled its share, so none is asked again.
+  EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{1, 1, 1}));
+}
+
+TEST(JobActivation, AWokenPollWhosePartitionIsBusyAsksTheOthers) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("p", "pack"));
+  create_on_partition(cluster, 1, "p", 1, 3);
+  cluster.partitions().refuse(
+      PartitionId(2), broker::SubmitError{broker::SubmitErrorCode::kBackPressure, "busy", {}});
+  const auto before = activations_asked(cluster, 3);
+  Activated activated = poll_once(cluster, activation_request("pack", 5, -1), 2);
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{1, 1}}));
+  EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{1, 1, 1}));
+}
+
+// Without a wake-up's partition (a fresh call, the re-poll interval), every partition is asked
+// at once: no job is stranded on a partition whose wake-up went elsewhere.
+TEST(JobActivation, APollWithoutAWakeUpAsksEveryPartition) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("p", "pack"));
+  create_on_partition(cluster, 2, "p", 3, 3);
+  const auto before = activations_asked(cluster, 3);
+  Activated activated = poll_once(cluster, activation_request("pack", 3, -1), kEveryPartition);
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{2, 3}}));
+  // Shares of one each, then partition 2 again for the two left.
+  EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{1, 2, 1}));
 }
 
 // A worker that cancels while a partition is still activating: the call ends at once, not when

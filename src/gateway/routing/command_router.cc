@@ -48,7 +48,7 @@ void CommandRouter::watch_local_jobs() {
   // holder of the router lets it go.
   const LocalBroker::WatchId id =
       local_->watch_jobs([weak = weak_from_this()](const std::string& type) {
-        if (auto router = weak.lock()) router->wakeups_.notify(type);
+        if (auto router = weak.lock()) router->wakeups_.notify(type, JobWakeups::kAnyPartition);
       });
   bool stale = false;
   {

@@ -28,8 +28,8 @@ JobWakeups::~JobWakeups() {
   shutdown();
 }
 
-void JobWakeups::notify(const std::string& type) {
-  std::function<void()> woken;
+void JobWakeups::notify(const std::string& type, std::int32_t partition) {
+  Woken woken;
   {
     std::lock_guard lock(mutex_);
     ++generations_[type];
@@ -44,11 +44,11 @@ void JobWakeups::notify(const std::string& type) {
     }
   }
   changed_.notify_all();
-  if (woken) woken();
+  if (woken) woken(partition);
 }
 
 JobWakeups::WaiterId JobWakeups::when_changed(const std::string& type, std::uint64_t seen,
-                                              std::function<void()> woken) {
+                                              Woken woken) {
   {
     std::lock_guard lock(mutex_);
     auto it = generations_.find(type);
@@ -60,12 +60,12 @@ JobWakeups::WaiterId JobWakeups::when_changed(const std::string& type, std::uint
       return id;
     }
   }
-  woken();
+  woken(kAnyPartition);
   return 0;
 }
 
 bool JobWakeups::forget(WaiterId id) {
-  std::function<void()> dropped;  // destroyed outside the lock: it may own its waiter
+  Woken dropped;  // destroyed outside the lock: it may own its waiter
   std::lock_guard lock(mutex_);
   auto type = waiter_types_.find(id);
   if (type == waiter_types_.end()) return false;
@@ -115,7 +115,7 @@ void JobWakeups::run(Subscription* subscription) {
     // Read on gRPC's callback threads (stream_reader.h); this thread only waits for the end.
     const tc::JobAvailabilitySubscription request;
     StreamReader<tc::JobAvailability> reader(
-        [this](tc::JobAvailability& wakeup) { notify(wakeup.job_type()); });
+        [this](tc::JobAvailability& wakeup) { notify(wakeup.job_type(), wakeup.partition_id()); });
     subscription->stub->async()->SubscribeJobAvailability(&context, &request, &reader);
     grpc::Status status = reader.run();
     const bool received = reader.received();
@@ -135,7 +135,7 @@ void JobWakeups::run(Subscription* subscription) {
 
 void JobWakeups::shutdown() {
   std::vector<std::thread> threads;
-  std::map<std::string, std::map<WaiterId, std::function<void()>>> waiters;
+  std::map<std::string, std::map<WaiterId, Woken>> waiters;
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return;
@@ -151,7 +151,7 @@ void JobWakeups::shutdown() {
   changed_.notify_all();
   for (auto& [type, of_type] : waiters) {
     for (auto& [id, callback] : of_type)
-      callback();
+      callback(kAnyPartition);
   }
   for (auto& thread : threads) {
     if (thread.joinable()) thread.join();

@@ -6,12 +6,13 @@
 // the generation to move (or its time to run out) before polling again: blocking in wait(), or
 // without a thread through when_changed().
 //
-// A wake-up means "a command made jobs of this type activatable" (typically one job); it goes to
-// one when_changed() waiter, the longest waiting, not to all: every poll is a command through
-// the partition's log, so waking every idle worker for each job would cost a poll per worker
-// and job, all but one finding nothing. A poll that filled its maximum passes the wake-up on
-// (notify() again: there may be more). Blocking wait()ers, and waiters that register after the
-// generation moved, are all woken.
+// A wake-up means "a command made jobs of this type activatable on this partition" (typically
+// one job); it goes to one when_changed() waiter, the longest waiting, not to all: every poll
+// costs each partition it asks an activation, so waking every idle worker for each job would
+// cost a poll per worker and job, all but one finding nothing. The waiter hears the partition,
+// so that it asks that partition first (job_poll.h), not every one. A poll that filled its
+// maximum passes the wake-up on (notify() again: there may be more). Blocking wait()ers, and
+// waiters that register after the generation moved, are all woken.
 //
 // Threads: one subscription thread per broker address (started by watch(), ended by shutdown()),
 // which opens the stream and waits for its end; the stream is read on gRPC's callback threads
@@ -43,18 +44,25 @@ class JobWakeups {
   JobWakeups(const JobWakeups&) = delete;
   JobWakeups& operator=(const JobWakeups&) = delete;
 
-  // Jobs of `type` may be available: moves the type's generation and wakes the longest-waiting
-  // when_changed() waiter of that type (and every blocking wait()er).
-  void notify(const std::string& type);
+  // Stands for "some partition, not known which" in a wake-up.
+  static constexpr std::int32_t kAnyPartition = 0;
+
+  // Jobs of `type` may be available on `partition` (kAnyPartition: on some partition, as the
+  // embedded broker's wake-ups say): moves the type's generation and wakes the longest-waiting
+  // when_changed() waiter of that type with the partition (and every blocking wait()er).
+  void notify(const std::string& type, std::int32_t partition);
   std::uint64_t generation(const std::string& type) const;
   // Blocks until the type's generation differs from `seen` (true) or `until` passes (false).
   bool wait(const std::string& type, std::uint64_t seen, Clock::time_point until) const;
 
   using WaiterId = std::uint64_t;
+  // The partition that raised the wake-up, or kAnyPartition when that is not known: the
+  // generation had moved already when the waiter registered, or at shutdown.
+  using Woken = std::function<void(std::int32_t partition)>;
   // Calls `woken` once: at once on this thread (returning 0) if the type's generation differs
   // from `seen` already or the wake-ups are shut down; else when a notify() picks this waiter
   // (the longest waiting of its type), or at shutdown. The id is for forget().
-  WaiterId when_changed(const std::string& type, std::uint64_t seen, std::function<void()> woken);
+  WaiterId when_changed(const std::string& type, std::uint64_t seen, Woken woken);
   // Drops a waiter that has not been called; false when it was (or is being) called.
   bool forget(WaiterId id);
 
@@ -73,7 +81,7 @@ class JobWakeups {
   mutable std::condition_variable changed_;
   std::map<std::string, std::uint64_t> generations_;  // by job type; guarded by mutex_
   // when_changed() callbacks by job type and id, and each id's type; guarded by mutex_.
-  std::map<std::string, std::map<WaiterId, std::function<void()>>> waiters_;
+  std::map<std::string, std::map<WaiterId, Woken>> waiters_;
   std::map<WaiterId, std::string> waiter_types_;
   WaiterId next_waiter_ = 1;                                            // guarded by mutex_
   std::map<std::string, std::unique_ptr<Subscription>> subscriptions_;  // by address
