@@ -193,6 +193,21 @@ TEST(ContactPointTopology, DropsABrokerThatEndsItsSubscription) {
 }
 
 // Node ids of the brokers the gateway lists, ascending.
+// What one broker reports about itself: its entry, the cluster's shape (one partition) and the
+// committed membership it knows (version 0: none).
+ClusterTopology self_report(BrokerInfo self, std::int32_t cluster_size,
+                            std::int64_t membership_version = 0,
+                            std::vector<std::int32_t> member_ids = {}) {
+  ClusterTopology report;
+  report.brokers = {std::move(self)};
+  report.cluster_size = cluster_size;
+  report.partitions_count = 1;
+  report.replication_factor = cluster_size;
+  report.membership_version = membership_version;
+  report.member_ids = std::move(member_ids);
+  return report;
+}
+
 std::vector<std::int32_t> listed_ids(const ClusterTopology& topology) {
   std::vector<std::int32_t> ids;
   for (const BrokerInfo& broker : topology.brokers)
@@ -205,17 +220,10 @@ TEST(ContactPointTopology, LeavesOutARemovedBrokerThatStillReportsItself) {
   FakeCommandApi removed;
   // Broker 0 knows the membership after broker 1's removal (version 7); broker 1, removed but
   // still running, reports itself with the membership it knew before (version 5).
-  ClusterTopology from_kept;
-  from_kept.brokers = {broker(0, kept.port(), PartitionRole::kLeader)};
-  from_kept.cluster_size = 1;
-  from_kept.partitions_count = 1;
-  from_kept.replication_factor = 1;
-  from_kept.membership_version = 7;
-  from_kept.member_ids = {0};
-  ClusterTopology from_removed = from_kept;
-  from_removed.brokers = {broker(1, removed.port(), PartitionRole::kInactive)};
-  from_removed.membership_version = 5;
-  from_removed.member_ids = {0, 1};
+  ClusterTopology from_kept =
+      self_report(broker(0, kept.port(), PartitionRole::kLeader), 1, 7, {0});
+  ClusterTopology from_removed =
+      self_report(broker(1, removed.port(), PartitionRole::kInactive), 1, 5, {0, 1});
   kept.set(to_topology_info(from_kept));
   removed.set(to_topology_info(from_removed));
 
@@ -229,7 +237,6 @@ TEST(ContactPointTopology, LeavesOutARemovedBrokerThatStillReportsItself) {
 
   // Added again (version 9, reported by the broker that learnt it first): listed again.
   from_removed.membership_version = 9;
-  from_removed.member_ids = {0, 1};
   removed.set(to_topology_info(from_removed));
   EXPECT_TRUE(eventually([&] {
     return listed_ids((*source)->current()) == std::vector<std::int32_t>{0, 1};
@@ -239,15 +246,8 @@ TEST(ContactPointTopology, LeavesOutARemovedBrokerThatStillReportsItself) {
 TEST(ContactPointTopology, ListsEveryReportingBrokerWhileNoMembershipIsKnown) {
   FakeCommandApi a;
   FakeCommandApi b;
-  ClusterTopology from_a;
-  from_a.brokers = {broker(0, a.port(), PartitionRole::kLeader)};
-  from_a.cluster_size = 2;
-  from_a.partitions_count = 1;
-  from_a.replication_factor = 2;
-  ClusterTopology from_b = from_a;
-  from_b.brokers = {broker(1, b.port(), PartitionRole::kFollower)};
-  a.set(to_topology_info(from_a));
-  b.set(to_topology_info(from_b));
+  a.set(to_topology_info(self_report(broker(0, a.port(), PartitionRole::kLeader), 2)));
+  b.set(to_topology_info(self_report(broker(1, b.port(), PartitionRole::kFollower), 2)));
 
   auto source = ContactPointTopology::start({a.address(), b.address()}, 20ms);
   ASSERT_TRUE(source.ok()) << source.error();
