@@ -79,12 +79,24 @@ std::vector<Record> records_after(const InMemoryLogStream& log, Position after, 
   return out;
 }
 
+// Runs `replica`, commits everything it wrote, and runs it again (its answers are released).
+void run_and_commit(InMemoryLogStream& log, Replica& replica) {
+  replica.run();
+  log.commit_all();
+  replica.run();
+}
+
+// A fresh replica replaying the committed log (what a rebuild does) ends in `expected`'s state.
+void expect_replay_reaches(InMemoryLogStream& log, ControlledClock& clock, Replica& expected) {
+  Replica replayed(log, clock);
+  replayed.run();
+  EXPECT_EQ(replayed.engine->state_digest(), expected.engine->state_digest());
+}
+
 // Deploys "p" through `leader` and commits everything.
 void deploy(InMemoryLogStream& log, Replica& leader) {
   append(log, deploy_command(1));
-  leader.run();
-  log.commit_all();
-  leader.run();
+  run_and_commit(log, leader);
   ASSERT_EQ(leader.seen.size(), 1u);
 }
 
@@ -170,9 +182,7 @@ TEST(UncommittedProcessingTest, ATruncatedProcessedCommandIsGoneAfterTheRebuild)
   log.start_term();
   follower.engine->become_leader();
   append(log, create_command(10));
-  follower.run();
-  log.commit_all();
-  follower.run();
+  run_and_commit(log, follower);
   ASSERT_EQ(follower.seen.size(), 1u);
   EXPECT_EQ(follower.seen[0].request.request_id, 10);
   EXPECT_EQ(Key(follower.seen[0].record.value["processInstanceKey"].get<std::int64_t>()),
@@ -203,19 +213,14 @@ TEST(UncommittedProcessingTest, ACommittedButUnprocessedCommandIsProcessedOnceBy
 
   log.start_term();
   follower.engine->become_leader();
-  follower.run();
-  log.commit_all();
-  follower.run();
+  run_and_commit(log, follower);
   auto created = records_after(log, before, ValueType::kProcessInstanceCreation, Intent::kCreated);
   ASSERT_EQ(created.size(), 1u);
   EXPECT_EQ(created[0].source_position, command_at);
   EXPECT_EQ(records_after(log, before, ValueType::kJob, Intent::kCreated).size(), 1u);
   ASSERT_EQ(follower.seen.size(), 1u);
   EXPECT_EQ(follower.seen[0].request.request_id, 11);
-
-  Replica rebuilt(log, clock);
-  rebuilt.run();
-  EXPECT_EQ(rebuilt.engine->state_digest(), follower.engine->state_digest());
+  expect_replay_reaches(log, clock, follower);
 }
 
 // A new leader holds a command of the previous leader that is not committed yet. Its own
