@@ -103,51 +103,21 @@ void TopologyReplica::schedule_tick() {
 void TopologyReplica::receive(raft::Message message) {
   asio::post(strand_, [this, message = std::move(message)]() mutable {
     if (stopped_ || failed_) return;
-    // As for data partitions: a follower with a wiped log must not commit beyond what it holds.
-    if (message.type == raft::MessageType::kHeartbeat
-        && message.commit > node_->log().last_index()) {
-      message.commit = node_->log().last_index();
-    }
-    if (message.type == raft::MessageType::kAppendResponse) {
-      if (message.reject) {
-        notice_lost_log(message);
-      } else {
-        lost_log_rejections_.erase(message.from);
+    // As for data partitions (broker/partition/lost_log_watch.h): a follower that lost its
+    // disk gets a new leader, whose fresh view replicates it from scratch.
+    if (auto lost = lost_log_.observe(message, *node_, self_)) {
+      spdlog::warn(
+          "cluster topology: broker {} lost its log; handing leadership to broker {} so that "
+          "it is replicated from scratch",
+          lost->follower.value(), lost->successor.value());
+      if (auto transferred = node_->transfer_leadership(lost->successor); !transferred) {
+        spdlog::warn("cluster topology: leadership transfer refused: {}",
+                     transferred.error().message);
       }
     }
     node_->step(std::move(message));
     process();
   });
-}
-
-// A follower that keeps refusing indexes it acknowledged before lost its disk (a broker restarted
-// with an empty data directory). The Raft core takes such refusals for stale answers, so this
-// leader would never replicate to it again; a new leader's fresh view does. As for data
-// partitions (PartitionReplica::notice_lost_log), leadership goes to the most caught-up voter.
-void TopologyReplica::notice_lost_log(const raft::Message& rejection) {
-  if (node_->role() != raft::Role::kLeader || node_->transfer_target()) return;
-  const raft::Progress* progress = node_->progress(rejection.from);
-  if (progress == nullptr || rejection.index > progress->match) return;
-  if (++lost_log_rejections_[rejection.from] < kLostLogRejections) return;
-  lost_log_rejections_.erase(rejection.from);
-  std::optional<NodeId> target;
-  LogIndex best{0};
-  for (NodeId peer : node_->configuration().voters) {
-    if (peer == self_ || peer == rejection.from) continue;
-    const raft::Progress* other = node_->progress(peer);
-    if (other != nullptr && other->match >= best) {
-      best = other->match;
-      target = peer;
-    }
-  }
-  if (!target) return;
-  spdlog::warn(
-      "cluster topology: broker {} lost its log; handing leadership to broker {} so that "
-      "it is replicated from scratch",
-      rejection.from.value(), target->value());
-  if (auto transferred = node_->transfer_leadership(*target); !transferred) {
-    spdlog::warn("cluster topology: leadership transfer refused: {}", transferred.error().message);
-  }
 }
 
 void TopologyReplica::propose(tp::TopologyCommand command, Done done) {

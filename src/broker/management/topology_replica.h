@@ -26,6 +26,7 @@
 #include <string>
 
 #include "broker/management/topology_manager.h"
+#include "broker/partition/lost_log_watch.h"
 #include "broker/partition/membership_control.h"
 #include "broker/partition/raft_group.h"
 #include "broker/topology/topology_state_machine.h"
@@ -118,7 +119,6 @@ class TopologyReplica final : public RaftGroup, public MembershipControl {
   void fail_pending(const std::string& why);
   void maybe_snapshot();
   void publish();
-  void notice_lost_log(const raft::Message& rejection);
   Result<void, std::string> on_strand(std::function<Result<void, std::string>()> fn);
 
   asio::strand<asio::io_context::executor_type> strand_;
@@ -134,9 +134,7 @@ class TopologyReplica final : public RaftGroup, public MembershipControl {
   std::map<raft::LogIndex, Pending> pending_;  // proposals by log index, until applied
   bool stopped_ = false;
   bool failed_ = false;
-  // Rejections of already-acknowledged indexes, per follower, since its last accepted append.
-  static constexpr int kLostLogRejections = 3;
-  std::map<NodeId, int> lost_log_rejections_;
+  LostLogWatch lost_log_;  // a follower that lost its log gets leadership handed over
 
   mutable std::mutex published_mutex_;  // guards the published_ fields
   topology::ClusterTopology published_topology_;

@@ -144,54 +144,19 @@ void PartitionReplica::receive(std::vector<raft::Message> messages) {
 }
 
 void PartitionReplica::step(raft::Message message) {
-  // A heartbeat commits up to the leader's idea of this follower's match. A follower that lost
-  // its disk (wiped, restarted empty) has less than that; committing beyond its own log would
-  // break the log's invariant, so the commit is clamped to what it holds. For a follower with
-  // its log intact this changes nothing (its log holds at least its acknowledged match).
-  if (message.type == raft::MessageType::kHeartbeat && message.commit > node_->log().last_index()) {
-    message.commit = node_->log().last_index();
-  }
-  if (message.type == raft::MessageType::kAppendResponse) {
-    if (message.reject) {
-      notice_lost_log(message);
-    } else {
-      lost_log_rejections_.erase(message.from);
+  if (auto lost = lost_log_.observe(message, *node_, self_)) {
+    spdlog::warn(
+        "partition {}: broker {} lost its log (rejects index {} it had acknowledged); handing "
+        "leadership to broker {} so that it is replicated from scratch",
+        id().value(), lost->follower.value(), lost->rejected_index.value(),
+        lost->successor.value());
+    stop_serving("leadership is being handed over");
+    if (auto transferred = node_->transfer_leadership(lost->successor); !transferred) {
+      spdlog::warn("partition {}: leadership transfer refused: {}", id().value(),
+                   transferred.error().message);
     }
   }
   node_->step(std::move(message));
-}
-
-void PartitionReplica::notice_lost_log(const raft::Message& rejection) {
-  if (node_->role() != raft::Role::kLeader || node_->transfer_target()) return;
-  const raft::Progress* progress = node_->progress(rejection.from);
-  if (progress == nullptr || rejection.index > progress->match) return;
-  // One such rejection can be a late answer to an old probe; a follower that keeps refusing
-  // indexes it acknowledged before has lost its log (an empty disk). This
-  // leader's view of it can never recover (the core ignores such rejections as stale), so
-  // leadership goes to the most caught-up other replica, whose fresh view replicates the
-  // follower from scratch (a snapshot when the log is compacted).
-  if (++lost_log_rejections_[rejection.from] < kLostLogRejections) return;
-  lost_log_rejections_.erase(rejection.from);
-  std::optional<NodeId> target;
-  raft::LogIndex best{0};
-  for (NodeId peer : node_->configuration().voters) {
-    if (peer == self_ || peer == rejection.from) continue;
-    const raft::Progress* other = node_->progress(peer);
-    if (other != nullptr && other->match >= best) {
-      best = other->match;
-      target = peer;
-    }
-  }
-  if (!target) return;
-  spdlog::warn(
-      "partition {}: broker {} lost its log (rejects index {} it had acknowledged); handing "
-      "leadership to broker {} so that it is replicated from scratch",
-      id().value(), rejection.from.value(), rejection.index.value(), target->value());
-  stop_serving("leadership is being handed over");
-  if (auto transferred = node_->transfer_leadership(*target); !transferred) {
-    spdlog::warn("partition {}: leadership transfer refused: {}", id().value(),
-                 transferred.error().message);
-  }
 }
 
 void PartitionReplica::submit(engine::Record command, bool backpressure, SubmitCallback done) {

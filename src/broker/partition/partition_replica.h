@@ -55,6 +55,7 @@
 #include "broker/partition.h"
 #include "broker/partition/journal_flusher.h"
 #include "broker/partition/leadership.h"
+#include "broker/partition/lost_log_watch.h"
 #include "broker/partition/membership_control.h"
 #include "broker/partition/partition_exporting.h"
 #include "broker/partition/partition_service.h"
@@ -186,7 +187,6 @@ class PartitionReplica : public engine::ResponseSink,
   void sync_role();
   void stop_serving(const std::string& why);
   void step(raft::Message message);
-  void notice_lost_log(const raft::Message& rejection);
   void run_engine();
   // Runs the engine again later on the strand (it stopped at its bound with work left).
   void schedule_engine();
@@ -255,9 +255,7 @@ class PartitionReplica : public engine::ResponseSink,
   raft::LogIndex fed_index_;
   std::promise<void>* stop_done_ = nullptr;  // stop() waits for the syncs in flight
 
-  // Rejections of already-acknowledged indexes, per follower, since its last accepted append.
-  static constexpr int kLostLogRejections = 3;
-  std::map<NodeId, int> lost_log_rejections_;
+  LostLogWatch lost_log_;  // a follower that lost its log gets leadership handed over
   std::map<std::int64_t, Pending> pending_;  // by request id
   std::size_t inflight_backpressured_ = 0;
   std::int64_t request_base_ = 0;
