@@ -95,7 +95,9 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
             + (request.requesttimeout() > 0 ? std::chrono::milliseconds(request.requesttimeout())
                                             : kDefaultLongPollTimeout));
     call->client_deadline_ = context->deadline();
-    call->poll(kEveryPartition);
+    // A long poll's first poll skips partitions known to have no job of the type (job_poll.h):
+    // it would wait for their wake-ups anyway.
+    call->poll(kEveryPartition, call->long_polling_);
   }
 
   void OnCancel() override {
@@ -162,7 +164,8 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
       : router_(std::move(router)), request_(request) {}
 
   // `first_asked`: the partition whose wake-up woke this call, or kEveryPartition.
-  void poll(std::int32_t first_asked) {
+  // `skip_known_empty`: see poll_jobs_async().
+  void poll(std::int32_t first_asked, bool skip_known_empty) {
     const std::uint64_t seen = router_->wakeups().generation(request_.type());
     JobPollSink sink;
     sink.batch = [self = shared_from_this()](gp::ActivateJobsResponse batch, bool last) {
@@ -172,7 +175,7 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
       self->polled(std::move(status), activated, seen, first_asked);
     };
     poll_jobs_async(router_, request_, router_->deadline_for_client(client_deadline_),
-                    std::move(sink), first_asked);
+                    std::move(sink), first_asked, skip_known_empty);
   }
 
   // One partition's jobs: written at once, or queued behind the write in flight.
@@ -270,12 +273,13 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
     // The timer's poll asks every partition: a job whose wake-up went to another gateway, or
     // was lost with a broker's stream, is found there at the latest.
     const auto timer = router_->timers().schedule(until, [self, wait](TimerQueue::Fired fired) {
-      self->woken(wait, fired, kEveryPartition);
+      self->woken(wait, fired, kEveryPartition, /*by_timer=*/true);
     });
     const auto waiter = busy ? routing::JobWakeups::WaiterId{0}
                              : router_->wakeups().when_changed(
                                  request_.type(), seen, [self, wait](std::int32_t partition) {
-                                   self->woken(wait, TimerQueue::Fired::kDue, partition);
+                                   self->woken(wait, TimerQueue::Fired::kDue, partition,
+                                               /*by_timer=*/false);
                                  });
     bool stale = false;  // the wait ended already (one of the two fired before this point)
     {
@@ -290,8 +294,10 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
   }
 
   // The wait `wait` ended (a wake-up from `partition`, or its timer; at shutdown, kCancelled):
-  // poll again, or at shutdown end the call with no jobs.
-  void woken(std::uint64_t wait, TimerQueue::Fired fired, std::int32_t partition) {
+  // poll again, or at shutdown end the call with no jobs. The timer's poll asks every partition,
+  // whatever JobWakeups believes empty; a wake-up's skips the partitions known empty (a wake-up
+  // from some partition moved that partition's generation, so it is asked).
+  void woken(std::uint64_t wait, TimerQueue::Fired fired, std::int32_t partition, bool by_timer) {
     TimerQueue::TimerId timer = 0;
     routing::JobWakeups::WaiterId waiter = 0;
     {
@@ -303,7 +309,8 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gp::ActivateJobsR
     }
     drop_wait(timer, waiter);
     if (fired == TimerQueue::Fired::kDue) {
-      poll(partition == routing::JobWakeups::kAnyPartition ? kEveryPartition : partition);
+      poll(partition == routing::JobWakeups::kAnyPartition ? kEveryPartition : partition,
+           !by_timer);
     } else {
       Finish(grpc::Status::OK);
     }

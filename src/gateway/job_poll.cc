@@ -31,12 +31,14 @@ namespace {
 class JobPoll : public std::enable_shared_from_this<JobPoll> {
  public:
   JobPoll(std::shared_ptr<CommandRouter> router, const gp::ActivateJobsRequest& request,
-          Clock::time_point deadline, JobPollSink sink, std::int32_t first_asked)
+          Clock::time_point deadline, JobPollSink sink, std::int32_t first_asked,
+          bool skip_known_empty)
       : router_(std::move(router)),
         request_(request),
         deadline_(deadline),
         sink_(std::move(sink)),
         first_asked_(first_asked),
+        skip_known_empty_(skip_known_empty),
         remaining_(request.maxjobstoactivate()) {}
 
   void start() {
@@ -54,10 +56,15 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
       const bool targeted = first_asked_ >= 1 && first_asked_ <= count;
       // The woken partition leads, alone in the first round; the others follow in rotation.
       if (targeted) candidates_.push_back(first_asked_);
+      const auto& wakeups = router_->wakeups();
+      const auto max_age = router_->options().job_repoll_interval;
       for (std::int32_t i = 0; i < count; ++i) {
         const std::int32_t partition = (first - 1 + i) % count + 1;
-        if (!targeted || partition != first_asked_) candidates_.push_back(partition);
+        if (targeted && partition == first_asked_) continue;
+        if (skip_known_empty_ && wakeups.known_empty(request_.type(), partition, max_age)) continue;
+        candidates_.push_back(partition);
       }
+      woken_round_ = targeted;
       requests = next_round(targeted ? 1 : candidates_.size());
     }
     send(std::move(requests));
@@ -76,7 +83,10 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
     std::vector<tc::BrokerRequest> requests(asked);
     shares_.assign(asked, 0);
     filled_.assign(asked, false);
+    asked_at_.assign(asked, 0);
     for (std::size_t i = 0; i < asked; ++i) {
+      // Read before the request leaves: a wake-up after this point moves it (note_empty()).
+      asked_at_[i] = router_->wakeups().partition_generation(request_.type(), candidates_[i]);
       const int share = remaining_ / static_cast<int>(asked)
                         + (static_cast<int>(i) < remaining_ % static_cast<int>(asked) ? 1 : 0);
       requests[i].set_partition_id(candidates_[i]);
@@ -120,6 +130,9 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
         const int got = jobs.jobs_size();
         // A partition that filled its share may have more; one that did not, or failed, is done.
         filled_[index] = got >= shares_[index];
+        // Short of its share: it had no more activatable jobs of the type when it answered.
+        if (!filled_[index])
+          router_->wakeups().note_empty(request_.type(), candidates_[index], asked_at_[index]);
         if (got > 0) {
           remaining_ -= got;
           activated_ += got;
@@ -132,9 +145,13 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
         for (std::size_t i = 0; i < filled_.size(); ++i)
           if (filled_[i]) next.push_back(candidates_[i]);
         // The partitions not asked this round (fewer jobs wanted than partitions, or the woken
-        // partition answered short) come next.
-        next.insert(next.end(), candidates_.begin() + static_cast<std::ptrdiff_t>(filled_.size()),
-                    candidates_.end());
+        // partition had no job) come next. A woken partition that answered with jobs, short of
+        // the maximum, ends the poll: its wake-up was for those jobs, and each other partition's
+        // jobs raised wake-ups of their own.
+        const bool woken_answered_jobs = std::exchange(woken_round_, false) && activated_ > 0;
+        if (!woken_answered_jobs)
+          next.insert(next.end(), candidates_.begin() + static_cast<std::ptrdiff_t>(filled_.size()),
+                      candidates_.end());
         candidates_ = std::move(next);
         requests = next_round(candidates_.size());
       }
@@ -171,29 +188,35 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
   const Clock::time_point deadline_;
   const JobPollSink sink_;
   const std::int32_t first_asked_;
+  const bool skip_known_empty_;
   // The topology start() read, for the first round's routing; touched by start() and the first
   // send() only, which follows it on the same thread.
   std::shared_ptr<const ClusterTopology> routed_by_;
 
   std::mutex mutex_;
-  int remaining_;                            // the maximum less the jobs handed out; guarded
-  int activated_ = 0;                        // guarded by mutex_ (read alone once finished_)
-  std::vector<std::int32_t> candidates_;     // guarded by mutex_
-  std::vector<int> shares_;                  // the current round's, as candidates_; guarded
-  std::vector<bool> filled_;                 // the current round's, as candidates_; guarded
+  int remaining_;                         // the maximum less the jobs handed out; guarded
+  int activated_ = 0;                     // guarded by mutex_ (read alone once finished_)
+  std::vector<std::int32_t> candidates_;  // guarded by mutex_
+  std::vector<int> shares_;               // the current round's, as candidates_; guarded
+  std::vector<bool> filled_;              // the current round's, as candidates_; guarded
+  // The current round's partition generations, read as it was sent (JobWakeups); guarded.
+  std::vector<std::uint64_t> asked_at_;
   std::size_t pending_ = 0;                  // the current round's requests unsettled; guarded
   std::size_t undelivered_ = 0;              // batches counted but not yet given; guarded
   grpc::Status failure_ = grpc::Status::OK;  // the last retryable one; guarded by mutex_
   grpc::Status fatal_ = grpc::Status::OK;    // guarded by mutex_
   int answered_ = 0;                         // guarded by mutex_
-  bool finished_ = false;                    // guarded by mutex_
+  bool woken_round_ = false;  // the current round asks the woken partition alone; guarded
+  bool finished_ = false;     // guarded by mutex_
 };
 
 }  // namespace
 
 void poll_jobs_async(std::shared_ptr<CommandRouter> router, const gp::ActivateJobsRequest& request,
-                     Clock::time_point deadline, JobPollSink sink, std::int32_t first_asked) {
-  std::make_shared<JobPoll>(std::move(router), request, deadline, std::move(sink), first_asked)
+                     Clock::time_point deadline, JobPollSink sink, std::int32_t first_asked,
+                     bool skip_known_empty) {
+  std::make_shared<JobPoll>(std::move(router), request, deadline, std::move(sink), first_asked,
+                            skip_known_empty)
       ->start();
 }
 

@@ -11,9 +11,12 @@
 //
 // A poll woken by a partition's wake-up (`first_asked`) asks that partition alone first, for
 // the whole maximum: a wake-up usually means one job on that partition, and asking the others
-// too would cost each of them an activation that finds nothing. Only when that partition answers
-// short of the maximum (or cannot be asked) does the poll go on to the others, as above. A poll
-// without one (kEveryPartition) asks every partition from the start.
+// too would cost each of them an activation that finds nothing. When that partition answers
+// with jobs, short of the maximum, the poll ends there: jobs on the other partitions raised
+// wake-ups of their own (taken by other waiters, or moving the generation so that the next call
+// asks every partition). Only when it has no job (or cannot be asked) does the poll go on to the
+// others, as above; when it fills the maximum it is asked again. A poll without one
+// (kEveryPartition) asks every partition from the start.
 //
 // Threads: the sink's callbacks run on the threads that delivered the answers (gRPC callback
 // threads, partition strands), possibly two batches at once from different threads; `done` runs
@@ -42,10 +45,16 @@ inline constexpr std::int32_t kEveryPartition = 0;
 
 // `first_asked`: the partition to ask alone first (see above), or kEveryPartition. A partition
 // the topology does not have is treated as kEveryPartition.
+// Every answer short of its share is recorded as the partition having no more jobs of the type
+// (JobWakeups::note_empty). With `skip_known_empty`, partitions that JobWakeups::known_empty()
+// names (an empty answer since their last wake-up, younger than the re-poll interval) are not
+// asked: a worker's next ActivateJobs call right after one that emptied every partition then
+// costs no activation, and waits for a wake-up (or its re-poll) at once. A poll with nothing to
+// ask ends with no jobs and an OK status.
 void poll_jobs_async(std::shared_ptr<routing::CommandRouter> router,
                      const gateway_protocol::ActivateJobsRequest& request,
                      routing::CommandRouter::Clock::time_point deadline, JobPollSink sink,
-                     std::int32_t first_asked = kEveryPartition);
+                     std::int32_t first_asked = kEveryPartition, bool skip_known_empty = false);
 
 // Back-pressure, no leader, time-out: a poll that failed so may be repeated.
 bool is_retryable_poll_failure(const grpc::Status& status);

@@ -377,6 +377,42 @@ TEST(JobActivation, AWakeUpFromPartitionTwoAsksPartitionTwoAlone) {
   EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{0, 1, 0}));
 }
 
+// A worker's next long poll right after one that found every partition empty asks none of them:
+// it waits for a wake-up, which names the partition to ask.
+TEST(JobActivation, ALongPollAfterEmptyAnswersAsksOnlyAWokenPartition) {
+  // The re-poll without a wake-up is a minute: only the wake-up can bring the job.
+  RoutingCluster cluster(3, BrokerPath::kGrpc, std::chrono::minutes(1));
+  cluster.deploy(one_task_process("p", "idle"));
+  // A first call without long polling finds nothing anywhere.
+  Activated first = activate(cluster, "idle", 4, 10);
+  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+  EXPECT_TRUE(first.jobs.empty());
+  ASSERT_TRUE(tern::test::eventually([&] { return cluster.job_subscribers() == 1; },
+                                     std::chrono::seconds(10)));
+  const auto before = activations_asked(cluster, 3);
+  auto request = activation_request("idle", 4, 20'000);
+  auto context = context_for(30);
+  auto polled =
+      std::async(std::launch::async, [&] { return run_activation(cluster, request, *context); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{0, 0, 0}));
+  create_on_partition(cluster, 2, "p", 1, 3);
+  Activated activated = polled.get();
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{2, 1}}));
+  EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{0, 1, 0}));
+}
+
+// Without long polling nothing is skipped: a worker asking once must see every partition.
+TEST(JobActivation, APollWithoutLongPollingAsksEveryPartitionEvenAfterEmptyAnswers) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("p", "idle"));
+  ASSERT_TRUE(activate(cluster, "idle", 4, 10).jobs.empty());
+  const auto before = activations_asked(cluster, 3);
+  ASSERT_TRUE(activate(cluster, "idle", 4, 10).jobs.empty());
+  EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{1, 1, 1}));
+}
+
 // One poll of the partitions, as a woken long poll makes it: its jobs and status once it is over.
 Activated poll_once(RoutingCluster& cluster, const gp::ActivateJobsRequest& request,
                     std::int32_t first_asked) {
@@ -413,12 +449,26 @@ TEST(JobActivation, AWokenPollThatFillsItsMaximumAsksNoOtherPartition) {
   EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{0, 1, 0}));
 }
 
-TEST(JobActivation, AWokenPollAnsweredShortAsksTheOtherPartitions) {
+// The woken partition answered with a job, short of the five asked: the poll ends there. The job
+// on partition 3 raised its own wake-up; asking partition 3 (and 1) here would cost every woken
+// poll an activation per other partition.
+TEST(JobActivation, AWokenPollAnsweredWithJobsShortOfItsMaximumAsksNoOtherPartition) {
   RoutingCluster cluster(3);
   cluster.deploy(one_task_process("p", "pack"));
   create_on_partition(cluster, 2, "p", 1, 3);
   create_on_partition(cluster, 3, "p", 1, 3);
-  // Partition 2 answers late: the others are asked only once it answered short of five.
+  const auto before = activations_asked(cluster, 3);
+  Activated activated = poll_once(cluster, activation_request("pack", 5, -1), 2);
+  ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
+  EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{2, 1}}));
+  EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{0, 1, 0}));
+}
+
+TEST(JobActivation, AWokenPollWhosePartitionHasNoJobAsksTheOtherPartitions) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("p", "pack"));
+  create_on_partition(cluster, 3, "p", 1, 3);
+  // Partition 2 answers late: the others are asked only once it answered without a job.
   cluster.partitions().stall_job_activations(PartitionId(2));
   const auto before = activations_asked(cluster, 3);
   auto polled = std::async(
@@ -430,8 +480,8 @@ TEST(JobActivation, AWokenPollAnsweredShortAsksTheOtherPartitions) {
   cluster.partitions().release_stalled_activations(PartitionId(2));
   Activated activated = polled.get();
   ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
-  EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{2, 1}, {3, 1}}));
-  // The other two for shares of the four left; neither filled its share, so none is asked again.
+  EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{3, 1}}));
+  // The other two for shares of the five; neither filled its share, so none is asked again.
   EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{1, 1, 1}));
 }
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <thread>
 #include <vector>
 
 namespace tern::gateway::routing {
@@ -86,6 +87,46 @@ TEST(JobWakeups, BlockingWaitersAreAllWoken) {
   EXPECT_TRUE(wakeups.wait("pack", seen, now + std::chrono::seconds(10)));
   EXPECT_TRUE(wakeups.wait("pack", seen, now + std::chrono::seconds(10)));
   EXPECT_FALSE(wakeups.wait("pack", seen + 1, now));  // nothing new: ends at its time
+}
+
+// A partition's empty answer is believed until a wake-up names that partition (or names none),
+// and for no longer than its maximum age.
+TEST(JobWakeups, AnEmptyAnswerHoldsUntilAWakeUpFromItsPartition) {
+  JobWakeups wakeups;
+  const auto long_ago = std::chrono::hours(1);
+  EXPECT_FALSE(wakeups.known_empty("pack", 1, long_ago));  // never asked
+  wakeups.note_empty("pack", 1, wakeups.partition_generation("pack", 1));
+  wakeups.note_empty("pack", 2, wakeups.partition_generation("pack", 2));
+  EXPECT_TRUE(wakeups.known_empty("pack", 1, long_ago));
+  EXPECT_FALSE(wakeups.known_empty("other", 1, long_ago));  // per type
+
+  wakeups.notify("pack", 2);
+  EXPECT_TRUE(wakeups.known_empty("pack", 1, long_ago));
+  EXPECT_FALSE(wakeups.known_empty("pack", 2, long_ago));
+
+  wakeups.note_empty("pack", 2, wakeups.partition_generation("pack", 2));
+  EXPECT_TRUE(wakeups.known_empty("pack", 2, long_ago));
+  wakeups.notify("pack", JobWakeups::kAnyPartition);  // which partition is not known: every one
+  EXPECT_FALSE(wakeups.known_empty("pack", 1, long_ago));
+  EXPECT_FALSE(wakeups.known_empty("pack", 2, long_ago));
+}
+
+// A wake-up between the poll reading the generation and its answer arriving may be for a job the
+// answer did not see: the empty answer is not recorded.
+TEST(JobWakeups, AnEmptyAnswerOlderThanAWakeUpIsNotRecorded) {
+  JobWakeups wakeups;
+  const std::uint64_t asked_at = wakeups.partition_generation("pack", 3);
+  wakeups.notify("pack", 3);
+  wakeups.note_empty("pack", 3, asked_at);
+  EXPECT_FALSE(wakeups.known_empty("pack", 3, std::chrono::hours(1)));
+}
+
+TEST(JobWakeups, AnEmptyAnswerExpires) {
+  JobWakeups wakeups;
+  wakeups.note_empty("pack", 1, wakeups.partition_generation("pack", 1));
+  EXPECT_TRUE(wakeups.known_empty("pack", 1, std::chrono::hours(1)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(wakeups.known_empty("pack", 1, std::chrono::milliseconds(10)));
 }
 
 }  // namespace

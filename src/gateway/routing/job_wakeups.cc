@@ -33,6 +33,12 @@ void JobWakeups::notify(const std::string& type, std::int32_t partition) {
   {
     std::lock_guard lock(mutex_);
     ++generations_[type];
+    auto& jobs = partition_jobs_[type];
+    if (partition == kAnyPartition) {
+      ++jobs.any;
+    } else {
+      ++jobs.partitions[partition].generation;
+    }
     auto it = waiters_.find(type);
     if (it != waiters_.end()) {
       // Ids grow: the first is the longest waiting.
@@ -81,6 +87,42 @@ std::uint64_t JobWakeups::generation(const std::string& type) const {
   std::lock_guard lock(mutex_);
   auto it = generations_.find(type);
   return it == generations_.end() ? 0 : it->second;
+}
+
+std::uint64_t JobWakeups::partition_generation_locked(const std::string& type,
+                                                      std::int32_t partition) const {
+  auto of_type = partition_jobs_.find(type);
+  if (of_type == partition_jobs_.end()) return 0;
+  auto it = of_type->second.partitions.find(partition);
+  // Both counts only grow, so their sum moves with either.
+  return of_type->second.any + (it == of_type->second.partitions.end() ? 0 : it->second.generation);
+}
+
+std::uint64_t JobWakeups::partition_generation(const std::string& type,
+                                               std::int32_t partition) const {
+  std::lock_guard lock(mutex_);
+  return partition_generation_locked(type, partition);
+}
+
+void JobWakeups::note_empty(const std::string& type, std::int32_t partition,
+                            std::uint64_t generation) {
+  std::lock_guard lock(mutex_);
+  // A wake-up since the poll read the generation may be for a job its answer did not see.
+  if (partition_generation_locked(type, partition) != generation) return;
+  auto& jobs = partition_jobs_[type].partitions[partition];
+  jobs.empty_at = generation;
+  jobs.empty_noted = std::chrono::steady_clock::now();
+}
+
+bool JobWakeups::known_empty(const std::string& type, std::int32_t partition,
+                             std::chrono::steady_clock::duration max_age) const {
+  std::lock_guard lock(mutex_);
+  auto of_type = partition_jobs_.find(type);
+  if (of_type == partition_jobs_.end()) return false;
+  auto it = of_type->second.partitions.find(partition);
+  if (it == of_type->second.partitions.end() || !it->second.empty_at) return false;
+  return *it->second.empty_at == partition_generation_locked(type, partition)
+         && std::chrono::steady_clock::now() - it->second.empty_noted < max_age;
 }
 
 bool JobWakeups::wait(const std::string& type, std::uint64_t seen, Clock::time_point until) const {

@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +53,20 @@ class JobWakeups {
   // when_changed() waiter of that type with the partition (and every blocking wait()er).
   void notify(const std::string& type, std::int32_t partition);
   std::uint64_t generation(const std::string& type) const;
+
+  // What the gateway knows of a partition having no activatable job of a type, so that a fresh
+  // poll need not ask it. partition_generation() moves with every wake-up naming the partition
+  // (and every kAnyPartition one); a poll reads it before it asks, and when the partition's
+  // answer shows it had no more jobs, note_empty() records that with the value it read. Until a
+  // wake-up moves the partition's generation past that value, or `max_age` passes,
+  // known_empty() says so. A wake-up lost with a broker's stream, or jobs a new leader holds
+  // without a wake-up, are therefore missed for `max_age` at most (the gateway's re-poll
+  // interval, after which a waiting call asks every partition anyway).
+  std::uint64_t partition_generation(const std::string& type, std::int32_t partition) const;
+  void note_empty(const std::string& type, std::int32_t partition, std::uint64_t generation);
+  bool known_empty(const std::string& type, std::int32_t partition,
+                   std::chrono::steady_clock::duration max_age) const;
+
   // Blocks until the type's generation differs from `seen` (true) or `until` passes (false).
   bool wait(const std::string& type, std::uint64_t seen, Clock::time_point until) const;
 
@@ -77,9 +92,22 @@ class JobWakeups {
   struct Subscription;
   void run(Subscription* subscription);
 
+  // One partition's wake-ups of a type, and its latest empty answer.
+  struct PartitionJobs {
+    std::uint64_t generation = 0;
+    std::optional<std::uint64_t> empty_at;  // the generation its empty answer was asked at
+    std::chrono::steady_clock::time_point empty_noted;
+  };
+  struct TypeJobs {
+    std::uint64_t any = 0;  // kAnyPartition wake-ups: they move every partition's generation
+    std::map<std::int32_t, PartitionJobs> partitions;
+  };
+  std::uint64_t partition_generation_locked(const std::string& type, std::int32_t partition) const;
+
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::map<std::string, std::uint64_t> generations_;  // by job type; guarded by mutex_
+  std::map<std::string, TypeJobs> partition_jobs_;    // by job type; guarded by mutex_
   // when_changed() callbacks by job type and id, and each id's type; guarded by mutex_.
   std::map<std::string, std::map<WaiterId, Woken>> waiters_;
   std::map<WaiterId, std::string> waiter_types_;
