@@ -61,13 +61,31 @@ class MonitoringServerImpl {
     });
     auto dispatch_as = [this](HttpMethod method) {
       return [this, method](const httplib::Request& request, httplib::Response& response) {
-        dispatch(method, request, response);
+        dispatch(method, request, request.body, response);
+      };
+    };
+    // Methods with a body read it here rather than in the library, which answers a request with
+    // neither Content-Length nor chunked encoding "400 Bad Request" before any handler runs: that
+    // is what `curl -X POST http://broker:9600/actuator/rebalance` sends, and such a request has
+    // no body at all (RFC 9112 §6.3).
+    auto dispatch_with_body = [this](HttpMethod method) {
+      return [this, method](const httplib::Request& request, httplib::Response& response,
+                            const httplib::ContentReader& content) {
+        std::string body;
+        if (request.has_header("Content-Length")
+            || request.get_header_value("Transfer-Encoding") == "chunked") {
+          content([&body](const char* data, std::size_t length) {
+            body.append(data, length);
+            return true;
+          });
+        }
+        dispatch(method, request, body, response);
       };
     };
     server_.Get(".*", dispatch_as(HttpMethod::kGet));
-    server_.Post(".*", dispatch_as(HttpMethod::kPost));
-    server_.Put(".*", dispatch_as(HttpMethod::kPut));
-    server_.Patch(".*", dispatch_as(HttpMethod::kPatch));
+    server_.Post(".*", dispatch_with_body(HttpMethod::kPost));
+    server_.Put(".*", dispatch_with_body(HttpMethod::kPut));
+    server_.Patch(".*", dispatch_with_body(HttpMethod::kPatch));
     server_.Delete(".*", dispatch_as(HttpMethod::kDelete));
   }
 
@@ -100,19 +118,20 @@ class MonitoringServerImpl {
   std::uint16_t port() const { return port_; }
 
  private:
-  void dispatch(HttpMethod method, const httplib::Request& request, httplib::Response& response) {
+  void dispatch(HttpMethod method, const httplib::Request& request, const std::string& body,
+                httplib::Response& response) {
     bool path_known = false;
     auto handler = routes_->find(method, request.path, path_known);
     if (!handler) {
       int status = path_known ? 405 : 404;
-      nlohmann::json body = {{"status", status},
-                             {"error", path_known ? "Method Not Allowed" : "Not Found"},
-                             {"path", request.path}};
+      nlohmann::json problem = {{"status", status},
+                                {"error", path_known ? "Method Not Allowed" : "Not Found"},
+                                {"path", request.path}};
       response.status = status;
-      response.set_content(body.dump(), "application/json");
+      response.set_content(problem.dump(), "application/json");
       return;
     }
-    HttpRequest plain{method, request.path, {}, request.body};
+    HttpRequest plain{method, request.path, {}, body};
     for (const auto& [key, value] : request.params)
       plain.query.emplace(key, value);
     HttpResponse answer = handler(plain);

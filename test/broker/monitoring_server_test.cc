@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <asio.hpp>
 #include <nlohmann/json.hpp>
 
 #include "broker/health.h"
@@ -120,6 +121,29 @@ TEST_F(MonitoringServerTest, RoutesCanBeAddedWhileRunning) {
   auto deleted = client_->Delete("/actuator/cluster");
   ASSERT_TRUE(deleted);
   EXPECT_EQ(deleted->status, 405);
+}
+
+// What `curl -X POST http://broker:9600/actuator/rebalance` sends: no body, so no Content-Length.
+TEST_F(MonitoringServerTest, APostWithoutABodyReachesItsRoute) {
+  routes_->add(HttpMethod::kPost, "/actuator/rebalance", [](const HttpRequest& request) {
+    return HttpResponse{202, "application/json", "{\"body\":\"" + request.body + "\"}"};
+  });
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+  const std::string request =
+      "POST /actuator/rebalance HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  asio::write(socket, asio::buffer(request));
+  std::string answer;
+  asio::error_code ec;
+  asio::read(socket, asio::dynamic_buffer(answer), ec);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 202", 0), 0u) << answer;
+  EXPECT_NE(answer.find("{\"body\":\"\"}"), std::string::npos) << answer;
+  // With a body, the body arrives.
+  auto posted = client_->Post("/actuator/rebalance", "x", "text/plain");
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 202);
+  EXPECT_EQ(posted->body, "{\"body\":\"x\"}");
 }
 
 TEST(MonitoringServer, ATakenPortIsAnError) {
