@@ -2,6 +2,8 @@
 // Exit status: 0 after an orderly shutdown (or --help / --version), 1 when the configuration or
 // the machine stops start-up, 2 for a usage error.
 
+#include <absl/synchronization/mutex.h>
+
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -30,6 +32,10 @@ int main(int argc, char** argv) {
   using namespace tern::broker;
   // Before any thread exists, so that every thread inherits the mask (signals.h).
   block_shutdown_signals();
+  // gRPC's mutexes are absl's; the distribution's absl is built with its deadlock detection on,
+  // which records every lock order in a graph (with stack traces) on every lock: a few percent of
+  // the daemon's CPU under load, for a check meant for debug builds.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   std::vector<std::string_view> args(argv + 1, argv + argc);
   auto parsed = parse_command_line(args);
