@@ -36,7 +36,7 @@ TERN_LOAD=$BUILD_DIR/bin/tern_load
 
 start_topology "$brokers" "$partitions" "$rf" "$gateway_mode"
 echo "run_load: $brokers broker(s), $partitions partition(s), replication factor $rf;" \
-  "$gateway_mode gateway $GATEWAY_ADDR"
+  "$gateway_mode gateway $GATEWAY_ADDR; leaders $(leader_placement)"
 cpu_before=()
 for pid in "${BROKER_PIDS[@]}"; do cpu_before+=("$(cpu_seconds "$pid")"); done
 status=0

@@ -7,6 +7,7 @@
 #   REST_ADDR     host:port of its REST port
 #   BROKER_PIDS   the brokers' process ids, by node id
 #   WORK_DIR      configuration, data and logs
+# With more than one broker, each partition is then led by its preferred leader (balance_leaders).
 
 set -euo pipefail
 
@@ -15,6 +16,7 @@ REPO_DIR=$(cd "$SCRIPT_DIR/../../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build/release}
 TERND=$BUILD_DIR/bin/ternd
 BROKER_PIDS=()  # the standalone gateway, when there is one, is the last entry
+MONITORING_PORTS=()  # the brokers' monitoring ports, by node id
 WORK_DIR=""
 
 # Free TCP ports on 127.0.0.1, distinct, as the kernel hands them out.
@@ -88,6 +90,7 @@ logging:
   level: ${TERN_LOAD_LOG_LEVEL:-warn}
 YAML
     run_ternd broker "$WORK_DIR/broker-$node.yaml" "$WORK_DIR/broker-$node.log"
+    MONITORING_PORTS+=("${ports[$((at + 2))]}")
   done
   GATEWAY_ADDR=127.0.0.1:${ports[3]}
   REST_ADDR=127.0.0.1:${ports[4]}
@@ -117,12 +120,41 @@ YAML
   while ((SECONDS < deadline)); do
     leaders=$(curl -sf "http://$REST_ADDR/v2/topology" 2>/dev/null \
       | jq '[.brokers[].partitions[] | select(.role == "leader")] | length' 2>/dev/null || echo 0)
-    [[ "$leaders" == "$partitions" ]] && return 0
+    if [[ "$leaders" == "$partitions" ]]; then
+      ((brokers > 1)) && balance_leaders "$brokers"
+      return 0
+    fi
     sleep 0.2
   done
   echo "topology not ready after 60 s ($leaders of $partitions leaders); logs in $WORK_DIR" >&2
   KEEP_WORK_DIR=1
   exit 1
+}
+
+# "p1=b0 p2=b1 ...": each partition's leader, as the gateway's topology shows it.
+leader_placement() {
+  curl -sf "http://$REST_ADDR/v2/topology" 2>/dev/null | jq -r '[.brokers[] | .nodeId as $b
+    | .partitions[] | select(.role == "leader") | {p: .partitionId, b: $b}] | sort_by(.p)
+    | map("p\(.p)=b\(.b)") | join(" ")' 2>/dev/null || true
+}
+
+# Elections place leaders by timing, so two partitions may end up led by one broker, which then
+# does the work of two leaders while another idles: numbers would differ from run to run by
+# placement. Each partition's preferred leader (the first broker of its replica set) is asked to
+# lead, as an operator would with `POST /actuator/rebalance`, for up to 15 s.
+balance_leaders() {
+  local brokers=$1 deadline=$((SECONDS + 15)) placement expected="" p
+  while ((SECONDS < deadline)); do
+    placement=$(leader_placement)
+    expected=$(for ((p = 1; p <= $(wc -w <<<"$placement"); p++)); do
+      printf 'p%d=b%d ' "$p" $(((p - 1) % brokers)); done)
+    [[ "$placement " == "$expected" ]] && return 0
+    for port in "${MONITORING_PORTS[@]}"; do
+      curl -sf -X POST "http://127.0.0.1:$port/actuator/rebalance" >/dev/null 2>&1 || true
+    done
+    sleep 1
+  done
+  echo "leaders not balanced after 15 s: $placement" >&2
 }
 
 # Resident set size of a process in MiB (VmRSS).
