@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "broker/broker_metrics.h"
 #include "broker/broker_topology.h"
@@ -158,15 +159,29 @@ void wait_for_leaders(const PartitionManager& manager, const management::Topolog
 void hand_over_leadership(PartitionManager& manager, management::TopologyReplica& topology,
                           NodeId self, std::chrono::milliseconds drain,
                           std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto started = std::chrono::steady_clock::now();
+  auto deadline = started + timeout;
+  // A follower qualifies once the leader hears from it and replicates to it in step; right after
+  // an election (or a reconnect) none may yet, for a heartbeat or two. Asking again within the
+  // drain time finds it then; a partition already handing over answers "scheduled" again.
   int scheduled = 0;
-  for (const auto& move : manager.move_leadership(LeadershipGoal::kHandOver, drain)) {
-    if (move.state == LeadershipMoveState::kScheduled) {
-      ++scheduled;
-    } else if (move.state == LeadershipMoveState::kNoTarget) {
-      spdlog::warn("partition {}: no caught-up follower to hand leadership to; it stops with us",
-                   move.partition.value());
+  std::vector<PartitionId> without_target;
+  for (;;) {
+    scheduled = 0;
+    without_target.clear();
+    for (const auto& move : manager.move_leadership(LeadershipGoal::kHandOver, drain)) {
+      if (move.state == LeadershipMoveState::kScheduled) {
+        ++scheduled;
+      } else if (move.state == LeadershipMoveState::kNoTarget) {
+        without_target.push_back(move.partition);
+      }
     }
+    if (without_target.empty() || std::chrono::steady_clock::now() >= started + drain) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (PartitionId partition : without_target) {
+    spdlog::warn("partition {}: no caught-up follower to hand leadership to; it stops with us",
+                 partition.value());
   }
   // The topology group too: its next leader is then known at once, not after an election.
   const bool topology_moving = topology.hand_over().has_value();
