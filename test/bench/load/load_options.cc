@@ -17,8 +17,9 @@ bool parse_number(const std::string& text, Number& out) {
 }  // namespace
 
 std::string usage() {
-  return "usage: tern_load [--gateway host:port] [--rate instances/s] [--duration-s s]\n"
-         "                 [--warmup-s s] [--report-s s] [--max-in-flight n] [--workers n]\n"
+  return "usage: tern_load [--gateway host:port[,host:port...]] [--rate instances/s]\n"
+         "                 [--duration-s s] [--warmup-s s] [--report-s s] [--max-in-flight n]\n"
+         "                 [--workers n]\n"
          "                 [--batch n] [--drain-s s] [--job-type type] [--process-id id]\n"
          "Deploys a one-task process, starts instances at --rate (open loop: an instance that\n"
          "would exceed --max-in-flight is skipped and counted), and --workers threads activate\n"
@@ -42,7 +43,13 @@ Result<LoadOptions, OptionsError> parse_options(const std::vector<std::string>& 
     };
   };
   const std::map<std::string, std::function<bool(const std::string&)>> setters = {
-      {"--gateway", non_empty(options.gateway)},
+      {"--gateway",
+       [&](const std::string& text) {
+         // A list (several gateways, used round-robin): no entry may be empty.
+         options.gateway = text;
+         return !text.empty() && text.front() != ',' && text.back() != ','
+                && text.find(",,") == std::string::npos;
+       }},
       {"--rate",
        [&](const std::string& text) {
          return parse_number(text, options.rate) && options.rate > 0;

@@ -55,10 +55,26 @@ double per_second(std::int64_t count, std::chrono::duration<double> span) {
 
 }  // namespace
 
+// "a,b,c" -> {"a", "b", "c"} (parse_options refused empty entries).
+static std::vector<std::string> split_addresses(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t from = 0;
+  while (from <= list.size()) {
+    const auto comma = std::min(list.find(',', from), list.size());
+    if (comma > from) out.push_back(list.substr(from, comma - from));
+    from = comma + 1;
+  }
+  return out;
+}
+
 LoadRun::LoadRun(LoadOptions options) : options_(std::move(options)) {
-  starter_stub_ = new_stub(options_.gateway);
+  // Several gateways (every broker's embedded one, say) are used as a load-balancing Service
+  // would: creations round-robin, each worker on one of them in turn.
+  const auto gateways = split_addresses(options_.gateway);
+  for (const auto& gateway : gateways)
+    starter_stubs_.push_back(new_stub(gateway));
   for (int i = 0; i < options_.workers; ++i) {
-    worker_stubs_.push_back(new_stub(options_.gateway));
+    worker_stubs_.push_back(new_stub(gateways[static_cast<std::size_t>(i) % gateways.size()]));
     workers_.push_back(std::make_unique<Worker>());
   }
 }
@@ -74,7 +90,7 @@ Result<void, std::string> LoadRun::deploy() {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 10s);
     gp::DeployResourceResponse response;
-    status = starter_stub_->DeployResource(&context, request, &response);
+    status = starter_stubs_.front()->DeployResource(&context, request, &response);
     if (status.ok()) return {};
     // Not a synchronisation stand-in: a client backing off while brokers elect leaders.
     if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) break;
@@ -97,7 +113,8 @@ void LoadRun::start_instance(Clock::time_point scheduled) {
   call->request.set_variables("{\"t\":" + std::to_string(to_ticks(scheduled)) + "}");
   in_flight_.fetch_add(1);
   auto* raw = call.release();
-  starter_stub_->async()->CreateProcessInstance(
+  auto& starter = *starter_stubs_[next_starter_.fetch_add(1) % starter_stubs_.size()];
+  starter.async()->CreateProcessInstance(
       &raw->context, &raw->request, &raw->response, [this, raw, scheduled](grpc::Status status) {
         std::unique_ptr<Call> owned(raw);
         if (status.ok()) {

@@ -54,7 +54,9 @@ class LoadRun {
   void summary(std::chrono::duration<double> measured);
 
   LoadOptions options_;
-  std::unique_ptr<gateway_protocol::Gateway::Stub> starter_stub_;
+  // One per gateway (--gateway a,b,...): instances are created round-robin over them.
+  std::vector<std::unique_ptr<gateway_protocol::Gateway::Stub>> starter_stubs_;
+  std::atomic<std::uint64_t> next_starter_{0};
   std::vector<std::unique_ptr<gateway_protocol::Gateway::Stub>> worker_stubs_;
   std::vector<std::unique_ptr<Worker>> workers_;
 

@@ -3,11 +3,13 @@
 # the gateway embedded in broker 0, prints each broker's CPU time and memory, and tears down.
 #
 #   test/bench/load/run_load.sh [--brokers 1|3] [--partitions n] [--replication-factor r]
-#                               [--standalone-gateway|--embedded-gateway] [tern_load arguments...]
+#                               [--standalone-gateway|--embedded-gateway|--all-embedded-gateways]
+#                               [tern_load arguments...]
 # Defaults: 1 broker, 1 partition per broker, replication factor = brokers. With more than one
 # broker the gateway is a standalone `ternd gateway` subscribed to every broker (the usual
 # deployment, and it keeps the gateway's CPU apart from the brokers'); --embedded-gateway uses
-# broker 0's instead.
+# broker 0's instead; --all-embedded-gateways every broker's, with tern_load spreading its
+# creations and workers over them as a load-balancing Service would.
 # Example: test/bench/load/run_load.sh --brokers 3 --partitions 3 --rate 1000 --duration-s 60
 # BUILD_DIR (default build/release) names the build; KEEP_WORK_DIR=1 keeps data and logs.
 
@@ -22,6 +24,7 @@ while (($#)); do
     --replication-factor) rf=$2; shift 2 ;;
     --standalone-gateway) gateway_mode=standalone; shift ;;
     --embedded-gateway) gateway_mode=embedded; shift ;;
+    --all-embedded-gateways) gateway_mode=embedded-all; shift ;;
     *) load_args+=("$1"); shift ;;
   esac
 done

@@ -1,9 +1,10 @@
 # Shared by run_load.sh and idle_memory.sh (sourced, not run): starts a topology of real `ternd`
 # brokers on 127.0.0.1 with free ports in a temporary directory and tears it down on exit.
 #
-# After start_topology BROKERS PARTITIONS RF [embedded|standalone]:
+# After start_topology BROKERS PARTITIONS RF [embedded|embedded-all|standalone]:
 #   GATEWAY_ADDR  host:port of the gateway: embedded in broker 0, or a standalone `ternd gateway`
-#                 with every broker's command port as a contact point
+#                 with every broker's command port as a contact point; with embedded-all, every
+#                 broker's embedded gateway, comma-separated (broker 0's first)
 #   REST_ADDR     host:port of its REST port
 #   BROKER_PIDS   the brokers' process ids, by node id
 #   WORK_DIR      configuration, data and logs
@@ -68,6 +69,7 @@ start_topology() {
       contacts+="${contacts:+, }\"127.0.0.1:${ports[$((other * 5 + 1))]}\""
     done
     [[ $node == 0 && $gateway_mode == embedded ]] && gateway=true
+    [[ $gateway_mode == embedded-all ]] && gateway=true
     cat >"$WORK_DIR/broker-$node.yaml" <<YAML
 cluster:
   node-id: $node
@@ -94,6 +96,11 @@ YAML
   done
   GATEWAY_ADDR=127.0.0.1:${ports[3]}
   REST_ADDR=127.0.0.1:${ports[4]}
+  if [[ $gateway_mode == embedded-all ]]; then
+    for ((node = 1; node < brokers; node++)); do
+      GATEWAY_ADDR+=",127.0.0.1:${ports[$((node * 5 + 3))]}"
+    done
+  fi
   if [[ $gateway_mode == standalone ]]; then
     local at=$((brokers * 5)) contacts=""
     for ((other = 0; other < brokers; other++)); do
