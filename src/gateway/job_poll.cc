@@ -52,7 +52,7 @@ class JobPoll : public std::enable_shared_from_this<JobPoll> {
       std::lock_guard lock(mutex_);
       // Partitions that may still have jobs, in the order they are offered the quota, starting
       // at a rotating one so that no partition is always last to be served.
-      const std::int32_t first = router_->round_robin().next(count);
+      const std::int32_t first = router_->poll_rotation().next(count);
       const bool targeted = first_asked_ >= 1 && first_asked_ <= count;
       // The woken partition leads, alone in the first round; the others follow in rotation.
       if (targeted) candidates_.push_back(first_asked_);

@@ -183,6 +183,23 @@ TEST(CommandRouting, DeploymentsReachEveryPartitionAndInstancesGoRoundRobin) {
   EXPECT_EQ(activate(cluster, "work", -1, 100).size(), 6u);
 }
 
+// Job polls between creations do not steer them: with three partitions and two polls after every
+// creation (as workers asking again make them), instances still go to every partition in turn.
+TEST(CommandRouting, InstancesGoRoundRobinWhateverThePollsInBetween) {
+  RoutingCluster cluster(3);
+  cluster.deploy(one_task_process("spread", "work"));
+  std::vector<std::int32_t> partitions;
+  for (int i = 0; i < 6; ++i) {
+    partitions.push_back(routing::partition_of_key(create(cluster, "spread").processinstancekey()));
+    for (int poll = 0; poll < 2; ++poll)
+      activate(cluster, "nobody-works-here", -1);
+  }
+  std::map<std::int32_t, int> per_partition;
+  for (std::int32_t partition : partitions)
+    ++per_partition[partition];
+  EXPECT_EQ(per_partition, (std::map<std::int32_t, int>{{1, 2}, {2, 2}, {3, 2}}));
+}
+
 TEST(CommandRouting, RejectionsMapToZeebeStatusCodes) {
   RoutingCluster cluster(1);
   gp::CreateProcessInstanceRequest request;

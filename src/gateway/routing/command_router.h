@@ -105,7 +105,12 @@ class CommandRouter : public std::enable_shared_from_this<CommandRouter> {
   std::shared_ptr<const ClusterTopology> topology() const;
 
   const RouterOptions& options() const { return options_; }
+  // The partition of each new process instance, in turn.
   RoundRobin& round_robin() { return round_robin_; }
+  // The partition a job poll offers its quota first, in turn. Apart from round_robin(): sharing
+  // one counter, a steady pattern of polls between creations (two per instance, say, with three
+  // partitions) sent every instance to the same partition.
+  RoundRobin& poll_rotation() { return poll_rotation_; }
   JobWakeups& wakeups() { return wakeups_; }
   // Back-offs and waits of the requests in flight (also the gateway's long polls).
   TimerQueue& timers() { return timers_; }
@@ -125,6 +130,7 @@ class CommandRouter : public std::enable_shared_from_this<CommandRouter> {
   std::shared_ptr<LocalBroker> local_;
   std::string local_address_;  // local_'s address; empty without local_
   RoundRobin round_robin_;
+  RoundRobin poll_rotation_;
   JobWakeups wakeups_;
   TimerQueue timers_;
   std::mutex mutex_;
