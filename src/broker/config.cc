@@ -208,6 +208,9 @@ Result<void, ConfigError> assign_all(const RawMap& raw, TernConfig& config) {
            assign(raw, "data.snapshot-period-seconds", config.data.snapshot_period_seconds,
                   to_integer),
            assign(raw, "data.snapshot-log-entries", config.data.snapshot_log_entries, to_integer),
+           assign(raw, "threads.partition-threads", config.threads.partition_threads, to_integer),
+           assign(raw, "threads.journal-writer-threads", config.threads.journal_writer_threads,
+                  to_integer),
            assign(raw, "logging.level", level, to_string_value),
            assign(raw, "logging.format", format, to_string_value),
        }) {

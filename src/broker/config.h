@@ -62,6 +62,16 @@ struct DataConfig {
   std::int32_t snapshot_log_entries = 50000;
 };
 
+// The broker's own thread pools. Partition threads run every partition replica (Raft, journal
+// writes, the engine), each replica on one at a time; journal writer threads sync the replicas'
+// journals off them. More partition threads let more partitions work at once on more cores;
+// fewer cost fewer thread hand-offs where several brokers share few cores (as the benchmarks'
+// three brokers on two cores do).
+struct ThreadsConfig {
+  std::int32_t partition_threads = 2;
+  std::int32_t journal_writer_threads = 4;
+};
+
 // One configured exporter. Which types exist is the exporter module's business; the broker only
 // checks the shape and hands `args` over as JSON.
 struct ExporterConfig {
@@ -82,6 +92,7 @@ struct TernConfig {
   NetworkConfig network;
   GatewayConfig gateway;
   DataConfig data;
+  ThreadsConfig threads;
   std::map<std::string, ExporterConfig> exporters;  // by name, ordered for stable output
   LoggingConfig logging;
 };

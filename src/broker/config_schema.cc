@@ -28,12 +28,14 @@ constexpr std::array kKeys = {
     KeySpec{"data.directory", KeyKind::kString},
     KeySpec{"data.snapshot-period-seconds", KeyKind::kInteger},
     KeySpec{"data.snapshot-log-entries", KeyKind::kInteger},
+    KeySpec{"threads.partition-threads", KeyKind::kInteger},
+    KeySpec{"threads.journal-writer-threads", KeyKind::kInteger},
     KeySpec{"logging.level", KeyKind::kString},
     KeySpec{"logging.format", KeyKind::kString},
 };
 
-constexpr std::array<std::string_view, 6> kSections = {"cluster", "network",   "gateway",
-                                                       "data",    "exporters", "logging"};
+constexpr std::array<std::string_view, 7> kSections = {"cluster", "network",   "gateway", "data",
+                                                       "threads", "exporters", "logging"};
 
 }  // namespace
 

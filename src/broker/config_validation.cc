@@ -92,6 +92,14 @@ Result<void, ConfigError> validate_config(const TernConfig& config) {
         invalid("data.snapshot-log-entries",
                 "must be at least 1, got " + std::to_string(config.data.snapshot_log_entries)));
   }
+  for (const auto& [key, threads] :
+       {std::pair{"threads.partition-threads", config.threads.partition_threads},
+        std::pair{"threads.journal-writer-threads", config.threads.journal_writer_threads}}) {
+    if (threads < 1 || threads > 64) {
+      return tern::unexpected(
+          invalid(key, "must be between 1 and 64, got " + std::to_string(threads)));
+    }
+  }
   return {};
 }
 

@@ -41,6 +41,8 @@ TEST(ConfigEnv, EveryKeyCanBeOverridden) {
       {"TERN_DATA_DIRECTORY", "/srv/tern"},
       {"TERN_DATA_SNAPSHOT_PERIOD_SECONDS", "30"},
       {"TERN_DATA_SNAPSHOT_LOG_ENTRIES", "7000"},
+      {"TERN_THREADS_PARTITION_THREADS", "3"},
+      {"TERN_THREADS_JOURNAL_WRITER_THREADS", "5"},
       {"TERN_LOGGING_LEVEL", "warn"},
       {"TERN_LOGGING_FORMAT", "json"},
   };
@@ -71,6 +73,8 @@ TEST(ConfigEnv, EveryKeyCanBeOverridden) {
   EXPECT_EQ(config.data.directory, "/srv/tern");
   EXPECT_EQ(config.data.snapshot_period_seconds, 30);
   EXPECT_EQ(config.data.snapshot_log_entries, 7000);
+  EXPECT_EQ(config.threads.partition_threads, 3);
+  EXPECT_EQ(config.threads.journal_writer_threads, 5);
   EXPECT_EQ(config.logging.level, LogLevel::kWarn);
   EXPECT_EQ(config.logging.format, LogFormat::kJson);
   EXPECT_TRUE(parsed->warnings.empty());

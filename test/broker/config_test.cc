@@ -50,6 +50,8 @@ TEST(Config, EmptyTextGivesTheDocumentedDefaults) {
   EXPECT_EQ(config.data.directory, "./data");
   EXPECT_EQ(config.data.snapshot_period_seconds, 300);
   EXPECT_EQ(config.data.snapshot_log_entries, 50000);
+  EXPECT_EQ(config.threads.partition_threads, 2);
+  EXPECT_EQ(config.threads.journal_writer_threads, 4);
   EXPECT_TRUE(config.exporters.empty());
   EXPECT_EQ(config.logging.level, LogLevel::kInfo);
   EXPECT_EQ(config.logging.format, LogFormat::kText);
@@ -78,6 +80,9 @@ data:
   directory: /var/lib/tern
   snapshot-period-seconds: 60
   snapshot-log-entries: 4000
+threads:
+  partition-threads: 1
+  journal-writer-threads: 8
 exporters:
   audit:
     type: jsonl
@@ -105,6 +110,8 @@ logging:
   EXPECT_EQ(config.data.directory, "/var/lib/tern");
   EXPECT_EQ(config.data.snapshot_period_seconds, 60);
   EXPECT_EQ(config.data.snapshot_log_entries, 4000);
+  EXPECT_EQ(config.threads.partition_threads, 1);
+  EXPECT_EQ(config.threads.journal_writer_threads, 8);
   ASSERT_EQ(config.exporters.count("audit"), 1u);
   const auto& audit = config.exporters.at("audit");
   EXPECT_EQ(audit.type, "jsonl");
@@ -175,8 +182,8 @@ TEST(Config, UnknownSectionIsRejected) {
   auto error = parse_error("clusterr:\n  size: 1\n");
   EXPECT_EQ(error.code, ConfigErrc::kUnknownKey);
   EXPECT_EQ(error.to_string(),
-            "clusterr: unknown key (sections are cluster, network, gateway, data, exporters, "
-            "logging)");
+            "clusterr: unknown key (sections are cluster, network, gateway, data, threads, "
+            "exporters, logging)");
 }
 
 TEST(Config, UnknownKeyIsRejectedAndTheValidOnesListed) {
@@ -343,6 +350,15 @@ TEST(Config, SnapshotTriggersMustBePositiveAndThePeriodAtMostADay) {
   EXPECT_EQ(parse_error("data: {snapshot-log-entries: -5}").to_string(),
             "data.snapshot-log-entries: must be at least 1, got -5");
   EXPECT_EQ(parse_ok("data: {snapshot-log-entries: 1}").config.data.snapshot_log_entries, 1);
+}
+
+TEST(Config, ThreadCountsAreBetweenOneAndSixtyFour) {
+  EXPECT_EQ(parse_error("threads: {partition-threads: 0}").to_string(),
+            "threads.partition-threads: must be between 1 and 64, got 0");
+  EXPECT_EQ(parse_error("threads: {journal-writer-threads: 65}").to_string(),
+            "threads.journal-writer-threads: must be between 1 and 64, got 65");
+  EXPECT_EQ(parse_error("threads: {partition-threads: many}").code, ConfigErrc::kWrongType);
+  EXPECT_EQ(parse_ok("threads: {partition-threads: 64}").config.threads.partition_threads, 64);
 }
 
 TEST(Config, StandaloneGatewayNeedsContactPoints) {

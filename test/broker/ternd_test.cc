@@ -228,6 +228,41 @@ TEST(Ternd, BrokerDerivesItsIdAndRegionFromThePodName) {
   EXPECT_EQ(broker->wait(20s), std::optional<int>(0)) << broker->stderr_text();
 }
 
+// The names of a process's threads (/proc/<pid>/task/*/comm).
+std::vector<std::string> thread_names(pid_t pid) {
+  std::vector<std::string> names;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  return names;
+}
+
+// threads.* sizes the broker's own pools: partition threads and journal writers.
+TEST(Ternd, ThreadsSettingsSizeTheBrokersPools) {
+  TempDir dir;
+  auto ports = broker_ports();
+  auto config = write_config(dir, ports,
+                             "cluster:\n  partitions: 3\n"
+                             "threads:\n  partition-threads: 1\n  journal-writer-threads: 3\n");
+  auto broker = spawn_ternd({"broker", "--config", config.string()});
+  ASSERT_TRUE(broker);
+  ASSERT_TRUE(wait_ready(*broker, ports.monitoring)) << broker->stderr_text();
+  int partition_threads = 0;
+  int writer_threads = 0;
+  for (const auto& name : thread_names(broker->pid())) {
+    if (name.rfind("tern-part-", 0) == 0) ++partition_threads;
+    if (name.rfind("tern-sync-", 0) == 0) ++writer_threads;
+  }
+  EXPECT_EQ(partition_threads, 1);
+  EXPECT_EQ(writer_threads, 3);
+  broker->terminate();
+  EXPECT_EQ(broker->wait(20s), std::optional<int>(0)) << broker->stderr_text();
+}
+
 TEST(Ternd, APortInUseStopsStartupNamingTheKey) {
   TempDir dir;
   auto ports = broker_ports();

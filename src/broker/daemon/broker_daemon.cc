@@ -416,6 +416,8 @@ int run_broker(const CommandLine& command_line) {
   cluster.replica.snapshot_period_ms = config.data.snapshot_period_seconds * 1000;
   cluster.replica.snapshot_log_entries =
       static_cast<std::uint64_t>(config.data.snapshot_log_entries);
+  cluster.partition_threads = config.threads.partition_threads;
+  cluster.journal_flush_threads = config.threads.journal_writer_threads;
   auto started_manager = PartitionManager::start(
       cluster, *initial, first_start ? ReplicaStart::kBootstrap : ReplicaStart::kJoin);
   if (!started_manager) {
