@@ -62,6 +62,10 @@ start_topology() {
   local ports
   read -r -a ports <<<"$(free_ports $((brokers * 5 + 3)))"
   local node other
+  # Several brokers on this machine share its cores: one partition thread each (the default two
+  # per broker would put six partition threads on two cores, and every hand-off among them
+  # waits for a core). PARTITION_THREADS overrides it.
+  local partition_threads=${PARTITION_THREADS:-$((brokers > 1 ? 1 : 2))}
   for ((node = 0; node < brokers; node++)); do
     local at=$((node * 5)) contacts="" gateway=false
     for ((other = 0; other < brokers; other++)); do
@@ -88,6 +92,8 @@ gateway:
   rest-port: ${ports[$((at + 4))]}
 data:
   directory: $WORK_DIR/data-$node
+threads:
+  partition-threads: $partition_threads
 logging:
   level: ${TERN_LOAD_LOG_LEVEL:-warn}
 YAML
