@@ -394,12 +394,13 @@ TEST(JobActivation, ALongPollAfterEmptyAnswersAsksOnlyAWokenPartition) {
   auto context = context_for(30);
   auto polled =
       std::async(std::launch::async, [&] { return run_activation(cluster, request, *context); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{0, 0, 0}));
   create_on_partition(cluster, 2, "p", 1, 3);
   Activated activated = polled.get();
   ASSERT_TRUE(activated.status.ok()) << activated.status.error_message();
   EXPECT_EQ(jobs_per_partition(activated.jobs), (std::map<std::int32_t, int>{{2, 1}}));
+  // Whether the call's first poll ran before the job (and skipped every partition, then was woken
+  // by partition 2) or after it (and asked partition 2 alone, whose wake-up moved it past its
+  // empty answer), partitions 1 and 3 were never asked; without the skip each was asked once.
   EXPECT_EQ(asked_since(cluster, before), (std::vector<std::int64_t>{0, 1, 0}));
 }
 
