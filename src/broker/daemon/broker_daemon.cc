@@ -393,15 +393,15 @@ int run_broker(const CommandLine& command_line) {
   // broker that joins a running cluster does not bootstrap it: its replica waits, empty, until
   // the topology leader adds it (BROKER_ADD).
   std::shared_ptr<management::TopologyReplica> topology_replica;
-  cluster.groups[management::TopologyReplica::kPartition] = [&](asio::io_context& io,
-                                                                RaftGroup::Send send) {
-    management::TopologyReplicaOptions options;
-    options.bootstrap = initial_member;
-    topology_replica = std::make_shared<management::TopologyReplica>(
-        io, cluster.self, (*data)->path() / "topology", configured_topology(config), options,
-        std::move(send));
-    return std::static_pointer_cast<RaftGroup>(topology_replica);
-  };
+  cluster.groups[management::TopologyReplica::kPartition] =
+      [&](std::shared_ptr<asio::io_context> io, RaftGroup::Send send) {
+        management::TopologyReplicaOptions options;
+        options.bootstrap = initial_member;
+        topology_replica = std::make_shared<management::TopologyReplica>(
+            io, cluster.self, (*data)->path() / "topology", configured_topology(config), options,
+            std::move(send));
+        return std::static_pointer_cast<RaftGroup>(topology_replica);
+      };
   // Told to peers in the hello, so that a gateway embedded in any broker can route here.
   if (config.network.command_port != 0) {
     const std::string& advertised =

@@ -12,10 +12,11 @@ namespace tern::broker::management {
 namespace tp = tern::broker::topology;
 using raft::LogIndex;
 
-TopologyReplica::TopologyReplica(asio::io_context& io, NodeId self, std::filesystem::path directory,
-                                 tp::ClusterTopology initial, TopologyReplicaOptions options,
-                                 Send send)
-    : strand_(asio::make_strand(io)),
+TopologyReplica::TopologyReplica(std::shared_ptr<asio::io_context> io, NodeId self,
+                                 std::filesystem::path directory, tp::ClusterTopology initial,
+                                 TopologyReplicaOptions options, Send send)
+    : io_(std::move(io)),
+      strand_(asio::make_strand(*io_)),
       timer_(strand_),
       self_(self),
       directory_(std::move(directory)),

@@ -71,8 +71,10 @@ class TopologyReplica final : public RaftGroup, public MembershipControl {
   // take proposals. Runs on the strand; must not block.
   using Done = std::function<void(Result<void, ManagementError>)>;
 
-  TopologyReplica(asio::io_context& io, NodeId self, std::filesystem::path directory,
-                  topology::ClusterTopology initial, TopologyReplicaOptions options, Send send);
+  // Keeps `io` alive: the replica's strand and timer are bound to it.
+  TopologyReplica(std::shared_ptr<asio::io_context> io, NodeId self,
+                  std::filesystem::path directory, topology::ClusterTopology initial,
+                  TopologyReplicaOptions options, Send send);
   ~TopologyReplica() override;
 
   Result<void, std::string> open() override;
@@ -121,6 +123,8 @@ class TopologyReplica final : public RaftGroup, public MembershipControl {
   void publish();
   Result<void, std::string> on_strand(std::function<Result<void, std::string>()> fn);
 
+  // Declared first, so destroyed last: the strand and the timer need their context.
+  std::shared_ptr<asio::io_context> io_;
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer timer_;
   const NodeId self_;

@@ -50,8 +50,8 @@ Result<std::shared_ptr<PartitionReplica>, std::string> PartitionManager::open_re
     if (transport_) transport_->send(to, id, message);
   };
   engine::SubscriptionTransport* subscriptions = this;
-  auto replica = std::make_shared<PartitionReplica>(io_, options_.self, partition, options_.replica,
-                                                    send, subscriptions, flusher_);
+  auto replica = std::make_shared<PartitionReplica>(
+      *io_, options_.self, partition, options_.replica, send, subscriptions, flusher_);
   if (auto opened = replica->open(start); !opened) {
     return unexpected("partition " + std::to_string(partition->id().value()) + ": "
                       + opened.error());
@@ -108,11 +108,11 @@ Result<void, std::string> PartitionManager::open_and_start(ReplicaStart initial_
       });
   if (!transport) return unexpected("cluster transport: " + transport.error());
   transport_ = std::move(*transport);
-  work_.emplace(io_.get_executor());
+  work_.emplace(io_->get_executor());
   for (int i = 0; i < std::max(1, options_.partition_threads); ++i) {
     threads_.emplace_back([this, i] {
       set_thread_name("tern-part-" + std::to_string(i));
-      io_.run();
+      io_->run();
     });
   }
   std::size_t count = 0;
@@ -351,7 +351,7 @@ void PartitionManager::shutdown() {
   if (writer_pool_) writer_pool_->stop();
   if (transport_) transport_->shutdown();
   work_.reset();
-  io_.stop();
+  io_->stop();
   for (auto& thread : threads_)
     thread.join();
   threads_.clear();

@@ -137,7 +137,9 @@ class PartitionManager final : public PartitionService, private engine::Subscrip
 
   ClusterOptions options_;
   std::vector<std::shared_ptr<Partition>> initial_partitions_;  // handed to start()
-  asio::io_context io_;
+  // Shared with the groups of `options_.groups`, which may outlive this manager (their owners
+  // hold them too) and are bound to it.
+  std::shared_ptr<asio::io_context> io_ = std::make_shared<asio::io_context>();
   // The broker's writer threads (null with an injected flusher or none); stopped after the
   // replicas, before io_.
   std::unique_ptr<JournalWriterPool> writer_pool_;

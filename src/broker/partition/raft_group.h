@@ -28,7 +28,9 @@ class RaftGroup {
   virtual void receive(raft::Message message) = 0;
 };
 
-using RaftGroupFactory =
-    std::function<std::shared_ptr<RaftGroup>(asio::io_context& io, RaftGroup::Send send)>;
+// `io` is the manager's: a group keeps it (its strand and timers are bound to it) so that the
+// context outlives the group wherever the group's last owner lets go of it.
+using RaftGroupFactory = std::function<std::shared_ptr<RaftGroup>(
+    std::shared_ptr<asio::io_context> io, RaftGroup::Send send)>;
 
 }  // namespace tern::broker

@@ -45,15 +45,15 @@ class ForwardingCluster {
       ports_.push_back(tern::test::free_port());
       brokers_.push_back(std::make_unique<Broker>());
     }
-    work_.emplace(io_.get_executor());
+    work_.emplace(io_->get_executor());
     for (int i = 0; i < 2; ++i)
-      threads_.emplace_back([this] { io_.run(); });
+      threads_.emplace_back([this] { io_->run(); });
   }
   ~ForwardingCluster() {
     for (std::size_t i = 0; i < brokers_.size(); ++i)
       stop(static_cast<int>(i));
     work_.reset();
-    io_.stop();
+    io_->stop();
     for (auto& thread : threads_)
       thread.join();
   }
@@ -146,7 +146,7 @@ class ForwardingCluster {
   tp::ClusterTopology initial_;
   std::vector<std::uint16_t> ports_;
   std::vector<std::unique_ptr<Broker>> brokers_;
-  asio::io_context io_;
+  std::shared_ptr<asio::io_context> io_ = std::make_shared<asio::io_context>();
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
 };

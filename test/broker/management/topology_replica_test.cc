@@ -25,15 +25,15 @@ class TopologyGroup {
  public:
   TopologyGroup(std::filesystem::path root, tp::ClusterTopology initial)
       : root_(std::move(root)), initial_(std::move(initial)), replicas_(initial_.brokers.size()) {
-    work_.emplace(io_.get_executor());
+    work_.emplace(io_->get_executor());
     for (int i = 0; i < 2; ++i)
-      threads_.emplace_back([this] { io_.run(); });
+      threads_.emplace_back([this] { io_->run(); });
   }
   ~TopologyGroup() {
     for (std::size_t i = 0; i < replicas_.size(); ++i)
       stop(static_cast<int>(i));
     work_.reset();
-    io_.stop();
+    io_->stop();
     for (auto& thread : threads_)
       thread.join();
   }
@@ -108,7 +108,7 @@ class TopologyGroup {
 
   std::filesystem::path root_;
   tp::ClusterTopology initial_;
-  asio::io_context io_;
+  std::shared_ptr<asio::io_context> io_ = std::make_shared<asio::io_context>();
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   mutable std::mutex mutex_;
