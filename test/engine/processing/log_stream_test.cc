@@ -124,6 +124,11 @@ std::vector<std::int64_t> positions(const std::vector<LoggedRecord>& read) {
   return out;
 }
 
+// The positions `scope` lets a reader see from the start of the log (up to 10).
+std::vector<std::int64_t> readable(InMemoryLogStream& log, ReadScope scope) {
+  return positions(log.read(Position(1), 10, ValueSelection::all(), scope));
+}
+
 // A leader reads what it appended before it commits; a follower reads committed records only.
 TEST(InMemoryLogStreamTest, OwnRecordsAreReadableBeforeTheyCommit) {
   InMemoryLogStream log(CommitMode::kManual);
@@ -131,11 +136,8 @@ TEST(InMemoryLogStreamTest, OwnRecordsAreReadableBeforeTheyCommit) {
                             make(RecordType::kEvent, Intent::kCompleted, 2)};
   ASSERT_TRUE(log.append(batch).ok());
   log.commit(Position(1));
-  EXPECT_EQ(positions(log.read(Position(1), 10, ValueSelection::all(), ReadScope::kCommitted)),
-            (std::vector<std::int64_t>{1}));
-  EXPECT_EQ(
-      positions(log.read(Position(1), 10, ValueSelection::all(), ReadScope::kCommittedAndOwn)),
-      (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(readable(log, ReadScope::kCommitted), (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(readable(log, ReadScope::kCommittedAndOwn), (std::vector<std::int64_t>{1, 2}));
 }
 
 // A new leader holds records of an earlier one that are not committed yet: its own records come
@@ -149,15 +151,10 @@ TEST(InMemoryLogStreamTest, OwnRecordsWaitForEarlierLeadersRecordsToCommit) {
   log.start_term();
   std::vector<Record> own{make(RecordType::kCommand, Intent::kComplete, 3)};
   ASSERT_TRUE(log.append(own).ok());
-  EXPECT_EQ(
-      positions(log.read(Position(1), 10, ValueSelection::all(), ReadScope::kCommittedAndOwn)),
-      (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(readable(log, ReadScope::kCommittedAndOwn), (std::vector<std::int64_t>{1}));
   log.commit(Position(2));
-  EXPECT_EQ(
-      positions(log.read(Position(1), 10, ValueSelection::all(), ReadScope::kCommittedAndOwn)),
-      (std::vector<std::int64_t>{1, 2, 3}));
-  EXPECT_EQ(positions(log.read(Position(1), 10, ValueSelection::all(), ReadScope::kCommitted)),
-            (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(readable(log, ReadScope::kCommittedAndOwn), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(readable(log, ReadScope::kCommitted), (std::vector<std::int64_t>{1, 2}));
 }
 
 TEST(InMemoryLogStreamDeathTest, CompactingUncommittedRecordsIsAProgrammingError) {

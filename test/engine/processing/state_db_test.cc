@@ -323,7 +323,19 @@ TEST(DbKeyTest, EncodesIntegersAndStringsInOrderInlineAndBeyond) {
   EXPECT_EQ(small_copy.view(), std::string_view(expected));
 }
 
-using StateDbDeathTest = StateDbTest;
+// Reopens the state with `verify_absent_writes`, which checks every write claimed new (and every
+// prefix scanned as new) against RocksDB.
+class StateDbDeathTest : public StateDbTest {
+ protected:
+  void reopen_verifying_absent_writes() {
+    db_.reset();
+    StateDbOptions options;
+    options.verify_absent_writes = true;
+    auto reopened = StateDb::open(dir_.path() / "state", options);
+    ASSERT_TRUE(reopened);
+    db_ = std::move(reopened.value());
+  }
+};
 
 TEST_F(StateDbDeathTest, APinUsedForTwoKeysAborts) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
@@ -337,12 +349,7 @@ TEST_F(StateDbDeathTest, AKeyClaimedNewThatRocksDbHoldsAborts) {
   std::string key = DbKey(StateKind::kJob).i64(9).bytes();
   txn().put(key, "old");
   commit();
-  db_.reset();
-  StateDbOptions options;
-  options.verify_absent_writes = true;
-  auto reopened = StateDb::open(dir_.path() / "state", options);
-  ASSERT_TRUE(reopened);
-  db_ = std::move(reopened.value());
+  reopen_verifying_absent_writes();
   EXPECT_DEATH(txn().put_absent(key, "new"), "new is not in committed state");
 }
 
@@ -350,12 +357,7 @@ TEST_F(StateDbDeathTest, APrefixScannedAsNewThatRocksDbHoldsAborts) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   txn().put(DbKey(StateKind::kVariable).i64(9).str("x"), "old");
   commit();
-  db_.reset();
-  StateDbOptions options;
-  options.verify_absent_writes = true;
-  auto reopened = StateDb::open(dir_.path() / "state", options);
-  ASSERT_TRUE(reopened);
-  db_ = std::move(reopened.value());
+  reopen_verifying_absent_writes();
   EXPECT_DEATH(txn().scan_pending(DbKey(StateKind::kVariable).i64(9),
                                   [](std::string_view, std::string_view) { return true; }),
                "a prefix scanned as new holds no committed state");

@@ -100,11 +100,17 @@ void deploy(InMemoryLogStream& log, Replica& leader) {
   ASSERT_EQ(leader.seen.size(), 1u);
 }
 
-TEST(UncommittedProcessingTest, LeaderProcessesAnAppendedCommandBeforeItCommits) {
+// A leader replica on a log whose commits the test makes (CommitMode::kManual).
+class UncommittedProcessingTest : public ::testing::Test {
+ protected:
+  void SetUp() override { leader.engine->become_leader(); }
+
   ControlledClock clock;
-  InMemoryLogStream log(CommitMode::kManual);
-  Replica leader(log, clock);
-  leader.engine->become_leader();
+  InMemoryLogStream log{CommitMode::kManual};
+  Replica leader{log, clock};
+};
+
+TEST_F(UncommittedProcessingTest, LeaderProcessesAnAppendedCommandBeforeItCommits) {
   Position command_at = append(log, deploy_command(7));
   leader.run();
   // Processed with nothing committed: the follow-ups are appended right behind the command.
@@ -128,11 +134,7 @@ TEST(UncommittedProcessingTest, LeaderProcessesAnAppendedCommandBeforeItCommits)
 
 // Follow-up commands (the instance's element activations) are the leader's own records too: an
 // instance runs to its first wait state without a single commit in between.
-TEST(UncommittedProcessingTest, FollowUpCommandsAreProcessedWithoutWaitingForCommits) {
-  ControlledClock clock;
-  InMemoryLogStream log(CommitMode::kManual);
-  Replica leader(log, clock);
-  leader.engine->become_leader();
+TEST_F(UncommittedProcessingTest, FollowUpCommandsAreProcessedWithoutWaitingForCommits) {
   deploy(log, leader);
   Position before = log.last_position();
   append(log, create_command(8));
@@ -150,12 +152,8 @@ TEST(UncommittedProcessingTest, FollowUpCommandsAreProcessedWithoutWaitingForCom
 // follow-ups. Rebuilt from the committed log, the deposed leader's state holds nothing of it: it
 // equals the state of a replica that only ever followed, and the keys it had handed out are
 // handed out again.
-TEST(UncommittedProcessingTest, ATruncatedProcessedCommandIsGoneAfterTheRebuild) {
-  ControlledClock clock;
-  InMemoryLogStream log(CommitMode::kManual);
-  Replica leader(log, clock);
+TEST_F(UncommittedProcessingTest, ATruncatedProcessedCommandIsGoneAfterTheRebuild) {
   Replica follower(log, clock);
-  leader.engine->become_leader();
   deploy(log, leader);
   follower.run();
   Position committed = log.committed_position();
@@ -193,12 +191,8 @@ TEST(UncommittedProcessingTest, ATruncatedProcessedCommandIsGoneAfterTheRebuild)
 }
 
 // The command committed, its follow-ups did not: the next leader processes it, exactly once.
-TEST(UncommittedProcessingTest, ACommittedButUnprocessedCommandIsProcessedOnceByTheNextLeader) {
-  ControlledClock clock;
-  InMemoryLogStream log(CommitMode::kManual);
-  Replica leader(log, clock);
+TEST_F(UncommittedProcessingTest, ACommittedButUnprocessedCommandIsProcessedOnceByTheNextLeader) {
   Replica follower(log, clock);
-  leader.engine->become_leader();
   deploy(log, leader);
   Position before = log.committed_position();
 
@@ -225,11 +219,7 @@ TEST(UncommittedProcessingTest, ACommittedButUnprocessedCommandIsProcessedOnceBy
 
 // A new leader holds a command of the previous leader that is not committed yet. Its own
 // commands come after it in the log and must not be processed before it.
-TEST(UncommittedProcessingTest, ANewLeadersOwnCommandsWaitForTheEarlierLeadersRecords) {
-  ControlledClock clock;
-  InMemoryLogStream log(CommitMode::kManual);
-  Replica leader(log, clock);
-  leader.engine->become_leader();
+TEST_F(UncommittedProcessingTest, ANewLeadersOwnCommandsWaitForTheEarlierLeadersRecords) {
   deploy(log, leader);
   leader.engine->become_follower();
   Position earlier = append(log, create_command(12));  // the old leader's, never processed
