@@ -102,6 +102,7 @@ tern::Result<std::unique_ptr<GatewayServer>, std::string> GatewayServer::start(
 
   routing::RouterOptions router_options;
   router_options.job_repoll_interval = options.job_repoll_interval;
+  router_options.broker_transport = options.broker_transport;
   impl->router =
       std::make_shared<routing::CommandRouter>(versioned, router_options, options.local_broker);
   impl->service = std::make_unique<GatewayService>(versioned, impl->router);

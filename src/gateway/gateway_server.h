@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "gateway/routing/broker_transport.h"
 #include "gateway/routing/local_broker.h"
 #include "gateway/topology.h"
 
@@ -24,6 +25,8 @@ struct GatewayOptions {
   // A long poll without a wake-up polls again after this long (tests lengthen it to show that a
   // wake-up, not the re-poll, brought a job).
   std::chrono::milliseconds job_repoll_interval{1'000};
+  // How commands reach the other brokers (tests run the routing over both).
+  routing::BrokerTransport broker_transport = routing::BrokerTransport::kGrpc;
 };
 
 class GatewayServerImpl;

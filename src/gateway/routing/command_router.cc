@@ -17,7 +17,15 @@ CommandRouter::CommandRouter(std::shared_ptr<const TopologySource> topology, Rou
     : topology_(std::move(topology)),
       options_(options),
       local_(std::move(local)),
-      local_address_(local_ ? local_->address() : std::string()) {}
+      local_address_(local_ ? local_->address() : std::string()) {
+  if (options_.broker_transport == BrokerTransport::kCommandStream) {
+    // `this` is safe: shutdown() (also run by the destructor) joins the links' thread.
+    links_ = std::make_unique<link::BrokerLinks>(
+        [this](const std::string& type, std::int32_t partition) {
+          wakeups_.notify(type, partition);
+        });
+  }
+}
 
 CommandRouter::~CommandRouter() {
   shutdown();
@@ -67,6 +75,8 @@ void CommandRouter::shutdown() {
     watch = std::exchange(local_watch_, std::nullopt);
   }
   if (watch && *watch != 0) local_->unwatch_jobs(*watch);
+  // First: the requests it fails may still back off on the timers.
+  if (links_) links_->shutdown();
   wakeups_.shutdown();
   timers_.shutdown();
 }
@@ -97,12 +107,15 @@ struct Attempt {
   std::optional<grpc::Status> outcome;
 };
 
+// How a call reaches its broker.
+enum class Path { kGrpc, kInProcess, kCommandStream };
+
 // One call of a round. `status`, `response` and `finished` are written by whoever answers the
 // call and read by the round's end, both under the Flight's mutex.
 struct Call {
   std::size_t index = 0;
   std::string address;
-  bool local = false;
+  Path path = Path::kGrpc;
   grpc::ClientContext context;
   grpc::Status status;
   tc::BrokerResponse response;
@@ -192,13 +205,19 @@ void CommandRouter::Flight::launch() {
       auto call = std::make_unique<Call>();
       call->index = i;
       call->address = std::move(*address);
-      call->local = router_->local_ && call->address == router_->local_address_;
-      call->context.set_deadline(deadline_);
+      if (router_->local_ && call->address == router_->local_address_) {
+        call->path = Path::kInProcess;
+      } else if (router_->links_) {
+        call->path = Path::kCommandStream;
+      } else {
+        call->path = Path::kGrpc;
+        call->context.set_deadline(deadline_);
+      }
       calls.push_back(std::move(call));
     }
   }
-  const bool any_local =
-      std::any_of(calls.begin(), calls.end(), [](const auto& call) { return call->local; });
+  const bool any_direct = std::any_of(calls.begin(), calls.end(),
+                                      [](const auto& call) { return call->path != Path::kGrpc; });
   auto self = shared_from_this();
   std::uint64_t round = 0;
   {
@@ -208,9 +227,10 @@ void CommandRouter::Flight::launch() {
     round_open_ = true;
     pending_ = calls_.size() + 1;  // the launch itself, so no answer ends the round before it
   }
-  if (any_local) {
+  if (any_direct) {
     // A gRPC call ends by its deadline on its own; an in-process one only when its partition
-    // answers, so the round's deadline is a timer.
+    // answers, and one on a command stream when the answer or the connection's end comes, so
+    // the round's deadline is a timer.
     const auto id = router_->timers_.schedule(
         deadline_, [self, round](TimerQueue::Fired) { self->deadline_passed(round); });
     std::lock_guard lock(mutex_);
@@ -225,11 +245,19 @@ void CommandRouter::Flight::launch() {
   }
   for (Call* call : launching) {
     const tc::BrokerRequest& request = requests_[call->index];
-    if (call->local) {
+    if (call->path == Path::kInProcess) {
       router_->watch_local_jobs();
       router_->local_->execute(request, &call->response, [self, round, call] {
         self->arrive(round, call, grpc::Status::OK);
       });
+    } else if (call->path == Path::kCommandStream) {
+      router_->links_->execute(
+          call->address, request, &call->response, [self, round, call](std::string error) {
+            self->arrive(round, call,
+                         error.empty()
+                             ? grpc::Status::OK
+                             : grpc::Status(grpc::StatusCode::UNAVAILABLE, std::move(error)));
+          });
     } else {
       auto broker = router_->stub(call->address);  // also keeps the broker's wake-ups subscribed
       broker->async()->Execute(&call->context, &request, &call->response,

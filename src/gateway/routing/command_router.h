@@ -13,10 +13,14 @@
 // deadline is an entry in the router's TimerQueue, so no thread is held for a round trip.
 // execute() and execute_all() wait for the same machinery, for the RPCs that stay synchronous.
 //
-// Job wake-ups: from a remote broker over its SubscribeJobAvailability stream (opened with the
-// first call to it); from the in-process broker by LocalBroker::watch_jobs (from the first
-// in-process call), which an embedded gateway needs as much: without it a long poll would only
-// see new jobs at its re-poll interval.
+// Remote brokers are reached over their command stream (BrokerTransport::kCommandStream, the
+// default: link::BrokerLinks) or over gRPC. Either way a call that cannot reach its broker is
+// retried as an unreachable broker.
+//
+// Job wake-ups: from a remote broker over its command stream, or with gRPC its
+// SubscribeJobAvailability stream (either opened with the first call to it); from the in-process
+// broker by LocalBroker::watch_jobs (from the first in-process call), which an embedded gateway
+// needs as much: without it a long poll would only see new jobs at its re-poll interval.
 //
 // Lifecycle: made with std::make_shared (a request in flight holds the router). shutdown() ends
 // the job-availability subscriptions and the timers; requests then waiting for a back-off end at
@@ -35,6 +39,8 @@
 #include <vector>
 
 #include "command_api.grpc.pb.h"
+#include "gateway/link/broker_links.h"
+#include "gateway/routing/broker_transport.h"
 #include "gateway/routing/job_wakeups.h"
 #include "gateway/routing/local_broker.h"
 #include "gateway/routing/partition_routing.h"
@@ -52,6 +58,7 @@ struct RouterOptions {
   // A long poll waiting for jobs polls again after this long even without a wake-up, in case one
   // was missed (a broker subscription being re-established, say).
   std::chrono::milliseconds job_repoll_interval{1'000};
+  BrokerTransport broker_transport = BrokerTransport::kGrpc;
 };
 
 class CommandRouter : public std::enable_shared_from_this<CommandRouter> {
@@ -138,6 +145,9 @@ class CommandRouter : public std::enable_shared_from_this<CommandRouter> {
       stubs_;                                        // by address; guarded by mutex_
   std::optional<LocalBroker::WatchId> local_watch_;  // guarded by mutex_
   bool shut_down_ = false;                           // guarded by mutex_
+  // With BrokerTransport::kCommandStream; declared last: it delivers into wakeups_ until it is
+  // shut down (by shutdown(), which the destructor runs).
+  std::unique_ptr<link::BrokerLinks> links_;
 };
 
 }  // namespace tern::gateway::routing
