@@ -6,6 +6,8 @@
 #include <chrono>
 #include <mutex>
 
+#include "broker/command_api/command_port.h"
+#include "broker/command_api/command_service.h"
 #include "command_api.grpc.pb.h"
 
 namespace tern::broker {
@@ -89,50 +91,52 @@ class CommandApiServerImpl {
       : service_(std::move(topology)) {}
 
   Result<void, std::string> start(const std::string& host, std::uint16_t port,
-                                  const std::vector<grpc::Service*>& extra_services) {
-    bool v6 = host.find(':') != std::string::npos;
-    std::string address = (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-    int selected = 0;
+                                  std::shared_ptr<command_api::CommandService> commands) {
+    // No listening port: the CommandPort accepts and hands gRPC's connections over by their fd.
     grpc::ServerBuilder builder;
-    // Without this, gRPC would share a port with another process that also sets SO_REUSEPORT;
-    // two brokers on one command port must be an error.
-    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-    builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &selected);
     builder.RegisterService(&service_);
-    for (grpc::Service* extra : extra_services)
-      builder.RegisterService(extra);
+    if (commands) builder.RegisterService(commands.get());
     server_ = builder.BuildAndStart();
-    if (!server_ || selected == 0) {
+    if (!server_)
+      return tern::unexpected(std::string("cannot start the command API's gRPC server"));
+    auto started = command_api::CommandPort::start(host, port, *server_, commands);
+    if (!started) {
+      server_->Shutdown();
+      server_->Wait();
       server_.reset();
-      return tern::unexpected("cannot listen on " + address);
+      return tern::unexpected(started.error());
     }
-    port_ = static_cast<std::uint16_t>(selected);
+    port_listener_ = std::move(*started);
+    commands_ = std::move(commands);
     return {};
   }
 
   void shutdown() {
     std::call_once(stopped_, [this] {
       if (!server_) return;
+      port_listener_->shutdown();  // no new connections; the command streams are closed
       service_.close();  // ends the topology subscriptions instead of waiting out the grace
       server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
       server_->Wait();
     });
   }
 
-  std::uint16_t port() const { return port_; }
+  std::uint16_t port() const { return port_listener_ ? port_listener_->port() : 0; }
 
  private:
   CommandApiService service_;
+  // Registered on server_, so it outlives it (declared before it).
+  std::shared_ptr<command_api::CommandService> commands_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<command_api::CommandPort> port_listener_;
   std::once_flag stopped_;
-  std::uint16_t port_ = 0;
 };
 
 Result<std::unique_ptr<CommandApiServer>, std::string> CommandApiServer::start(
     const std::string& host, std::uint16_t port, std::shared_ptr<const BrokerTopology> topology,
-    std::vector<grpc::Service*> extra_services) {
+    std::shared_ptr<command_api::CommandService> commands) {
   auto impl = std::make_unique<CommandApiServerImpl>(std::move(topology));
-  if (auto started = impl->start(host, port, extra_services); !started) {
+  if (auto started = impl->start(host, port, std::move(commands)); !started) {
     return tern::unexpected(started.error());
   }
   return std::unique_ptr<CommandApiServer>(new CommandApiServer(std::move(impl)));
