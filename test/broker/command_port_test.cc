@@ -305,5 +305,27 @@ TEST(CommandPortWithoutCommands, RefusesCommandStreamsAndServesGrpc) {
   EXPECT_EQ(info.brokers_size(), 1);
 }
 
+TEST(CommandPortWithoutCommands, ListensOnAnIpv6Host) {
+  const int probe = ::socket(AF_INET6, SOCK_STREAM, 0);
+  if (probe < 0) GTEST_SKIP() << "this machine has no IPv6";
+  ::close(probe);
+  auto topology = std::make_shared<const BrokerTopology>(
+      TernConfig{}, std::vector<std::shared_ptr<const Partition>>{});
+  auto server = CommandApiServer::start("::1", 0, topology);
+  ASSERT_TRUE(server.ok()) << server.error();
+  auto stub = tern::command::CommandApi::NewStub(grpc::CreateChannel(
+      "[::1]:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 10s);
+  tern::command::TopologyInfo info;
+  const grpc::Status status = stub->GetTopology(&context, {}, &info);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  // A second broker on the same IPv6 port is refused too.
+  auto second = CommandApiServer::start("::1", (*server)->port(), topology);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().find("[::1]:" + std::to_string((*server)->port())), std::string::npos)
+      << second.error();
+}
+
 }  // namespace
 }  // namespace tern::broker::command_api
