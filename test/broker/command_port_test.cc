@@ -247,6 +247,21 @@ TEST_F(CommandPortTest, APreambleSentInPiecesOpensAStream) {
   EXPECT_TRUE(tern::test::eventually([&] { return port_->open_streams() == 1; }, 10s));
 }
 
+TEST_F(CommandPortTest, APreambleAndFramesInOneWriteLoseNoFrame) {
+  // The port reads exactly the preamble; the frames behind it in the same segment are the
+  // session's.
+  const std::string opening =
+      std::string(gateway::link::kPreamble)
+      + gateway::link::encode_frame(FrameKind::kRequest, 21, create_request(1, "x"))
+      + gateway::link::encode_frame(FrameKind::kRequest, 22, create_request(2, "y"));
+  FramedClient client(port_->port(), opening);
+  auto first = client.response(21, 20s);
+  auto second = client.response(22, 20s);
+  ASSERT_TRUE(first && second) << client.error();
+  EXPECT_NE(first->message().find("'x'"), std::string::npos) << first->message();
+  EXPECT_NE(second->message().find("'y'"), std::string::npos) << second->message();
+}
+
 TEST_F(CommandPortTest, AnAnswerAfterTheStreamClosedIsDropped) {
   partitions_->stall_job_activations(PartitionId(1));
   {
@@ -275,6 +290,14 @@ TEST_F(CommandPortTest, ShutdownClosesOpenStreamsAndGrpcCalls) {
   auto reader = stub->SubscribeJobAvailability(&context, {});
   ASSERT_TRUE(tern::test::eventually([&] { return commands_->job_subscribers() == 1; }, 10s));
   RawClient silent(port_->port());  // accepted, not told apart yet
+  // A gRPC channel that is connected but idle.
+  auto idle = grpc_stub();
+  {
+    grpc::ClientContext once;
+    once.set_deadline(std::chrono::system_clock::now() + 20s);
+    tern::command::BrokerResponse response;
+    ASSERT_TRUE(idle->Execute(&once, create_request(1, "x"), &response).ok());
+  }
 
   // Bounded so that a hang fails the test instead of stalling the suite.
   auto stopped = std::async(std::launch::async, [this] { stop(); });
