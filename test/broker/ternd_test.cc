@@ -1,6 +1,6 @@
 // The real daemon: `ternd broker` and `ternd gateway` as child processes on free loopback ports
-// with temporary data directories. Health probes, the command API, the embedded and standalone
-// gateways, SIGTERM, and the start-up errors with their exit codes.
+// with temporary data directories. Health probes, the command API (gRPC and the command stream),
+// the embedded and standalone gateways, SIGTERM, and the start-up errors with their exit codes.
 
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
@@ -24,6 +24,7 @@ extern char** environ;  // NOLINT: POSIX
 #include "broker/data_directory.h"
 #include "command_api.grpc.pb.h"
 #include "common/version.h"
+#include "gateway/link/command_frames.h"
 #include "support/free_port.h"
 #include "support/paths.h"
 #include "support/process.h"
@@ -261,6 +262,84 @@ TEST(Ternd, ThreadsSettingsSizeTheBrokersPools) {
   EXPECT_EQ(writer_threads, 3);
   broker->terminate();
   EXPECT_EQ(broker->wait(20s), std::optional<int>(0)) << broker->stderr_text();
+}
+
+// One request over a command stream to `command_port`: the preamble and the frame in one write,
+// then the answer frame read back (within 20 s).
+Result<tern::command::BrokerResponse, std::string> execute_over_stream(
+    std::uint16_t command_port, std::uint64_t correlation,
+    const tern::command::BrokerRequest& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(command_port);
+  const timeval timeout{20, 0};
+  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return tern::unexpected(std::string("cannot connect"));
+  }
+  const std::string out =
+      std::string(gateway::link::kPreamble)
+      + gateway::link::encode_frame(gateway::link::FrameKind::kRequest, correlation, request);
+  if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {
+    ::close(fd);
+    return tern::unexpected(std::string("cannot send"));
+  }
+  std::string in;
+  while (true) {
+    const auto parsed = gateway::link::parse_frame(in.data(), in.size());
+    if (!parsed.error.empty() || parsed.frame) {
+      ::close(fd);
+      if (!parsed.frame) return tern::unexpected(parsed.error);
+      if (parsed.frame->kind != gateway::link::FrameKind::kResponse
+          || parsed.frame->correlation != correlation) {
+        return tern::unexpected(std::string("an answer of another kind or correlation"));
+      }
+      tern::command::BrokerResponse response;
+      if (!response.ParseFromArray(parsed.frame->payload.data(),
+                                   static_cast<int>(parsed.frame->payload.size()))) {
+        return tern::unexpected(std::string("an answer that is no BrokerResponse"));
+      }
+      return response;
+    }
+    char buffer[4096];
+    const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+    if (got <= 0) {
+      ::close(fd);
+      return tern::unexpected(std::string("the broker closed the stream or did not answer"));
+    }
+    in.append(buffer, static_cast<std::size_t>(got));
+  }
+}
+
+// The command port serves gRPC and the gateways' command stream on one listener, read by its own
+// IO thread.
+TEST(Ternd, CommandPortServesGrpcAndTheCommandStream) {
+  TempDir dir;
+  auto ports = broker_ports();
+  auto broker = spawn_ternd({"broker", "--config", write_config(dir, ports).string()});
+  ASSERT_TRUE(broker);
+  ASSERT_TRUE(wait_ready(*broker, ports.monitoring)) << broker->stderr_text();
+  EXPECT_TRUE(get_topology(ports.command).ok());
+  tern::command::BrokerRequest request;
+  request.set_partition_id(1);
+  request.mutable_activate_jobs()->set_type("nothing-yet");
+  request.mutable_activate_jobs()->set_worker("w");
+  request.mutable_activate_jobs()->set_timeout(10'000);
+  request.mutable_activate_jobs()->set_maxjobstoactivate(1);
+  auto answer = execute_over_stream(ports.command, 77, request);
+  ASSERT_TRUE(answer.ok()) << answer.error() << "\n" << broker->stderr_text();
+  EXPECT_EQ(answer->status(), tern::command::OK) << answer->message();
+  EXPECT_EQ(answer->activate_jobs().jobs_size(), 0);
+  int io_threads = 0;
+  for (const auto& name : thread_names(broker->pid()))
+    io_threads += name == "tern-cmd-io" ? 1 : 0;
+  EXPECT_EQ(io_threads, 1);
+  broker->terminate();
+  EXPECT_EQ(broker->wait(20s), std::optional<int>(0)) << broker->stderr_text();
+  EXPECT_THAT(broker->stderr_text(), HasSubstr("opened a command stream"));
 }
 
 TEST(Ternd, APortInUseStopsStartupNamingTheKey) {
