@@ -26,7 +26,7 @@ struct GatewayOptions {
   // wake-up, not the re-poll, brought a job).
   std::chrono::milliseconds job_repoll_interval{1'000};
   // How commands reach the other brokers (tests run the routing over both).
-  routing::BrokerTransport broker_transport = routing::BrokerTransport::kGrpc;
+  routing::BrokerTransport broker_transport = routing::BrokerTransport::kCommandStream;
 };
 
 class GatewayServerImpl;

@@ -299,7 +299,7 @@ void job_after_empty_answers_reaches_the_worker(BrokerPath path) {
     EXPECT_EQ(cluster.partitions().processed(PartitionId(p)), appended[p - 1])
         << "partition " << p << " appended the empty activation";
   }
-  if (path == BrokerPath::kGrpc) {
+  if (path != BrokerPath::kInProcess) {
     // The gateway subscribes to a broker's wake-ups on its first call there; a wake-up sent
     // before the subscription is up would be missed (the re-poll covers that outside tests).
     ASSERT_TRUE(tern::test::eventually([&] { return cluster.job_subscribers() == 1; },
@@ -312,6 +312,10 @@ void job_after_empty_answers_reaches_the_worker(BrokerPath path) {
 }
 
 TEST(JobActivation, AJobCreatedAfterEmptyAnswersWakesTheWaitingWorker) {
+  job_after_empty_answers_reaches_the_worker(BrokerPath::kCommandStream);
+}
+
+TEST(GrpcBroker, AJobCreatedAfterEmptyAnswersWakesTheWaitingWorker) {
   job_after_empty_answers_reaches_the_worker(BrokerPath::kGrpc);
 }
 
@@ -352,7 +356,7 @@ std::vector<std::int64_t> asked_since(RoutingCluster& cluster,
 // is there, and asking partitions 1 and 3 as well would cost each an activation finding nothing.
 TEST(JobActivation, AWakeUpFromPartitionTwoAsksPartitionTwoAlone) {
   // The re-poll without a wake-up is a minute: only the wake-up can bring the job.
-  RoutingCluster cluster(3, BrokerPath::kGrpc, std::chrono::minutes(1));
+  RoutingCluster cluster(3, BrokerPath::kCommandStream, std::chrono::minutes(1));
   cluster.deploy(one_task_process("p", "woken"));
   auto request = activation_request("woken", 1, 20'000);
   auto context = context_for(30);
@@ -381,7 +385,7 @@ TEST(JobActivation, AWakeUpFromPartitionTwoAsksPartitionTwoAlone) {
 // it waits for a wake-up, which names the partition to ask.
 TEST(JobActivation, ALongPollAfterEmptyAnswersAsksOnlyAWokenPartition) {
   // The re-poll without a wake-up is a minute: only the wake-up can bring the job.
-  RoutingCluster cluster(3, BrokerPath::kGrpc, std::chrono::minutes(1));
+  RoutingCluster cluster(3, BrokerPath::kCommandStream, std::chrono::minutes(1));
   cluster.deploy(one_task_process("p", "idle"));
   // A first call without long polling finds nothing anywhere.
   Activated first = activate(cluster, "idle", 4, 10);

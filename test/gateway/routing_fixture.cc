@@ -117,22 +117,30 @@ RoutingCluster::RoutingCluster(std::int32_t partitions, BrokerPath path,
     : partition_count_(partitions) {
   partitions_ = std::make_shared<EnginePartitionService>(partitions);
   commands_ = std::make_shared<broker::command_api::CommandService>(partitions_);
+  // As a broker's command port: the gRPC server listens nowhere itself, the port hands it its
+  // connections.
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &broker_port_);
   builder.RegisterService(commands_.get());
   broker_server_ = builder.BuildAndStart();
-  if (!broker_server_ || broker_port_ == 0) throw std::runtime_error("broker server failed");
+  if (!broker_server_) throw std::runtime_error("broker server failed");
+  auto port = broker::command_api::CommandPort::start("127.0.0.1", 0, *broker_server_, commands_);
+  if (!port) throw std::runtime_error(port.error());
+  command_port_ = std::move(*port);
+  broker_port_ = command_port_->port();
   topology_ = std::make_shared<StaticTopology>(cluster(true));
   if (path == BrokerPath::kInProcess) {
     local_ = std::make_shared<CountingLocalBroker>(commands_,
                                                    "127.0.0.1:" + std::to_string(broker_port_));
   }
-  auto gateway = GatewayServer::start({.host = "127.0.0.1",
-                                       .grpc_port = 0,
-                                       .rest_port = 0,
-                                       .local_broker = local_,
-                                       .job_repoll_interval = job_repoll_interval},
-                                      topology_);
+  auto gateway = GatewayServer::start(
+      {.host = "127.0.0.1",
+       .grpc_port = 0,
+       .rest_port = 0,
+       .local_broker = local_,
+       .job_repoll_interval = job_repoll_interval,
+       .broker_transport = path == BrokerPath::kGrpc ? routing::BrokerTransport::kGrpc
+                                                     : routing::BrokerTransport::kCommandStream},
+      topology_);
   if (!gateway) throw std::runtime_error(gateway.error());
   gateway_server_ = std::move(*gateway);
   gateway_stub_ = gateway_protocol::Gateway::NewStub(
@@ -145,6 +153,7 @@ RoutingCluster::RoutingCluster(std::int32_t partitions, BrokerPath path,
 RoutingCluster::~RoutingCluster() {
   gateway_server_->shutdown();
   partitions_->release_held_activations();  // else the broker server waits for them forever
+  command_port_->shutdown();
   commands_->shutdown();
   broker_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   broker_server_->Wait();

@@ -1,8 +1,9 @@
 #pragma once
 
 // A small cluster in one process for command-routing tests: real engines behind the broker's
-// CommandService (its own gRPC server, as on the command port), and a real GatewayServer whose
-// topology names that server as the leader of every partition. Clients talk to the gateway.
+// CommandService, served on a real command port (gRPC and the command stream, as a broker serves
+// them), and a real GatewayServer whose topology names that port as the leader of every
+// partition. Clients talk to the gateway.
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "broker/command_api/command_port.h"
 #include "broker/command_api/command_service.h"
 #include "gateway.grpc.pb.h"
 #include "gateway/engine_partition_service.h"
@@ -30,14 +32,16 @@ std::string message_then_task_process(const std::string& id, const std::string& 
 std::string signal_then_task_process(const std::string& id, const std::string& signal,
                                      const std::string& job_type);
 
-// How the gateway reaches the broker: over gRPC (a standalone gateway), or in process as the
-// gateway embedded in a broker does (routing::LocalBroker over the CommandService).
-enum class BrokerPath { kGrpc, kInProcess };
+// How the gateway reaches the broker: over the command stream (a standalone gateway, and an
+// embedded one for the other brokers), over gRPC (the router's other transport), or in process as
+// the gateway embedded in a broker does for its own (routing::LocalBroker over the
+// CommandService).
+enum class BrokerPath { kCommandStream, kGrpc, kInProcess };
 
 class RoutingCluster {
  public:
   // `job_repoll_interval`: how long the gateway's long polls wait without a wake-up.
-  explicit RoutingCluster(std::int32_t partitions, BrokerPath path = BrokerPath::kGrpc,
+  explicit RoutingCluster(std::int32_t partitions, BrokerPath path = BrokerPath::kCommandStream,
                           std::chrono::milliseconds job_repoll_interval = std::chrono::seconds(1));
   // Commands the gateway sent through the in-process path so far.
   std::int64_t in_process_commands() const;
@@ -45,11 +49,14 @@ class RoutingCluster {
 
   gateway_protocol::Gateway::Stub& gateway() { return *gateway_stub_; }
   tern::command::BrokerCommands::Stub& broker() { return *broker_stub_; }
-  // "host:port" of the broker side's command API (gRPC).
+  // "host:port" of the broker side's command port.
   std::string broker_address() const { return "127.0.0.1:" + std::to_string(broker_port_); }
   EnginePartitionService& partitions() { return *partitions_; }
-  // Gateways subscribed to the broker side's job wake-ups (over gRPC).
-  std::size_t job_subscribers() const { return commands_->job_subscribers(); }
+  // Subscriptions to the broker side's job wake-ups: gRPC streams, command streams and in-process
+  // watches.
+  std::size_t job_subscribers() const {
+    return commands_->job_subscribers() + commands_->jobs_listeners();
+  }
   StaticTopology& topology() { return *topology_; }
   std::shared_ptr<StaticTopology> topology_source() const { return topology_; }
   // The in-process broker (null with BrokerPath::kGrpc), for a router of a test's own.
@@ -70,6 +77,7 @@ class RoutingCluster {
   std::shared_ptr<broker::command_api::CommandService> commands_;
   std::shared_ptr<routing::LocalBroker> local_;  // with BrokerPath::kInProcess
   std::unique_ptr<grpc::Server> broker_server_;
+  std::unique_ptr<broker::command_api::CommandPort> command_port_;
   int broker_port_ = 0;
   std::shared_ptr<StaticTopology> topology_;
   std::unique_ptr<GatewayServer> gateway_server_;

@@ -181,6 +181,11 @@ std::size_t CommandService::job_subscribers() const {
   return streams_.size();
 }
 
+std::size_t CommandService::jobs_listeners() const {
+  std::lock_guard lock(mutex_);
+  return listeners_.size();
+}
+
 void CommandService::shutdown() {
   std::lock_guard lock(mutex_);
   stopped_ = true;

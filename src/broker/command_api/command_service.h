@@ -67,8 +67,11 @@ class CommandService final : public tern::command::BrokerCommands::CallbackServi
   std::uint64_t add_jobs_listener(JobsListener listener);
   void remove_jobs_listener(std::uint64_t id);
 
-  // The gateways' job-availability streams open now.
+  // The gateways' job-availability streams (gRPC) open now.
   std::size_t job_subscribers() const;
+  // The in-process listeners registered now (command streams' subscriptions, an embedded
+  // gateway's watch).
+  std::size_t jobs_listeners() const;
 
   // Ends every job-availability stream; later subscriptions are refused. Idempotent.
   void shutdown();

@@ -58,7 +58,7 @@ struct RouterOptions {
   // A long poll waiting for jobs polls again after this long even without a wake-up, in case one
   // was missed (a broker subscription being re-established, say).
   std::chrono::milliseconds job_repoll_interval{1'000};
-  BrokerTransport broker_transport = BrokerTransport::kGrpc;
+  BrokerTransport broker_transport = BrokerTransport::kCommandStream;
 };
 
 class CommandRouter : public std::enable_shared_from_this<CommandRouter> {
