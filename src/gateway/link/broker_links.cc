@@ -49,8 +49,11 @@ class BrokerLinks::Link : public std::enable_shared_from_this<BrokerLinks::Link>
     }
     in_flight_.emplace(correlation, Waiting{response, std::move(done)});
     if (socket_) {
-      // A closed socket refuses it; its close then fails every request in flight, this one too.
-      socket_->send(std::move(frame));
+      // Outside the lock: the preamble went out before socket_ was set. A closed socket refuses
+      // the frame; its close then fails every request in flight, this one too.
+      std::shared_ptr<FrameSocket> socket = socket_;
+      lock.unlock();
+      socket->send(std::move(frame));
       return;
     }
     unsent_ += frame;

@@ -25,6 +25,10 @@ void enable_keepalive(int fd) {
   (void)::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);
   (void)::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_s, sizeof interval_s);
   (void)::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+  // Keep-alive probes only run on an idle connection; with requests unacknowledged the kernel
+  // would retransmit for many minutes before giving up on a peer whose host vanished.
+  const unsigned int user_timeout_ms = 15'000;
+  (void)::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
 }
 
 }  // namespace

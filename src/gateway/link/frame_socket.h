@@ -40,8 +40,8 @@ class FrameSocket : public std::enable_shared_from_this<FrameSocket> {
   // Bytes waiting for a peer that does not read, past which the connection is given up.
   static constexpr std::size_t kMaxQueuedBytes = 2 * kMaxFrameBytes;
 
-  // Sets TCP_NODELAY and keep-alive probes (a peer whose host vanished is noticed within about
-  // 15 s even when nothing is being sent).
+  // Sets TCP_NODELAY, keep-alive probes and a user time-out: a peer whose host vanished is
+  // noticed within about 15 s, whether or not anything is being sent.
   explicit FrameSocket(asio::ip::tcp::socket socket);
 
   // Starts reading. Call once, on the executor's thread.
