@@ -208,8 +208,12 @@ TEST(BrokerLinks, AConnectionSubscribesToJobWakeupsAndDeliversThem) {
   });
   Outcome outcome;
   links.execute(broker.address(), request_for(1), &outcome.response, outcome.callback());
-  ASSERT_EQ(broker.take(1).size(), 1u);
+  auto requests = broker.take(1);
+  ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(broker.subscribed_first(), std::vector<bool>{true});
+  // Answered, so that `outcome` (gone before `links`) is not written at shutdown.
+  ScriptedBroker::answer(requests.front(), "seen");
+  ASSERT_TRUE(test::eventually([&] { return outcome.finished(); }, 10s));
   broker.push_jobs("ship", 2);
   ASSERT_TRUE(test::eventually(
       [&] {
