@@ -20,6 +20,7 @@
 #include "command_api.grpc.pb.h"
 #include "command_port_client.h"
 #include "engine_partition_service.h"
+#include "support/bpmn_models.h"
 #include "support/eventually.h"
 
 namespace tern::broker::command_api {
@@ -29,26 +30,6 @@ using gateway::link::FrameKind;
 using namespace std::chrono_literals;
 using test_support::FramedClient;
 using test_support::RawClient;
-
-std::string one_task_process(const std::string& id, const std::string& job_type) {
-  return R"(<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="defs" targetNamespace="http://tern">
-  <bpmn:process id=")"
-         + id + R"(" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task" />
-    <bpmn:serviceTask id="task">
-      <bpmn:extensionElements><zeebe:taskDefinition type=")"
-         + job_type + R"(" /></bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    </bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end" />
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>
-)";
-}
 
 tern::command::BrokerRequest deploy_request(std::int32_t partition, const std::string& xml) {
   tern::command::BrokerRequest request;
@@ -138,7 +119,7 @@ TEST(CommandPortOpening, TellsTheProtocolsApartByTheirFirstBytes) {
 }
 
 TEST_F(CommandPortTest, ServesBrokerCommandsOverGrpc) {
-  const auto deployed = execute_over_grpc(deploy_request(1, one_task_process("order", "pack")));
+  const auto deployed = execute_over_grpc(deploy_request(1, test::one_task_bpmn("order", "pack")));
   ASSERT_EQ(deployed.status(), tern::command::OK) << deployed.message();
   ASSERT_EQ(deployed.deploy_resource().deployments_size(), 1);
   EXPECT_EQ(deployed.deploy_resource().deployments(0).process().bpmnprocessid(), "order");
@@ -164,7 +145,8 @@ TEST_F(CommandPortTest, ServesBrokerCommandsOverGrpc) {
 TEST_F(CommandPortTest, AnswersFramedRequestsByTheirCorrelation) {
   FramedClient client(port_->port());
   // Two requests back to back; each answer carries its request's correlation.
-  ASSERT_TRUE(client.send(FrameKind::kRequest, 7, deploy_request(1, one_task_process("a", "t"))));
+  ASSERT_TRUE(
+      client.send(FrameKind::kRequest, 7, deploy_request(1, test::one_task_bpmn("a", "t"))));
   ASSERT_TRUE(client.send(FrameKind::kRequest, 9, create_request(2, "never-deployed")));
   auto deployed = client.response(7, 20s);
   auto refused = client.response(9, 20s);
@@ -178,7 +160,8 @@ TEST_F(CommandPortTest, AnswersFramedRequestsByTheirCorrelation) {
 
   // Subscribed, the stream gets a wake-up for a new job: its type and partition.
   ASSERT_TRUE(client.send_empty(FrameKind::kSubscribeJobs));
-  ASSERT_TRUE(client.send(FrameKind::kRequest, 11, deploy_request(2, one_task_process("b", "u"))));
+  ASSERT_TRUE(
+      client.send(FrameKind::kRequest, 11, deploy_request(2, test::one_task_bpmn("b", "u"))));
   ASSERT_TRUE(client.response(11, 20s)) << client.error();
   ASSERT_TRUE(client.send(FrameKind::kRequest, 12, create_request(2, "b")));
   auto created = client.response(12, 20s);

@@ -11,4 +11,7 @@ namespace tern::test {
 // service task "task" (job type "ship") -> end.
 std::string pay_on_message_bpmn();
 
+// A process "<id>": start -> service task "task" of `job_type` -> end.
+std::string one_task_bpmn(const std::string& id, const std::string& job_type);
+
 }  // namespace tern::test

@@ -40,26 +40,6 @@ std::int32_t partition_of_key(std::int64_t key) {
   return static_cast<std::int32_t>(static_cast<std::uint64_t>(key) >> kKeyBits);
 }
 
-std::string one_task_bpmn(const std::string& id, const std::string& job_type) {
-  return R"(<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="defs" targetNamespace="http://tern">
-  <bpmn:process id=")"
-         + id + R"(" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task" />
-    <bpmn:serviceTask id="task">
-      <bpmn:extensionElements><zeebe:taskDefinition type=")"
-         + job_type + R"(" /></bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    </bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end" />
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>
-)";
-}
-
 LoadLedger::LoadLedger(std::uint16_t gateway_port, LoadOptions options)
     : options_(std::move(options)),
       channel_(grpc::CreateChannel("127.0.0.1:" + std::to_string(gateway_port),

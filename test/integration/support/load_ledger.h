@@ -21,11 +21,9 @@
 #include <vector>
 
 #include "gateway.grpc.pb.h"
+#include "support/bpmn_models.h"
 
 namespace tern::test {
-
-// A process "<id>": start -> service task of `job_type` -> end.
-std::string one_task_bpmn(const std::string& id, const std::string& job_type);
 
 struct LoadOptions {
   std::string process_id = "load";
