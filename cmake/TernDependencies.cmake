@@ -19,7 +19,12 @@ find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
 add_library(tern_asio INTERFACE)
 target_include_directories(tern_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
-target_compile_definitions(tern_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+# ASIO_DISABLE_STD_ALIGNED_ALLOC: asio 1.28 picks std::aligned_alloc/free or operator new/delete
+# for its handler memory by whether a libstdc++ header came before its own, so translation units
+# disagreed by include order and the linker kept one of each (operator new freed by free, which
+# AddressSanitizer reports). One choice everywhere.
+target_compile_definitions(tern_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED
+  ASIO_DISABLE_STD_ALIGNED_ALLOC)
 target_link_libraries(tern_asio INTERFACE Threads::Threads)
 
 # The allocator of the long-running binaries (ternd and the benchmarks that measure its parts): jemalloc. The engine

@@ -1,7 +1,9 @@
 #pragma once
 
 // JobWakeups: what a gateway knows about jobs becoming available. Brokers push (partition, job
-// type) wake-ups over a BrokerCommands.SubscribeJobAvailability stream, one per broker; a
+// type) wake-ups over the gateway's command stream to them (link/broker_links.h, which calls
+// notify()), or over a BrokerCommands.SubscribeJobAvailability stream (watch()) when the router
+// reaches brokers over gRPC; a
 // long-polling ActivateJobs request notes the type's generation before it polls, and waits for
 // the generation to move (or its time to run out) before polling again: blocking in wait(), or
 // without a thread through when_changed().
