@@ -3,29 +3,14 @@
 #include <atomic>
 #include <chrono>
 
+#include "support/bpmn_models.h"
+
 namespace tern::gateway::testing {
 
 std::string one_task_process(const std::string& id, const std::string& job_type) {
-  return R"(<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="defs" targetNamespace="http://tern">
-  <bpmn:process id=")"
-         + id + R"(" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task" />
-    <bpmn:serviceTask id="task">
-      <bpmn:extensionElements>
-        <zeebe:taskDefinition type=")"
-         + job_type + R"(" retries="3" />
-        <zeebe:taskHeaders><zeebe:header key="size" value="large" /></zeebe:taskHeaders>
-      </bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    </bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end" />
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>
-)";
+  return test::one_task_bpmn(
+      id, job_type, R"(retries="3")",
+      R"(<zeebe:taskHeaders><zeebe:header key="size" value="large" /></zeebe:taskHeaders>)");
 }
 
 namespace {

@@ -24,7 +24,9 @@ std::string pay_on_message_bpmn() {
 </bpmn:definitions>)";
 }
 
-std::string one_task_bpmn(const std::string& id, const std::string& job_type) {
+std::string one_task_bpmn(const std::string& id, const std::string& job_type,
+                          const std::string& task_definition_extras,
+                          const std::string& more_extensions) {
   return R"(<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="defs" targetNamespace="http://tern">
@@ -34,7 +36,8 @@ std::string one_task_bpmn(const std::string& id, const std::string& job_type) {
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task" />
     <bpmn:serviceTask id="task">
       <bpmn:extensionElements><zeebe:taskDefinition type=")"
-         + job_type + R"(" /></bpmn:extensionElements>
+         + job_type + "\" " + task_definition_extras + "/>" + more_extensions
+         + R"(</bpmn:extensionElements>
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
     </bpmn:serviceTask>
     <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end" />
