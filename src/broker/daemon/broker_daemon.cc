@@ -525,8 +525,8 @@ int run_broker(const CommandLine& command_line) {
       wall_clock_ms);
   announcer.start();
 
-  auto command_api = CommandApiServer::start(config.network.host, config.network.command_port,
-                                             topology, commands);
+  auto command_api =
+      CommandApiServer::start(config.network.host, config.network.command_port, topology, commands);
   if (!command_api) return report_start_failure("network.command-port", command_api.error());
   health->set_component("command-api", ComponentStatus::kUp);
   spdlog::info("command API listening on {}:{}", config.network.host, (*command_api)->port());
